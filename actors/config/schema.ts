@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The one config schema. Every parameter has a documented default (docs/config.md); money
+ * amounts are decimal strings. Validation at start names the bad key and the allowed values.
+ */
+
+const decimal = z.string().regex(/^(0|[1-9]\d*)(\.\d+)?$/, 'a non-negative decimal string such as "5" or "0.05"');
+const ms = z.number().int().positive();
+const ratio = z.number().min(0).max(1);
+const url = z.string().url();
+
+export const feedsSchema = z
+  .object({
+    binanceWsUrl: url.default('wss://stream.binance.com:9443'),
+    symbols: z.array(z.string().regex(/^[A-Z0-9]+$/)).min(1).default(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT']),
+    /** No message for this long while the socket is open: reconnect. */
+    watchdogMs: ms.default(15_000),
+    /** Planned reconnect before Binance's 24 h cut. */
+    maxConnectionMs: ms.default(23 * 3600_000),
+    reconnectBaseMs: ms.default(500),
+    reconnectMaxMs: ms.default(30_000),
+    gammaUrl: url.default('https://gamma-api.polymarket.com'),
+    clobUrl: url.default('https://clob.polymarket.com'),
+    clobWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/market'),
+    rtdsWsUrl: url.default('wss://ws-live-data.polymarket.com'),
+    httpTimeoutMs: ms.default(5_000),
+  })
+  .strict();
+
+export const logSchema = z
+  .object({
+    path: z.string().min(1).default('var/events.jsonl'),
+    durability: z.enum(['fsync', 'write', 'batched']).default('write'),
+  })
+  .strict();
+
+export const signalsSchema = z
+  .object({
+    /** Price change is measured against the last price at or before ts - windowMs. */
+    windowMs: ms.default(10_000),
+    /** |change| above this makes a signal (0.001 = 0.1 %). */
+    threshold: z.number().positive().default(0.001),
+    /** Trade quantities kept per symbol. */
+    volumeWindow: z.number().int().positive().default(60),
+    /** Quantities averaged (the newest N, including the current trade). */
+    volumeAverageOf: z.number().int().positive().default(30),
+    /** Confirmed when qty >= multiplier x average. */
+    volumeMultiplier: z.number().positive().default(2),
+  })
+  .strict()
+  .refine((s) => s.volumeAverageOf <= s.volumeWindow, { message: 'volumeAverageOf must not exceed volumeWindow', path: ['volumeAverageOf'] });
+
+export const marketDataSchema = z
+  .object({
+    /** Market lists are served from cache for this long. */
+    cacheTtlMs: ms.default(2_000),
+    /** On errors a stale value is served only while younger than this; strategies never trade on older data. */
+    maxStaleMs: ms.default(10_000),
+    retries: z.number().int().min(0).default(3),
+    retryBaseMs: ms.default(250),
+    marketsLimit: z.number().int().positive().max(500).default(100),
+  })
+  .strict();
+
+export const scanSchema = z
+  .object({
+    baseIntervalMs: ms.default(2_000),
+    minIntervalMs: ms.default(500),
+    /** Average (max - min) / mean above this halves the interval. */
+    volatilityThreshold: z.number().positive().default(0.02),
+    sampleMarkets: z.number().int().positive().default(10),
+    /** Each strategy's reaction to a snapshot must finish within this. */
+    strategyDeadlineMs: ms.default(1_000),
+  })
+  .strict();
+
+export const flashCrashSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    lookbackMs: ms.default(10_000),
+    /** Relative drop from the window high (0.20 = 20 %). */
+    dropRelative: ratio.default(0.2),
+    /** Absolute drop in price (e.g. 0.30); null: only the relative rule applies. */
+    dropAbsolute: ratio.nullable().default(null),
+    tradeUsd: decimal.default('5'),
+    takeProfitUsd: decimal.default('0.10'),
+    stopLossUsd: decimal.default('0.05'),
+    maxHoldMs: ms.default(300_000),
+    exitBeforeEndMs: ms.default(120_000),
+    cooldownMs: ms.default(60_000),
+  })
+  .strict();
+
+export const fifteenMinSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    assets: z.array(z.enum(['BTC', 'ETH', 'SOL', 'XRP'])).min(1).default(['BTC', 'ETH', 'SOL', 'XRP']),
+    tradeUsd: decimal.default('5'),
+    takeProfitPct: z.number().positive().default(0.05),
+    stopLossPct: z.number().positive().default(0.03),
+    maxPositions: z.number().int().positive().default(3),
+    /** Buy both sides when ask(Up) + ask(Down) + fees < 1 - minEdge. */
+    sumToOneMinEdge: z.number().min(0).default(0.01),
+    /** Enter only with at least this much of the window left. */
+    minTimeLeftMs: ms.default(180_000),
+    maxHoldMs: ms.default(720_000),
+    /** Forced exit this long before the window ends. */
+    exitBeforeEndMs: ms.default(120_000),
+  })
+  .strict();
+
+export const negRiskSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Profit per $1 set after fees. */
+    minEdge: z.number().min(0).default(0.005),
+    minDeviation: z.number().min(0).default(0.02),
+    minLegLiquidityUsd: decimal.default('50'),
+    maxSetUsd: decimal.default('5'),
+  })
+  .strict();
+
+export const riskSchema = z
+  .object({
+    startingCapital: decimal.default('1000'),
+    maxOrderUsd: decimal.default('50'),
+    maxPerTradePct: ratio.default(0.05),
+    maxPerMarketPct: ratio.default(0.1),
+    maxHeatPct: ratio.default(0.3),
+    maxDailyDrawdownPct: ratio.default(0.1),
+    maxConsecutiveLosses: z.number().int().positive().default(3),
+    killSwitch: z.boolean().default(false),
+  })
+  .strict();
+
+export const llmSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    model: z.string().min(1).default('claude-sonnet-4-5'),
+    maxTokens: z.number().int().positive().default(500),
+    temperature: z.number().min(0).max(1).default(0.3),
+    timeoutMs: ms.default(5_000),
+    baseUrl: url.nullable().default(null),
+    minConfidence: z.number().min(0).max(100).default(60),
+    cacheTtlMs: ms.default(60_000),
+    cacheMaxEntries: z.number().int().positive().default(100),
+    cacheEvictCount: z.number().int().positive().default(20),
+    /** On LLM failure: skip, or fall back to the rule-only decision. */
+    onError: z.enum(['skip', 'rules']).default('skip'),
+    /** In replay: use recorded answers (default) or ask the model again. */
+    replay: z.enum(['recorded', 'reask']).default('recorded'),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    mode: z.enum(['paper', 'live']).default('paper'),
+    metricsHost: z.string().default('127.0.0.1'),
+    metricsPort: z.number().int().min(0).max(65535).default(9464),
+    shutdownTimeoutMs: ms.default(10_000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    feeds: feedsSchema.default(() => feedsSchema.parse({})),
+    log: logSchema.default(() => logSchema.parse({})),
+    signals: signalsSchema.default(() => signalsSchema.parse({})),
+    marketData: marketDataSchema.default(() => marketDataSchema.parse({})),
+    scan: scanSchema.default(() => scanSchema.parse({})),
+    flashCrash: flashCrashSchema.default(() => flashCrashSchema.parse({})),
+    fifteenMin: fifteenMinSchema.default(() => fifteenMinSchema.parse({})),
+    negRisk: negRiskSchema.default(() => negRiskSchema.parse({})),
+    risk: riskSchema.default(() => riskSchema.parse({})),
+    llm: llmSchema.default(() => llmSchema.parse({})),
+    service: serviceSchema.default(() => serviceSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type SignalsConfig = Config['signals'];

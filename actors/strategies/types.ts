@@ -1,0 +1,26 @@
+import type { AnyEvent, DerivedEvent, EventType } from '../../events/types';
+import type { MarketView } from '../../streams/marketState';
+
+/** What a strategy may read besides the event: the markets and its own open positions. */
+export interface StrategyContext {
+  /** Event time of the event being handled. */
+  now: number;
+  markets: MarketView;
+  /** Shares this strategy holds of a token ("0" when none), from the portfolio fold. */
+  position(tokenId: string): string;
+}
+
+/**
+ * A strategy actor as the supervisor sees it. `react` is called with every event of the types it
+ * `handles` (market snapshots, books, signals, timers, and the fills and rejections of its own
+ * orders) and returns the derived events it causes: order intents, state changes, decisions.
+ * It must take time only from `ctx.now`, so that a replay gives the same answers.
+ */
+export interface Strategy {
+  readonly name: string;
+  readonly handles: ReadonlySet<EventType>;
+  react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[] | Promise<DerivedEvent[]>;
+  /** A JSON-serialisable snapshot of every machine, to restart from the last good state. */
+  persist(): unknown;
+  restore(snapshot: unknown): void;
+}

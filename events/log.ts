@@ -1,0 +1,258 @@
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError } from './errors';
+import { readLineBatches } from './lines';
+import type { AnyEvent } from './types';
+import { parseJsonObject, validateEvent } from './validate';
+
+/**
+ * How an append becomes durable before `append` returns:
+ * - `fsync`: written and fdatasync'd (survives power loss); slowest.
+ * - `write`: written to the OS (survives a crash of this process); the live default.
+ * - `batched`: buffered, written every `batchBytes` and on `flush()`/`close()`; for replays and
+ *   backtests, whose inputs are already on disk.
+ */
+export type Durability = 'fsync' | 'write' | 'batched';
+
+export interface LogWriterOptions {
+  durability?: Durability;
+  batchBytes?: number;
+}
+
+/** A crash mid-write leaves a last line without its newline; it is cut off and reported. */
+export interface TornTail {
+  /** 1-based line number the torn line would have had. */
+  line: number;
+  /** Byte offset where it starts (the file is truncated there). */
+  offset: number;
+  bytes: number;
+  preview: string;
+}
+
+export class LogWriteError extends Error {
+  constructor(
+    readonly path: string,
+    override readonly cause: Error,
+  ) {
+    super(`event log ${path}: write failed (${(cause as NodeJS.ErrnoException).code ?? cause.message}); the log is closed for writing`);
+    this.name = 'LogWriteError';
+  }
+}
+
+const PREFIX = `{"v":1,"seq":`;
+
+/**
+ * Append-only JSON Lines event log. The writer assigns `seq` (1, 2, ...) and serialises events with
+ * keys in log order. Opening an existing log continues its sequence after cutting off a torn tail.
+ */
+export class EventLogWriter {
+  private buffer = '';
+  private seq: number;
+  private failure: LogWriteError | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private readonly durability: Durability,
+    private readonly batchBytes: number,
+    lastSeq: number,
+    readonly tornTail: TornTail | null,
+    readonly existingLines: number,
+  ) {
+    this.seq = lastSeq;
+  }
+
+  /** Opens (creating folders and file as needed) for appending. With `truncate`, starts a new log. */
+  static open(path: string, options: LogWriterOptions & { truncate?: boolean } = {}): EventLogWriter {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, options.truncate ? 'w+' : 'a+');
+    const { lastSeq, tornTail, lines } = recoverTail(path, fd);
+    return new EventLogWriter(path, fd, options.durability ?? 'write', options.batchBytes ?? 1 << 20, lastSeq, tornTail, lines);
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get failed(): LogWriteError | null {
+    return this.failure;
+  }
+
+  /** Assigns the next seq, writes the event per the durability policy and returns it. */
+  append<E extends AnyEvent>(event: E): E {
+    event.seq = this.seq + 1;
+    this.write(JSON.stringify(event) + '\n');
+    this.seq = event.seq;
+    return event;
+  }
+
+  /**
+   * Copies an input event's line through as it is, with only its seq replaced (no re-serialising).
+   * The line must be one this project wrote: `{"v":1,"seq":N,...`.
+   */
+  appendLine(line: string): number {
+    if (!line.startsWith(PREFIX)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
+    const next = this.seq + 1;
+    const comma = line.indexOf(',', PREFIX.length);
+    this.write(PREFIX + next + line.slice(comma) + '\n');
+    this.seq = next;
+    return next;
+  }
+
+  private write(text: string): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error(`event log ${this.path} is closed`);
+    if (this.durability === 'batched') {
+      this.buffer += text;
+      if (this.buffer.length >= this.batchBytes) this.flush();
+      return;
+    }
+    this.writeOut(text);
+    if (this.durability === 'fsync') this.sync();
+  }
+
+  private writeOut(text: string): void {
+    try {
+      const buf = Buffer.from(text, 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.failure = new LogWriteError(this.path, err as Error);
+      throw this.failure;
+    }
+  }
+
+  private sync(): void {
+    try {
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      this.failure = new LogWriteError(this.path, err as Error);
+      throw this.failure;
+    }
+  }
+
+  /** Writes buffered lines out (and fsyncs under the `fsync` policy). */
+  flush(): void {
+    if (this.buffer.length > 0) {
+      const text = this.buffer;
+      this.buffer = '';
+      this.writeOut(text);
+    }
+    if (this.durability === 'fsync') this.sync();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.failure) this.flush();
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+    }
+  }
+}
+
+/** Finds the last complete line (for its seq) and cuts off a torn tail, reading only the end of the file. */
+function recoverTail(path: string, fd: number): { lastSeq: number; tornTail: TornTail | null; lines: number } {
+  const size = fstatSync(fd).size;
+  if (size === 0) return { lastSeq: 0, tornTail: null, lines: 0 };
+  // Read backwards until the chunk holds the start of the last complete line.
+  let chunkStart = size;
+  let text = '';
+  let lastNl = -1;
+  let prevNl = -1;
+  while (chunkStart > 0) {
+    const len = Math.min(64 * 1024, chunkStart);
+    chunkStart -= len;
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, chunkStart);
+    text = buf.toString('latin1') + text; // byte offsets stay exact in latin1
+    lastNl = text.lastIndexOf('\n');
+    prevNl = lastNl > 0 ? text.lastIndexOf('\n', lastNl - 1) : -1;
+    if (prevNl >= 0 || (chunkStart === 0 && lastNl >= 0)) break;
+    if (chunkStart === 0) break;
+  }
+  let tornTail: TornTail | null = null;
+  const endOfComplete = lastNl >= 0 ? chunkStart + lastNl + 1 : 0;
+  if (endOfComplete < size) {
+    const torn = text.slice(lastNl + 1);
+    tornTail = { line: -1, offset: endOfComplete, bytes: size - endOfComplete, preview: Buffer.from(torn, 'latin1').toString('utf8').slice(0, 80) };
+    ftruncateSync(fd, endOfComplete);
+  }
+  if (lastNl < 0) {
+    if (tornTail) tornTail.line = 1;
+    return { lastSeq: 0, tornTail, lines: 0 };
+  }
+  const lastLine = Buffer.from(text.slice(prevNl + 1, lastNl), 'latin1').toString('utf8');
+  const obj = parseJsonObject(lastLine, { file: path });
+  const seq = obj.seq;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) throw new InputError({ file: path }, 'seq', 'last complete line has no integer seq');
+  // Lines are numbered by seq in a log this project wrote (seq = line number).
+  if (tornTail) tornTail.line = seq + 1;
+  return { lastSeq: seq, tornTail, lines: seq };
+}
+
+export interface ReadOptions {
+  /** Check each line's envelope and input-event fields (default true). */
+  validate?: boolean;
+}
+
+export interface LogRecord {
+  event: AnyEvent;
+  /** The line as stored, for copying through without re-serialising. */
+  line: string;
+  lineNo: number;
+}
+
+export interface ReadSummary {
+  lines: number;
+  events: number;
+  tornTail: TornTail | null;
+}
+
+/**
+ * Streams an event log or tick file (plain or gzip) as batches of records. A malformed line is an
+ * `InputError` (file, line, field). Text after the last newline is the torn tail of a crashed
+ * writer: it is reported in the summary, not yielded, and every complete event before it is kept.
+ */
+export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
+  const validate = options.validate ?? true;
+  const lines = readLineBatches(path);
+  let events = 0;
+  let offset = 0;
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) {
+      const { unterminated, unterminatedLine } = next.value;
+      if (unterminated === null) return { lines: next.value.lines, events, tornTail: null };
+      // The newline is the commit mark: text after the last one was never acknowledged.
+      const tornTail = { line: unterminatedLine, offset, bytes: Buffer.byteLength(unterminated), preview: unterminated.slice(0, 80) };
+      return { lines: next.value.lines + 1, events, tornTail };
+    }
+    const batch = next.value;
+    const out: LogRecord[] = [];
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i];
+      offset += Buffer.byteLength(line) + 1;
+      if (line.length === 0) continue;
+      const where = { file: path, line: batch.firstLine + i };
+      const obj = parseJsonObject(line, where);
+      const event = validate ? validateEvent(obj, where) : (obj as unknown as AnyEvent);
+      out.push({ event, line, lineNo: where.line });
+      events++;
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/** Reads every record of a (small) log; for tests and tools. Large files: use `readEventBatches`. */
+export async function readAllEvents(path: string, options: ReadOptions = {}): Promise<{ records: LogRecord[]; summary: ReadSummary }> {
+  const records: LogRecord[] = [];
+  const gen = readEventBatches(path, options);
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return { records, summary: next.value };
+    for (const r of next.value) records.push(r);
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The one event union. Every line of an event log or tick file is one of these, serialised as
+ * `{"v":1,"seq":N,"ts":MS,"type":"…",…}`. Prices, sizes and money are decimal strings.
+ *
+ * Input events come from outside (venues, the LLM, the clock) and are appended to the log before
+ * anything reacts to them. Derived events are pure functions of the inputs before them.
+ */
+
+export const EVENT_VERSION = 1 as const;
+
+/** A decimal number as a string ("0.53", "61556.04"): never a float for money, price or size. */
+export type Decimal = string;
+
+export interface EventBase<T extends string> {
+  v: typeof EVENT_VERSION;
+  /** Position in the log that holds the event, from 1; 0 until the log assigns it. */
+  seq: number;
+  /** Event time in ms since the epoch (exchange time for venue data). */
+  ts: number;
+  type: T;
+}
+
+// ---------------------------------------------------------------- input events
+
+/** A Binance spot trade (`@trade`) or aggregate trade (`@aggTrade`, tradeId = aggregate id). */
+export interface TradeEvent extends EventBase<'trade'> {
+  venue: 'binance';
+  /** Upper case, e.g. BTCUSDT. */
+  symbol: string;
+  tradeId: number;
+  price: Decimal;
+  qty: Decimal;
+  /** Binance `m`: the buyer was the maker, i.e. the aggressor sold. */
+  buyerMaker: boolean;
+}
+
+export interface FeeSchedule {
+  rate: Decimal;
+  exponent: number;
+  takerOnly: boolean;
+}
+
+/** One Polymarket market (a binary question with its outcome tokens), normalised from Gamma. */
+export interface MarketInfo {
+  id: string;
+  conditionId: string;
+  slug: string;
+  question: string;
+  outcomes: string[];
+  outcomePrices: Decimal[];
+  /** CLOB token id per outcome, same order as `outcomes`. */
+  tokenIds: string[];
+  negRisk: boolean;
+  negRiskMarketId: string | null;
+  negRiskAugmented: boolean;
+  tickSize: Decimal;
+  minSize: Decimal;
+  feesEnabled: boolean;
+  feeSchedule: FeeSchedule | null;
+  /** Market end (resolution) time in ms, or null when Gamma gives none. */
+  endTs: number | null;
+  active: boolean;
+  closed: boolean;
+  acceptingOrders: boolean;
+  bestBid: Decimal | null;
+  bestAsk: Decimal | null;
+  groupItemTitle: string | null;
+}
+
+export interface MarketSnapshotEvent extends EventBase<'market_snapshot'> {
+  source: 'gamma' | 'model';
+  /** The request that produced it, e.g. `/markets?closed=false&limit=100`. */
+  request: string;
+  markets: MarketInfo[];
+}
+
+export interface BookLevel {
+  price: Decimal;
+  size: Decimal;
+}
+
+/** A full order-book snapshot of one outcome token. Bids best (highest) first, asks best (lowest) first. */
+export interface BookEvent extends EventBase<'book'> {
+  source: 'clob_rest' | 'clob_ws' | 'model';
+  tokenId: string;
+  market: string;
+  bids: BookLevel[];
+  asks: BookLevel[];
+  tickSize: Decimal | null;
+  minOrderSize: Decimal | null;
+  negRisk: boolean | null;
+  hash: string | null;
+}
+
+export interface BookChange {
+  tokenId: string;
+  side: 'BUY' | 'SELL';
+  price: Decimal;
+  /** The level's new total size; "0" removes the level. */
+  size: Decimal;
+}
+
+/** CLOB market channel `price_change`. */
+export interface BookDeltaEvent extends EventBase<'book_delta'> {
+  market: string;
+  changes: BookChange[];
+}
+
+/** CLOB `last_trade_price`. */
+export interface LastTradeEvent extends EventBase<'last_trade'> {
+  market: string;
+  tokenId: string;
+  price: Decimal;
+  size: Decimal;
+  side: 'BUY' | 'SELL';
+}
+
+export interface TickSizeChangeEvent extends EventBase<'tick_size_change'> {
+  market: string;
+  tokenId: string;
+  oldTickSize: Decimal;
+  newTickSize: Decimal;
+}
+
+export interface MarketResolvedEvent extends EventBase<'market_resolved'> {
+  market: string;
+  winningTokenId: string;
+  winningOutcome: string;
+}
+
+/** An oracle price (Chainlink via Polymarket RTDS), the feed the 15-minute markets resolve on. */
+export interface OraclePriceEvent extends EventBase<'oracle_price'> {
+  source: 'chainlink';
+  /** Lower case pair, e.g. btc/usd. */
+  symbol: string;
+  value: Decimal;
+}
+
+export type LlmAction = 'buy_yes' | 'buy_no' | 'buy_both' | 'skip';
+
+export interface LlmDecision {
+  action: LlmAction;
+  confidence: number;
+  positionSizePct: number;
+  orderType: 'market' | 'limit' | 'fok';
+  limitPrice: Decimal | null;
+  reasoning: string;
+  riskAssessment: 'low' | 'medium' | 'high';
+  expectedProfitPct: number;
+}
+
+/** An answer (or failure) of the LLM decision engine, recorded so a replay never calls the API. */
+export interface LlmAnswerEvent extends EventBase<'llm_answer'> {
+  key: string;
+  model: string;
+  latencyMs: number;
+  usage: { inputTokens: number; outputTokens: number } | null;
+  decision: LlmDecision | null;
+  /** Why there is no decision (timeout, http_429, invalid_answer: …), or null. */
+  error: string | null;
+}
+
+/** A fill reported by the exchange for a live order. */
+export interface ExchangeFillEvent extends EventBase<'exchange_fill'> {
+  orderId: string;
+  tokenId: string;
+  side: 'BUY' | 'SELL';
+  price: Decimal;
+  size: Decimal;
+  fee: Decimal;
+}
+
+/** A clock tick (scan cycle, strategy timers) so that time-driven behaviour replays. */
+export interface TimerEvent extends EventBase<'timer'> {
+  name: string;
+}
+
+/** A feed's connection state, stamped by the adapter that observed it. */
+export interface FeedStatusEvent extends EventBase<'feed_status'> {
+  feed: string;
+  status: 'connected' | 'disconnected' | 'stale' | 'gap' | 'recovered';
+  detail: string;
+}
+
+export type InputEvent =
+  | TradeEvent
+  | MarketSnapshotEvent
+  | BookEvent
+  | BookDeltaEvent
+  | LastTradeEvent
+  | TickSizeChangeEvent
+  | MarketResolvedEvent
+  | OraclePriceEvent
+  | LlmAnswerEvent
+  | ExchangeFillEvent
+  | TimerEvent
+  | FeedStatusEvent;
+
+export const INPUT_TYPES = [
+  'trade',
+  'market_snapshot',
+  'book',
+  'book_delta',
+  'last_trade',
+  'tick_size_change',
+  'market_resolved',
+  'oracle_price',
+  'llm_answer',
+  'exchange_fill',
+  'timer',
+  'feed_status',
+] as const satisfies readonly InputEvent['type'][];
+
+// ---------------------------------------------------------------- derived events
+
+/** A 10 s price move above the threshold on one trade; `confirmed` when volume confirms it. */
+export interface SignalEvent extends EventBase<'signal'> {
+  symbol: string;
+  tradeId: number;
+  /** Relative change of the newest price against the last price at or before ts - window. */
+  change: number;
+  direction: 'bullish' | 'bearish';
+  confirmed: boolean;
+  price: Decimal;
+  qty: Decimal;
+  /** Average of the last N trade quantities (including this one); null before N trades exist. */
+  avgQty: number | null;
+}
+
+export interface ScanIntervalEvent extends EventBase<'scan_interval'> {
+  intervalMs: number;
+  volatility: number;
+  marketsSampled: number;
+}
+
+export interface StrategyStateEvent extends EventBase<'strategy_state'> {
+  strategy: string;
+  /** What the machine instance is about: a token, an asset or a negRisk event id. */
+  key: string;
+  from: string;
+  to: string;
+}
+
+export type OrderSide = 'BUY' | 'SELL';
+
+export interface OrderIntentEvent extends EventBase<'order_intent'> {
+  orderId: string;
+  strategy: string;
+  marketId: string;
+  tokenId: string;
+  outcome: string;
+  side: OrderSide;
+  /** Limit price (worst acceptable). */
+  price: Decimal;
+  /** Shares. */
+  size: Decimal;
+  orderType: 'market' | 'limit' | 'fok';
+  reason: string;
+  /** Several orders that must all fill or none (negRisk legs, both sides of a 15-minute market). */
+  groupId: string | null;
+}
+
+export interface RiskRejectionEvent extends EventBase<'risk_rejection'> {
+  orderId: string;
+  strategy: string;
+  reason: string;
+  detail: string;
+}
+
+/** A fill from the paper broker (derived; live fills arrive as `exchange_fill`). */
+export interface FillEvent extends EventBase<'fill'> {
+  orderId: string;
+  strategy: string;
+  marketId: string;
+  tokenId: string;
+  side: OrderSide;
+  /** Average fill price. */
+  price: Decimal;
+  size: Decimal;
+  /** Fee in USDC. */
+  fee: Decimal;
+  /** Filled less than asked (depth was short). */
+  partial: boolean;
+}
+
+export interface DecisionEvent extends EventBase<'decision'> {
+  strategy: string;
+  key: string;
+  action: LlmAction;
+  confidence: number;
+  source: 'llm' | 'cache' | 'rules';
+  executed: boolean;
+  reason: string;
+}
+
+export interface ErrorEvent extends EventBase<'error'> {
+  /** Who failed, by name (a strategy, an adapter). */
+  source: string;
+  kind: 'throw' | 'timeout' | 'invalid';
+  message: string;
+}
+
+export type DerivedEvent =
+  | SignalEvent
+  | ScanIntervalEvent
+  | StrategyStateEvent
+  | OrderIntentEvent
+  | RiskRejectionEvent
+  | FillEvent
+  | DecisionEvent
+  | ErrorEvent;
+
+export type AnyEvent = InputEvent | DerivedEvent;
+export type EventType = AnyEvent['type'];
+export type EventOf<T extends EventType> = Extract<AnyEvent, { type: T }>;
+
+const inputTypeSet: ReadonlySet<string> = new Set(INPUT_TYPES);
+export function isInputEvent(e: AnyEvent): e is InputEvent {
+  return inputTypeSet.has(e.type);
+}
+export function isInputType(type: string): type is InputEvent['type'] {
+  return inputTypeSet.has(type);
+}
+
+/** Builds an event with its keys in log order (`v`, `seq`, `ts`, `type`, then the body); seq is set on append. */
+export function makeEvent<T extends EventType>(type: T, ts: number, body: Omit<EventOf<T>, keyof EventBase<T>>): EventOf<T> {
+  return { v: EVENT_VERSION, seq: 0, ts, type, ...body } as unknown as EventOf<T>;
+}

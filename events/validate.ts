@@ -1,0 +1,231 @@
+import { InputError, type InputLocation, show } from './errors';
+import { EVENT_VERSION, isInputType, type AnyEvent, type InputEvent } from './types';
+
+/** Non-negative decimal without exponent: "0", "0.53", "61556.04". */
+const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+
+export type Obj = Record<string, unknown>;
+
+/** Field readers that throw an `InputError` naming the field. Shared by every parser of outside data. */
+export class Fields {
+  constructor(
+    readonly obj: Obj,
+    readonly where: InputLocation,
+    readonly prefix = '',
+  ) {}
+
+  private fail(field: string, problem: string): never {
+    throw new InputError(this.where, this.prefix + field, problem);
+  }
+
+  has(field: string): boolean {
+    return this.obj[field] !== undefined && this.obj[field] !== null;
+  }
+
+  string(field: string): string {
+    const v = this.obj[field];
+    if (typeof v !== 'string') this.fail(field, `expected a string, got ${show(v)}`);
+    return v;
+  }
+
+  optString(field: string): string | null {
+    return this.has(field) ? this.string(field) : null;
+  }
+
+  bool(field: string): boolean {
+    const v = this.obj[field];
+    if (typeof v !== 'boolean') this.fail(field, `expected true or false, got ${show(v)}`);
+    return v;
+  }
+
+  optBool(field: string, fallback: boolean): boolean {
+    return this.has(field) ? this.bool(field) : fallback;
+  }
+
+  int(field: string): number {
+    const v = this.obj[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) this.fail(field, `expected an integer, got ${show(v)}`);
+    return v;
+  }
+
+  /** A time in ms: a non-negative integer, or an integer string (venues send both). */
+  timeMs(field: string): number {
+    const v = this.obj[field];
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) this.fail(field, `expected a time in ms, got ${show(v)}`);
+    return n;
+  }
+
+  number(field: string): number {
+    const v = this.obj[field];
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `expected a finite number, got ${show(v)}`);
+    return v;
+  }
+
+  /** A non-negative decimal string; numbers are accepted and converted (some venues send them). */
+  decimal(field: string): string {
+    const v = this.obj[field];
+    const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
+    if (typeof s !== 'string' || !DECIMAL.test(s)) this.fail(field, `expected a non-negative decimal, got ${show(v)}`);
+    return s;
+  }
+
+  /** A decimal strictly greater than zero. */
+  positiveDecimal(field: string): string {
+    const s = this.decimal(field);
+    if (!/[1-9]/.test(s)) this.fail(field, `expected a positive decimal, got ${show(s)}`);
+    return s;
+  }
+
+  /** A probability price in [0, 1]. */
+  probability(field: string): string {
+    const s = this.decimal(field);
+    if (Number(s) > 1) this.fail(field, `expected a price between 0 and 1, got ${show(s)}`);
+    return s;
+  }
+
+  oneOf<T extends string>(field: string, allowed: readonly T[]): T {
+    const v = this.obj[field];
+    if (typeof v !== 'string' || !allowed.includes(v as T)) this.fail(field, `expected one of ${allowed.join(', ')}, got ${show(v)}`);
+    return v as T;
+  }
+
+  object(field: string): Fields {
+    const v = this.obj[field];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `expected an object, got ${show(v)}`);
+    return new Fields(v as Obj, this.where, `${this.prefix}${field}.`);
+  }
+
+  array(field: string): unknown[] {
+    const v = this.obj[field];
+    if (!Array.isArray(v)) this.fail(field, `expected an array, got ${show(v)}`);
+    return v;
+  }
+
+  /** Each element of an array field as `Fields` (elements must be objects). */
+  objects(field: string): Fields[] {
+    return this.array(field).map((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) this.fail(`${field}[${i}]`, `expected an object, got ${show(item)}`);
+      return new Fields(item as Obj, this.where, `${this.prefix}${field}[${i}].`);
+    });
+  }
+
+  stringArray(field: string): string[] {
+    return this.array(field).map((item, i) => {
+      if (typeof item !== 'string') this.fail(`${field}[${i}]`, `expected a string, got ${show(item)}`);
+      return item;
+    });
+  }
+}
+
+/** Parses one JSON line, with an error naming the place when it is not a JSON object. */
+export function parseJsonObject(text: string, where: InputLocation): Obj {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(where, '(line)', `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(where, '(line)', `expected a JSON object, got ${show(value)}`);
+  }
+  return value as Obj;
+}
+
+function checkLevels(f: Fields, field: string): void {
+  for (const level of f.objects(field)) {
+    level.decimal('price');
+    level.decimal('size');
+  }
+}
+
+/**
+ * Checks an event read from a log or tick file: the envelope always, and the body of input events
+ * field by field (derived events are re-derived on replay, so only their envelope is checked).
+ */
+export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
+  const f = new Fields(obj, where);
+  if (obj.v !== EVENT_VERSION) throw new InputError(where, 'v', `expected event version ${EVENT_VERSION}, got ${show(obj.v)}`);
+  f.int('seq');
+  f.timeMs('ts');
+  const type = f.string('type');
+  if (!isInputType(type)) return obj as unknown as AnyEvent;
+  switch (type) {
+    case 'trade':
+      f.string('symbol');
+      f.int('tradeId');
+      f.positiveDecimal('price');
+      f.positiveDecimal('qty');
+      f.bool('buyerMaker');
+      break;
+    case 'market_snapshot':
+      for (const m of f.objects('markets')) {
+        m.string('id');
+        const outcomes = m.stringArray('outcomes');
+        const prices = m.array('outcomePrices');
+        prices.forEach((price, i) => {
+          if (typeof price !== 'string' || !DECIMAL.test(price) || Number(price) > 1) {
+            throw new InputError(where, `${m.prefix}outcomePrices[${i}]`, `expected a price between 0 and 1, got ${show(price)}`);
+          }
+        });
+        const tokens = m.stringArray('tokenIds');
+        if (prices.length > 0 && prices.length !== outcomes.length) throw new InputError(where, `${m.prefix}outcomePrices`, `has ${prices.length} prices for ${outcomes.length} outcomes`);
+        if (tokens.length > 0 && tokens.length !== outcomes.length) throw new InputError(where, `${m.prefix}tokenIds`, `has ${tokens.length} tokens for ${outcomes.length} outcomes`);
+        m.bool('negRisk');
+        m.positiveDecimal('tickSize');
+        m.decimal('minSize');
+      }
+      break;
+    case 'book':
+      f.string('tokenId');
+      checkLevels(f, 'bids');
+      checkLevels(f, 'asks');
+      break;
+    case 'book_delta':
+      for (const c of f.objects('changes')) {
+        c.string('tokenId');
+        c.oneOf('side', ['BUY', 'SELL'] as const);
+        c.probability('price');
+        c.decimal('size');
+      }
+      break;
+    case 'last_trade':
+      f.string('tokenId');
+      f.probability('price');
+      f.decimal('size');
+      break;
+    case 'tick_size_change':
+      f.string('tokenId');
+      f.positiveDecimal('newTickSize');
+      break;
+    case 'market_resolved':
+      f.string('market');
+      f.string('winningTokenId');
+      break;
+    case 'oracle_price':
+      f.string('symbol');
+      f.positiveDecimal('value');
+      break;
+    case 'llm_answer':
+      f.string('key');
+      f.string('model');
+      f.number('latencyMs');
+      break;
+    case 'exchange_fill':
+      f.string('orderId');
+      f.string('tokenId');
+      f.oneOf('side', ['BUY', 'SELL'] as const);
+      f.probability('price');
+      f.positiveDecimal('size');
+      f.decimal('fee');
+      break;
+    case 'timer':
+      f.string('name');
+      break;
+    case 'feed_status':
+      f.string('feed');
+      f.string('status');
+      break;
+  }
+  return obj as unknown as InputEvent;
+}

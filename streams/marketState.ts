@@ -1,0 +1,131 @@
+import type { AnyEvent, BookLevel, Decimal, MarketInfo } from '../events/types';
+import { OrderBook } from './orderBook';
+
+export interface TokenRef {
+  market: MarketInfo;
+  outcomeIndex: number;
+  outcome: string;
+}
+
+/** What strategies may read of the markets: the latest Gamma snapshot and the live books. */
+export interface MarketView {
+  /** Event time of the last market snapshot, or null before the first. */
+  readonly snapshotTs: number | null;
+  markets(): readonly MarketInfo[];
+  market(marketId: string): MarketInfo | undefined;
+  token(tokenId: string): TokenRef | undefined;
+  /** The token's live book when it exists and is not stale. */
+  book(tokenId: string): OrderBook | undefined;
+  /** Best ask of the token: the live book first, else the snapshot (bestAsk for outcome 0, else outcome price). */
+  bestAsk(tokenId: string): Decimal | null;
+  bestBid(tokenId: string): Decimal | null;
+  /** The book feed for the token is stale (silent feed, reconnecting): do not trade it. */
+  isStale(tokenId: string): boolean;
+  /** The token's market has resolved (and which token won), or undefined. */
+  resolution(marketId: string): string | undefined;
+}
+
+/**
+ * The markets as the input events describe them: a pure fold over market snapshots, books, book
+ * deltas, resolutions and feed staleness.
+ */
+export class MarketState implements MarketView {
+  snapshotTs: number | null = null;
+  private byId = new Map<string, MarketInfo>();
+  private byToken = new Map<string, TokenRef>();
+  private books = new Map<string, OrderBook>();
+  private stale = new Set<string>();
+  private resolved = new Map<string, string>();
+  private list: MarketInfo[] = [];
+
+  apply(event: AnyEvent): void {
+    switch (event.type) {
+      case 'market_snapshot':
+        this.snapshotTs = event.ts;
+        this.list = event.markets;
+        for (const m of event.markets) {
+          this.byId.set(m.id, m);
+          m.tokenIds.forEach((tokenId, i) => this.byToken.set(tokenId, { market: m, outcomeIndex: i, outcome: m.outcomes[i] }));
+        }
+        break;
+      case 'book':
+        this.books.set(event.tokenId, OrderBook.fromSnapshot(event.tokenId, event.ts, event.bids, event.asks));
+        this.stale.delete(event.tokenId);
+        break;
+      case 'book_delta':
+        for (const c of event.changes) this.books.get(c.tokenId)?.set(c.side, c.price, c.size, event.ts);
+        break;
+      case 'market_resolved':
+        this.resolved.set(event.market, event.winningTokenId);
+        break;
+      case 'feed_status':
+        // The CLOB books feed went silent or dropped: every live book is stale until a fresh snapshot.
+        if (event.feed === 'clob_ws' && (event.status === 'stale' || event.status === 'disconnected')) {
+          for (const tokenId of this.books.keys()) this.stale.add(tokenId);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  markets(): readonly MarketInfo[] {
+    return this.list;
+  }
+
+  market(marketId: string): MarketInfo | undefined {
+    return this.byId.get(marketId);
+  }
+
+  token(tokenId: string): TokenRef | undefined {
+    return this.byToken.get(tokenId);
+  }
+
+  book(tokenId: string): OrderBook | undefined {
+    return this.stale.has(tokenId) ? undefined : this.books.get(tokenId);
+  }
+
+  isStale(tokenId: string): boolean {
+    return this.stale.has(tokenId);
+  }
+
+  resolution(marketId: string): string | undefined {
+    return this.resolved.get(marketId);
+  }
+
+  bestAsk(tokenId: string): Decimal | null {
+    return this.bestFromBook(tokenId, 'ask') ?? this.fromSnapshot(tokenId, 'ask');
+  }
+
+  bestBid(tokenId: string): Decimal | null {
+    return this.bestFromBook(tokenId, 'bid') ?? this.fromSnapshot(tokenId, 'bid');
+  }
+
+  private bestFromBook(tokenId: string, side: 'bid' | 'ask'): Decimal | null {
+    const book = this.book(tokenId);
+    if (!book) return null;
+    const level: BookLevel | null = side === 'ask' ? book.bestAsk() : book.bestBid();
+    return level?.price ?? null;
+  }
+
+  /** Gamma's bestBid/bestAsk are for outcome 0; outcome 1's are their complements. Else the outcome price. */
+  private fromSnapshot(tokenId: string, side: 'bid' | 'ask'): Decimal | null {
+    const ref = this.byToken.get(tokenId);
+    if (!ref || this.stale.has(tokenId)) return null;
+    const m = ref.market;
+    const own = side === 'ask' ? m.bestAsk : m.bestBid;
+    const other = side === 'ask' ? m.bestBid : m.bestAsk;
+    if (ref.outcomeIndex === 0 && own !== null && Number(own) > 0 && Number(own) < 1) return own;
+    if (ref.outcomeIndex === 1 && m.outcomes.length === 2 && other !== null && Number(other) > 0 && Number(other) < 1) {
+      return complement(other);
+    }
+    return m.outcomePrices[ref.outcomeIndex] ?? null;
+  }
+}
+
+/** 1 - p for a price string with at most 6 decimals, exactly. */
+function complement(p: Decimal): Decimal {
+  const scaled = Math.round(Number(p) * 1e6);
+  const rest = 1e6 - scaled;
+  return (rest / 1e6).toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+}
