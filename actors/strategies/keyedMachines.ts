@@ -1,0 +1,164 @@
+import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type Snapshot } from 'xstate';
+import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../../events/types';
+import type { Strategy, StrategyContext } from './types';
+
+/** What a strategy machine may `emit`: derived-event bodies (no v/seq/ts), stamped by the wrapper. */
+export type MachineOutput =
+  | ({ type: 'order_intent' } & Omit<Extract<DerivedEvent, { type: 'order_intent' }>, 'v' | 'seq' | 'ts' | 'type' | 'orderId' | 'strategy'>)
+  | ({ type: 'decision' } & Omit<Extract<DerivedEvent, { type: 'decision' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>);
+
+/** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
+export interface Delivery<M extends AnyStateMachine> {
+  key: string;
+  event: EventFromLogic<M>;
+  input?: InputFrom<M>;
+}
+
+export interface KeyedMachineSpec<M extends AnyStateMachine> {
+  name: string;
+  machine: M;
+  handles: EventType[];
+  /**
+   * Which instances an event goes to, as which machine events. Fills and rejections of the
+   * strategy's own orders are routed by the wrapper (as `{type:'FILL', fill}` / `{type:'REJECTED',
+   * rejection}`), not here. `keys` are the instances that exist now.
+   */
+  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<M>[];
+}
+
+interface Persisted {
+  orders: Record<string, string>;
+  counters: Record<string, number>;
+  actors: Record<string, { input: unknown; snapshot: Snapshot<unknown> }>;
+}
+
+/**
+ * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
+ * events to instances, stamps what they emit (order ids are `<strategy>:<key>:<n>`, so they are
+ * the same in every replay) and reports every state change as a `strategy_state` event.
+ */
+export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy {
+  readonly name: string;
+  readonly handles: ReadonlySet<EventType>;
+  private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
+  private orderOwner = new Map<string, string>();
+  private counters = new Map<string, number>();
+  private outbox: DerivedEvent[] = [];
+  private now = 0;
+
+  constructor(private readonly spec: KeyedMachineSpec<M>) {
+    this.name = spec.name;
+    this.handles = new Set<EventType>([...spec.handles, 'fill', 'risk_rejection']);
+  }
+
+  react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[] {
+    this.now = ctx.now;
+    this.outbox = [];
+    if (event.type === 'fill' || event.type === 'risk_rejection') {
+      const key = this.orderOwner.get(event.orderId);
+      if (key !== undefined) {
+        const machineEvent = event.type === 'fill' ? { type: 'FILL', ts: event.ts, fill: event } : { type: 'REJECTED', ts: event.ts, rejection: event };
+        this.deliver({ key, event: machineEvent as EventFromLogic<M> });
+      }
+      // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
+      if (!this.spec.handles.includes(event.type)) return this.outbox;
+    }
+    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()))) this.deliver(d);
+    return this.outbox;
+  }
+
+  /** Instance keys and their current state, for inspection and tests. */
+  states(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, a] of [...this.actors].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) out[key] = a.state;
+    return out;
+  }
+
+  /** The running actor of a key (for the visualizer and tests). */
+  actorOf(key: string): Actor<M> | undefined {
+    return this.actors.get(key)?.actor;
+  }
+
+  private deliver(d: Delivery<M>): void {
+    let entry = this.actors.get(d.key);
+    if (!entry) {
+      if (d.input === undefined) return;
+      entry = this.start(d.key, d.input, undefined);
+    }
+    entry.actor.send(d.event);
+    this.noteState(d.key, entry);
+  }
+
+  private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): { actor: Actor<M>; input: unknown; state: string } {
+    const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}) } as never) as Actor<M>;
+    actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
+    // A throwing machine ends in status 'error'; noteState rethrows it to the supervisor, which
+    // restarts the strategy from its last good state. Without this subscriber XState would rethrow
+    // it later, outside any caller.
+    actor.subscribe({ error: () => undefined });
+    actor.start();
+    const entry = { actor, input, state: stateName(machineSnapshot(actor).value) };
+    this.actors.set(key, entry);
+    return entry;
+  }
+
+  private noteState(key: string, entry: { actor: Actor<M>; state: string }): void {
+    const snap = machineSnapshot(entry.actor);
+    if (snap.status === 'error') throw snap.error instanceof Error ? snap.error : new Error(String(snap.error));
+    const to = stateName(snap.value);
+    if (to !== entry.state) {
+      this.outbox.push(makeEvent('strategy_state', this.now, { strategy: this.name, key, from: entry.state, to }));
+      entry.state = to;
+    }
+  }
+
+  private collect(key: string, out: MachineOutput): void {
+    if (out.type === 'order_intent') {
+      const n = (this.counters.get(key) ?? 0) + 1;
+      this.counters.set(key, n);
+      const orderId = `${this.name}:${key}:${n}`;
+      this.orderOwner.set(orderId, key);
+      const { type: _type, ...body } = out;
+      this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
+    } else if (out.type === 'decision') {
+      const { type: _type, ...body } = out;
+      this.outbox.push(makeEvent('decision', this.now, { strategy: this.name, ...body }));
+    }
+  }
+
+  persist(): Persisted {
+    const actors: Persisted['actors'] = {};
+    for (const [key, a] of this.actors) actors[key] = { input: a.input, snapshot: a.actor.getPersistedSnapshot() as Snapshot<unknown> };
+    return { orders: Object.fromEntries(this.orderOwner), counters: Object.fromEntries(this.counters), actors };
+  }
+
+  restore(snapshot: unknown): void {
+    const p = snapshot as Persisted;
+    for (const a of this.actors.values()) a.actor.stop();
+    this.actors.clear();
+    this.orderOwner = new Map(Object.entries(p.orders));
+    this.counters = new Map(Object.entries(p.counters));
+    for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, a.snapshot);
+  }
+}
+
+interface MachineSnapshotView {
+  value: unknown;
+  status: string;
+  error?: unknown;
+}
+
+function machineSnapshot(actor: Actor<AnyStateMachine>): MachineSnapshotView {
+  return actor.getSnapshot() as unknown as MachineSnapshotView;
+}
+
+/** `holding` or `active.holding` for nested states. */
+export function stateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}.${stateName(v)}`)
+      .join(',');
+  }
+  return String(value);
+}
