@@ -291,6 +291,40 @@ export interface DecisionEvent extends EventBase<'decision'> {
   source: 'llm' | 'cache' | 'rules';
   executed: boolean;
   reason: string;
+  /** The full LLM decision behind it (sizes, order type), when source is llm or cache. */
+  llm?: LlmDecision;
+}
+
+/** Which system prompt an LLM decision is asked under. */
+export type LlmOpportunity = 'arbitrage' | 'neg_risk_arbitrage' | 'directional_trend' | 'latency';
+
+/** What the model is told about an opportunity: the market and the portfolio. */
+export interface LlmContext {
+  question: string;
+  /** BTC, ETH, ... or the negRisk event's name. */
+  asset: string;
+  yesPrice: Decimal;
+  noPrice: Decimal;
+  minutesToResolution: number | null;
+  binancePrice: Decimal | null;
+  /** Relative Binance price change over the signal window (0.001 = 0.1 %), or null. */
+  momentum: number | null;
+  volumeConfirmed: boolean | null;
+  balance: Decimal;
+  openPositions: number;
+  /** Signed ("-3.20"). */
+  dailyPnl: string;
+}
+
+/** A strategy asks the LLM decision cache (machines/llmCache.ts) for a decision; it answers with a `decision`. */
+export interface LlmRequestEvent extends EventBase<'llm_request'> {
+  strategy: string;
+  /** The cache key (`llmCacheKey`): asset, opportunity, yes and no price to 2 decimals. */
+  key: string;
+  opportunity: LlmOpportunity;
+  context: LlmContext;
+  /** What the strategy's rules alone would do: the answer when the engine is off or fails with llm.onError = rules. */
+  ruleAction: LlmAction;
 }
 
 export interface ErrorEvent extends EventBase<'error'> {
@@ -308,6 +342,7 @@ export type DerivedEvent =
   | RiskRejectionEvent
   | FillEvent
   | DecisionEvent
+  | LlmRequestEvent
   | ErrorEvent;
 
 export type AnyEvent = InputEvent | DerivedEvent;
