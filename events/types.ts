@@ -65,6 +65,8 @@ export interface MarketInfo {
   bestBid: Decimal | null;
   bestAsk: Decimal | null;
   groupItemTitle: string | null;
+  /** Fields Gamma omitted, given their neutral value here (e.g. `negRisk` false, `feeSchedule` null); absent when none. */
+  defaulted?: string[];
 }
 
 export interface MarketSnapshotEvent extends EventBase<'market_snapshot'> {
@@ -72,6 +74,8 @@ export interface MarketSnapshotEvent extends EventBase<'market_snapshot'> {
   /** The request that produced it, e.g. `/markets?closed=false&limit=100`. */
   request: string;
   markets: MarketInfo[];
+  /** When the data was fetched (ms); earlier than `ts` when a cached or stale value was served. */
+  fetchedAt?: number;
 }
 
 export interface BookLevel {
@@ -160,6 +164,16 @@ export interface LlmAnswerEvent extends EventBase<'llm_answer'> {
   error: string | null;
 }
 
+/**
+ * An operator's risk command, logged so that a replay halts and resumes where the live run did:
+ * `kill` stops every order, `resume` lifts it, `reset_losses` clears the consecutive-loss halt.
+ */
+export interface RiskControlEvent extends EventBase<'risk_control'> {
+  action: 'kill' | 'resume' | 'reset_losses';
+  /** Who asked and why, free text. */
+  detail: string;
+}
+
 /** A fill reported by the exchange for a live order. */
 export interface ExchangeFillEvent extends EventBase<'exchange_fill'> {
   orderId: string;
@@ -194,7 +208,8 @@ export type InputEvent =
   | LlmAnswerEvent
   | ExchangeFillEvent
   | TimerEvent
-  | FeedStatusEvent;
+  | FeedStatusEvent
+  | RiskControlEvent;
 
 export const INPUT_TYPES = [
   'trade',
@@ -209,6 +224,7 @@ export const INPUT_TYPES = [
   'exchange_fill',
   'timer',
   'feed_status',
+  'risk_control',
 ] as const satisfies readonly InputEvent['type'][];
 
 // ---------------------------------------------------------------- derived events
@@ -277,7 +293,7 @@ export interface FillEvent extends EventBase<'fill'> {
   /** Average fill price. */
   price: Decimal;
   size: Decimal;
-  /** Fee in USDC. */
+  /** Fee's value in USDC. A BUY pays it in shares (receives size - fee / price), a SELL in USDC (docs/execution.md). */
   fee: Decimal;
   /** Filled less than asked (depth was short). */
   partial: boolean;
