@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../events/errors';
+import * as importCommand from './commands/import';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const modules: { register(program: Command): void }[] = [
     // registered commands (one module each under cli/commands/)
+    importCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -44,9 +44,10 @@ export interface DecodedFrame {
 
 /**
  * Decodes one combined-stream frame `{"stream":"btcusdt@trade","data":{...}}` (or a bare payload).
- * Non-trade streams and REST depth snapshots are reported by kind, not decoded.
+ * Non-trade streams and REST depth snapshots are reported by kind, not decoded. `symbol` is used
+ * for bare payloads without `s` (REST aggTrades).
  */
-export function decodeFrame(obj: Obj, where: InputLocation): DecodedFrame {
+export function decodeFrame(obj: Obj, where: InputLocation, symbol?: string): DecodedFrame {
   if (typeof obj.stream === 'string') {
     const stream = obj.stream;
     const at = stream.indexOf('@');
@@ -57,6 +58,9 @@ export function decodeFrame(obj: Obj, where: InputLocation): DecodedFrame {
     return { kind: 'trade', stream, trade: decodeTrade(data as Obj, where, stream.slice(0, at).toUpperCase()) };
   }
   if (obj.lastUpdateId !== undefined && Array.isArray(obj.bids)) return { kind: 'depth_snapshot', stream: null, trade: null };
-  if (obj.e === 'trade' || obj.e === 'aggTrade' || obj.t !== undefined || obj.a !== undefined) return { kind: 'trade', stream: null, trade: decodeTrade(obj, where) };
+  // A bare bookTicker also has `a` (the ask, a string): an aggregate trade id is a number.
+  if (obj.e === 'trade' || obj.e === 'aggTrade' || (obj.e === undefined && (obj.t !== undefined || typeof obj.a === 'number'))) {
+    return { kind: 'trade', stream: null, trade: decodeTrade(obj, where, symbol) };
+  }
   return { kind: 'other_stream', stream: typeof obj.e === 'string' ? obj.e : null, trade: null };
 }

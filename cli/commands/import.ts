@@ -1,0 +1,42 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { formatImportSummary, importTicks } from '../../actors/venues/binance/importers';
+import { IMPORT_FORMATS, type ImportFormat } from '../../actors/venues/binance/importers/types';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a non-negative integer (ms)');
+  return n;
+}
+
+interface ImportCommandOptions {
+  out: string;
+  symbol?: string;
+  strict?: boolean;
+  format: ImportFormat | 'auto';
+  reorderMs: number;
+  json?: boolean;
+}
+
+/** `pma import FILE... --out TICKS`: Binance trade files (any supported layout) into one tick file. */
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'Convert Binance trade files into one time-ordered tick file (an event log of trade events, ts = exchange trade time T). ' +
+        'Reads, plain or gzip, with the format detected per file: combined-stream recordings ("<local ns> <json>" lines, ' +
+        'non-trade streams and depth snapshots counted and skipped), @trade/@aggTrade/REST aggTrades JSON lines, and ' +
+        'Binance public-data CSV in the trades or aggTrades layout, with or without header. Bad lines are skipped and ' +
+        'counted by reason, or stop the import with --strict. Prints a summary: lines per kind, trades written, skips, time range.',
+    )
+    .argument('<files...>', 'input files, merged by trade time (ties keep this order, then line order)')
+    .requiredOption('--out <ticks>', 'tick file to write (replaced; gzipped when the name ends in .gz)')
+    .option('--symbol <sym>', 'symbol for inputs that carry none (CSV, REST aggTrades); default: from the file name, e.g. BTCUSDT-trades-2024-08-08.csv')
+    .option('--strict', 'stop at the first bad line with an error naming file, line and field (exit code 2)')
+    .addOption(new Option('--format <format>', 'input format for every file instead of detecting it').choices(['auto', ...IMPORT_FORMATS]).default('auto'))
+    .addOption(new Option('--reorder-ms <ms>', 'how far (ms) trades of different symbols in one file may be out of time order').argParser(nonNegativeInt).default(60_000))
+    .option('--json', 'print the summary as one JSON object instead of text')
+    .action(async (files: string[], opts: ImportCommandOptions) => {
+      const summary = await importTicks(files, opts.out, { symbol: opts.symbol, strict: opts.strict ?? false, format: opts.format, reorderMs: opts.reorderMs });
+      process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatImportSummary(summary));
+    });
+}
