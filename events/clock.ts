@@ -52,6 +52,9 @@ export class SystemClock implements Clock {
   }
 }
 
+/** The live source of jitter (reconnect backoff); tests and replays inject their own `() => number`. */
+export const systemRandom = (): number => Math.random();
+
 interface PendingTimer {
   id: TimerId;
   at: number;

@@ -24,6 +24,12 @@ export const feedsSchema = z
     clobUrl: url.default('https://clob.polymarket.com'),
     clobWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/market'),
     rtdsWsUrl: url.default('wss://ws-live-data.polymarket.com'),
+    /** Text `PING` keepalive on the CLOB market channel. */
+    clobPingMs: ms.default(10_000),
+    /** Text `PING` keepalive on RTDS (Polymarket asks for every 5 s). */
+    rtdsPingMs: ms.default(5_000),
+    /** Chainlink pairs taken from RTDS `crypto_prices_chainlink` (lower case, slash-separated). */
+    oracleSymbols: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+$/)).default(['btc/usd', 'eth/usd', 'sol/usd', 'xrp/usd']),
     httpTimeoutMs: ms.default(5_000),
   })
   .strict();
