@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../events/errors';
 import * as importCommand from './commands/import';
+import * as replayCommand from './commands/replay';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   const modules: { register(program: Command): void }[] = [
     // registered commands (one module each under cli/commands/)
     importCommand,
+    replayCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -1,0 +1,189 @@
+import { Subject } from 'rxjs';
+import { SimulatedClock, type Clock } from '../events/clock';
+import type { EventLogWriter, LogRecord } from '../events/log';
+import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
+import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
+import { tradeSignals, type SignalParams } from '../streams/signals';
+
+export type Reaction = readonly DerivedEvent[] | void;
+
+/**
+ * The rest of the system as the engine sees it (market state, the supervisor and its strategies,
+ * risk, broker, portfolio). A reactor gets every non-trade input, every signal, and every derived
+ * event a reactor returned (its own included), in log order, and returns the derived events it
+ * causes. It must take time from the events (or the engine's clock), never from the wall.
+ */
+export interface Reactor {
+  readonly name: string;
+  /** The event types it reacts to; every type that reaches reactors when absent. */
+  readonly handles?: ReadonlySet<EventType>;
+  react(event: AnyEvent): Reaction | Promise<Reaction>;
+}
+
+export interface EngineOptions {
+  log: EventLogWriter;
+  signals: SignalParams;
+  /** A `SimulatedClock` (replay) is advanced to each input's ts before it is appended; a live clock is only read. */
+  clock: Clock;
+}
+
+export interface EngineStats {
+  inputs: number;
+  trades: number;
+  /** Derived events appended (signals and reactor outputs). */
+  derived: number;
+  signals: SignalCounts;
+}
+
+/** The start of a line this project wrote, which can be copied through with only its seq replaced. */
+const CANONICAL_PREFIX = '{"v":1,"seq":';
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/**
+ * The one path live and replay share: each input is appended to the log before anything reacts to
+ * it; trades go synchronously through the signal operators (a signal is appended right after its
+ * trade); other inputs and signals go to the reactors, whose derived events are appended in order.
+ *
+ * `ingest` returns nothing when every reaction was synchronous (always so for a trade without a
+ * signal), or a promise when a reactor went async: the caller must await it before the next input,
+ * so the log order never depends on timing.
+ */
+export class Engine {
+  readonly clock: Clock;
+  private readonly log: EventLogWriter;
+  private readonly simulated: SimulatedClock | null;
+  private readonly trades = new Subject<TradeEvent>();
+  private readonly counter = new SignalCounter();
+  private readonly reactors: Reactor[] = [];
+  private newSignals: SignalEvent[] = [];
+  private failure: unknown = null;
+  private busy = false;
+  private inputs = 0;
+  private tradeCount = 0;
+  private derived = 0;
+
+  constructor(options: EngineOptions) {
+    this.log = options.log;
+    this.clock = options.clock;
+    this.simulated = options.clock instanceof SimulatedClock ? options.clock : null;
+    // RxJS reports errors thrown in a subscriber asynchronously; keep them to rethrow in ingest.
+    this.trades.pipe(tradeSignals(options.signals)).subscribe({
+      next: (signal) => {
+        try {
+          this.log.append(signal);
+          this.derived++;
+          this.counter.add(signal);
+          if (this.reactors.length > 0) this.newSignals.push(signal);
+        } catch (err) {
+          this.failure ??= err;
+        }
+      },
+      error: (err) => {
+        this.failure ??= err;
+      },
+    });
+  }
+
+  /** Adds a reactor; reactors see each event in the order they were added. */
+  use(reactor: Reactor): this {
+    this.reactors.push(reactor);
+    return this;
+  }
+
+  /** A live input event: serialised and appended, then reacted to. */
+  ingest(event: InputEvent): void | Promise<void> {
+    return this.accept(event, null);
+  }
+
+  /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
+  ingestRecord(record: LogRecord): void | Promise<void> {
+    if (!isInputEvent(record.event)) throw new Error(`engine: line ${record.lineNo} is a derived '${record.event.type}' event, not an input`);
+    return this.accept(record.event, record.line.startsWith(CANONICAL_PREFIX) ? record.line : null);
+  }
+
+  stats(): EngineStats {
+    return { inputs: this.inputs, trades: this.tradeCount, derived: this.derived, signals: this.counter.snapshot() };
+  }
+
+  private accept(event: InputEvent, line: string | null): void | Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (this.busy) throw new Error('engine: an input arrived while the previous one is still being reacted to; await ingest() first');
+    this.simulated?.advanceTo(event.ts);
+    if (line !== null) event.seq = this.log.appendLine(line);
+    else this.log.append(event);
+    this.inputs++;
+    if (event.type === 'trade') {
+      this.tradeCount++;
+      this.trades.next(event);
+      if (this.failure !== null) throw this.failure;
+      if (this.newSignals.length === 0) return;
+      const signals = this.newSignals;
+      this.newSignals = [];
+      return this.dispatch(signals);
+    }
+    if (this.reactors.length === 0) return;
+    return this.dispatch([event]);
+  }
+
+  /** Offers the queue's events to every reactor in order; events they return join the queue. */
+  private dispatch(queue: AnyEvent[]): void | Promise<void> {
+    let qi = 0;
+    let ri = 0;
+    const step = (): void | Promise<void> => {
+      for (; qi < queue.length; qi++, ri = 0) {
+        const event = queue[qi];
+        for (; ri < this.reactors.length; ri++) {
+          const reactor = this.reactors[ri];
+          if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
+          let out: Reaction | Promise<Reaction>;
+          try {
+            out = reactor.react(event);
+          } catch (err) {
+            this.appendDerived(reactor, event, [], err, queue);
+            continue;
+          }
+          if (isPromise(out)) {
+            ri++;
+            this.busy = true;
+            return out
+              .then(
+                (result) => this.appendDerived(reactor, event, result, null, queue),
+                (err: unknown) => this.appendDerived(reactor, event, [], err, queue),
+              )
+              .then(() => {
+                this.busy = false;
+                return step();
+              });
+          }
+          this.appendDerived(reactor, event, out, null, queue);
+        }
+      }
+    };
+    return step();
+  }
+
+  /** Appends a reactor's output; a throw or an input event returned becomes a named `error` event. */
+  private appendDerived(reactor: Reactor, cause: AnyEvent, out: Reaction, err: unknown, queue: AnyEvent[]): void {
+    if (err !== null) {
+      this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'throw', message: err instanceof Error ? err.message : String(err) }), queue);
+      return;
+    }
+    for (const event of out ?? []) {
+      const type: string = event.type;
+      if (isInputType(type)) {
+        this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'invalid', message: `returned an input event '${type}'; reactors may only derive` }), queue);
+      } else {
+        this.appendOne(event, queue);
+      }
+    }
+  }
+
+  private appendOne(event: DerivedEvent, queue: AnyEvent[]): void {
+    this.log.append(event);
+    this.derived++;
+    queue.push(event);
+  }
+}

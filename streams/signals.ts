@@ -1,0 +1,66 @@
+import { defer, filter, map, type OperatorFunction } from 'rxjs';
+import { makeEvent, type SignalEvent, type TradeEvent } from '../events/types';
+import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
+import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
+
+/** The `signals` section of the config, passed in (streams/ does not read config). */
+export interface SignalParams extends PriceChangeParams, VolumeParams {
+  /** |change| strictly above this makes a signal. */
+  threshold: number;
+}
+
+interface SymbolWindows {
+  change: PriceChangeWindow;
+  volume: VolumeWindow;
+}
+
+/**
+ * The pure stateful core of the signal pipeline, per symbol, by event time: one call per trade,
+ * a `signal` derived event when the trade's windowed price change exceeds the threshold in size.
+ * Plain numbers per trade (no big.js); memory bounded per symbol by the windows.
+ */
+export class SignalDetector {
+  private readonly bySymbol = new Map<string, SymbolWindows>();
+
+  constructor(private readonly params: SignalParams) {}
+
+  onTrade(trade: TradeEvent): SignalEvent | null {
+    let w = this.bySymbol.get(trade.symbol);
+    if (w === undefined) {
+      w = { change: new PriceChangeWindow(this.params.windowMs), volume: new VolumeWindow(this.params) };
+      this.bySymbol.set(trade.symbol, w);
+    }
+    const qty = Number(trade.qty);
+    w.volume.push(qty);
+    const change = w.change.update(trade.ts, Number(trade.price));
+    if (change === null || !(Math.abs(change) > this.params.threshold)) return null;
+    const avgQty = w.volume.average();
+    return makeEvent('signal', trade.ts, {
+      symbol: trade.symbol,
+      tradeId: trade.tradeId,
+      change,
+      direction: change > 0 ? 'bullish' : 'bearish',
+      confirmed: w.volume.confirms(qty, avgQty),
+      price: trade.price,
+      qty: trade.qty,
+      avgQty,
+    });
+  }
+
+  /** Symbols seen (one set of windows each). */
+  get symbols(): string[] {
+    return [...this.bySymbol.keys()];
+  }
+}
+
+/** Trades in, signal events out (one per trade whose change exceeds the threshold). Fresh state per subscription. */
+export function tradeSignals(params: SignalParams): OperatorFunction<TradeEvent, SignalEvent> {
+  return (source) =>
+    defer(() => {
+      const detector = new SignalDetector(params);
+      return source.pipe(
+        map((trade) => detector.onTrade(trade)),
+        filter((signal): signal is SignalEvent => signal !== null),
+      );
+    });
+}
