@@ -1,0 +1,92 @@
+import { makeEvent, type BookEvent, type InputEvent, type MarketSnapshotEvent, type TradeEvent } from '../events/types';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../streams/marketModel';
+
+const W = 900_000;
+const START = 1723161600000; // 2024-08-09 00:00:00 UTC, a window boundary
+
+let id = 0;
+const trade = (ts: number, price: number, symbol = 'BTCUSDT'): TradeEvent =>
+  makeEvent('trade', ts, { venue: 'binance', symbol, tradeId: ++id, price: price.toFixed(2), qty: '0.01', buyerMaker: false });
+
+function run(trades: TradeEvent[], model = new FifteenMinMarketModel()): InputEvent[] {
+  const out: InputEvent[] = [];
+  for (const t of trades) out.push(...model.onTrade(t));
+  return out;
+}
+
+const snapshots = (events: InputEvent[]) => events.filter((e): e is MarketSnapshotEvent => e.type === 'market_snapshot');
+
+describe('FifteenMinMarketModel', () => {
+  it('matches Phi(ln(S/S0) / (sigma sqrt(tau))) with sigma from 1 s log returns, lagged', () => {
+    // One trade a second: a 1-cent-per-mille zigzag with a drift, for 120 s.
+    const trades: TradeEvent[] = [];
+    for (let i = 0; i <= 120; i++) trades.push(trade(START + i * 1000, 60000 * Math.exp(0.0002 * i + (i % 2 ? 0.0005 : 0))));
+    const events = run(trades);
+    const q = START + 100_000;
+    const snap = snapshots(events).find((e) => e.ts === q)!;
+    // Independent recomputation: price seen = last trade at or before q - lag.
+    const seenIdx = (q - DEFAULT_MARKET_MODEL.lagMs - START) / 1000;
+    const price = (i: number) => Number(trades[i].price);
+    const rets: number[] = [];
+    for (let i = seenIdx - 59; i <= seenIdx; i++) rets.push(Math.log(price(i) / price(i - 1)));
+    const mean = rets.reduce((a, b) => a + b) / rets.length;
+    const sd = Math.sqrt(rets.reduce((a, r) => a + (r - mean) ** 2, 0) / (rets.length - 1) / 1000);
+    const expected = normalCdf(Math.log(price(seenIdx) / price(0)) / (sd * Math.sqrt(START + W - q)));
+    expect(Number(snap.markets[0].outcomePrices[0])).toBeCloseTo(Math.min(0.99, expected), 2);
+    expect(snap.markets[0].slug).toBe('btc-updown-15m-1723161600');
+    expect(snap.markets[0].tokenIds).toEqual(['model:btc-updown-15m-1723161600:up', 'model:btc-updown-15m-1723161600:down']);
+    const books = events.filter((e): e is BookEvent => e.type === 'book' && e.ts === q);
+    expect(books).toHaveLength(2);
+    const up = books[0];
+    // Ask above bid by at least a tick; Up ask + Down bid = 1 (mirror quotes).
+    expect(Number(up.asks[0].price)).toBeGreaterThan(Number(up.bids[0].price));
+    expect(Number(up.asks[0].price) + Number(books[1].bids[0].price)).toBeCloseTo(1, 9);
+  });
+
+  it('quotes react to a jump only after the lag', () => {
+    const trades: TradeEvent[] = [];
+    for (let i = 0; i <= 60; i++) trades.push(trade(START + i * 1000, 60000 + (i % 2)));
+    trades.push(trade(START + 60_500, 61000)); // a 1.7 % jump at +60.5 s
+    for (let i = 61; i <= 70; i++) trades.push(trade(START + i * 1000, 61000));
+    const fair = (ts: number) => Number(snapshots(run(trades)).find((e) => e.ts === ts)!.markets[0].outcomePrices[0]);
+    // At +62 s the quote sees the trade at +60 s (lag 2 s): the jump is not in it yet.
+    expect(Math.abs(fair(START + 62_000) - 0.5)).toBeLessThan(0.1);
+    // At +63 s it sees the jump at +60.5 s: the price and sigma both move, Up becomes likelier.
+    expect(fair(START + 63_000)).toBeGreaterThan(fair(START + 62_000) + 0.05);
+  });
+
+  it('has no look-ahead: changing trades after T changes no model event at or before T', () => {
+    const base: TradeEvent[] = [];
+    for (let i = 0; i < 300; i++) base.push(trade(START + i * 700, 60000 + 30 * Math.sin(i / 7)));
+    const T = START + 150_000;
+    const perturbed = base.map((t) => (t.ts > T ? { ...t, price: (Number(t.price) * 1.05).toFixed(2) } : t));
+    const a = run(base).filter((e) => e.ts <= T);
+    const b = run(perturbed).filter((e) => e.ts <= T);
+    expect(a.length).toBeGreaterThan(100);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it('resolves each window Up when the last price at its end is at or above the open (simulated)', () => {
+    const model = new FifteenMinMarketModel();
+    const trades = [
+      trade(START - 5000, 59000), // data starts inside the window before START: open = first trade seen
+      trade(START + 10, 60000),
+      trade(START + W - 1000, 60000), // closes exactly at its open: Up
+      trade(START + W + 2000, 58000),
+      trade(START + W + 500_000, 57000), // closes below its open: Down
+      trade(START + 2 * W + 5000, 58100), // data ends inside this window: never resolved
+    ];
+    const resolved = run(trades, model).filter((e) => e.type === 'market_resolved');
+    expect(resolved.map((e) => [e.ts, e.type === 'market_resolved' && e.winningOutcome])).toEqual([
+      [START, 'Up'],
+      [START + W, 'Up'],
+      [START + 2 * W, 'Down'],
+    ]);
+    expect(model.windows().map((w) => [w.slug, w.open, w.openObserved, w.winner])).toEqual([
+      ['btc-updown-15m-1723160700', 59000, false, 'Up'],
+      ['btc-updown-15m-1723161600', 60000, true, 'Up'],
+      ['btc-updown-15m-1723162500', 58000, true, 'Down'],
+      ['btc-updown-15m-1723163400', 58100, true, null],
+    ]);
+  });
+});
