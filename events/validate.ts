@@ -226,6 +226,10 @@ export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
       f.string('feed');
       f.string('status');
       break;
+    case 'risk_control':
+      f.oneOf('action', ['kill', 'resume', 'reset_losses'] as const);
+      f.string('detail');
+      break;
   }
   return obj as unknown as InputEvent;
 }

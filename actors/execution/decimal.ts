@@ -1,0 +1,39 @@
+import Big from 'big.js';
+import type { Decimal } from '../../events/types';
+
+/** Plain decimal notation without trailing zeros ("0.5", "12", "0.0000001"), never exponent form. */
+export function dec(value: Big): Decimal {
+  return value.toFixed();
+}
+
+const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/** A decimal string as Big, or null when it is not one (Big would also accept exponents and floats). */
+export function parseDecimal(value: string): Big | null {
+  return DECIMAL.test(value) ? new Big(value) : null;
+}
+
+export const ZERO = new Big(0);
+export const ONE = new Big(1);
+
+export function sum(values: Iterable<Big>): Big {
+  let total = ZERO;
+  for (const v of values) total = total.plus(v);
+  return total;
+}
+
+/** The UTC calendar day of an event time, "YYYY-MM-DD" (daily P&L and the drawdown halt use it). */
+export function utcDay(ts: number): string {
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+/** A copy of a JSON-shaped value with every object's keys sorted, so equal states serialise byte for byte. */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out as T;
+  }
+  return value;
+}

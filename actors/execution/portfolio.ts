@@ -1,0 +1,299 @@
+import Big from 'big.js';
+import type { AnyEvent, Decimal, ExchangeFillEvent, FillEvent, MarketResolvedEvent, OrderSide } from '../../events/types';
+import { ZERO, dec, sortKeys, utcDay } from './decimal';
+import { feeInShares } from './fees';
+import type { RiskState } from './risk';
+
+/**
+ * The portfolio: a pure fold over `fill`, `exchange_fill`, `market_resolved` and `risk_control`
+ * events (plus `order_intent`, to know which strategy and market an exchange fill belongs to).
+ * Replaying the log rebuilds it exactly; `toJSON()` has sorted keys so two folds compare byte for byte.
+ *
+ * Money rules (docs/execution.md): a BUY pays price x size in cash and receives size - fee / price
+ * shares (the fee is taken in shares); a SELL receives price x size - fee in cash. Positions are at
+ * average cost. A resolution pays $1 per winning share and $0 per losing share.
+ */
+
+/** Cost removed on a partial sell is rounded half-up to this many decimals (the rest stays in the position). */
+const COST_DP = 10;
+/** Exchange fills of orders whose intent is not in the log are booked under this strategy. */
+export const UNKNOWN_STRATEGY = 'external';
+/** Order ids remembered for exchange fills (oldest forgotten first). */
+const MAX_ORDERS = 10_000;
+/** Below a tradable hundredth of a share, a position's round trip is over (the dust stays held). */
+const DUST = new Big('0.01');
+
+interface Position {
+  strategy: string;
+  tokenId: string;
+  marketId: string;
+  shares: Big;
+  /** USDC paid for the shares held (average cost). */
+  cost: Big;
+  /** A round trip is open: bought from (near) flat, not yet sold back below dust or resolved. */
+  tripOpen: boolean;
+  /** Realised P&L of the open round trip so far. */
+  tripPnl: Big;
+}
+
+export interface PositionView {
+  strategy: string;
+  tokenId: string;
+  marketId: string;
+  shares: Decimal;
+  cost: Decimal;
+}
+
+export interface PortfolioJson {
+  startingCapital: Decimal;
+  cash: Decimal;
+  realised: Decimal;
+  totals: { bought: Decimal; sold: Decimal; sellFees: Decimal; buyFeeValue: Decimal; payouts: Decimal };
+  dailyPnl: Record<string, Decimal>;
+  positions: Record<string, PositionView & { tripOpen: boolean; tripPnl: Decimal }>;
+  roundTrips: { wins: number; losses: number };
+  lossStreak: number;
+  killed: boolean;
+}
+
+interface Trade {
+  ts: number;
+  strategy: string;
+  marketId: string;
+  tokenId: string;
+  side: OrderSide;
+  price: Big;
+  size: Big;
+  fee: Big;
+}
+
+const key = (strategy: string, tokenId: string) => `${strategy}/${tokenId}`;
+
+export class Portfolio implements RiskState {
+  private readonly start: Big;
+  private cashBalance: Big;
+  private realisedTotal = ZERO;
+  private readonly totals = { bought: ZERO, sold: ZERO, sellFees: ZERO, buyFeeValue: ZERO, payouts: ZERO };
+  private readonly daily = new Map<string, Big>();
+  private readonly open = new Map<string, Position>();
+  private readonly orders = new Map<string, { strategy: string; marketId: string }>();
+  private readonly tokenMarket = new Map<string, string>();
+  private wins = 0;
+  private losses = 0;
+  private streak = 0;
+  private isKilled = false;
+
+  constructor(startingCapital: Decimal) {
+    this.start = new Big(startingCapital);
+    this.cashBalance = this.start;
+  }
+
+  static fromEvents(startingCapital: Decimal, events: Iterable<AnyEvent>): Portfolio {
+    const p = new Portfolio(startingCapital);
+    for (const e of events) p.apply(e);
+    return p;
+  }
+
+  apply(event: AnyEvent): void {
+    switch (event.type) {
+      case 'order_intent':
+        this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId });
+        if (this.orders.size > MAX_ORDERS) this.orders.delete(this.orders.keys().next().value as string);
+        this.tokenMarket.set(event.tokenId, event.marketId);
+        break;
+      case 'fill':
+        this.trade(fromFill(event));
+        break;
+      case 'exchange_fill':
+        this.trade(this.fromExchangeFill(event));
+        break;
+      case 'market_resolved':
+        this.resolve(event);
+        break;
+      case 'risk_control':
+        if (event.action === 'kill') this.isKilled = true;
+        else if (event.action === 'resume') this.isKilled = false;
+        else this.streak = 0;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private fromExchangeFill(e: ExchangeFillEvent): Trade {
+    const order = this.orders.get(e.orderId);
+    const marketId = order?.marketId ?? this.tokenMarket.get(e.tokenId) ?? '';
+    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
+  }
+
+  private trade(t: Trade): void {
+    if (t.marketId !== '') this.tokenMarket.set(t.tokenId, t.marketId);
+    const k = key(t.strategy, t.tokenId);
+    const notional = t.price.times(t.size);
+    if (t.side === 'BUY') {
+      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, tripOpen: false, tripPnl: ZERO };
+      if (!pos.tripOpen) {
+        pos.tripOpen = true;
+        pos.tripPnl = ZERO;
+      }
+      pos.shares = pos.shares.plus(t.size).minus(feeInShares(t.fee, t.price));
+      pos.cost = pos.cost.plus(notional);
+      this.open.set(k, pos);
+      this.cashBalance = this.cashBalance.minus(notional);
+      this.totals.bought = this.totals.bought.plus(notional);
+      this.totals.buyFeeValue = this.totals.buyFeeValue.plus(t.fee);
+      return;
+    }
+    const proceeds = notional.minus(t.fee);
+    this.cashBalance = this.cashBalance.plus(proceeds);
+    this.totals.sold = this.totals.sold.plus(notional);
+    this.totals.sellFees = this.totals.sellFees.plus(t.fee);
+    const pos = this.open.get(k);
+    if (!pos || pos.shares.lte(0)) {
+      // Shares the log never saw bought (held outside the system): all proceeds are profit.
+      this.realise(t.ts, proceeds);
+      return;
+    }
+    const sold = t.size.gt(pos.shares) ? pos.shares : t.size;
+    const removed = sold.eq(pos.shares) ? pos.cost : pos.cost.times(sold).div(pos.shares).round(COST_DP, Big.roundHalfUp);
+    pos.shares = pos.shares.minus(sold);
+    pos.cost = pos.cost.minus(removed);
+    this.realise(t.ts, proceeds.minus(removed), pos);
+    if (pos.shares.lt(DUST)) this.closeTrip(pos);
+    if (pos.shares.eq(0)) this.open.delete(k);
+  }
+
+  private resolve(e: MarketResolvedEvent): void {
+    const markets = new Set([e.market, this.tokenMarket.get(e.winningTokenId)]);
+    for (const [k, pos] of [...this.open]) {
+      if (!markets.has(pos.marketId) && pos.tokenId !== e.winningTokenId) continue;
+      const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
+      this.cashBalance = this.cashBalance.plus(payout);
+      this.totals.payouts = this.totals.payouts.plus(payout);
+      this.realise(e.ts, payout.minus(pos.cost), pos);
+      pos.shares = ZERO;
+      pos.cost = ZERO;
+      this.closeTrip(pos);
+      this.open.delete(k);
+    }
+  }
+
+  private realise(ts: number, pnl: Big, pos?: Position): void {
+    this.realisedTotal = this.realisedTotal.plus(pnl);
+    const day = utcDay(ts);
+    this.daily.set(day, (this.daily.get(day) ?? ZERO).plus(pnl));
+    if (pos?.tripOpen) pos.tripPnl = pos.tripPnl.plus(pnl);
+  }
+
+  private closeTrip(pos: Position): void {
+    if (!pos.tripOpen) return;
+    pos.tripOpen = false;
+    if (pos.tripPnl.lt(0)) {
+      this.losses++;
+      this.streak++;
+    } else {
+      this.wins++;
+      this.streak = 0;
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  cash(): Big {
+    return this.cashBalance;
+  }
+
+  heat(): Big {
+    let total = ZERO;
+    for (const p of this.open.values()) total = total.plus(p.cost);
+    return total;
+  }
+
+  capital(): Big {
+    return this.cashBalance.plus(this.heat());
+  }
+
+  realised(): Big {
+    return this.realisedTotal;
+  }
+
+  marketExposure(marketId: string): Big {
+    let total = ZERO;
+    for (const p of this.open.values()) if (p.marketId === marketId) total = total.plus(p.cost);
+    return total;
+  }
+
+  shares(strategy: string, tokenId: string): Big {
+    return this.open.get(key(strategy, tokenId))?.shares ?? ZERO;
+  }
+
+  position(strategy: string, tokenId: string): PositionView | undefined {
+    const p = this.open.get(key(strategy, tokenId));
+    return p && view(p);
+  }
+
+  positions(): PositionView[] {
+    return [...this.open.keys()].sort().map((k) => view(this.open.get(k)!));
+  }
+
+  dayPnl(day: string): Big {
+    return this.daily.get(day) ?? ZERO;
+  }
+
+  capitalAtDayStart(day: string): Big {
+    let total = this.start;
+    for (const [d, pnl] of this.daily) if (d < day) total = total.plus(pnl);
+    return total;
+  }
+
+  /** Losing round trips in a row since the last winning one or `reset_losses`. */
+  get lossStreak(): number {
+    return this.streak;
+  }
+
+  /** Set by a `kill` risk_control, cleared by `resume`. */
+  get killed(): boolean {
+    return this.isKilled;
+  }
+
+  get roundTrips(): { wins: number; losses: number } {
+    return { wins: this.wins, losses: this.losses };
+  }
+
+  /** Cash plus every position at its mark; a position without a mark counts at cost. */
+  equity(mark: (tokenId: string) => Decimal | null): Big {
+    let total = this.cashBalance;
+    for (const p of this.open.values()) {
+      const price = mark(p.tokenId);
+      total = total.plus(price === null ? p.cost : p.shares.times(price));
+    }
+    return total;
+  }
+
+  toJSON(): PortfolioJson {
+    const positions: PortfolioJson['positions'] = {};
+    for (const [k, p] of this.open) positions[k] = { ...view(p), tripOpen: p.tripOpen, tripPnl: dec(p.tripPnl) };
+    const dailyPnl: Record<string, Decimal> = {};
+    for (const [d, pnl] of this.daily) dailyPnl[d] = dec(pnl);
+    const t = this.totals;
+    return sortKeys({
+      startingCapital: dec(this.start),
+      cash: dec(this.cashBalance),
+      realised: dec(this.realisedTotal),
+      totals: { bought: dec(t.bought), sold: dec(t.sold), sellFees: dec(t.sellFees), buyFeeValue: dec(t.buyFeeValue), payouts: dec(t.payouts) },
+      dailyPnl,
+      positions,
+      roundTrips: this.roundTrips,
+      lossStreak: this.lossStreak,
+      killed: this.killed,
+    });
+  }
+}
+
+function fromFill(e: FillEvent): Trade {
+  return { ts: e.ts, strategy: e.strategy, marketId: e.marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
+}
+
+function view(p: Position): PositionView {
+  return { strategy: p.strategy, tokenId: p.tokenId, marketId: p.marketId, shares: dec(p.shares), cost: dec(p.cost) };
+}
