@@ -126,6 +126,14 @@ export interface TickSizeChangeEvent extends EventBase<'tick_size_change'> {
   newTickSize: Decimal;
 }
 
+/** CLOB `best_bid_ask` (custom feature): the top of one token's book after it changed; null for an empty side. */
+export interface BestBidAskEvent extends EventBase<'best_bid_ask'> {
+  market: string;
+  tokenId: string;
+  bestBid: Decimal | null;
+  bestAsk: Decimal | null;
+}
+
 export interface MarketResolvedEvent extends EventBase<'market_resolved'> {
   market: string;
   winningTokenId: string;
@@ -204,6 +212,7 @@ export type InputEvent =
   | LastTradeEvent
   | TickSizeChangeEvent
   | MarketResolvedEvent
+  | BestBidAskEvent
   | OraclePriceEvent
   | LlmAnswerEvent
   | ExchangeFillEvent
@@ -219,6 +228,7 @@ export const INPUT_TYPES = [
   'last_trade',
   'tick_size_change',
   'market_resolved',
+  'best_bid_ask',
   'oracle_price',
   'llm_answer',
   'exchange_fill',

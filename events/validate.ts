@@ -202,6 +202,11 @@ export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
       f.string('market');
       f.string('winningTokenId');
       break;
+    case 'best_bid_ask':
+      f.string('tokenId');
+      if (f.has('bestBid')) f.probability('bestBid');
+      if (f.has('bestAsk')) f.probability('bestAsk');
+      break;
     case 'oracle_price':
       f.string('symbol');
       f.positiveDecimal('value');
