@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTicks } from '../actors/venues/binance/importers';
+import { readAllEvents } from '../events/log';
 import { describeWithShared, FIXTURES } from './support/shared';
 import { fileLines, fileText, readTicks, recordedKinds, recordedTrades, strip, tempDir, tradeOf, type ExpectedTrade } from './support/binanceRecording';
 
@@ -103,7 +104,6 @@ describe('combined-stream recordings (hftbacktest slices, MIT)', () => {
   it('writes gzip when the output name ends in .gz (read back by the event-log reader)', async () => {
     const out = join(dir, 'btc.ticks.jsonl.gz');
     await importTicks([BTC], out);
-    const { readAllEvents } = await import('../events/log');
     const { records } = await readAllEvents(out);
     expect(records.map((r) => r.line).join('\n') + '\n').toBe(fileText(join(dir, 'btc.ticks.jsonl')));
   });
