@@ -41,7 +41,7 @@ describe('15-minute discovery against a loopback Gamma', () => {
   /** A market in the Up/Down shape, built from a real recorded market's fields. */
   function upDownEvent(asset: string, outcomes: string[]): Raw {
     const slug = `${asset}-updown-15m-${start}`;
-    const market = { ...twentyMarkets()[0], slug, outcomes: JSON.stringify(outcomes), endDate: new Date((start + 900) * 1000).toISOString() };
+    const market: Raw = { ...twentyMarkets()[0], slug, outcomes: JSON.stringify(outcomes), endDate: new Date((start + 900) * 1000).toISOString() };
     delete market.events;
     return { id: `e-${asset}`, slug, negRisk: false, markets: [market] };
   }
