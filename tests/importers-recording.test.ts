@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTicks } from '../actors/venues/binance/importers';
 import { readAllEvents } from '../events/log';
@@ -102,10 +102,14 @@ describe('combined-stream recordings (hftbacktest slices, MIT)', () => {
   });
 
   it('writes gzip when the output name ends in .gz (read back by the event-log reader)', async () => {
-    const out = join(dir, 'btc.ticks.jsonl.gz');
+    const out = join(dir, 'btc-gz.ticks.jsonl.gz');
+    const plain = join(dir, 'btc-plain.ticks.jsonl');
     await importTicks([BTC], out);
+    await importTicks([BTC], plain);
+    expect(readFileSync(out).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     const { records } = await readAllEvents(out);
-    expect(records.map((r) => r.line).join('\n') + '\n').toBe(fileText(join(dir, 'btc.ticks.jsonl')));
+    expect(records).toHaveLength(229);
+    expect(records.map((r) => r.line).join('\n') + '\n').toBe(readFileSync(plain, 'utf8'));
   });
 });
 
