@@ -2,10 +2,13 @@
  * `npm run bench`: runs every benchmark in one process and prints each figure as `name: value`.
  * Figures are ratios measured in the same run (absolute rates depend on the machine).
  */
+import * as marketData from './marketData';
+
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
 const benches: Bench[] = [
   // one module per benchmark under bench/
+  marketData,
 ];
 
 async function main(): Promise<void> {
