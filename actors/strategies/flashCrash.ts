@@ -1,0 +1,142 @@
+import Big from 'big.js';
+import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
+import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
+import type { Config } from '../config/schema';
+import { feeScheduleProblem, unroundedFee } from '../execution/fees';
+import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec } from './keyedMachines';
+import type { StrategyContext } from './types';
+
+/**
+ * The flash-crash strategy: one `flashCrashMachine` per outcome token (key = token id). This file
+ * turns input events into machine events: price samples from CLOB trades (`last_trade`), book mids
+ * (`book`, `book_delta`) and Gamma outcome prices (`market_snapshot`), each with the token's quote
+ * (best ask, fee-adjusted mark, tick, minimum size, end time, open/stale); `TICK` on `timer` events;
+ * `RESOLVED` on `market_resolved`; and `MARKET_COOLDOWN` to the other tokens of a market when one of
+ * its tokens sells (the cooldown is per market). It reads `ctx.markets` after the event was applied.
+ */
+
+export const FLASH_CRASH = 'flash_crash';
+
+export type FlashCrashConfig = Config['flashCrash'];
+type Machine = typeof flashCrashMachine;
+
+export function flashCrashParams(cfg: FlashCrashConfig): FlashCrashParams {
+  return {
+    lookbackMs: cfg.lookbackMs,
+    dropRelative: cfg.dropRelative,
+    dropAbsolute: cfg.dropAbsolute,
+    tradeUsd: cfg.tradeUsd,
+    takeProfitUsd: cfg.takeProfitUsd,
+    stopLossUsd: cfg.stopLossUsd,
+    maxHoldMs: cfg.maxHoldMs,
+    exitBeforeEndMs: cfg.exitBeforeEndMs,
+    cooldownMs: cfg.cooldownMs,
+    orderTimeoutMs: cfg.orderTimeoutMs,
+    exitRetryMs: cfg.exitRetryMs,
+  };
+}
+
+export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): KeyedMachineSpec<Machine> {
+  const params = flashCrashParams(cfg);
+  return {
+    name,
+    machine: flashCrashMachine,
+    handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
+    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] {
+      const price = (tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null = null): Delivery<Machine>[] => {
+        const ref = ctx.markets.token(tokenId);
+        if (!ref || value === null || !(Number(value) > 0)) return [];
+        const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
+        // New instances only for tokens that can be traded now; existing ones hear every price.
+        if (!keys.has(tokenId) && !quote.open) return [];
+        const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
+        return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
+      };
+      switch (event.type) {
+        case 'last_trade':
+          return price(event.tokenId, event.price, 'last_trade', event.price);
+        case 'book':
+          return price(event.tokenId, bookMid(ctx, event.tokenId), 'book');
+        case 'book_delta':
+          return [...new Set(event.changes.map((c) => c.tokenId))].flatMap((t) => price(t, bookMid(ctx, t), 'book'));
+        case 'market_snapshot':
+          return event.markets.flatMap((m) => m.tokenIds.flatMap((t, i) => price(t, m.outcomePrices[i] ?? null, 'snapshot')));
+        case 'timer':
+          return [...keys].flatMap((key) => {
+            const ref = ctx.markets.token(key);
+            return ref ? [{ key, event: { type: 'TICK', ts: event.ts, quote: quoteOf(ctx, key, ref.market, null, null) } as FlashCrashEvent }] : [];
+          });
+        case 'market_resolved':
+          return [...keys]
+            .filter((key) => sameMarket(ctx.markets.token(key)?.market, event.market))
+            .map((key) => ({ key, event: { type: 'RESOLVED', ts: event.ts } }));
+        case 'fill': {
+          if (event.strategy !== name || event.side !== 'SELL') return [];
+          const market = ctx.markets.token(event.tokenId)?.market;
+          if (!market) return [];
+          const until = event.ts + params.cooldownMs;
+          return market.tokenIds
+            .filter((t) => t !== event.tokenId && keys.has(t))
+            .map((key) => ({ key, event: { type: 'MARKET_COOLDOWN', ts: event.ts, until } }));
+        }
+        default:
+          return [];
+      }
+    },
+  };
+}
+
+export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRASH): KeyedMachineStrategy<Machine> {
+  return new KeyedMachineStrategy(flashCrashSpec(cfg, name));
+}
+
+/**
+ * The token's quote. Ask and mark come from the live book when there is one; otherwise from what
+ * this event itself says (the trade price of a `last_trade`, the snapshot's best bid/ask), never
+ * from an older snapshot: a `TICK` without a book leaves the machine's last mark in place.
+ */
+function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
+  const book = ctx.markets.book(tokenId);
+  let ask: Decimal | null = null;
+  let bid: Decimal | null = null;
+  if (book) {
+    ask = book.bestAsk()?.price ?? null;
+    bid = book.bestBid()?.price ?? null;
+  } else if (source === 'last_trade') {
+    ask = tradePrice;
+    bid = tradePrice;
+  } else if (source === 'snapshot') {
+    ask = ctx.markets.bestAsk(tokenId);
+    bid = ctx.markets.bestBid(tokenId);
+  }
+  const feeProblem = feeScheduleProblem(market);
+  const resolved = ctx.markets.resolution(market.id) !== undefined || ctx.markets.resolution(market.conditionId) !== undefined;
+  return {
+    ask,
+    mark: bid !== null && feeProblem === null ? { price: bid, net: netOfFee(market, bid) } : null,
+    tickSize: market.tickSize,
+    minSize: market.minSize,
+    endTs: market.endTs,
+    open: market.active && !market.closed && market.acceptingOrders && !resolved && feeProblem === null,
+    stale: ctx.markets.isStale(tokenId),
+  };
+}
+
+/** What one share sold at `price` yields after the market's taker fee. */
+function netOfFee(market: MarketInfo, price: Decimal): Decimal {
+  const p = new Big(price);
+  return p.minus(unroundedFee(market, new Big(1), p)).toString();
+}
+
+/** Mid of the live book's best bid and ask; null for a one-sided, empty or stale book. */
+function bookMid(ctx: StrategyContext, tokenId: string): Decimal | null {
+  const book = ctx.markets.book(tokenId);
+  const bid = book?.bestBid();
+  const ask = book?.bestAsk();
+  if (!bid || !ask) return null;
+  return new Big(bid.price).plus(ask.price).div(2).toString();
+}
+
+function sameMarket(market: MarketInfo | undefined, id: string): boolean {
+  return market !== undefined && (market.id === id || market.conditionId === id);
+}
