@@ -95,6 +95,10 @@ export const flashCrashSchema = z
     maxHoldMs: ms.default(300_000),
     exitBeforeEndMs: ms.default(120_000),
     cooldownMs: ms.default(60_000),
+    /** An order with no answer (fill or rejection) after this is given up. */
+    orderTimeoutMs: ms.default(30_000),
+    /** After an exit that left shares (rejected, partial, timed out), wait this long before selling again. */
+    exitRetryMs: ms.default(5_000),
   })
   .strict();
 
