@@ -1,0 +1,336 @@
+import Big from 'big.js';
+import { assign, enqueueActions, raise, setup } from 'xstate';
+import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
+import {
+  allDone,
+  allFilledInFull,
+  anyFilled,
+  applyFill,
+  applyRejection,
+  floorShares,
+  newLeg,
+  orderFor,
+  orderIdFor,
+  sharesReceived,
+  type Leg,
+  type OrderIntentOutput,
+} from './orderLegs';
+
+/**
+ * NegRisk arbitrage for one negRisk event (key = negRiskMarketId): when buying the YES of every
+ * outcome costs, with taker fees, less than the $1 the one winner pays, buy them all (one groupId).
+ *
+ * watching -> entering -> holding -> settled
+ *                 \-> unwinding <-> unwindRetry -> cooldown -> watching   (some legs filled, others not)
+ *                 \-> cooldown                                             (nothing filled)
+ *
+ * All legs or none: if any leg is rejected or fills short, every share that did fill is sold back.
+ */
+
+export interface NegRiskParams {
+  negRiskMarketId: string;
+  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
+  orderIdPrefix: string;
+  strategy: string;
+  /** Profit per $1 set after fees. */
+  minEdge: number;
+  /** 1 - sum of asks, before fees. */
+  minDeviation: number;
+  /** An apparent edge above this means outcomes are missing from the set: skip it. */
+  maxEdge: number;
+  minLegLiquidityUsd: Decimal;
+  maxSetUsd: Decimal;
+  cooldownMs: number;
+  exitRetryMs: number;
+}
+
+export interface NegRiskLegQuote {
+  marketId: string;
+  /** The YES token. */
+  tokenId: string;
+  outcome: string;
+  /** groupItemTitle, else the question. */
+  title: string;
+  active: boolean;
+  closed: boolean;
+  acceptingOrders: boolean;
+  augmented: boolean;
+  stale: boolean;
+  ask: Decimal | null;
+  /** Shares at the best ask in the live book; null without a live book. */
+  askSize: Decimal | null;
+  bid: Decimal | null;
+  /** Taker fee in USDC per share bought at `ask`; null when the market's fee schedule is unknown. */
+  buyFeePerShare: Decimal | null;
+  minSize: Decimal;
+}
+
+export interface NegRiskSetQuote {
+  negRiskMarketId: string;
+  legs: NegRiskLegQuote[];
+}
+
+export type NegRiskEvent =
+  | { type: 'QUOTE'; ts: number; set: NegRiskSetQuote }
+  | { type: 'TICK'; ts: number; set: NegRiskSetQuote | null }
+  | { type: 'RESOLVED'; ts: number; marketId: string }
+  | { type: 'FILL'; ts: number; fill: FillEvent }
+  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent };
+
+export interface Opportunity {
+  sumAsk: Decimal;
+  /** Taker fees of one share of every leg. */
+  feesPerSet: Decimal;
+  /** 1 - sumAsk. */
+  deviation: Decimal;
+  /** 1 - sumAsk - feesPerSet: profit per set. */
+  edge: Decimal;
+  shares: Decimal;
+  /** shares x (sumAsk + feesPerSet). */
+  costUsd: Decimal;
+  expectedProfitUsd: Decimal;
+  legs: { marketId: string; tokenId: string; outcome: string; price: Decimal }[];
+}
+
+export type SetEvaluation = { ok: true; opportunity: Opportunity } | { ok: false; reason: string };
+
+/** Placeholder outcomes of augmented events, and "Other": their YES does not complete the set. */
+const PLACEHOLDER = /^(other|others|person [a-z0-9]+|player [a-z0-9]+|candidate [a-z0-9]+|team [a-z0-9]+)$/i;
+
+export function isPlaceholder(title: string): boolean {
+  return PLACEHOLDER.test(title.trim());
+}
+
+/** Whether the set can be bought whole now, and how much of it. Pure; the machine's guards use it. */
+export function evaluateSet(p: NegRiskParams, set: NegRiskSetQuote | null): SetEvaluation {
+  if (set === null || set.legs.length < 2) return { ok: false, reason: 'too_few_legs' };
+  const legs = set.legs;
+  if (legs.some((l) => l.augmented)) return { ok: false, reason: 'augmented' };
+  if (legs.some((l) => isPlaceholder(l.title))) return { ok: false, reason: 'placeholder_outcome' };
+  if (legs.some((l) => !l.active || l.closed || !l.acceptingOrders)) return { ok: false, reason: 'leg_not_tradable' };
+  if (legs.some((l) => l.stale)) return { ok: false, reason: 'stale_book' };
+  if (legs.some((l) => l.ask === null || !new Big(l.ask).gt(0) || !new Big(l.ask).lt(1))) return { ok: false, reason: 'missing_ask' };
+  if (legs.some((l) => l.buyFeePerShare === null)) return { ok: false, reason: 'fee_unknown' };
+  const sumAsk = legs.reduce((acc, l) => acc.plus(l.ask!), new Big(0));
+  const fees = legs.reduce((acc, l) => acc.plus(l.buyFeePerShare!), new Big(0));
+  const deviation = new Big(1).minus(sumAsk);
+  const edge = deviation.minus(fees);
+  if (deviation.lt(p.minDeviation)) return { ok: false, reason: 'deviation_below_min' };
+  if (edge.lt(p.minEdge)) return { ok: false, reason: 'edge_below_min' };
+  if (edge.gt(p.maxEdge)) return { ok: false, reason: 'implausible_edge' };
+  if (legs.some((l) => l.askSize === null)) return { ok: false, reason: 'no_book_depth' };
+  if (legs.some((l) => new Big(l.askSize!).times(l.ask!).lt(p.minLegLiquidityUsd))) return { ok: false, reason: 'thin_leg' };
+  const perSet = sumAsk.plus(fees);
+  let shares = floorShares(new Big(p.maxSetUsd).div(perSet));
+  for (const l of legs) if (shares.gt(l.askSize!)) shares = floorShares(new Big(l.askSize!));
+  const minSize = legs.reduce((acc, l) => (new Big(l.minSize).gt(acc) ? new Big(l.minSize) : acc), new Big(0));
+  if (shares.lt(minSize) || shares.eq(0)) return { ok: false, reason: 'below_min_size' };
+  return {
+    ok: true,
+    opportunity: {
+      sumAsk: sumAsk.toFixed(),
+      feesPerSet: fees.toFixed(),
+      deviation: deviation.toFixed(),
+      edge: edge.toFixed(),
+      shares: shares.toFixed(),
+      costUsd: shares.times(perSet).toFixed(),
+      expectedProfitUsd: shares.times(edge).toFixed(),
+      legs: legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, price: l.ask! })),
+    },
+  };
+}
+
+export interface UnwindItem {
+  marketId: string;
+  tokenId: string;
+  outcome: string;
+  shares: Decimal;
+}
+
+export interface NegRiskContext {
+  params: NegRiskParams;
+  ordersSent: number;
+  set: NegRiskSetQuote | null;
+  lastSkip: string | null;
+  entry: { since: number; groupId: string; legs: Leg[]; opportunity: Opportunity } | null;
+  /** Shares bought in a set that did not complete, still to sell back. */
+  unwind: { legs: Leg[]; toSell: UnwindItem[]; lastAttempt: number | null } | null;
+  held: { marketId: string; tokenId: string; shares: Decimal }[];
+  cooldownUntil: number;
+  counts: { sets: number; unwinds: number };
+}
+
+function quoteOf(e: NegRiskEvent): NegRiskSetQuote | null {
+  return e.type === 'QUOTE' || e.type === 'TICK' ? e.set : null;
+}
+
+/** Sells for what is left to unwind, at each leg's best bid; null while a bid is missing or a book stale. */
+function unwindSells(ctx: NegRiskContext): { marketId: string; tokenId: string; outcome: string; shares: Big; price: Decimal }[] | null {
+  if (ctx.unwind === null || ctx.set === null) return null;
+  const out = [];
+  for (const s of ctx.unwind.toSell) {
+    const shares = floorShares(new Big(s.shares));
+    if (shares.eq(0)) continue;
+    const leg = ctx.set.legs.find((l) => l.tokenId === s.tokenId);
+    if (!leg || leg.stale || leg.bid === null || !new Big(leg.bid).gt(0)) return null;
+    out.push({ ...s, shares, price: leg.bid });
+  }
+  return out;
+}
+
+/** What is still to sell after the unwind sells came back. */
+function leftToSell(toSell: readonly UnwindItem[], legs: readonly Leg[]): UnwindItem[] {
+  return toSell
+    .map((s) => {
+      const sold = legs.filter((l) => l.tokenId === s.tokenId).reduce((acc, l) => acc.plus(l.filled), new Big(0));
+      return { ...s, shares: new Big(s.shares).minus(sold).toFixed() };
+    })
+    .filter((s) => floorShares(new Big(s.shares)).gt(0));
+}
+
+export const negRiskMachine = setup({
+  types: {
+    context: {} as NegRiskContext,
+    events: {} as NegRiskEvent,
+    input: {} as NegRiskParams,
+    emitted: {} as OrderIntentOutput,
+  },
+  guards: {
+    opportunity: ({ context, event }) => evaluateSet(context.params, quoteOf(event)).ok,
+    setFilled: ({ context }) => context.entry !== null && allDone(context.entry.legs) && allFilledInFull(context.entry.legs),
+    setEmpty: ({ context }) => context.entry !== null && allDone(context.entry.legs) && !anyFilled(context.entry.legs),
+    setBroken: ({ context }) => context.entry !== null && allDone(context.entry.legs) && anyFilled(context.entry.legs),
+    resolvedOurs: ({ context, event }) => event.type === 'RESOLVED' && context.held.some((h) => h.marketId === event.marketId),
+    unwindSettled: ({ context }) => context.unwind !== null && allDone(context.unwind.legs),
+    nothingLeft: ({ context }) => context.unwind !== null && context.unwind.toSell.length === 0,
+    canRetryUnwind: ({ context, event }) => {
+      const u = context.unwind;
+      if (u === null || (u.lastAttempt !== null && event.ts - u.lastAttempt < context.params.exitRetryMs)) return false;
+      const ctx = { ...context, set: quoteOf(event) ?? context.set };
+      return unwindSells(ctx) !== null;
+    },
+    cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
+  },
+  actions: {
+    storeSet: assign(({ context, event }) => {
+      const set = quoteOf(event) ?? context.set;
+      return { set };
+    }),
+    noteSkip: assign(({ context, event }) => {
+      const set = quoteOf(event);
+      if (set === null) return {};
+      const ev = evaluateSet(context.params, set);
+      return { lastSkip: ev.ok ? null : ev.reason };
+    }),
+    enterSet: enqueueActions(({ context, event, enqueue }) => {
+      const set = quoteOf(event);
+      const ev = evaluateSet(context.params, set);
+      if (!ev.ok) return;
+      const p = context.params;
+      const o = ev.opportunity;
+      const groupId = `${p.strategy}:${p.negRiskMarketId}:${event.ts}`;
+      let n = context.ordersSent;
+      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }));
+      enqueue.assign({ set, ordersSent: n, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
+      const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
+      legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
+    }),
+    entryFill: assign({ entry: ({ context, event }) => (context.entry && event.type === 'FILL' ? { ...context.entry, legs: applyFill(context.entry.legs, event.fill) } : context.entry) }),
+    entryRejected: assign({
+      entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
+    }),
+    hold: assign(({ context }) => ({
+      held: context.entry!.legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, shares: sharesReceived(l).toFixed() })),
+      entry: null,
+    })),
+    beginUnwind: assign(({ context }) => ({
+      unwind: {
+        legs: [],
+        lastAttempt: null,
+        toSell: context
+          .entry!.legs.filter((l) => new Big(l.filled).gt(0))
+          .map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, shares: sharesReceived(l).toFixed() }))
+          .filter((s) => floorShares(new Big(s.shares)).gt(0)),
+      },
+      entry: null,
+      counts: { ...context.counts, unwinds: context.counts.unwinds + 1 },
+    })),
+    sendUnwind: enqueueActions(({ context, event, enqueue }) => {
+      const set = quoteOf(event) ?? context.set;
+      const sells = unwindSells({ ...context, set });
+      if (sells === null || context.unwind === null) return;
+      let n = context.ordersSent;
+      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }));
+      enqueue.assign({ set, ordersSent: n, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
+      legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
+    }),
+    unwindFill: assign({ unwind: ({ context, event }) => (context.unwind && event.type === 'FILL' ? { ...context.unwind, legs: applyFill(context.unwind.legs, event.fill) } : context.unwind) }),
+    unwindRejected: assign({
+      unwind: ({ context, event }) => (context.unwind && event.type === 'REJECTED' ? { ...context.unwind, legs: applyRejection(context.unwind.legs, event.rejection) } : context.unwind),
+    }),
+    settleUnwind: assign({ unwind: ({ context }) => (context.unwind ? { ...context.unwind, toSell: leftToSell(context.unwind.toSell, context.unwind.legs), legs: [] } : null) }),
+    startCooldown: assign(({ context, event }) => ({ entry: null, unwind: null, cooldownUntil: event.ts + context.params.cooldownMs })),
+    replay: raise(({ event }) => event),
+  },
+}).createMachine({
+  id: 'negRisk',
+  context: ({ input }) => ({ params: input, ordersSent: 0, set: null, lastSkip: null, entry: null, unwind: null, held: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
+  initial: 'watching',
+  states: {
+    watching: {
+      on: {
+        QUOTE: [{ guard: 'opportunity', target: 'entering', actions: 'enterSet' }, { actions: ['storeSet', 'noteSkip'] }],
+        TICK: [{ guard: 'opportunity', target: 'entering', actions: 'enterSet' }, { actions: ['storeSet', 'noteSkip'] }],
+      },
+    },
+    entering: {
+      always: [
+        { guard: 'setFilled', target: 'holding', actions: 'hold' },
+        { guard: 'setEmpty', target: 'cooldown', actions: 'startCooldown' },
+        { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
+      ],
+      on: {
+        FILL: { actions: 'entryFill' },
+        REJECTED: { actions: 'entryRejected' },
+        QUOTE: { actions: 'storeSet' },
+        TICK: { actions: 'storeSet' },
+      },
+    },
+    /** Every leg filled: the set pays $1 whichever outcome wins. Held to resolution. */
+    holding: {
+      on: {
+        RESOLVED: { guard: 'resolvedOurs', target: 'settled' },
+        QUOTE: { actions: 'storeSet' },
+        TICK: { actions: 'storeSet' },
+      },
+    },
+    settled: {},
+    /** Sells out; waiting for their fills. */
+    unwinding: {
+      always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
+      on: {
+        FILL: { actions: 'unwindFill' },
+        REJECTED: { actions: 'unwindRejected' },
+        QUOTE: { actions: 'storeSet' },
+        TICK: { actions: 'storeSet' },
+      },
+    },
+    /** Shares left to sell: sold at the next quote with bids (not sooner than exitRetryMs after the last try). */
+    unwindRetry: {
+      always: [
+        { guard: 'nothingLeft', target: 'cooldown', actions: 'startCooldown' },
+        { guard: 'canRetryUnwind', target: 'unwinding', actions: 'sendUnwind' },
+      ],
+      on: {
+        QUOTE: [{ guard: 'canRetryUnwind', target: 'unwinding', actions: 'sendUnwind' }, { actions: 'storeSet' }],
+        TICK: [{ guard: 'canRetryUnwind', target: 'unwinding', actions: 'sendUnwind' }, { actions: 'storeSet' }],
+      },
+    },
+    cooldown: {
+      on: {
+        QUOTE: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeSet' }],
+        TICK: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeSet' }],
+      },
+    },
+  },
+});

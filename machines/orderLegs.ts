@@ -1,0 +1,110 @@
+import Big from 'big.js';
+import type { Decimal, FillEvent, OrderSide, RiskRejectionEvent } from '../events/types';
+
+/**
+ * The orders a strategy machine has out and what came back for each: the bookkeeping shared by the
+ * 15-minute and negRisk machines. Plain JSON (decimal strings) so machine snapshots persist.
+ *
+ * An order's outcome is final when it is rejected, filled in full, or filled with `partial: true`
+ * (the broker filled what the book had and the rest is gone).
+ */
+export interface Leg {
+  /** The id the wrapper gives the order: `<strategy>:<key>:<n>`, n counting this instance's orders from 1. */
+  orderId: string;
+  marketId: string;
+  tokenId: string;
+  outcome: string;
+  side: OrderSide;
+  requested: Decimal;
+  filled: Decimal;
+  /** Sum of price x size of the fills. */
+  notional: Decimal;
+  /** Fees in USDC of the fills. */
+  fees: Decimal;
+  done: boolean;
+  /** The risk rejection's reason, or null. */
+  rejected: string | null;
+}
+
+export function newLeg(orderId: string, spec: Pick<Leg, 'marketId' | 'tokenId' | 'outcome' | 'side' | 'requested'>): Leg {
+  return { orderId, ...spec, filled: '0', notional: '0', fees: '0', done: false, rejected: null };
+}
+
+/** The wrapper numbers a key's orders 1, 2, ... in the order they are emitted. */
+export function orderIdFor(prefix: string, n: number): string {
+  return `${prefix}${n}`;
+}
+
+export function applyFill(legs: readonly Leg[], fill: FillEvent): Leg[] {
+  return legs.map((leg) => {
+    if (leg.orderId !== fill.orderId || leg.done) return leg;
+    const filled = new Big(leg.filled).plus(fill.size);
+    return {
+      ...leg,
+      filled: filled.toFixed(),
+      notional: new Big(leg.notional).plus(new Big(fill.price).times(fill.size)).toFixed(),
+      fees: new Big(leg.fees).plus(fill.fee).toFixed(),
+      done: fill.partial || filled.gte(leg.requested),
+    };
+  });
+}
+
+export function applyRejection(legs: readonly Leg[], rejection: RiskRejectionEvent): Leg[] {
+  return legs.map((leg) => (leg.orderId === rejection.orderId && !leg.done ? { ...leg, done: true, rejected: rejection.reason } : leg));
+}
+
+export function allDone(legs: readonly Leg[]): boolean {
+  return legs.length > 0 && legs.every((l) => l.done);
+}
+
+export function anyFilled(legs: readonly Leg[]): boolean {
+  return legs.some((l) => new Big(l.filled).gt(0));
+}
+
+export function allFilledInFull(legs: readonly Leg[]): boolean {
+  return legs.length > 0 && legs.every((l) => new Big(l.filled).gte(l.requested));
+}
+
+/** Whether an order id belongs to these legs (fills of older orders are ignored). */
+export function ownsOrder(legs: readonly Leg[], orderId: string): boolean {
+  return legs.some((l) => l.orderId === orderId);
+}
+
+/** Cost in USDC of what a leg bought: notional plus fees. */
+export function legCost(leg: Leg): Big {
+  return new Big(leg.notional).plus(leg.fees);
+}
+
+/** Shares rounded down to 2 decimals (the venue's size precision). */
+export function floorShares(x: Big): Big {
+  return x.round(2, Big.roundDown);
+}
+
+/**
+ * Shares a leg left in hand: a BUY pays its fee in shares (size - fee / price, docs/execution.md),
+ * a SELL removes what it sold. Rounded down to 6 decimals (the token's precision).
+ */
+export function sharesReceived(leg: Leg): Big {
+  const filled = new Big(leg.filled);
+  if (leg.side === 'SELL' || filled.eq(0) || new Big(leg.fees).eq(0)) return filled;
+  const feeShares = new Big(leg.fees).times(filled).div(leg.notional);
+  return filled.minus(feeShares).round(6, Big.roundDown);
+}
+
+/** An order as a strategy machine emits it (the wrapper adds the order id and the strategy name). */
+export interface OrderIntentOutput {
+  type: 'order_intent';
+  marketId: string;
+  tokenId: string;
+  outcome: string;
+  side: OrderSide;
+  price: Decimal;
+  size: Decimal;
+  orderType: 'market' | 'limit' | 'fok';
+  reason: string;
+  groupId: string | null;
+}
+
+export function orderFor(leg: Leg, price: Decimal, orderType: OrderIntentOutput['orderType'], reason: string, groupId: string | null): OrderIntentOutput {
+  return { type: 'order_intent', marketId: leg.marketId, tokenId: leg.tokenId, outcome: leg.outcome, side: leg.side, price, size: leg.requested, orderType, reason, groupId };
+}
