@@ -117,6 +117,14 @@ export const fifteenMinSchema = z
     maxHoldMs: ms.default(720_000),
     /** Forced exit this long before the window ends. */
     exitBeforeEndMs: ms.default(120_000),
+    /** After a position closes (or an entry fills nothing), no new entry on this asset for this long. */
+    cooldownMs: ms.default(60_000),
+    /** Ask the LLM decision engine about confirmed signals (it answers with the rule when it is off). */
+    useLlm: z.boolean().default(true),
+    /** No decision this long after the request: back to watching. */
+    decisionTimeoutMs: ms.default(10_000),
+    /** A rejected or partly filled exit is retried no sooner than this. */
+    exitRetryMs: ms.default(1_000),
   })
   .strict();
 
@@ -128,6 +136,11 @@ export const negRiskSchema = z
     minDeviation: z.number().min(0).default(0.02),
     minLegLiquidityUsd: decimal.default('50'),
     maxSetUsd: decimal.default('5'),
+    /** An apparent edge above this means outcomes are missing from the set (not a real arbitrage): skip. */
+    maxEdge: z.number().min(0).max(1).default(0.1),
+    cooldownMs: ms.default(60_000),
+    /** Unwind sells that were rejected or filled short are retried no sooner than this. */
+    exitRetryMs: ms.default(1_000),
   })
   .strict();
 
