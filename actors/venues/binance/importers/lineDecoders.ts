@@ -98,9 +98,14 @@ export function makeLineDecoder(format: ImportFormat, firstLine: string, symbol:
   }
 }
 
-/** BTCUSDT from `BTCUSDT-trades-2024-08-08.csv`, `btcusdt_20240808.gz`, `XRPETH-aggTrades-....jsonl`. */
+const SYMBOL_IN_NAME = /^([A-Za-z0-9]{2,16}?(?:USDT|USDC|FDUSD|BUSD|TUSD|USD|DAI|BTC|ETH|BNB|EUR|TRY|BRL|JPY))(?=[-_.])/i;
+
+/**
+ * BTCUSDT from `BTCUSDT-trades-2024-08-08.csv`, `btcusdt_20240808.gz`, `XRPETH-aggTrades-....jsonl`:
+ * a leading name that ends in a common quote asset, so `trades.csv` gives none.
+ */
 export function symbolFromFileName(path: string): string | undefined {
   const base = path.split(/[\\/]/).pop() ?? '';
-  const m = /^([A-Za-z0-9]{5,20})[-_.]/.exec(base);
-  return m && /[A-Za-z]/.test(m[1]) ? m[1].toUpperCase() : undefined;
+  const m = SYMBOL_IN_NAME.exec(base);
+  return m ? m[1].toUpperCase() : undefined;
 }
