@@ -1,0 +1,148 @@
+import type { Clock } from '../../../events/clock';
+import type { InputEvent } from '../../../events/types';
+import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { parseMarketFrame } from './wsParse';
+
+/** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
+export const FEED_CLOB_WS = 'clob_ws';
+
+export interface MarketChannelOptions {
+  /** `wss://ws-subscriptions-clob.polymarket.com/ws/market` (config `feeds.clobWsUrl`, env `CLOB_WS_URL`). */
+  url: string;
+  /** CLOB token ids to subscribe from the start. */
+  assetIds: string[];
+  clock: Clock;
+  random: () => number;
+  watchdogMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  /** Text `PING` every this many ms (config `feeds.clobPingMs`). */
+  pingMs: number;
+  onEvent: (event: InputEvent) => void;
+  log?: FeedLogger;
+}
+
+export interface MarketChannelCounters {
+  frames: number;
+  books: number;
+  deltas: number;
+  lastTrades: number;
+  bestBidAsks: number;
+  tickSizeChanges: number;
+  resolutions: number;
+  pongs: number;
+  ignored: number;
+  malformed: number;
+  reconnects: number;
+  stale: number;
+}
+
+const COUNTER_OF: Partial<Record<InputEvent['type'], keyof MarketChannelCounters>> = {
+  book: 'books',
+  book_delta: 'deltas',
+  last_trade: 'lastTrades',
+  best_bid_ask: 'bestBidAsks',
+  tick_size_change: 'tickSizeChanges',
+  market_resolved: 'resolutions',
+};
+
+const shouldLog = (n: number): boolean => n <= 10 || n % 1000 === 0;
+
+/**
+ * The CLOB market channel: order-book snapshots and deltas, last trades, best bid/ask, tick-size
+ * changes and resolutions for a changing set of tokens, as input events (ts = the venue's
+ * timestamp). Every new socket subscribes to the whole current set, so a reconnect brings fresh
+ * `book` snapshots; until then the `feed_status` stale/disconnected event marks the books stale.
+ */
+export class ClobMarketChannel {
+  private readonly conn: WsConnection;
+  private readonly assets: Set<string>;
+  private readonly stats: Omit<MarketChannelCounters, 'reconnects' | 'stale'> = {
+    frames: 0,
+    books: 0,
+    deltas: 0,
+    lastTrades: 0,
+    bestBidAsks: 0,
+    tickSizeChanges: 0,
+    resolutions: 0,
+    pongs: 0,
+    ignored: 0,
+    malformed: 0,
+  };
+  private readonly log: FeedLogger;
+
+  constructor(private readonly opts: MarketChannelOptions) {
+    this.log = opts.log ?? silentLogger;
+    this.assets = new Set(opts.assetIds);
+    this.conn = new WsConnection({
+      feed: FEED_CLOB_WS,
+      url: opts.url,
+      clock: opts.clock,
+      random: opts.random,
+      watchdogMs: opts.watchdogMs,
+      maxConnectionMs: null,
+      reconnectBaseMs: opts.reconnectBaseMs,
+      reconnectMaxMs: opts.reconnectMaxMs,
+      keepalive: { text: 'PING', everyMs: opts.pingMs },
+      onOpen: (send) => {
+        if (this.assets.size > 0) send(JSON.stringify({ assets_ids: [...this.assets], type: 'market', custom_feature_enabled: true }));
+      },
+      onMessage: (text) => this.onFrame(text),
+      onStatus: (e) => opts.onEvent(e),
+      log: this.log,
+    });
+  }
+
+  start(): void {
+    this.conn.start();
+  }
+
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+
+  /** Token ids currently subscribed (or to subscribe on the next socket). */
+  get assetIds(): string[] {
+    return [...this.assets];
+  }
+
+  /** Adds tokens on the open socket (and to every later subscription). */
+  subscribe(ids: string[]): void {
+    const fresh = ids.filter((id) => !this.assets.has(id));
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.assets.add(id);
+    this.conn.send(JSON.stringify({ assets_ids: fresh, operation: 'subscribe' }));
+  }
+
+  /** Removes tokens on the open socket (markets that closed). */
+  unsubscribe(ids: string[]): void {
+    const gone = ids.filter((id) => this.assets.has(id));
+    if (gone.length === 0) return;
+    for (const id of gone) this.assets.delete(id);
+    this.conn.send(JSON.stringify({ assets_ids: gone, operation: 'unsubscribe' }));
+  }
+
+  get counters(): MarketChannelCounters {
+    const c = this.conn.counters;
+    return { ...this.stats, reconnects: c.reconnects, stale: c.stale };
+  }
+
+  private onFrame(text: string): void {
+    const n = ++this.stats.frames;
+    if (text === 'PONG') {
+      this.stats.pongs++;
+      return;
+    }
+    const frame = parseMarketFrame(text, { file: this.opts.url, line: n });
+    this.stats.ignored += frame.ignored;
+    for (const err of frame.errors) {
+      const m = ++this.stats.malformed;
+      if (shouldLog(m)) this.log.warn({ feed: FEED_CLOB_WS, malformed: m, error: err.message, frame: text.slice(0, 200) }, 'malformed market-channel message skipped');
+    }
+    for (const e of frame.events) {
+      const key = COUNTER_OF[e.type];
+      if (key) this.stats[key as keyof typeof this.stats]++;
+      this.opts.onEvent(e);
+    }
+  }
+}
