@@ -160,8 +160,10 @@ export const riskSchema = z
 export const llmSchema = z
   .object({
     enabled: z.boolean().default(true),
-    model: z.string().min(1).default('claude-sonnet-4-5'),
+    /** claude-sonnet-4-5 reaches end of life on 2026-11-30 (SDK 1.14's deprecation list). */
+    model: z.string().min(1).default('claude-sonnet-4-6'),
     maxTokens: z.number().int().positive().default(500),
+    /** Kept for the record but not sent: API version 2026-10-21 (SDK 1.x) answers 400 to any sampling parameter. */
     temperature: z.number().min(0).max(1).default(0.3),
     timeoutMs: ms.default(5_000),
     baseUrl: url.nullable().default(null),
