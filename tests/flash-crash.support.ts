@@ -1,0 +1,73 @@
+/** Builders shared by the flash-crash tests: real-shaped 15-minute market data and machine events. */
+import { createActor } from 'xstate';
+import { flashCrashSchema } from '../actors/config/schema';
+import { flashCrashParams } from '../actors/strategies/flashCrash';
+import { makeEvent, type Decimal, type FillEvent, type MarketInfo, type RiskRejectionEvent } from '../events/types';
+import { flashCrashMachine, type FlashCrashInput, type FlashCrashOrder, type TokenQuote } from '../machines/flashCrash';
+
+/** The Gamma market `btc-updown-15m-1765450800` (window 11:00-11:15 UTC on 2025-12-11), as our decoder gives it. */
+export const WINDOW_START_S = 1765450800;
+export const END_TS = 1765451700000;
+export const UP_TOKEN = '71321045679252212594626385532706912750332728571942532289631379312455583992563';
+export const DOWN_TOKEN = '52114319501245915516055106046884209969926127482827954674443846427813813222426';
+
+export function btc15mMarket(over: Partial<MarketInfo> = {}): MarketInfo {
+  return {
+    id: '905021',
+    conditionId: '0x5f3c2d3f9a7c3b0e44f39a6ab9a3e1d0f2c1b7a8e9d6c5b4a3f2e1d0c9b8a7f6',
+    slug: `btc-updown-15m-${WINDOW_START_S}`,
+    question: 'Bitcoin Up or Down - December 11, 6:00AM-6:15AM ET',
+    outcomes: ['Up', 'Down'],
+    outcomePrices: ['0.5', '0.5'],
+    tokenIds: [UP_TOKEN, DOWN_TOKEN],
+    negRisk: false,
+    negRiskMarketId: null,
+    negRiskAugmented: false,
+    tickSize: '0.01',
+    minSize: '5',
+    // As the 15-minute markets of December 2025 were (yongkangc's recorded sample): no fees.
+    feesEnabled: false,
+    feeSchedule: null,
+    endTs: END_TS,
+    active: true,
+    closed: false,
+    acceptingOrders: true,
+    bestBid: '0.49',
+    bestAsk: '0.51',
+    groupItemTitle: null,
+    ...over,
+  };
+}
+
+export const defaults = flashCrashParams(flashCrashSchema.parse({}));
+
+export function input(over: Partial<FlashCrashInput> = {}): FlashCrashInput {
+  return { ...defaults, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
+}
+
+/** A quote where the book's best bid and ask sit around `price` (no fees, so net = price). */
+export function quote(ask: Decimal | null, bid: Decimal | null, over: Partial<TokenQuote> = {}): TokenQuote {
+  return { ask, mark: bid === null ? null : { price: bid, net: bid }, tickSize: '0.01', minSize: '5', endTs: END_TS, open: true, stale: false, ...over };
+}
+
+let fillSeq = 0;
+export function fill(ts: number, side: 'BUY' | 'SELL', price: Decimal, size: Decimal, over: Partial<FillEvent> = {}): FillEvent {
+  fillSeq++;
+  return makeEvent('fill', ts, { orderId: `o${fillSeq}`, strategy: 'flash_crash', marketId: '905021', tokenId: UP_TOKEN, side, price, size, fee: '0', partial: false, ...over });
+}
+
+export function rejection(ts: number, reason = 'max_per_trade', detail = 'order value 5 over 5% of capital'): RiskRejectionEvent {
+  return makeEvent('risk_rejection', ts, { orderId: 'o', strategy: 'flash_crash', reason, detail });
+}
+
+/** A started machine with its emitted orders collected. */
+export function start(over: Partial<FlashCrashInput> = {}) {
+  const actor = createActor(flashCrashMachine, { input: input(over) });
+  const orders: FlashCrashOrder[] = [];
+  actor.on('order_intent', (o) => orders.push(o));
+  actor.start();
+  const state = () => String(actor.getSnapshot().value);
+  const ctx = () => actor.getSnapshot().context;
+  const price = (ts: number, p: number, q: TokenQuote = quote(String(p), String(p))) => actor.send({ type: 'PRICE', ts, price: p, source: 'last_trade', quote: q });
+  return { actor, orders, state, ctx, price };
+}
