@@ -165,7 +165,7 @@ export class Portfolio implements RiskState {
 
   private resolve(e: MarketResolvedEvent): void {
     const markets = new Set([e.market, this.tokenMarket.get(e.winningTokenId)]);
-    for (const [k, pos] of [...this.open]) {
+    for (const [k, pos] of [...this.open].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!markets.has(pos.marketId) && pos.tokenId !== e.winningTokenId) continue;
       const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
       this.cashBalance = this.cashBalance.plus(payout);
