@@ -5,7 +5,8 @@ import type { Strategy, StrategyContext } from './types';
 /** What a strategy machine may `emit`: derived-event bodies (no v/seq/ts), stamped by the wrapper. */
 export type MachineOutput =
   | ({ type: 'order_intent' } & Omit<Extract<DerivedEvent, { type: 'order_intent' }>, 'v' | 'seq' | 'ts' | 'type' | 'orderId' | 'strategy'>)
-  | ({ type: 'decision' } & Omit<Extract<DerivedEvent, { type: 'decision' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>);
+  | ({ type: 'decision' } & Omit<Extract<DerivedEvent, { type: 'decision' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>)
+  | ({ type: 'llm_request' } & Omit<Extract<DerivedEvent, { type: 'llm_request' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>);
 
 /** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
 export interface Delivery<M extends AnyStateMachine> {
@@ -123,6 +124,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     } else if (out.type === 'decision') {
       const { type: _type, ...body } = out;
       this.outbox.push(makeEvent('decision', this.now, { strategy: this.name, ...body }));
+    } else if (out.type === 'llm_request') {
+      const { type: _type, ...body } = out;
+      this.outbox.push(makeEvent('llm_request', this.now, { strategy: this.name, ...body }));
     }
   }
 

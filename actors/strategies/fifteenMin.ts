@@ -1,0 +1,164 @@
+import type { AnyEvent, MarketInfo } from '../../events/types';
+import { fifteenMinMachine, WINDOW_MS, type FifteenMinEvent, type FifteenMinParams, type PortfolioSummary, type SideQuote, type WindowQuote } from '../../machines/fifteenMin';
+import type { Config } from '../config/schema';
+import { KeyedMachineStrategy, type Delivery } from './keyedMachines';
+import { findMarket, outcomeIndex, tokenQuote } from './marketQuotes';
+import type { StrategyContext } from './types';
+
+/**
+ * The 15-minute crypto strategy: one fifteenMin machine per asset. The route maps Binance `signal`s
+ * (BTCUSDT -> BTC), Chainlink `oracle_price`s (btc/usd -> BTC), the LLM engine's `decision`s, and
+ * market snapshots / books / timers to machine events carrying the asset's current window market
+ * (`{asset}-updown-15m-{start}`, start = floor(ts / 900 s) * 900 s) as plain data.
+ */
+
+export type FifteenMinConfig = Config['fifteenMin'];
+type Machine = typeof fifteenMinMachine;
+
+export const FIFTEEN_MIN = 'fifteenMin';
+const OPEN_STATES: ReadonlySet<string> = new Set(['entering', 'holding', 'exiting']);
+
+export interface FifteenMinOptions {
+  name?: string;
+  /** Balance and daily P&L for the LLM prompt (from the portfolio fold). Required when `useLlm` is on. */
+  portfolio?: () => PortfolioSummary;
+}
+
+/** BTCUSDT -> BTC, btc/usd -> BTC; null for anything else. */
+export function assetOf(symbol: string): string | null {
+  const m = /^([a-z]+)(usdt|\/usd)$/i.exec(symbol);
+  return m ? m[1].toUpperCase() : null;
+}
+
+/** The slug of the asset's window containing `ts`. */
+export function windowSlug(asset: string, ts: number): string {
+  return `${asset.toLowerCase()}-updown-15m-${(Math.floor(ts / WINDOW_MS) * WINDOW_MS) / 1000}`;
+}
+
+function side(ctx: StrategyContext, market: MarketInfo, index: number): { quote: SideQuote; feesKnown: boolean } {
+  const tokenId = market.tokenIds[index];
+  const q = tokenQuote(ctx, market, tokenId);
+  const feesKnown = q.buyFeePerShare !== null && q.sellFeePerShare !== null;
+  return {
+    quote: { tokenId, outcome: market.outcomes[index], ask: q.ask, askSize: q.askSize, bid: q.bid, buyFeePerShare: q.buyFeePerShare ?? '0', sellFeePerShare: q.sellFeePerShare ?? '0', stale: q.stale },
+    feesKnown,
+  };
+}
+
+export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuote | null {
+  const start = /-(\d+)$/.exec(market.slug);
+  if (!start || market.tokenIds.length !== 2) return null;
+  const windowStart = Number(start[1]) * 1000;
+  const up = side(ctx, market, outcomeIndex(market, 'Up', 0));
+  const down = side(ctx, market, outcomeIndex(market, 'Down', 1));
+  return {
+    marketId: market.id,
+    slug: market.slug,
+    question: market.question,
+    windowStart,
+    windowEnd: windowStart + WINDOW_MS,
+    tradable: market.active && !market.closed && market.acceptingOrders && up.feesKnown && down.feesKnown,
+    minSize: market.minSize,
+    up: up.quote,
+    down: down.quote,
+  };
+}
+
+/** Window markets by slug, rebuilt when the snapshot list changes. */
+class SlugIndex {
+  private list: readonly MarketInfo[] | null = null;
+  private bySlug = new Map<string, MarketInfo>();
+
+  get(ctx: StrategyContext, slug: string): MarketInfo | undefined {
+    const list = ctx.markets.markets();
+    if (list !== this.list) {
+      this.list = list;
+      this.bySlug = new Map(list.filter((m) => m.slug.includes('-updown-15m-')).map((m) => [m.slug, m]));
+    }
+    return this.bySlug.get(slug);
+  }
+}
+
+export function createFifteenMinStrategy(config: FifteenMinConfig, options: FifteenMinOptions = {}): KeyedMachineStrategy<Machine> {
+  const name = options.name ?? FIFTEEN_MIN;
+  if (config.useLlm && !options.portfolio) throw new Error(`${name}: fifteenMin.useLlm is on, so the strategy needs options.portfolio for the LLM prompt`);
+  const assets: readonly string[] = config.assets;
+  const index = new SlugIndex();
+  let strategy: KeyedMachineStrategy<Machine> | null = null;
+
+  const input = (asset: string): FifteenMinParams => ({
+    asset,
+    strategy: name,
+    orderIdPrefix: `${name}:${asset}:`,
+    tradeUsd: config.tradeUsd,
+    takeProfitPct: config.takeProfitPct,
+    stopLossPct: config.stopLossPct,
+    maxPositions: config.maxPositions,
+    sumToOneMinEdge: config.sumToOneMinEdge,
+    minTimeLeftMs: config.minTimeLeftMs,
+    maxHoldMs: config.maxHoldMs,
+    exitBeforeEndMs: config.exitBeforeEndMs,
+    cooldownMs: config.cooldownMs,
+    useLlm: config.useLlm,
+    decisionTimeoutMs: config.decisionTimeoutMs,
+    exitRetryMs: config.exitRetryMs,
+  });
+  const openPositions = (): number => Object.values(strategy?.states() ?? {}).filter((s) => OPEN_STATES.has(s)).length;
+  const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => index.get(ctx, windowSlug(asset, ts));
+  const quoteOf = (ctx: StrategyContext, asset: string, ts: number): WindowQuote | null => {
+    const m = windowMarket(ctx, asset, ts);
+    return m ? windowQuote(ctx, m) : null;
+  };
+  const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => ({ key: asset, event, input: input(asset) });
+
+  const route = (event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] => {
+    switch (event.type) {
+      case 'signal': {
+        const asset = assetOf(event.symbol);
+        if (asset === null || !assets.includes(asset)) return [];
+        const { direction, confirmed, change, price } = event;
+        const portfolio = config.useLlm ? options.portfolio?.() : undefined;
+        return [deliver(asset, { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions(), ...(portfolio ? { portfolio } : {}) })];
+      }
+      case 'oracle_price': {
+        const asset = assetOf(event.symbol);
+        if (asset === null || !assets.includes(asset)) return [];
+        return [deliver(asset, { type: 'ORACLE', ts: event.ts, value: event.value })];
+      }
+      case 'decision': {
+        // The LLM cache answers with the request's cache key, "<ASSET>|directional_trend|<yes>|<no>".
+        const asset = event.key.split('|')[0];
+        if (event.strategy !== name || !keys.has(asset)) return [];
+        const { action, executed, reason, key } = event;
+        return [{ key: asset, event: { type: 'DECISION', ts: event.ts, key, action, executed, reason, openPositions: openPositions() } }];
+      }
+      case 'market_snapshot':
+      case 'timer': {
+        const type = event.type === 'timer' ? 'TICK' : 'QUOTE';
+        return assets.map((asset) => deliver(asset, { type, ts: event.ts, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() }));
+      }
+      case 'book':
+      case 'book_delta': {
+        const tokens = event.type === 'book' ? [event.tokenId] : event.changes.map((c) => c.tokenId);
+        return assets
+          .filter((asset) => windowMarket(ctx, asset, event.ts)?.tokenIds.some((t) => tokens.includes(t)))
+          .map((asset) => deliver(asset, { type: 'QUOTE', ts: event.ts, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() }));
+      }
+      case 'market_resolved': {
+        const market = findMarket(ctx, event.market);
+        if (!market) return [];
+        return [...keys].map((asset) => ({ key: asset, event: { type: 'RESOLVED', ts: event.ts, marketId: market.id } }));
+      }
+      default:
+        return [];
+    }
+  };
+
+  strategy = new KeyedMachineStrategy<Machine>({
+    name,
+    machine: fifteenMinMachine,
+    handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
+    route,
+  });
+  return strategy;
+}

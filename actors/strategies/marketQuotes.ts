@@ -1,0 +1,46 @@
+import Big from 'big.js';
+import type { Decimal, MarketInfo } from '../../events/types';
+import { feeScheduleProblem, unroundedFee } from '../execution/fees';
+import type { StrategyContext } from './types';
+
+/**
+ * What the 15-minute and negRisk routes read of one outcome token, as plain data for their machines:
+ * best ask (and its size when a live book has it), best bid, staleness, and taker fees per share.
+ */
+export interface TokenQuote {
+  ask: Decimal | null;
+  /** Shares at the best ask, from the live book; null when only the Gamma snapshot is known. */
+  askSize: Decimal | null;
+  bid: Decimal | null;
+  stale: boolean;
+  /** Taker fee in USDC per share bought at the ask / sold at the bid; null when the fee cannot be computed. */
+  buyFeePerShare: Decimal | null;
+  sellFeePerShare: Decimal | null;
+}
+
+/** Taker fee per share at `price` from the market's own schedule; "0" when fees are off; null when the schedule is unusable. */
+export function feePerShare(market: MarketInfo, price: Decimal | null): Decimal | null {
+  if (feeScheduleProblem(market) !== null) return null;
+  if (price === null) return '0';
+  return unroundedFee(market, new Big(1), new Big(price)).toFixed();
+}
+
+export function tokenQuote(ctx: StrategyContext, market: MarketInfo, tokenId: string): TokenQuote {
+  const stale = ctx.markets.isStale(tokenId);
+  const ask = ctx.markets.bestAsk(tokenId);
+  const bid = ctx.markets.bestBid(tokenId);
+  const bookAsk = ctx.markets.book(tokenId)?.bestAsk() ?? null;
+  const askSize = bookAsk !== null && ask !== null && new Big(bookAsk.price).eq(ask) ? bookAsk.size : null;
+  return { ask, askSize, bid, stale, buyFeePerShare: feePerShare(market, ask), sellFeePerShare: feePerShare(market, bid) };
+}
+
+/** The market an outside id names: Gamma id or condition id (CLOB messages carry the latter). */
+export function findMarket(ctx: StrategyContext, id: string): MarketInfo | undefined {
+  return ctx.markets.market(id) ?? ctx.markets.markets().find((m) => m.conditionId === id);
+}
+
+/** The token index of an outcome by name (case-insensitive), else the fallback index. */
+export function outcomeIndex(market: MarketInfo, name: string, fallback: number): number {
+  const i = market.outcomes.findIndex((o) => o.toLowerCase() === name.toLowerCase());
+  return i >= 0 ? i : fallback;
+}
