@@ -26,9 +26,9 @@ export async function importTicks(files: string[], out: string, options: ImportO
       const key = `${t.event.symbol}/${t.idKind}`;
       const last = lastIds.get(key);
       if (last !== undefined && t.event.tradeId <= last) {
-        const reason: SkipReason = t.event.tradeId === last ? 'duplicate_id' : 'id_backwards';
         const src = sources[t.fileIndex];
-        src.reject(new OrderError({ file: src.path, line: t.line }, 'tradeId', `${t.event.symbol} trade id ${t.event.tradeId} was already written from an earlier file or is below it (last ${last})`, reason));
+        const problem = `${t.event.symbol} trade id ${t.event.tradeId} is not above id ${last}, already written from an earlier file (overlapping inputs?)`;
+        src.reject(new OrderError({ file: src.path, line: t.line }, 'tradeId', problem, 'overlaps_earlier_file'));
         src.summary.trades--;
         return false;
       }

@@ -28,6 +28,7 @@ export type SkipReason =
   | 'duplicate_id'
   | 'id_backwards'
   | 'beyond_reorder_window'
+  | 'overlaps_earlier_file'
   | 'truncated_gzip';
 
 export interface ImportOptions {
