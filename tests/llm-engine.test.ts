@@ -1,9 +1,11 @@
+import { SystemClock } from '../events/clock';
 import { makeEvent, type LlmAnswerEvent } from '../events/types';
 import { systemPrompt } from '../actors/llm/prompts';
 import { AnthropicServer, apiError, cassette, message, recordedReply, type Responder } from './support/anthropicServer';
 import { decisionBlock, goodDecision, llmRequest, llmRun, type LlmRunOptions } from './support/llmRun';
 
 const KEY = 'sk-ant-test-key';
+const clock = new SystemClock();
 let server: AnthropicServer | null = null;
 
 afterEach(async () => {
@@ -21,7 +23,7 @@ async function live(respond: Responder, config: LlmRunOptions['config'] = {}) {
 
 /** Asks once and waits for the answer; returns the recorded answer event and the strategy's decision. */
 async function askOnce(run: Awaited<ReturnType<typeof live>>, yes = '0.52', no = '0.48') {
-  run.dispatch(llmRequest(Date.now(), 'fifteenMin', 'BTC', yes, no));
+  run.dispatch(llmRequest(clock.now(), 'fifteenMin', 'BTC', yes, no));
   await run.settle();
   const answers = run.events.filter((e): e is LlmAnswerEvent => e.type === 'llm_answer');
   const decisions = run.decisionEvents();
@@ -117,9 +119,9 @@ describe('LLM engine against a loopback Messages API', () => {
 
   it('aborts a slow answer at the timeout; with onError=rules the strategy gets its rule decision', async () => {
     const run = await live(() => ({ body: message([decisionBlock(goodDecision)]), delayMs: 3_000 }), { timeoutMs: 300, onError: 'rules' });
-    const started = Date.now();
+    const started = clock.now();
     const { answer, decision } = await askOnce(run);
-    const waited = Date.now() - started;
+    const waited = clock.now() - started;
     expect(answer.error).toBe('timeout: no answer within 300 ms');
     expect(answer.latencyMs).toBeGreaterThanOrEqual(290);
     expect(waited).toBeLessThan(2_000);
@@ -147,15 +149,15 @@ describe('LLM engine against a loopback Messages API', () => {
 
   it('makes one API call for concurrent asks of one key (single flight at the server)', async () => {
     const run = await live(() => ({ body: message([decisionBlock(goodDecision)]), delayMs: 200 }));
-    run.dispatch(llmRequest(Date.now(), 'fifteenMin', 'ETH', '0.45', '0.55'));
-    run.dispatch(llmRequest(Date.now(), 'latency', 'ETH', '0.451', '0.549'));
+    run.dispatch(llmRequest(clock.now(), 'fifteenMin', 'ETH', '0.45', '0.55'));
+    run.dispatch(llmRequest(clock.now(), 'latency', 'ETH', '0.451', '0.549'));
     await run.settle();
     expect(server!.requests).toHaveLength(1);
     expect(run.decisionEvents().map((d) => [d.strategy, d.source])).toEqual([
       ['fifteenMin', 'llm'],
       ['latency', 'llm'],
     ]);
-    run.dispatch(llmRequest(Date.now(), 'fifteenMin', 'ETH', '0.45', '0.55'));
+    run.dispatch(llmRequest(clock.now(), 'fifteenMin', 'ETH', '0.45', '0.55'));
     expect(run.decisionEvents().map((d) => d.source)).toEqual(['llm', 'llm', 'cache']);
     expect(server!.requests).toHaveLength(1);
   });
