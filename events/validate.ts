@@ -215,6 +215,14 @@ export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
       f.string('key');
       f.string('model');
       f.number('latencyMs');
+      // A replay acts on recorded decisions: check what the decision cache reads of them.
+      if (f.has('decision')) {
+        const d = f.object('decision');
+        d.oneOf('action', ['buy_yes', 'buy_no', 'buy_both', 'skip'] as const);
+        d.number('confidence');
+      } else {
+        f.string('error');
+      }
       break;
     case 'exchange_fill':
       f.string('orderId');
