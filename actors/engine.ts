@@ -10,8 +10,8 @@ export type Reaction = readonly DerivedEvent[] | void;
 /**
  * The rest of the system as the engine sees it (market state, the supervisor and its strategies,
  * risk, broker, portfolio). A reactor gets every non-trade input, every signal, and every derived
- * event a reactor returned (its own included), in log order, and returns the derived events it
- * causes. It must take time from the events (or the engine's clock), never from the wall.
+ * event another reactor returned, in log order, and returns the derived events it causes. It must
+ * take time from the events (or the engine's clock), never from the wall.
  */
 export interface Reactor {
   readonly name: string;
@@ -35,8 +35,17 @@ export interface EngineStats {
   signals: SignalCounts;
 }
 
+/** Derived events one input may cause at most: more means reactors feed each other in a loop. */
+export const MAX_CASCADE = 10_000;
+
 /** The start of a line this project wrote, which can be copied through with only its seq replaced. */
 const CANONICAL_PREFIX = '{"v":1,"seq":';
+
+interface Queued {
+  event: AnyEvent;
+  /** The reactor that returned it (it is not offered back), or null for inputs and signals. */
+  from: Reactor | null;
+}
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | null)?.then === 'function';
@@ -122,21 +131,27 @@ export class Engine {
       if (this.newSignals.length === 0) return;
       const signals = this.newSignals;
       this.newSignals = [];
-      return this.dispatch(signals);
+      return this.dispatch(signals, event);
     }
     if (this.reactors.length === 0) return;
-    return this.dispatch([event]);
+    return this.dispatch([event], event);
   }
 
-  /** Offers the queue's events to every reactor in order; events they return join the queue. */
-  private dispatch(queue: AnyEvent[]): void | Promise<void> {
+  /**
+   * Offers the queue's events to every reactor in order; events a reactor returns join the queue
+   * for the other reactors.
+   */
+  private dispatch(events: AnyEvent[], input: InputEvent): void | Promise<void> {
+    const queue: Queued[] = events.map((event) => ({ event, from: null }));
     let qi = 0;
     let ri = 0;
     const step = (): void | Promise<void> => {
       for (; qi < queue.length; qi++, ri = 0) {
-        const event = queue[qi];
+        if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);
+        const { event, from } = queue[qi];
         for (; ri < this.reactors.length; ri++) {
           const reactor = this.reactors[ri];
+          if (reactor === from) continue;
           if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
           let out: Reaction | Promise<Reaction>;
           try {
@@ -166,24 +181,24 @@ export class Engine {
   }
 
   /** Appends a reactor's output; a throw or an input event returned becomes a named `error` event. */
-  private appendDerived(reactor: Reactor, cause: AnyEvent, out: Reaction, err: unknown, queue: AnyEvent[]): void {
+  private appendDerived(reactor: Reactor, cause: AnyEvent, out: Reaction, err: unknown, queue: Queued[]): void {
     if (err !== null) {
-      this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'throw', message: err instanceof Error ? err.message : String(err) }), queue);
+      this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'throw', message: err instanceof Error ? err.message : String(err) }), reactor, queue);
       return;
     }
     for (const event of out ?? []) {
       const type: string = event.type;
       if (isInputType(type)) {
-        this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'invalid', message: `returned an input event '${type}'; reactors may only derive` }), queue);
+        this.appendOne(makeEvent('error', cause.ts, { source: reactor.name, kind: 'invalid', message: `returned an input event '${type}'; reactors may only derive` }), reactor, queue);
       } else {
-        this.appendOne(event, queue);
+        this.appendOne(event, reactor, queue);
       }
     }
   }
 
-  private appendOne(event: DerivedEvent, queue: AnyEvent[]): void {
+  private appendOne(event: DerivedEvent, from: Reactor, queue: Queued[]): void {
     this.log.append(event);
     this.derived++;
-    queue.push(event);
+    queue.push({ event, from });
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { replayTickFile, type ReplayProgress, type ReplaySummary } from '../../actors/replay';
-import { SystemClock } from '../../events/clock';
+import { SystemClock, type Clock } from '../../events/clock';
 
 interface ReplayCommandOptions {
   out: string;
@@ -11,8 +11,8 @@ interface ReplayCommandOptions {
 
 const BAR_WIDTH = 30;
 
-/** A one-line progress bar on a terminal's stderr, redrawn at most every 100 ms of wall time. */
-function progressBar(stream: NodeJS.WriteStream, clock: SystemClock): { update(p: ReplayProgress): void; done(): void } {
+/** A one-line progress bar (for a terminal's stderr), redrawn at most every 100 ms of wall time. */
+export function progressBar(write: (text: string) => void, clock: Pick<Clock, 'now'>): { update(p: ReplayProgress): void; done(): void } {
   const start = clock.now();
   let lastDraw = -Infinity;
   return {
@@ -23,10 +23,10 @@ function progressBar(stream: NodeJS.WriteStream, clock: SystemClock): { update(p
       const fraction = p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : 0;
       const filled = Math.round(fraction * BAR_WIDTH);
       const rate = p.events / Math.max(0.001, (now - start) / 1000);
-      stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} events/s `);
+      write(`\r[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} events/s `);
     },
     done() {
-      if (lastDraw !== -Infinity) stream.write('\r\x1b[K');
+      if (lastDraw !== -Infinity) write('\r\x1b[K');
     },
   };
 }
@@ -73,7 +73,7 @@ export function register(program: Command): void {
         return;
       }
       const clock = new SystemClock();
-      const bar = process.stderr.isTTY ? progressBar(process.stderr, clock) : null;
+      const bar = process.stderr.isTTY ? progressBar((text) => process.stderr.write(text), clock) : null;
       const start = clock.now();
       let summary: ReplaySummary;
       try {
