@@ -1,6 +1,8 @@
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { InputError } from '../../../../events/errors';
 import { EventLogWriter } from '../../../../events/log';
 import { FileTradeSource, OrderError } from './fileSource';
 import { mergeByTime } from './merge';
@@ -13,6 +15,7 @@ import type { ImportOptions, ImportSummary, SkipReason, SourcedTrade } from './t
  * output file is left behind.
  */
 export async function importTicks(files: string[], out: string, options: ImportOptions = {}): Promise<ImportSummary> {
+  checkInputs(files, out);
   const gzip = out.endsWith('.gz');
   const plainPath = gzip ? `${out}.partial` : out;
   const sources = files.map((f, i) => new FileTradeSource(f, i, options));
@@ -60,6 +63,20 @@ export async function importTicks(files: string[], out: string, options: ImportO
     for (const [k, n] of Object.entries(f.skipped)) summary.skipped[k as SkipReason] = (summary.skipped[k as SkipReason] ?? 0) + (n ?? 0);
   }
   return summary;
+}
+
+/** Every input readable and none of them the output (which is truncated on open). */
+function checkInputs(files: string[], out: string): void {
+  if (files.length === 0) throw new InputError({ file: '(command line)' }, 'files', 'no input files');
+  for (const file of files) {
+    if (resolve(file) === resolve(out)) throw new InputError({ file }, '(file)', 'is also the output file');
+    try {
+      accessSync(file, constants.R_OK);
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
+    } catch (err) {
+      throw new InputError({ file }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
 }
 
 async function gzipFile(from: string, to: string): Promise<void> {
