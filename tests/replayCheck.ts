@@ -1,12 +1,12 @@
 /** Test helper: checks a replayed event log line by line against the tick lines and the naive reference. */
-import { naiveSignals, tickLine, type RecordedTrade, type ReferenceParams } from './streamsReference';
+import { naiveSignals, tickLine, type RecordedTrade, type ReferenceParams, type ReferenceSignal } from './streamsReference';
 
 /**
  * Checks a replayed log against the tick lines and an independent recomputation: every input line
  * copied through unchanged but for seq, each signal right after its trade with exactly the fields
  * of the reference, seq numbering the lines.
  */
-export function checkReplayedLog(logText: string, list: RecordedTrade[], params: ReferenceParams): { signals: number; confirmed: number } {
+export function checkReplayedLog(logText: string, list: RecordedTrade[], params: ReferenceParams): { signals: number; confirmed: number; reference: ReferenceSignal[] } {
   const lines = logText.split('\n');
   expect(lines.pop()).toBe('');
   const reference = naiveSignals(list, params);
@@ -41,5 +41,5 @@ export function checkReplayedLog(logText: string, list: RecordedTrade[], params:
   });
   expect(ti).toBe(list.length);
   expect(si).toBe(reference.length);
-  return { signals: reference.length, confirmed: reference.filter((r) => r.confirmed).length };
+  return { signals: reference.length, confirmed: reference.filter((r) => r.confirmed).length, reference };
 }

@@ -59,8 +59,8 @@ export interface ReferenceSignal {
 }
 
 /**
- * The signal rules, naively: for every trade, look through all earlier trades of its symbol for the
- * last one at or before ts - window, and average the last N quantities by slicing the history.
+ * The signal rules, naively: for every trade, look back through the earlier trades of its symbol for
+ * the last one at or before ts - window, and average the last N quantities by slicing the history.
  */
 export function naiveSignals(trades: RecordedTrade[], p: ReferenceParams): ReferenceSignal[] {
   const history = new Map<string, RecordedTrade[]>();
@@ -68,7 +68,7 @@ export function naiveSignals(trades: RecordedTrade[], p: ReferenceParams): Refer
   for (const trade of trades) {
     const earlier = history.get(trade.symbol) ?? [];
     let ref: RecordedTrade | null = null;
-    for (const e of earlier) if (e.T <= trade.T - p.windowMs) ref = e;
+    for (let j = earlier.length - 1; j >= 0 && ref === null; j--) if (earlier[j].T <= trade.T - p.windowMs) ref = earlier[j];
     earlier.push(trade);
     history.set(trade.symbol, earlier);
     if (ref === null) continue;
