@@ -80,5 +80,19 @@ describe('pma record (child process) against loopback venues', () => {
     // The last three lines: each feed closed by the client on SIGINT.
     expect(statuses.slice(-3).sort()).toEqual(['binance:disconnected', 'clob_ws:disconnected', 'rtds:disconnected']);
     await waitFor(() => [binance, clob, rtds].every((s) => s.openConns.length === 0), 'sockets closed');
+
+    // The recorded session (trades, books, Chainlink prices) replays to byte-identical logs.
+    const logs = [join(dir, 'replay1.jsonl'), join(dir, 'replay2.jsonl')];
+    for (const log of logs) {
+      const replay = spawn(process.execPath, ['bin/pma.js', 'replay', out, '--out', log], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      replay.stderr.on('data', (d) => (err += d));
+      const rc = await new Promise<number | null>((res) => replay.on('exit', (c) => res(c)));
+      expect({ rc, err }).toEqual({ rc: 0, err: '' });
+    }
+    const [first, second] = logs.map((l) => readFileSync(l));
+    expect(first.equals(second)).toBe(true);
+    const replayed = first.toString('utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l).type as string);
+    for (const type of ['trade', 'book', 'oracle_price', 'feed_status']) expect(replayed).toContain(type);
   }, 40_000);
 });
