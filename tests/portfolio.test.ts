@@ -1,11 +1,12 @@
 import Big from 'big.js';
+import fc from 'fast-check';
 import { makeEvent, type AnyEvent, type FillEvent } from '../events/types';
 import { PaperBroker } from '../actors/execution/paperBroker';
 import { Portfolio, UNKNOWN_STRATEGY } from '../actors/execution/portfolio';
 import { book, context, crypto7, fillEvent, intent, levels, marketInfo } from './support/execution';
 
 const D1 = Date.UTC(2026, 2, 1, 10, 0, 0);
-const b = (s: string) => new Big(s);
+const b = (s: string | number) => new Big(s);
 const round6 = (x: Big) => x.round(6, Big.roundHalfUp);
 
 describe('portfolio reconciles with the fills, to the last decimal', () => {
@@ -152,5 +153,50 @@ describe('portfolio survives a restart by replaying the log', () => {
     expect(one).toBe(other);
     const keys = Object.keys(JSON.parse(one) as Record<string, unknown>);
     expect(keys).toEqual([...keys].sort());
+  });
+});
+
+describe('portfolio identities on random fill sequences', () => {
+  it('cash and shares reconcile with the events, and capital = start + realised', () => {
+    const step = fc.record({
+      token: fc.constantFrom('a', 'b', 'c'),
+      buy: fc.boolean(),
+      cents: fc.integer({ min: 1, max: 99 }),
+      hundredths: fc.integer({ min: 1, max: 5000 }),
+      feeBp: fc.integer({ min: 0, max: 200 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.constantFrom('a', 'b', 'c'), (steps, winner) => {
+        const held = new Map<string, Big>();
+        const events: AnyEvent[] = [];
+        let cash = b('1000');
+        steps.forEach((s, n) => {
+          const price = b(s.cents).div(100);
+          let size = b(s.hundredths).div(100);
+          const have = held.get(s.token) ?? b(0);
+          if (!s.buy) size = size.gt(have) ? have.round(2, Big.roundDown) : size;
+          if (size.eq(0)) return;
+          const fee = price.times(size).times(s.feeBp).div(10_000).round(5, Big.roundDown);
+          events.push(fillEvent({ ts: D1 + n, tokenId: s.token, marketId: 'm', side: s.buy ? 'BUY' : 'SELL', price: price.toFixed(), size: size.toFixed(), fee: fee.toFixed() }));
+          if (s.buy) {
+            cash = cash.minus(price.times(size));
+            held.set(s.token, have.plus(size).minus(fee.div(price).round(6, Big.roundHalfUp)));
+          } else {
+            cash = cash.plus(price.times(size)).minus(fee);
+            held.set(s.token, have.minus(size));
+          }
+        });
+        const p = Portfolio.fromEvents('1000', events);
+        for (const [token, shares] of held) expect(p.shares('s1', token).toFixed()).toBe(shares.toFixed());
+        expect(p.cash().toFixed()).toBe(cash.toFixed());
+        expect(p.capital().toFixed()).toBe(b('1000').plus(p.realised()).toFixed());
+        p.apply(makeEvent('market_resolved', D1 + 1000, { market: 'm', winningTokenId: winner, winningOutcome: winner }));
+        const payout = held.get(winner) ?? b(0);
+        expect(p.cash().toFixed()).toBe(cash.plus(payout).toFixed());
+        expect(p.heat().toFixed()).toBe('0');
+        expect(p.realised().toFixed()).toBe(p.cash().minus(1000).toFixed());
+      }),
+      { numRuns: 200, seed: 20260301 },
+    );
   });
 });
