@@ -1,4 +1,5 @@
 import { makeEvent, type OrderIntentEvent } from '../events/types';
+import { validateEvent } from '../events/validate';
 import { configSchema } from '../actors/config/schema';
 import { Portfolio } from '../actors/execution/portfolio';
 import { RISK_REASONS, checkGroup, checkOrder, riskLimits, riskRejection, type RiskLimits, type RiskVerdict } from '../actors/execution/risk';
@@ -259,5 +260,13 @@ describe('wiring', () => {
     const e = riskRejection(i, v, NOW);
     expect(e).toMatchObject({ type: 'risk_rejection', ts: NOW, orderId: i.orderId, strategy: 's1', reason: 'off_tick' });
     expect(RISK_REASONS).toContain(e.reason);
+  });
+});
+
+describe('risk_control input events', () => {
+  it('are validated from a log line, naming the field when the action is unknown', () => {
+    const line = { v: 1, seq: 7, ts: NOW, type: 'risk_control', action: 'kill', detail: 'operator' };
+    expect(validateEvent(line, { file: 'events.jsonl', line: 7 })).toEqual(line);
+    expect(() => validateEvent({ ...line, action: 'pause' }, { file: 'events.jsonl', line: 7 })).toThrow("events.jsonl:7: field 'action': expected one of kill, resume, reset_losses");
   });
 });
