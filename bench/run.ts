@@ -3,12 +3,14 @@
  * Figures are ratios measured in the same run (absolute rates depend on the machine).
  */
 import * as marketData from './marketData';
+import * as llm from './llm';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
 const benches: Bench[] = [
   // one module per benchmark under bench/
   marketData,
+  llm,
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 import { SystemClock } from '../events/clock';
 import { makeEvent, type LlmAnswerEvent } from '../events/types';
+import type { LlmErrorKind } from '../actors/llm/metrics';
 import { systemPrompt } from '../actors/llm/prompts';
 import { AnthropicServer, apiError, cassette, message, recordedReply, type Responder } from './support/anthropicServer';
 import { decisionBlock, goodDecision, llmRequest, llmRun, type LlmRunOptions } from './support/llmRun';
@@ -94,7 +95,7 @@ describe('LLM engine against a loopback Messages API', () => {
       }
       expect(decision).toMatchObject({ action: 'skip', executed: false, source: 'llm', reason: answer.error });
       expect(run.decisions.cache.entries).toEqual([]);
-      const kind = answer.error!.slice(0, answer.error!.indexOf(':')) as keyof typeof run.engine.counters.errors;
+      const kind = answer.error!.slice(0, answer.error!.indexOf(':')) as LlmErrorKind;
       expect(run.engine!.counters.errors[kind]).toBe(1);
     });
   });
