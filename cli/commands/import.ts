@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatImportSummary, importTicks } from '../../actors/venues/binance/importers';
-import { IMPORT_FORMATS, type ImportFormat } from '../../actors/venues/binance/importers/types';
+import { DEFAULT_REORDER_MS, IMPORT_FORMATS, type ImportFormat } from '../../actors/venues/binance/importers/types';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--symbol <sym>', 'symbol for inputs that carry none (CSV, REST aggTrades); default: from the file name, e.g. BTCUSDT-trades-2024-08-08.csv')
     .option('--strict', 'stop at the first bad line with an error naming file, line and field (exit code 2)')
     .addOption(new Option('--format <format>', 'input format for every file instead of detecting it').choices(['auto', ...IMPORT_FORMATS]).default('auto'))
-    .addOption(new Option('--reorder-ms <ms>', 'how far (ms) trades of different symbols in one file may be out of time order').argParser(nonNegativeInt).default(60_000))
+    .addOption(new Option('--reorder-ms <ms>', 'how far (ms) trades of different symbols in one file may be out of time order').argParser(nonNegativeInt).default(DEFAULT_REORDER_MS))
     .option('--json', 'print the summary as one JSON object instead of text')
     .action(async (files: string[], opts: ImportCommandOptions) => {
       const summary = await importTicks(files, opts.out, { symbol: opts.symbol, strict: opts.strict ?? false, format: opts.format, reorderMs: opts.reorderMs });

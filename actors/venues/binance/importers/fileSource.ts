@@ -3,7 +3,7 @@ import { readLineBatches, type LineReadResult } from '../../../../events/lines';
 import { SkipTrade } from '../parse';
 import { MinHeap, beforeInInputOrder } from './heap';
 import { detectFormat, makeLineDecoder, symbolFromFileName, type LineDecoder } from './lineDecoders';
-import type { FileSummary, ImportOptions, SkipReason, SourcedTrade } from './types';
+import { DEFAULT_REORDER_MS, type FileSummary, type ImportOptions, type SkipReason, type SourcedTrade } from './types';
 
 /** A trade out of order within its symbol, or too late for the file's reorder window. */
 export class OrderError extends InputError {
@@ -74,7 +74,7 @@ export class FileTradeSource {
     private readonly options: ImportOptions = {},
   ) {
     this.strict = options.strict ?? false;
-    this.reorderMs = options.reorderMs ?? 60_000;
+    this.reorderMs = options.reorderMs ?? DEFAULT_REORDER_MS;
     this.symbol = options.symbol?.toUpperCase() ?? symbolFromFileName(path);
     this.summary = { file: path, format: options.format && options.format !== 'auto' ? options.format : 'jsonl', lines: 0, kinds: {}, trades: 0, skipped: {} };
   }

@@ -19,7 +19,9 @@ export class MinHeap<T> {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(a[i], a[parent])) break;
-      [a[i], a[parent]] = [a[parent], a[i]];
+      const tmp = a[i];
+      a[i] = a[parent];
+      a[parent] = tmp;
       i = parent;
     }
   }
@@ -39,7 +41,9 @@ export class MinHeap<T> {
         if (l < a.length && this.less(a[l], a[m])) m = l;
         if (r < a.length && this.less(a[r], a[m])) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
+        const tmp = a[i];
+        a[i] = a[m];
+        a[m] = tmp;
         i = m;
       }
     }

@@ -40,10 +40,13 @@ export interface ImportOptions {
   strict?: boolean;
   /**
    * Trades of different symbols in one file may be slightly out of time order (independent
-   * streams). Each file is re-ordered within this window (ms of trade time); default 60 000.
+   * streams). Each file is re-ordered within this window (ms of trade time); default 10 000.
+   * Memory holds the trades of one window per file.
    */
   reorderMs?: number;
 }
+
+export const DEFAULT_REORDER_MS = 10_000;
 
 /** A decoded trade with where it came from, for the stable merge. */
 export interface SourcedTrade {
