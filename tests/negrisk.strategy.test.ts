@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Big from 'big.js';
+import { negRiskSchema } from '../actors/config/schema';
+import { createNegRiskStrategy, negRiskGroups } from '../actors/strategies/negRisk';
+import type { StrategyContext } from '../actors/strategies/types';
+import { decodeGammaEvent, decodeGammaMarkets } from '../actors/venues/polymarket/gammaParse';
+import { makeEvent, type AnyEvent, type DerivedEvent, type MarketInfo, type OrderIntentEvent } from '../events/types';
+import { MarketState } from '../streams/marketState';
+import { FIXTURES, describeWithShared } from './support/shared';
+
+type Raw = Record<string, unknown>;
+const RAW: Raw[] = JSON.parse(readFileSync(join(FIXTURES, 'polymarket/twenty_markets.json'), 'utf8'));
+const byId = (id: string) => ({ ...RAW.find((m) => m.id === id)! });
+
+/** Three real negRisk legs (different events in the recording) put under the first one's negRiskMarketID, with a real fee schedule. */
+const NR = '0xfee7d4c13ac7456879c63460d02e57844b349d62965c0436d4ac69109e148800';
+const SET_IDS = ['500111', '503484', '501366'];
+function assembled(): Raw[] {
+  return SET_IDS.map((id) => ({ ...byId(id), negRiskMarketID: NR, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }));
+}
+function snapshotMarkets(set: Raw[]): MarketInfo[] {
+  const others = RAW.filter((m) => !SET_IDS.includes(m.id as string));
+  return decodeGammaMarkets([...set, ...others], { file: 'twenty_markets.json' });
+}
+
+class Harness {
+  markets = new MarketState();
+  out: DerivedEvent[] = [];
+  constructor(public strategy = createNegRiskStrategy(negRiskSchema.parse({}))) {}
+  feed(e: AnyEvent): DerivedEvent[] {
+    this.markets.apply(e);
+    const ctx: StrategyContext = { now: e.ts, markets: this.markets, position: () => '0' };
+    const got = this.strategy.handles.has(e.type) ? this.strategy.react(e, ctx) : [];
+    this.out.push(...got);
+    return got;
+  }
+}
+
+const T = 1721064362000;
+const snapshot = (markets: MarketInfo[], ts = T) => makeEvent('market_snapshot', ts, { source: 'gamma', request: '/markets?closed=false&limit=100', markets });
+const book = (tokenId: string, ask: string, size: string, bid: string, ts: number) =>
+  makeEvent('book', ts, { source: 'clob_ws', tokenId, market: '0x', bids: [{ price: '0.01', size: '1000' }, { price: bid, size: '50' }], asks: [{ price: '0.99', size: '5000' }, { price: ask, size }], tickSize: '0.01', minOrderSize: '5', negRisk: true, hash: null });
+const orders = (evs: DerivedEvent[]) => evs.filter((e): e is OrderIntentEvent => e.type === 'order_intent');
+
+describe('negRisk strategy routing', () => {
+  const markets = snapshotMarkets(assembled());
+  const yes = (id: string) => markets.find((m) => m.id === id)!.tokenIds[0];
+
+  it('groups by negRiskMarketID, not by condition id, and starts one machine per set of two legs or more', () => {
+    const groups = negRiskGroups(markets);
+    expect(groups.get(NR)!.map((m) => m.id)).toEqual(SET_IDS);
+    expect(new Set(groups.get(NR)!.map((m) => m.conditionId)).size).toBe(3);
+    const h = new Harness();
+    h.feed(snapshot(markets));
+    // The nine other negRisk markets are single legs of their events: no machine for them.
+    expect(h.strategy.states()).toEqual({ [NR]: 'watching' });
+  });
+
+  it('buys the whole set from live books, with fees from the schedule, all legs under one groupId', () => {
+    const h = new Harness();
+    h.feed(snapshot(markets));
+    const asks = ['0.3', '0.33', '0.32'];
+    const sizes = ['200', '180', '400'];
+    expect(orders(h.feed(book(yes('500111'), asks[0], sizes[0], '0.28', T + 1)))).toEqual([]);
+    expect(orders(h.feed(book(yes('503484'), asks[1], sizes[1], '0.31', T + 2)))).toEqual([]);
+    const placed = orders(h.feed(book(yes('501366'), asks[2], sizes[2], '0.30', T + 3)));
+    const perSet = asks.reduce((a, p) => a.plus(p).plus(new Big('0.04').times(p).times(new Big(1).minus(p))), new Big(0));
+    const shares = new Big(5).div(perSet).round(2, Big.roundDown).toFixed();
+    expect(placed.map((o) => [o.orderId, o.marketId, o.tokenId, o.side, o.price, o.size, o.orderType, o.groupId])).toEqual(
+      SET_IDS.map((id, i) => [`negRisk:${NR}:${i + 1}`, id, yes(id), 'BUY', asks[i], shares, 'fok', `negRisk:${NR}:${T + 3}`]),
+    );
+    expect(h.strategy.states()).toEqual({ [NR]: 'entering' });
+
+    placed.forEach((o, i) => h.feed(makeEvent('fill', T + 4 + i, { orderId: o.orderId, strategy: 'negRisk', marketId: o.marketId, tokenId: o.tokenId, side: 'BUY', price: o.price, size: o.size, fee: '0', partial: false })));
+    expect(h.strategy.states()).toEqual({ [NR]: 'holding' });
+    const winner = markets.find((m) => m.id === '503484')!;
+    h.feed(makeEvent('market_resolved', T + 10, { market: winner.conditionId, winningTokenId: winner.tokenIds[0], winningOutcome: 'Yes' }));
+    expect(h.strategy.states()).toEqual({ [NR]: 'settled' });
+  });
+
+  it('does not trade a stale book', () => {
+    const h = new Harness();
+    h.feed(snapshot(markets));
+    h.feed(book(yes('500111'), '0.30', '200', '0.28', T + 1));
+    h.feed(book(yes('503484'), '0.33', '180', '0.31', T + 2));
+    h.feed(makeEvent('feed_status', T + 3, { feed: 'clob_ws', status: 'stale', detail: 'silent 15 s' }));
+    expect(orders(h.feed(snapshot(markets, T + 4)))).toEqual([]);
+    expect(h.strategy.actorOf(NR)!.getSnapshot().context.lastSkip).toBe('stale_book');
+  });
+
+  it('skips an augmented event', () => {
+    const aug = snapshotMarkets(assembled().map((m) => ({ ...m, events: [{ ...(m.events as Raw[])[0], negRiskAugmented: true }] })));
+    const h = new Harness();
+    h.feed(snapshot(aug));
+    SET_IDS.forEach((id, i) => h.feed(book(aug.find((m) => m.id === id)!.tokenIds[0], ['0.30', '0.33', '0.32'][i], '400', '0.2', T + 1 + i)));
+    expect(orders(h.out)).toEqual([]);
+    expect(h.strategy.actorOf(NR)!.getSnapshot().context.lastSkip).toBe('augmented');
+  });
+});
+
+describeWithShared('negRisk strategy on a real trimmed negRisk event', ['polymarket/nautilus_trader/gamma/gamma_event.json'], ([file]) => {
+  const load = () => decodeGammaEvent(JSON.parse(readFileSync(file, 'utf8')), { file });
+  const feedLegs = (legs: MarketInfo[]) => {
+    const h = new Harness();
+    h.feed(snapshot(legs));
+    // Live books at the recorded best asks (0.011 and 0.015), deep enough for the liquidity rule.
+    legs.forEach((m, i) => h.feed(book(m.tokenIds[0], m.bestAsk!, '100000', m.bestBid!, T + 1 + i)));
+    return h;
+  };
+
+  it('skips the real event: it is negRiskAugmented', () => {
+    const legs = load();
+    expect(legs.map((m) => m.negRiskMarketId)).toEqual([legs[0].negRiskMarketId, legs[0].negRiskMarketId]);
+    expect(legs.every((m) => m.negRiskAugmented)).toBe(true);
+    const h = feedLegs(legs);
+    expect(orders(h.out)).toEqual([]);
+    expect(h.strategy.actorOf(legs[0].negRiskMarketId!)!.getSnapshot().context.lastSkip).toBe('augmented');
+  });
+
+  it('even without the flag, two legs summing far under 1 are refused as an incomplete set', () => {
+    const legs = load().map((m) => ({ ...m, negRiskAugmented: false }));
+    expect(new Big(legs[0].bestAsk!).plus(legs[1].bestAsk!).toFixed()).toBe('0.026');
+    const h = feedLegs(legs);
+    expect(orders(h.out)).toEqual([]);
+    expect(h.strategy.actorOf(legs[0].negRiskMarketId!)!.getSnapshot().context.lastSkip).toBe('implausible_edge');
+  });
+});
