@@ -193,7 +193,7 @@ describe('flash-crash machine: exits', () => {
     const m = start({ stopLossUsd: '0.50' });
     m.price(T0, 0.8, feeQuote('0.81', '0.80'));
     m.price(T0 + 5_000, 0.64, feeQuote('0.65', '0.64'));
-    // The buy fee (0.07 x 7.69 x 0.65 x 0.35 = 0.12245825, floored to 0.12245) is taken in shares.
+    // The buy fee (0.07 x 7.69 x 0.65 x 0.35 = 0.12246325, floored to 0.12246) is taken in shares.
     const buyFee = new Big('0.07').times(size).times('0.65').times('0.35').round(5, Big.roundDown);
     m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', size, { fee: buyFee.toString() }) });
     const shares = new Big(size).minus(buyFee.div('0.65').round(6, Big.roundHalfUp));
