@@ -8,7 +8,7 @@ import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type Mark
  * - the window's open price is the first trade at or after the window start (or, when the data
  *   starts inside a window, the first trade seen: that window is flagged `openObserved: false`);
  * - fair P(Up) = Phi(ln(S / S0) / (sigma * sqrt(tau))), sigma from 1 s log returns over
- *   `volLookbackMs`, tau = time left;
+ *   `volLookbackMs`, tau = time left; no quotes until half the lookback of returns exists;
  * - quotes lag the underlying by `lagMs`, with `spread` around the fair value on the tick grid;
  * - at the window's end the market resolves Up when the last Binance price >= the open. The real
  *   markets resolve on Chainlink, not Binance: the report says the resolution is simulated.
@@ -153,7 +153,10 @@ export class FifteenMinMarketModel {
       if (!w || this.disabled.has(s.asset) || q >= w.endTs || q < w.startTs) continue;
       const seen = this.priceAt(s, q - this.p.lagMs);
       if (seen === null) continue;
-      const fair = this.fairUp(s, seen, w, q);
+      const sigma = this.sigmaPerSqrtMs(s, q - this.p.lagMs);
+      // No quote until the volatility is known: a market maker would not quote 0.01/0.99 blind.
+      if (sigma <= 0) continue;
+      const fair = this.fairUp(seen, w, q, sigma);
       const up = this.levels(fair);
       const down = this.levels(1 - fair);
       const market = this.marketOf(w, up.bestBid, up.bestAsk, fair);
@@ -165,10 +168,9 @@ export class FifteenMinMarketModel {
     out.push(snapshot, ...books);
   }
 
-  private fairUp(s: SymbolState, price: number, w: ModelWindow, q: number): number {
+  private fairUp(price: number, w: ModelWindow, q: number, sigma: number): number {
     const tau = w.endTs - q;
-    const sigma = this.sigmaPerSqrtMs(s, q - this.p.lagMs);
-    if (tau <= 0 || sigma <= 0) return price >= w.open ? 0.99 : 0.01;
+    if (tau <= 0) return price >= w.open ? 0.99 : 0.01;
     return normalCdf(Math.log(price / w.open) / (sigma * Math.sqrt(tau)));
   }
 
@@ -181,7 +183,8 @@ export class FifteenMinMarketModel {
       if (p !== null && prev !== null) rets.push(Math.log(p / prev));
       prev = p;
     }
-    if (rets.length < 5) return 0;
+    // Half the lookback of 1 s returns before the estimate counts.
+    if (rets.length < this.p.volLookbackMs / 2000) return 0;
     const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
     const variance = rets.reduce((a, r) => a + (r - mean) ** 2, 0) / (rets.length - 1);
     return Math.sqrt(variance / 1000);

@@ -1,0 +1,64 @@
+import type { Clock } from '../events/clock';
+import { MarketState } from '../streams/marketState';
+import type { Config } from './config/schema';
+import { dec, utcDay } from './execution/decimal';
+import { PaperBroker } from './execution/paperBroker';
+import { Portfolio } from './execution/portfolio';
+import { riskLimits } from './execution/risk';
+import { createFifteenMinStrategy } from './strategies/fifteenMin';
+import { createFlashCrashStrategy } from './strategies/flashCrash';
+import { createNegRiskStrategy } from './strategies/negRisk';
+import { ScanIntervalController } from './strategies/scanInterval';
+import type { Strategy } from './strategies/types';
+import { Supervisor } from './supervisor';
+import { TradingReactor, type Broker } from './trading';
+
+export interface TradingSystem {
+  markets: MarketState;
+  portfolio: Portfolio;
+  strategies: Strategy[];
+  scanInterval: ScanIntervalController;
+  supervisor: Supervisor;
+  trading: TradingReactor;
+}
+
+export interface TradingSystemOptions {
+  /** Wall clock for the supervisor's hang deadline. */
+  deadlineClock: Clock;
+  /** Event time (the engine's clock): the day of the daily P&L in LLM prompts. */
+  eventClock: Clock;
+  /** An LLM decision cache is wired in; without it strategies decide on their rules alone. */
+  llm?: boolean;
+  /** Paper by default; the live broker only when `--live` was given. */
+  broker?: Broker;
+  /** Extra strategies (tests, experiments) run beside the configured ones. */
+  extraStrategies?: Strategy[];
+}
+
+/** The enabled strategies of a config, in a fixed order (the order of their outputs in the log). */
+export function configuredStrategies(config: Config, portfolio: Portfolio, eventClock: Clock, llm: boolean): Strategy[] {
+  const out: Strategy[] = [];
+  if (config.flashCrash.enabled) out.push(createFlashCrashStrategy(config.flashCrash));
+  if (config.fifteenMin.enabled) {
+    const summary = () => ({ balance: dec(portfolio.cash()), dailyPnl: dec(portfolio.dayPnl(utcDay(eventClock.now()))) });
+    out.push(createFifteenMinStrategy({ ...config.fifteenMin, useLlm: llm && config.fifteenMin.useLlm }, { portfolio: summary }));
+  }
+  if (config.negRisk.enabled) out.push(createNegRiskStrategy(config.negRisk));
+  return out;
+}
+
+/**
+ * Everything that trades, wired the same way for live, replay and backtest: market state, the
+ * strategies and the scan-interval controller under one supervisor, risk limits, the broker and
+ * the portfolio fold.
+ */
+export function createTradingSystem(config: Config, options: TradingSystemOptions): TradingSystem {
+  const markets = new MarketState();
+  const portfolio = new Portfolio(config.risk.startingCapital);
+  const scanInterval = ScanIntervalController.fromConfig(config.scan);
+  const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.llm ?? false), ...(options.extraStrategies ?? [])];
+  const supervisor = new Supervisor([...strategies, scanInterval], { deadlineMs: config.scan.strategyDeadlineMs, deadlineClock: options.deadlineClock });
+  const broker = options.broker ?? new PaperBroker();
+  const trading = new TradingReactor({ markets, supervisor, portfolio, broker, limits: riskLimits(config) });
+  return { markets, portfolio, strategies, scanInterval, supervisor, trading };
+}

@@ -1,0 +1,85 @@
+import type { AnyEvent, DerivedEvent, EventType, OrderIntentEvent } from '../events/types';
+import type { MarketState } from '../streams/marketState';
+import type { Reactor } from './engine';
+import { dec } from './execution/decimal';
+import { marketContext, type MarketContext } from './execution/marketContext';
+import type { BrokerResult } from './execution/paperBroker';
+import type { Portfolio } from './execution/portfolio';
+import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
+import type { Strategy, StrategyContext } from './strategies/types';
+import type { Supervisor } from './supervisor';
+
+/** Paper or live: fills an order (or a group, all legs or none) or rejects it. */
+export interface Broker {
+  execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult;
+  executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
+}
+
+export interface TradingParts {
+  markets: MarketState;
+  supervisor: Supervisor;
+  portfolio: Portfolio;
+  broker: Broker;
+  limits: RiskLimits;
+}
+
+/** Inputs that change what the market state or the portfolio knows. */
+const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
+
+/**
+ * The trading half of the system, as one engine reactor: it folds market data into the market
+ * state, fans events out to the strategies through the supervisor, and sends every order intent
+ * they emit through the risk checks to the broker, booking fills in the portfolio at once (so the
+ * next check sees them). Fills and rejections then come back through the engine's queue and are
+ * delivered to the strategy that owns the order.
+ */
+export class TradingReactor implements Reactor {
+  readonly name = 'trading';
+
+  constructor(private readonly parts: TradingParts) {}
+
+  async react(event: AnyEvent): Promise<DerivedEvent[]> {
+    const { markets, supervisor, portfolio } = this.parts;
+    if (MARKET_INPUTS.has(event.type)) markets.apply(event);
+    if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event);
+    // Intents were executed when they were emitted; fills booked then.
+    if (event.type === 'order_intent' || !supervisor.wants(event.type)) return [];
+    const out = await supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
+    return this.execute(out, event.ts);
+  }
+
+  private contextFor(strategy: Strategy, now: number): StrategyContext {
+    const { markets, portfolio } = this.parts;
+    return { now, markets, position: (tokenId) => dec(portfolio.shares(strategy.name, tokenId)) };
+  }
+
+  /** The strategies' outputs, each order intent followed by its rejection or fill. */
+  private execute(outputs: DerivedEvent[], ts: number): DerivedEvent[] {
+    const result: DerivedEvent[] = [];
+    const done = new Set<string>();
+    for (const e of outputs) {
+      if (e.type !== 'order_intent') {
+        result.push(e);
+        continue;
+      }
+      if (done.has(e.orderId)) continue;
+      const group = e.groupId === null ? [e] : outputs.filter((o): o is OrderIntentEvent => o.type === 'order_intent' && o.groupId === e.groupId);
+      for (const g of group) done.add(g.orderId);
+      result.push(...group, ...this.executeOrders(group, ts));
+    }
+    return result;
+  }
+
+  private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
+    const { markets, portfolio, broker, limits } = this.parts;
+    for (const intent of intents) portfolio.apply(intent);
+    const contextOf = (tokenId: string) => marketContext(markets, tokenId);
+    const verdicts = intents.length === 1 ? [checkOrder(intents[0], portfolio, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, portfolio, contextOf, limits, ts);
+    const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
+    if (rejected.length > 0) return rejected;
+    const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)] : broker.executeGroup(intents, contextOf, ts);
+    for (const r of results) if (r.type === 'fill') portfolio.apply(r);
+    return results;
+  }
+}

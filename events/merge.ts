@@ -1,0 +1,61 @@
+import { readEventBatches, type LogRecord, type ReadSummary } from './log';
+
+export interface MergedRecord extends LogRecord {
+  /** Index of the file (in the order given) the record came from. */
+  source: number;
+}
+
+interface Cursor {
+  source: number;
+  gen: AsyncGenerator<LogRecord[], ReadSummary>;
+  batch: LogRecord[];
+  i: number;
+  summary: ReadSummary | null;
+}
+
+async function fill(c: Cursor): Promise<void> {
+  while (c.i >= c.batch.length && c.summary === null) {
+    const next = await c.gen.next();
+    if (next.done) c.summary = next.value;
+    else {
+      c.batch = next.value;
+      c.i = 0;
+    }
+  }
+}
+
+/**
+ * Several event logs or tick files as one stream in time order: a streaming k-way merge by `ts`,
+ * stable by input order (the file given first wins a tie, then line order). Each file must itself
+ * be in time order; a file whose time goes backwards is an error naming the file and line.
+ * Returns each file's read summary (torn tails included).
+ */
+export async function* mergeEventFiles(paths: readonly string[]): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: readEventBatches(p), batch: [], i: 0, summary: null }));
+  await Promise.all(cursors.map(fill));
+  const lastTs = paths.map(() => -Infinity);
+  let out: MergedRecord[] = [];
+  for (;;) {
+    let best: Cursor | null = null;
+    for (const c of cursors) {
+      if (c.i >= c.batch.length) continue;
+      if (best === null || c.batch[c.i].event.ts < best.batch[best.i].event.ts) best = c;
+    }
+    if (best === null) break;
+    const record = best.batch[best.i++];
+    if (record.event.ts < lastTs[best.source]) {
+      throw new Error(`${paths[best.source]}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs[best.source]}); tick files must be in time order`);
+    }
+    lastTs[best.source] = record.event.ts;
+    out.push({ ...record, source: best.source });
+    if (best.i >= best.batch.length) {
+      if (out.length > 0) {
+        yield out;
+        out = [];
+      }
+      await fill(best);
+    }
+  }
+  if (out.length > 0) yield out;
+  return cursors.map((c) => c.summary!);
+}

@@ -1,0 +1,63 @@
+import type { SignalEvent, TradeEvent } from '../events/types';
+
+export interface QualityCounts {
+  count: number;
+  falseSignals: number;
+  unevaluated: number;
+}
+
+interface Pending {
+  signal: SignalEvent;
+  price: number;
+}
+
+/**
+ * Signal quality, judged after the fact (for reports, never for trading): a signal is false when
+ * the last trade price at or before `signal.ts + horizonMs` is on the wrong side of the signal's
+ * price (lower after a bullish signal, higher after a bearish one). Fed with every trade and signal
+ * in log order; bounded by the signals still inside their horizon.
+ */
+export class SignalQuality {
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly lastPrice = new Map<string, number>();
+  readonly confirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
+  readonly unconfirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
+
+  constructor(readonly horizonMs: number) {}
+
+  onTrade(trade: TradeEvent): void {
+    const list = this.pending.get(trade.symbol);
+    if (list !== undefined) {
+      // Every signal whose horizon ended before this trade is judged on the price before it.
+      const before = this.lastPrice.get(trade.symbol);
+      while (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) this.judge(list.shift()!, before!);
+    }
+    this.lastPrice.set(trade.symbol, Number(trade.price));
+  }
+
+  onSignal(signal: SignalEvent): void {
+    const counts = signal.confirmed ? this.confirmed : this.unconfirmed;
+    counts.count++;
+    let list = this.pending.get(signal.symbol);
+    if (!list) this.pending.set(signal.symbol, (list = []));
+    list.push({ signal, price: Number(signal.price) });
+  }
+
+  /** Signals still open at the end of the data cannot be judged. */
+  finish(): void {
+    for (const list of this.pending.values()) {
+      for (const p of list) (p.signal.confirmed ? this.confirmed : this.unconfirmed).unevaluated++;
+      list.length = 0;
+    }
+  }
+
+  private judge(p: Pending, later: number): void {
+    const adverse = p.signal.direction === 'bullish' ? later < p.price : later > p.price;
+    if (adverse) (p.signal.confirmed ? this.confirmed : this.unconfirmed).falseSignals++;
+  }
+}
+
+export function falseSignalRate(q: QualityCounts): number | null {
+  const judged = q.count - q.unevaluated;
+  return judged > 0 ? q.falseSignals / judged : null;
+}
