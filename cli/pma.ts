@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../events/errors';
 import * as importCommand from './commands/import';
 import * as replayCommand from './commands/replay';
+import * as backtestCommand from './commands/backtest';
 import * as recordCommand from './commands/record';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     // registered commands (one module each under cli/commands/)
     importCommand,
     replayCommand,
+    backtestCommand,
     recordCommand,
   ];
   for (const m of modules) m.register(program);

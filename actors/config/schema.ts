@@ -187,6 +187,28 @@ export const serviceSchema = z
   })
   .strict();
 
+export const backtestSchema = z
+  .object({
+    /** A signal is false when the price moved against it after this long. */
+    signalHorizonMs: ms.default(30_000),
+    /** Timer events synthesized every this much event time when the tick file has none. */
+    timerMs: ms.default(1_000),
+    /** The simulated 15-minute market (docs/backtest.md), used only where no Polymarket data is recorded. */
+    model: z
+      .object({
+        enabled: z.boolean().default(true),
+        quoteIntervalMs: ms.default(1_000),
+        lagMs: z.number().int().min(0).default(2_000),
+        spread: z.number().positive().max(0.5).default(0.02),
+        volLookbackMs: ms.default(60_000),
+        depthShares: decimal.default('200'),
+        levels: z.number().int().positive().default(3),
+      })
+      .strict()
+      .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, depthShares: '200', levels: 3 })),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     feeds: feedsSchema.default(() => feedsSchema.parse({})),
@@ -200,6 +222,7 @@ export const configSchema = z
     risk: riskSchema.default(() => riskSchema.parse({})),
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
+    backtest: backtestSchema.default(() => backtestSchema.parse({})),
   })
   .strict();
 
