@@ -4,6 +4,7 @@
  */
 import * as marketData from './marketData';
 import * as llm from './llm';
+import * as books from './books';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
@@ -11,6 +12,7 @@ const benches: Bench[] = [
   // one module per benchmark under bench/
   marketData,
   llm,
+  books,
 ];
 
 async function main(): Promise<void> {

@@ -9,6 +9,9 @@ export class OrderBook {
   private readonly askLevels = new Map<string, Decimal>();
   private sortedBids: BookLevel[] | null = null;
   private sortedAsks: BookLevel[] | null = null;
+  /** Best price keys kept up to date on each change, so reading the top never sorts; undefined: recompute by one scan. */
+  private bestBidKey: string | null | undefined = undefined;
+  private bestAskKey: string | null | undefined = undefined;
 
   constructor(
     readonly tokenId: string,
@@ -27,10 +30,16 @@ export class OrderBook {
   set(side: 'BUY' | 'SELL', price: Decimal, size: Decimal, ts: number): void {
     const levels = side === 'BUY' ? this.bidLevels : this.askLevels;
     const key = canonicalPrice(price);
-    if (Number(size) === 0) levels.delete(key);
+    const removed = Number(size) === 0;
+    if (removed) levels.delete(key);
     else levels.set(key, size);
-    if (side === 'BUY') this.sortedBids = null;
-    else this.sortedAsks = null;
+    if (side === 'BUY') {
+      this.sortedBids = null;
+      this.bestBidKey = nextBest(this.bestBidKey, key, removed, -1);
+    } else {
+      this.sortedAsks = null;
+      this.bestAskKey = nextBest(this.bestAskKey, key, removed, 1);
+    }
     this.updatedTs = ts;
   }
 
@@ -45,17 +54,42 @@ export class OrderBook {
   }
 
   bestBid(): BookLevel | null {
-    return this.bids()[0] ?? null;
+    if (this.sortedBids) return this.sortedBids[0] ?? null;
+    if (this.bestBidKey === undefined) this.bestBidKey = scanBest(this.bidLevels, -1);
+    return this.bestBidKey === null ? null : { price: this.bestBidKey, size: this.bidLevels.get(this.bestBidKey)! };
   }
 
   bestAsk(): BookLevel | null {
-    return this.asks()[0] ?? null;
+    if (this.sortedAsks) return this.sortedAsks[0] ?? null;
+    if (this.bestAskKey === undefined) this.bestAskKey = scanBest(this.askLevels, 1);
+    return this.bestAskKey === null ? null : { price: this.bestAskKey, size: this.askLevels.get(this.bestAskKey)! };
   }
 }
 
 /** "0.50" and "0.5" are one level. */
 function canonicalPrice(price: string): string {
   return price.includes('.') ? price.replace(/0+$/, '').replace(/\.$/, '') : price;
+}
+
+/** The best price after one level changed (dir -1: highest is best, 1: lowest); undefined when it must be rescanned. */
+function nextBest(best: string | null | undefined, key: string, removed: boolean, dir: 1 | -1): string | null | undefined {
+  if (best === undefined) return undefined;
+  if (removed) return key === best ? undefined : best;
+  if (best === null) return key;
+  return dir * (Number(key) - Number(best)) < 0 ? key : best;
+}
+
+function scanBest(levels: Map<string, Decimal>, dir: 1 | -1): string | null {
+  let best: string | null = null;
+  let bestNum = 0;
+  for (const key of levels.keys()) {
+    const p = Number(key);
+    if (best === null || dir * (p - bestNum) < 0) {
+      best = key;
+      bestNum = p;
+    }
+  }
+  return best;
 }
 
 function sortLevels(levels: Map<string, Decimal>, dir: 1 | -1): BookLevel[] {
