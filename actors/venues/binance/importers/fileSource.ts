@@ -81,30 +81,35 @@ export class FileTradeSource {
 
   async *batches(): AsyncGenerator<SourcedTrade[], void> {
     const lines = readLineBatches(this.path);
-    for (;;) {
-      let next: IteratorResult<{ lines: string[]; firstLine: number }, LineReadResult>;
-      try {
-        next = await lines.next();
-      } catch (err) {
-        if (!(err instanceof InputError) || err.field !== '(gzip)') throw err;
-        this.reject(err);
-        break;
+    try {
+      for (;;) {
+        let next: IteratorResult<{ lines: string[]; firstLine: number }, LineReadResult>;
+        try {
+          next = await lines.next();
+        } catch (err) {
+          if (!(err instanceof InputError) || err.field !== '(gzip)') throw err;
+          this.reject(err); // lenient: keep every complete line before the damage
+          break;
+        }
+        const out: SourcedTrade[] = [];
+        if (next.done) {
+          // Someone else's file may simply lack its final newline: that line counts like any other.
+          if (next.value.unterminated !== null) this.onLine(next.value.unterminated, next.value.unterminatedLine, out);
+          this.drain(out);
+          if (out.length > 0) yield out;
+          return;
+        }
+        const { lines: batch, firstLine } = next.value;
+        for (let i = 0; i < batch.length; i++) this.onLine(batch[i], firstLine + i, out);
+        if (out.length > 0) yield out;
       }
       const out: SourcedTrade[] = [];
-      if (next.done) {
-        // Someone else's file may simply lack its final newline: that line counts like any other.
-        if (next.value.unterminated !== null) this.onLine(next.value.unterminated, next.value.unterminatedLine, out);
-        this.drain(out);
-        if (out.length > 0) yield out;
-        return;
-      }
-      const { lines: batch, firstLine } = next.value;
-      for (let i = 0; i < batch.length; i++) this.onLine(batch[i], firstLine + i, out);
+      this.drain(out);
       if (out.length > 0) yield out;
+    } finally {
+      // Closes the file when the import stops early (another file's strict error).
+      await lines.return({ lines: 0, unterminated: null, unterminatedLine: 0 });
     }
-    const out: SourcedTrade[] = [];
-    this.drain(out);
-    if (out.length > 0) yield out;
   }
 
   /** Counts a skip, or throws it under `strict`. */

@@ -27,18 +27,23 @@ export async function* mergeByTime(sources: AsyncIterator<SourcedTrade[], void>[
       }
     }
   };
-  for (const s of sources) await refill(s);
-  let out: SourcedTrade[] = [];
-  while (heap.size > 0) {
-    const c = heap.pop()!;
-    out.push(head(c));
-    c.index++;
-    if (c.index < c.batch.length) heap.push(c);
-    else await refill(c.source);
-    if (out.length >= outBatch) {
-      yield out;
-      out = [];
+  try {
+    for (const s of sources) await refill(s);
+    let out: SourcedTrade[] = [];
+    while (heap.size > 0) {
+      const c = heap.pop()!;
+      out.push(head(c));
+      c.index++;
+      if (c.index < c.batch.length) heap.push(c);
+      else await refill(c.source);
+      if (out.length >= outBatch) {
+        yield out;
+        out = [];
+      }
     }
+    if (out.length > 0) yield out;
+  } finally {
+    // Early stop (an error, or the consumer breaking off): let every source close its file.
+    for (const s of sources) await s.return?.();
   }
-  if (out.length > 0) yield out;
 }
