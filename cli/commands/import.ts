@@ -21,6 +21,7 @@ interface ImportCommandOptions {
 export function register(program: Command): void {
   program
     .command('import')
+    .summary('Binance trade files (recordings, @trade/@aggTrade JSON lines, CSV) into one time-ordered tick file')
     .description(
       'Convert Binance trade files into one time-ordered tick file (an event log of trade events, ts = exchange trade time T). ' +
         'Reads, plain or gzip, with the format detected per file: combined-stream recordings ("<local ns> <json>" lines, ' +
