@@ -5,6 +5,7 @@
 import * as marketData from './marketData';
 import * as llm from './llm';
 import * as books from './books';
+import * as replay from './replay';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
@@ -13,6 +14,7 @@ const benches: Bench[] = [
   marketData,
   llm,
   books,
+  replay,
 ];
 
 async function main(): Promise<void> {
