@@ -68,6 +68,8 @@ export class OrderBook {
 
 /** "0.50" and "0.5" are one level. */
 function canonicalPrice(price: string): string {
+  const last = price.charCodeAt(price.length - 1);
+  if (last !== 48 /* 0 */ && last !== 46 /* . */) return price; // the usual case: nothing to trim
   return price.includes('.') ? price.replace(/0+$/, '').replace(/\.$/, '') : price;
 }
 
