@@ -2,7 +2,10 @@ import type { Clock } from '../events/clock';
 import { MarketState } from '../streams/marketState';
 import type { Config } from './config/schema';
 import { dec, utcDay } from './execution/decimal';
+import type { Reactor } from './engine';
 import { PaperBroker } from './execution/paperBroker';
+import { LlmDecisions, type LlmRunMode } from './llm/decisions';
+import type { LlmEngine } from './llm/engine';
 import { Portfolio } from './execution/portfolio';
 import { riskLimits } from './execution/risk';
 import { createFifteenMinStrategy } from './strategies/fifteenMin';
@@ -14,6 +17,9 @@ import { Supervisor } from './supervisor';
 import { TradingReactor, type Broker } from './trading';
 
 export interface TradingSystem {
+  /** The engine reactors, in order: trading, then the LLM decision cache. */
+  reactors: Reactor[];
+  llm: LlmDecisions;
   markets: MarketState;
   portfolio: Portfolio;
   strategies: Strategy[];
@@ -27,8 +33,11 @@ export interface TradingSystemOptions {
   deadlineClock: Clock;
   /** Event time (the engine's clock): the day of the daily P&L in LLM prompts. */
   eventClock: Clock;
-  /** An LLM decision cache is wired in; without it strategies decide on their rules alone. */
-  llm?: boolean;
+  /**
+   * The LLM decision cache: `replay` uses recorded answers (or, without them, the rules); `live`
+   * and `reask` replays need the engine that calls the model.
+   */
+  llm: { mode: LlmRunMode; engine: LlmEngine | null };
   /** Paper by default; the live broker only when `--live` was given. */
   broker?: Broker;
   /** Extra strategies (tests, experiments) run beside the configured ones. */
@@ -36,12 +45,12 @@ export interface TradingSystemOptions {
 }
 
 /** The enabled strategies of a config, in a fixed order (the order of their outputs in the log). */
-export function configuredStrategies(config: Config, portfolio: Portfolio, eventClock: Clock, llm: boolean): Strategy[] {
+export function configuredStrategies(config: Config, portfolio: Portfolio, eventClock: Clock): Strategy[] {
   const out: Strategy[] = [];
   if (config.flashCrash.enabled) out.push(createFlashCrashStrategy(config.flashCrash));
   if (config.fifteenMin.enabled) {
     const summary = () => ({ balance: dec(portfolio.cash()), dailyPnl: dec(portfolio.dayPnl(utcDay(eventClock.now()))) });
-    out.push(createFifteenMinStrategy({ ...config.fifteenMin, useLlm: llm && config.fifteenMin.useLlm }, { portfolio: summary }));
+    out.push(createFifteenMinStrategy(config.fifteenMin, { portfolio: summary }));
   }
   if (config.negRisk.enabled) out.push(createNegRiskStrategy(config.negRisk));
   return out;
@@ -56,9 +65,11 @@ export function createTradingSystem(config: Config, options: TradingSystemOption
   const markets = new MarketState();
   const portfolio = new Portfolio(config.risk.startingCapital);
   const scanInterval = ScanIntervalController.fromConfig(config.scan);
-  const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.llm ?? false), ...(options.extraStrategies ?? [])];
+  const strategies = [...configuredStrategies(config, portfolio, options.eventClock), ...(options.extraStrategies ?? [])];
   const supervisor = new Supervisor([...strategies, scanInterval], { deadlineMs: config.scan.strategyDeadlineMs, deadlineClock: options.deadlineClock });
   const broker = options.broker ?? new PaperBroker();
   const trading = new TradingReactor({ markets, supervisor, portfolio, broker, limits: riskLimits(config) });
-  return { markets, portfolio, strategies, scanInterval, supervisor, trading };
+  const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine });
+  const llmReactor: Reactor = { name: 'llm', handles: llm.handles, react: (e) => llm.react(e) };
+  return { reactors: [trading, llmReactor], llm, markets, portfolio, strategies, scanInterval, supervisor, trading };
 }

@@ -27,12 +27,16 @@ export interface TradingParts {
 const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
 
+/** Fills and rejections that may cause further orders from one event, at most (an exit after an entry ...). */
+const MAX_DEPTH = 32;
+
 /**
  * The trading half of the system, as one engine reactor: it folds market data into the market
  * state, fans events out to the strategies through the supervisor, and sends every order intent
  * they emit through the risk checks to the broker, booking fills in the portfolio at once (so the
- * next check sees them). Fills and rejections then come back through the engine's queue and are
- * delivered to the strategy that owns the order.
+ * next check sees them). Each fill or rejection is handed straight back to the strategies (the
+ * engine does not offer a reactor its own outputs), depth first, so one reaction returns the whole
+ * cascade in log order.
  */
 export class TradingReactor implements Reactor {
   readonly name = 'trading';
@@ -43,10 +47,14 @@ export class TradingReactor implements Reactor {
     const { markets, supervisor, portfolio } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event);
-    // Intents were executed when they were emitted; fills booked then.
-    if (event.type === 'order_intent' || !supervisor.wants(event.type)) return [];
-    const out = await supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
-    return this.execute(out, event.ts);
+    if (!supervisor.wants(event.type)) return [];
+    const result: DerivedEvent[] = [];
+    await this.settle(await this.dispatch(event), event.ts, result, 0);
+    return result;
+  }
+
+  private dispatch(event: AnyEvent): Promise<DerivedEvent[]> {
+    return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
   }
 
   private contextFor(strategy: Strategy, now: number): StrategyContext {
@@ -54,9 +62,9 @@ export class TradingReactor implements Reactor {
     return { now, markets, position: (tokenId) => dec(portfolio.shares(strategy.name, tokenId)) };
   }
 
-  /** The strategies' outputs, each order intent followed by its rejection or fill. */
-  private execute(outputs: DerivedEvent[], ts: number): DerivedEvent[] {
-    const result: DerivedEvent[] = [];
+  /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */
+  private async settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): Promise<void> {
+    if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
     const done = new Set<string>();
     for (const e of outputs) {
       if (e.type !== 'order_intent') {
@@ -66,9 +74,10 @@ export class TradingReactor implements Reactor {
       if (done.has(e.orderId)) continue;
       const group = e.groupId === null ? [e] : outputs.filter((o): o is OrderIntentEvent => o.type === 'order_intent' && o.groupId === e.groupId);
       for (const g of group) done.add(g.orderId);
-      result.push(...group, ...this.executeOrders(group, ts));
+      const outcomes = this.executeOrders(group, ts);
+      result.push(...group, ...outcomes);
+      for (const outcome of outcomes) await this.settle(await this.dispatch(outcome), ts, result, depth + 1);
     }
-    return result;
   }
 
   private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {

@@ -245,6 +245,7 @@ export class ReportCollector implements Reactor {
     const total = {
       ...this.block(this.all, fills, fees, this.orders, this.rejections, this.errors, this.maxDrawdown, this.maxExposure, signals),
       startingCapital: new Big(this.startingCapital).toFixed(2),
+      endingCash: this.all.cash().toFixed(6),
       endingEquity: this.all.equity(this.mark).toFixed(2),
     };
     const prices: Record<string, SeriesPoint[]> = {};

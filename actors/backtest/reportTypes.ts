@@ -63,7 +63,7 @@ export interface BacktestReport {
   /** Which markets came from the simulated market model (labelled in the report). */
   simulated: { markets: string[]; note: string };
   llm: { requests: number; answers: number; cacheHits: number; hitRate: number | null };
-  total: StrategyBlock & { startingCapital: Decimal; endingEquity: Decimal };
+  total: StrategyBlock & { startingCapital: Decimal; endingCash: Decimal; endingEquity: Decimal };
   strategies: Record<string, StrategyBlock>;
   tradeList: TradeRow[];
   /** Chart data, down-sampled to a bounded number of points. */

@@ -70,9 +70,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
-  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies });
+  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
-  const engine = new Engine({ log, signals: config.signals, clock }).use(system.trading).use(collector);
+  const engine = new Engine({ log, signals: config.signals, clock });
+  for (const r of system.reactors) engine.use(r);
+  engine.use(collector);
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
   const timerMs = config.backtest.timerMs;
