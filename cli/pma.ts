@@ -4,6 +4,7 @@ import * as importCommand from './commands/import';
 import * as replayCommand from './commands/replay';
 import * as backtestCommand from './commands/backtest';
 import * as recordCommand from './commands/record';
+import * as visualizeCommand from './commands/visualize';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     replayCommand,
     backtestCommand,
     recordCommand,
+    visualizeCommand,
   ];
   for (const m of modules) m.register(program);
   return program;
