@@ -3,7 +3,7 @@ import { SimulatedClock, type Clock } from '../events/clock';
 import type { EventLogWriter, LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
-import { tradeSignals, type SignalParams } from '../streams/signals';
+import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
 
 export type Reaction = readonly DerivedEvent[] | void;
 
@@ -62,7 +62,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  */
 export class Engine {
   readonly clock: Clock;
-  private readonly log: EventLogWriter;
+  private log: EventLogWriter;
   private readonly simulated: SimulatedClock | null;
   private readonly trades = new Subject<TradeEvent>();
   private readonly counter = new SignalCounter();
@@ -82,7 +82,7 @@ export class Engine {
     this.trades.pipe(tradeSignals(options.signals)).subscribe({
       next: (signal) => {
         try {
-          this.log.append(signal);
+          signal.seq = this.log.appendLine(signalLine(signal));
           this.derived++;
           this.counter.add(signal);
           if (this.reactors.length > 0) this.newSignals.push(signal);
@@ -94,6 +94,15 @@ export class Engine {
         this.failure ??= err;
       },
     });
+  }
+
+  /**
+   * Writes to another log from now on. A restarting service rebuilds its state by replaying its own
+   * log into a throwaway writer, then continues on the real one with every window and actor intact.
+   */
+  switchLog(log: EventLogWriter): void {
+    if (this.busy) throw new Error('engine: cannot switch logs while reacting to an input');
+    this.log = log;
   }
 
   /** Adds a reactor; reactors see each event in the order they were added. */
@@ -109,7 +118,7 @@ export class Engine {
 
   /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
   ingestRecord(record: LogRecord): void | Promise<void> {
-    if (!isInputEvent(record.event)) throw new Error(`engine: line ${record.lineNo} is a derived '${record.event.type}' event, not an input`);
+    if (record.event.type !== 'trade' && !isInputEvent(record.event)) throw new Error(`engine: line ${record.lineNo} is a derived '${record.event.type}' event, not an input`);
     return this.accept(record.event, record.line.startsWith(CANONICAL_PREFIX) ? record.line : null);
   }
 

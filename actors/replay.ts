@@ -82,7 +82,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
       }
       for (const record of next.value) {
         if (options.onProgress) bytes += record.line.length + 1;
-        if (!isInputType(record.event.type)) {
+        if (record.event.type !== 'trade' && !isInputType(record.event.type)) {
           derivedSkipped++;
           continue;
         }

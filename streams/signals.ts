@@ -1,4 +1,4 @@
-import { defer, filter, map, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { makeEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
 import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
@@ -33,7 +33,7 @@ export class SignalDetector {
     const qty = Number(trade.qty);
     w.volume.push(qty);
     const change = w.change.update(trade.ts, Number(trade.price));
-    if (change === null || !(Math.abs(change) > this.params.threshold)) return null;
+    if (change === null || !Number.isFinite(change) || !(Math.abs(change) > this.params.threshold)) return null;
     const avgQty = w.volume.average();
     return makeEvent('signal', trade.ts, {
       symbol: trade.symbol,
@@ -55,12 +55,34 @@ export class SignalDetector {
 
 /** Trades in, signal events out (one per trade whose change exceeds the threshold). Fresh state per subscription. */
 export function tradeSignals(params: SignalParams): OperatorFunction<TradeEvent, SignalEvent> {
+  // One operator layer rather than map + filter: this runs once per trade.
   return (source) =>
-    defer(() => {
+    new Observable<SignalEvent>((subscriber) => {
       const detector = new SignalDetector(params);
-      return source.pipe(
-        map((trade) => detector.onTrade(trade)),
-        filter((signal): signal is SignalEvent => signal !== null),
-      );
+      return source.subscribe({
+        next(trade) {
+          const signal = detector.onTrade(trade);
+          if (signal !== null) subscriber.next(signal);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
     });
+}
+
+/** A number as JSON writes it (non-finite numbers become null). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * The log line of a signal, byte for byte what `JSON.stringify(signal)` gives (a test holds it to
+ * that), built directly because signals are the one derived event that is frequent.
+ */
+export function signalLine(s: SignalEvent): string {
+  return (
+    `{"v":${s.v},"seq":${s.seq},"ts":${s.ts},"type":"signal","symbol":${JSON.stringify(s.symbol)},"tradeId":${s.tradeId},` +
+    `"change":${jsonNumber(s.change)},"direction":"${s.direction}","confirmed":${s.confirmed},"price":${JSON.stringify(s.price)},` +
+    `"qty":${JSON.stringify(s.qty)},"avgQty":${s.avgQty === null ? 'null' : jsonNumber(s.avgQty)}}`
+  );
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import { makeEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, signalCounts } from '../streams/signalCounts';
-import { SignalDetector, tradeSignals } from '../streams/signals';
+import { SignalDetector, signalLine, tradeSignals } from '../streams/signals';
 import { FIXTURES } from './support/shared';
 import { DEFAULT_PARAMS, naiveSignals, readRecordedTrades, type RecordedTrade, type ReferenceSignal } from './streamsReference';
 
@@ -73,6 +73,15 @@ describe('SignalDetector on real BTCUSDT trades', () => {
     expect(detectAll([at(0, '100'), at(1_000, '100.5')], params)).toEqual([]);
     expect(detectAll([at(0, '100'), at(1_000, '100.51')], params).map((s) => s.direction)).toEqual(['bullish']);
     expect(detectAll([at(0, '100'), at(1_000, '99.49')], params).map((s) => s.direction)).toEqual(['bearish']);
+  });
+});
+
+describe('signalLine', () => {
+  it('is byte for byte JSON.stringify of the signal, for every real signal and odd values', () => {
+    const signals = detectAll(trades).map((s, i) => ({ ...s, seq: 1_000 + i }));
+    const odd = { ...signals[0], symbol: 'A"B\\C\u00e9', change: -1e-21, avgQty: 1e21 };
+    const noAvg = { ...signals[1], avgQty: null, change: Infinity };
+    for (const s of [...signals, odd, noAvg]) expect(signalLine(s)).toBe(JSON.stringify(s));
   });
 });
 
