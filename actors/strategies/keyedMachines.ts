@@ -1,4 +1,4 @@
-import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type Snapshot } from 'xstate';
+import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
 
@@ -27,6 +27,11 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
   route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<M>[];
 }
 
+export interface KeyedMachineOptions {
+  /** XState inspection (e.g. the visualizer's `InspectionHub.inspect`); actors are then named `<strategy>/<key>`. */
+  inspect?: (event: InspectionEvent) => void;
+}
+
 interface Persisted {
   orders: Record<string, string>;
   counters: Record<string, number>;
@@ -47,7 +52,10 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   private outbox: DerivedEvent[] = [];
   private now = 0;
 
-  constructor(private readonly spec: KeyedMachineSpec<M>) {
+  constructor(
+    private readonly spec: KeyedMachineSpec<M>,
+    private readonly options: KeyedMachineOptions = {},
+  ) {
     this.name = spec.name;
     this.handles = new Set<EventType>([...spec.handles, 'fill', 'risk_rejection']);
   }
@@ -91,7 +99,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   }
 
   private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): { actor: Actor<M>; input: unknown; state: string } {
-    const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}) } as never) as Actor<M>;
+    const inspection = this.options.inspect ? { inspect: this.options.inspect, id: `${this.name}/${key}` } : {};
+    const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), ...inspection } as never) as Actor<M>;
     actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
     // A throwing machine ends in status 'error'; noteState rethrows it to the supervisor, which
     // restarts the strategy from its last good state. Without this subscriber XState would rethrow
