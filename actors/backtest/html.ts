@@ -34,7 +34,8 @@ function scale(xs: number[], ys: number[]): Scale {
     y1 += 1;
   }
   const padY = (y1 - y0) * 0.05;
-  y0 -= padY;
+  // No padding below zero when nothing is negative (a drawdown axis starting at -0.2 reads as a gain).
+  y0 = y0 >= 0 ? Math.max(0, y0 - padY) : y0 - padY;
   y1 += padY;
   return {
     x: (ts) => PAD.l + ((ts - x0) / (x1 - x0)) * (W - PAD.l - PAD.r),
@@ -74,7 +75,8 @@ function priceChart(r: BacktestReport, symbol: string, series: SeriesPoint[]): s
     series.map((p) => p.ts),
     [...series.map((p) => p.value), ...marks.map((m) => m.price), ...signals.map((m) => m.price)],
   );
-  const sig = signals
+  // Unconfirmed markers first, so the confirmed ones are drawn on top where they overlap.
+  const sig = [...signals.filter((m) => !m.confirmed), ...signals.filter((m) => m.confirmed)]
     .map((m) => {
       const x = s.x(m.ts);
       const y = s.y(m.price);
@@ -89,7 +91,7 @@ function priceChart(r: BacktestReport, symbol: string, series: SeriesPoint[]): s
     `<section><h3>${esc(symbol)} price, entries/exits and signals</h3>` +
     `<svg id="price-${esc(symbol)}" class="chart" data-points="${series.length}" data-marks="${marks.length}" data-signals="${signals.length}" viewBox="0 0 ${W} ${H}" role="img">` +
     `${axes(s, 2)}<path class="line" d="${path(series, s)}"/>${sig}${mk}</svg>` +
-    `<p class="legend"><span class="k entry"></span> entry <span class="k exit"></span> exit <span class="k bull"></span> confirmed signal <span class="k hollow"></span> unconfirmed signal</p></section>`
+    `<p class="legend"><span class="k entry"></span> entry <span class="k exit"></span> exit <span class="k bull"></span> confirmed bullish (&#9650;) <span class="k bear"></span> confirmed bearish (&#9660;) <span class="k hollow"></span> unconfirmed signal (outline)</p></section>`
   );
 }
 
@@ -139,9 +141,9 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde2ea;
 .line{fill:none;stroke:#2458c6;stroke-width:1.5}.dd{fill:none;stroke:#c0392b;stroke-width:1.5}
 .grid{stroke:#e3e7ee}.axis{font-size:11px;fill:#6a7385}
 .mark.entry{fill:#1e9e5a}.mark.exit{fill:#d35400}
-.signal.confirmed.bullish{fill:#1e9e5a}.signal.confirmed.bearish{fill:#c0392b}.signal.unconfirmed{fill:none;stroke:#8a94a6}
+.signal.confirmed.bullish{fill:#1e9e5a}.signal.confirmed.bearish{fill:#c0392b}.signal.unconfirmed{fill:none;stroke:#8a94a6;stroke-opacity:.6}
 .neg{color:#c0392b}.pos{color:#1e7a48}.warn{background:#fff6e0;border:1px solid #f0c36d;padding:8px}
-.k{display:inline-block;width:10px;height:10px;border-radius:5px;margin-left:10px}.k.entry{background:#1e9e5a}.k.exit{background:#d35400}.k.bull{background:#1e9e5a;border-radius:0}.k.hollow{border:1px solid #8a94a6;border-radius:0}
+.k{display:inline-block;width:10px;height:10px;border-radius:5px;margin-left:10px}.k.entry{background:#1e9e5a}.k.exit{background:#d35400}.k.bull{background:#1e9e5a;border-radius:0}.k.bear{background:#c0392b;border-radius:0}.k.hollow{border:1px solid #8a94a6;border-radius:0}
 </style></head><body>
 <h1>Backtest report</h1>
 <p>${r.range.firstEventTs !== null ? `${iso(r.range.firstEventTs)} to ${iso(r.range.lastEventTs ?? r.range.firstEventTs)}` : 'no events'}: ${r.events.inputs} input events (${r.events.trades} trades), ${r.events.derived} derived.

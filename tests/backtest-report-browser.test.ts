@@ -1,0 +1,154 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { defaultConfig } from '../actors/config/load';
+import { runBacktest } from '../actors/backtest/run';
+import type { BacktestReport } from '../actors/backtest/reportTypes';
+import { SystemClock } from '../events/clock';
+
+/**
+ * Opens the backtest's report.html in headless Chromium (Debian's `chromium`, driven by
+ * playwright-core) and checks what a reader sees: charts with their data, entry/exit marks and
+ * signal markers inside the plots, every strategy in the results, no network use. Saves a
+ * screenshot to tests/artifacts/backtest-report.png.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const DEMO = resolve(__dirname, '../data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz');
+const SCREENSHOT = resolve(__dirname, 'artifacts/backtest-report.png');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
+
+interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Screen boxes of the SVG and of the elements matching `selector` inside it. */
+async function boxes(page: Page, svgId: string, selector: string): Promise<{ svg: Box; items: Box[] }> {
+  return page.evaluate(
+    ({ svgId, selector }) => {
+      const svg = document.getElementById(svgId)!;
+      const box = (e: Element) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+      };
+      return { svg: box(svg), items: [...svg.querySelectorAll(selector)].map(box) };
+    },
+    { svgId, selector },
+  );
+}
+
+function expectInside(items: Box[], outer: Box): void {
+  for (const b of items) {
+    expect(b.right - b.left).toBeGreaterThan(0);
+    expect(b.left).toBeGreaterThanOrEqual(outer.left);
+    expect(b.right).toBeLessThanOrEqual(outer.right);
+    expect(b.top).toBeGreaterThanOrEqual(outer.top);
+    expect(b.bottom).toBeLessThanOrEqual(outer.bottom);
+  }
+}
+
+describeWithChromium('backtest report.html in headless Chromium', () => {
+  let dir: string;
+  let report: BacktestReport;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pma-bt-html-'));
+    report = (await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: dir, deadlineClock: new SystemClock() })).report;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('request', (r) => requests.push(r.url()));
+    url = pathToFileURL(join(dir, 'report.html')).href;
+    await page.goto(url, { waitUntil: 'load' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws the equity curve through every point of the report', async () => {
+    expect(report.charts.equity.length).toBeGreaterThan(10);
+    const svg = page.locator('svg#equity');
+    expect(Number(await svg.getAttribute('data-points'))).toBe(report.charts.equity.length);
+    const d = (await svg.locator('path.line').getAttribute('d'))!;
+    expect(d.match(/[ML]/g)!.length).toBe(report.charts.equity.length);
+    const { svg: outer, items } = await boxes(page, 'equity', 'path.line');
+    expect(items).toHaveLength(1);
+    expectInside(items, outer);
+    // A curve, not a dot: it spans most of the plot's width.
+    expect(items[0].right - items[0].left).toBeGreaterThan((outer.right - outer.left) * 0.8);
+  });
+
+  it('draws the drawdown chart with the report’s drawdown series', async () => {
+    const svg = page.locator('svg#drawdown');
+    expect(Number(await svg.getAttribute('data-points'))).toBe(report.charts.drawdown.length);
+    const d = (await svg.locator('path.dd').getAttribute('d'))!;
+    expect(d.match(/[ML]/g)!.length).toBe(report.charts.drawdown.length);
+  });
+
+  it('draws each price chart with its entry/exit marks and signal markers inside the plot', async () => {
+    const symbols = Object.keys(report.charts.prices);
+    expect(symbols.sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(report.charts.marks.length).toBeGreaterThan(0);
+    expect(report.charts.signals.length).toBeGreaterThan(0);
+    for (const symbol of symbols) {
+      const id = `price-${symbol}`;
+      const svg = page.locator(`svg#${id}`);
+      expect(Number(await svg.getAttribute('data-points'))).toBe(report.charts.prices[symbol].length);
+      const line = (await svg.locator('path.line').getAttribute('d'))!;
+      expect(line.match(/[ML]/g)!.length).toBe(report.charts.prices[symbol].length);
+
+      const marks = report.charts.marks.filter((m) => m.symbol === symbol);
+      const entries = await boxes(page, id, 'circle.mark.entry');
+      const exits = await boxes(page, id, 'circle.mark.exit');
+      expect(entries.items).toHaveLength(marks.filter((m) => m.side === 'BUY').length);
+      expect(exits.items).toHaveLength(marks.filter((m) => m.side === 'SELL').length);
+      expectInside([...entries.items, ...exits.items], entries.svg);
+
+      const signals = report.charts.signals.filter((s) => s.symbol === symbol);
+      const markers = await boxes(page, id, 'path.signal');
+      expect(markers.items).toHaveLength(signals.length);
+      expect(await svg.locator('path.signal.confirmed').count()).toBe(signals.filter((s) => s.confirmed).length);
+      expectInside(markers.items, markers.svg);
+    }
+    // Both kinds of marks occur in this run (entries and the exits that close them).
+    expect(await page.locator('circle.mark.entry').count()).toBeGreaterThan(0);
+    expect(await page.locator('circle.mark.exit').count()).toBeGreaterThan(0);
+  });
+
+  it('lists every strategy and the total in the results table, with the report’s net P&L', async () => {
+    const rows = await page.locator('table#results tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    const byName = new Map(rows.map((cells) => [cells[0], cells]));
+    expect([...byName.keys()].sort()).toEqual([...Object.keys(report.strategies), 'total'].sort());
+    const netColumn = 6;
+    for (const [name, block] of Object.entries(report.strategies)) expect(byName.get(name)![netColumn]).toBe(block.netPnl);
+    expect(byName.get('total')![netColumn]).toBe(report.total.netPnl);
+  });
+
+  it('labels the simulated markets', async () => {
+    const text = await page.locator('#simulated').textContent();
+    for (const m of report.simulated.markets) expect(text).toContain(m);
+  });
+
+  it('makes no network request: only the file itself is loaded', () => {
+    expect(requests).toEqual([url]);
+  });
+
+  it('saves a screenshot', async () => {
+    mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const png = readFileSync(SCREENSHOT);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.length).toBeGreaterThan(20_000);
+  });
+});
