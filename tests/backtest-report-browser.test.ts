@@ -28,19 +28,21 @@ interface Box {
   bottom: number;
 }
 
+/** The little of the DOM these checks use (the project compiles without the DOM library). */
+interface DomNode {
+  getBoundingClientRect(): Box;
+  querySelectorAll(selector: string): Iterable<DomNode>;
+}
+
 /** Screen boxes of the SVG and of the elements matching `selector` inside it. */
 async function boxes(page: Page, svgId: string, selector: string): Promise<{ svg: Box; items: Box[] }> {
-  return page.evaluate(
-    ({ svgId, selector }) => {
-      const svg = document.getElementById(svgId)!;
-      const box = (e: Element) => {
-        const r = e.getBoundingClientRect();
-        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-      };
-      return { svg: box(svg), items: [...svg.querySelectorAll(selector)].map(box) };
-    },
-    { svgId, selector },
-  );
+  return page.locator(`svg#${svgId}`).evaluate((svg: DomNode, selector: string) => {
+    const box = (e: DomNode): Box => {
+      const r = e.getBoundingClientRect();
+      return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    };
+    return { svg: box(svg), items: [...svg.querySelectorAll(selector)].map(box) };
+  }, selector);
 }
 
 function expectInside(items: Box[], outer: Box): void {
@@ -127,7 +129,7 @@ describeWithChromium('backtest report.html in headless Chromium', () => {
   });
 
   it('lists every strategy and the total in the results table, with the report’s net P&L', async () => {
-    const rows = await page.locator('table#results tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    const rows = await page.locator('table#results tbody tr').evaluateAll((trs: { children: Iterable<{ textContent: string | null }> }[]) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
     const byName = new Map(rows.map((cells) => [cells[0], cells]));
     expect([...byName.keys()].sort()).toEqual([...Object.keys(report.strategies), 'total'].sort());
     const netColumn = 6;
