@@ -37,7 +37,7 @@ export class LlmDecisions {
   private outbox: LlmDecisionOutput[] = [];
   private asks: LlmAskOutput[] = [];
 
-  constructor(private readonly opts: LlmDecisionsOptions) {
+  constructor(private opts: LlmDecisionsOptions) {
     if (this.callsModel && !opts.engine) throw new Error(`LlmDecisions: mode ${opts.mode} with llm.replay=${opts.config.replay} needs an engine`);
     this.actor = this.start(undefined);
   }
@@ -65,6 +65,14 @@ export class LlmDecisions {
     this.actor.send(e);
     if (this.callsModel) for (const a of this.asks) this.opts.engine!.ask(a);
     return this.outbox.map(({ type: _type, ...body }) => makeEvent('decision', event.ts, body));
+  }
+
+  /**
+   * A restarting service rebuilds the cache from its log in `replay` mode (no API calls for asks
+   * that were answered, or abandoned, before the restart), then sends new asks to the engine.
+   */
+  goLive(engine: LlmEngine): void {
+    this.opts = { ...this.opts, mode: 'live', engine };
   }
 
   /** The cache's state (entries oldest first, requests in flight, stats), for inspection and tests. */

@@ -1,0 +1,239 @@
+import { existsSync, statSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
+import { EventLogWriter, readEventBatches, type TornTail } from '../../events/log';
+import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
+import type { Config } from '../config/schema';
+import { Engine, type Reactor } from '../engine';
+import { LlmEngine } from '../llm/engine';
+import { createMarketData, type MarketData } from '../marketData/createMarketData';
+import { createTradingSystem, type TradingSystem } from '../system';
+import type { Broker } from '../trading';
+import { BinanceLiveTrades } from '../venues/binance/liveTrades';
+import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
+import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
+import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
+import { InputQueue } from './inputQueue';
+import { liveSnapshot, ScanLoop } from './scanLoop';
+
+export interface ServiceOptions {
+  config: Config;
+  logPath: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock: SystemClock;
+  random?: () => number;
+  /** The live broker, only when `--live` was given with credentials; paper otherwise. */
+  broker?: Broker;
+  /** Sees every non-trade input and every derived event after the rebuild (metrics). */
+  onEvent?: (event: AnyEvent) => void;
+  /** Feeds to leave off (tests, or a deployment without a venue). */
+  disable?: { binance?: boolean; clobWs?: boolean; rtds?: boolean; scan?: boolean };
+}
+
+export interface RebuildSummary {
+  events: number;
+  inputs: number;
+  tornTail: TornTail | null;
+}
+
+export type PartStatus = { status: 'ok' | 'degraded' | 'failed'; detail: string };
+
+/** Feeds whose `feed_status` events decide their health. */
+const FEEDS = ['binance', 'clob_ws', 'rtds', 'gamma', 'llm'] as const;
+
+/**
+ * The headless service: live feeds and scans turned into input events, one engine (log first,
+ * then signals, strategies under the supervisor, risk, broker, portfolio), paper by default.
+ * On start it rebuilds every actor's state by replaying its own log, so a restart in the middle
+ * of a position neither forgets it nor opens it twice.
+ */
+export class TradingService {
+  readonly system: TradingSystem;
+  readonly engine: Engine;
+  readonly marketData: MarketData;
+  readonly llmEngine: LlmEngine;
+  private readonly eventClock = new SimulatedClock(0);
+  private log: EventLogWriter | null = null;
+  private queue: InputQueue | null = null;
+  private feeds: { name: string; start(): void; close(): Promise<void> }[] = [];
+  private channel: ClobMarketChannel | null = null;
+  private scanLoop: ScanLoop | null = null;
+  private ticker: number | null = null;
+  private subscribed = new Set<string>();
+  private readonly feedState = new Map<string, PartStatus>();
+  private failure: string | null = null;
+  private stopping = false;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: ServiceOptions) {
+    const { config, clock } = opts;
+    this.random = opts.random ?? systemRandom;
+    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker: opts.broker, llm: { mode: 'replay', engine: null } });
+    this.marketData = createMarketData(config, { clock, random: this.random });
+    this.llmEngine = new LlmEngine({
+      config: config.llm,
+      apiKey: opts.env.ANTHROPIC_API_KEY,
+      clock,
+      onAnswer: (answer) => this.push(answer),
+      say: (m) => opts.logger.info(m),
+    });
+    // Replays of its own log (the rebuild) go nowhere; the real log is opened after it.
+    const devNull = EventLogWriter.open('/dev/null', { durability: 'batched' });
+    this.engine = new Engine({ log: devNull, signals: config.signals, clock: this.eventClock });
+    for (const r of this.system.reactors) this.engine.use(r);
+  }
+
+  use(reactor: Reactor): this {
+    this.engine.use(reactor);
+    return this;
+  }
+
+  /** Replays the existing log's inputs so every actor, window and position is as it was. */
+  async rebuild(): Promise<RebuildSummary> {
+    const path = this.opts.logPath;
+    if (!existsSync(path) || statSync(path).size === 0) return { events: 0, inputs: 0, tornTail: null };
+    const batches = readEventBatches(path);
+    let events = 0;
+    let inputs = 0;
+    for (;;) {
+      const next = await batches.next();
+      if (next.done) return { events, inputs, tornTail: next.value.tornTail };
+      for (const record of next.value) {
+        events++;
+        if (!isInputType(record.event.type)) continue;
+        inputs++;
+        const pending = this.engine.ingestRecord(record);
+        if (pending !== undefined) await pending;
+      }
+    }
+  }
+
+  async start(): Promise<RebuildSummary> {
+    const { config, logger, clock } = this.opts;
+    const rebuilt = await this.rebuild();
+    if (rebuilt.tornTail) logger.warn({ tornTail: rebuilt.tornTail }, 'event log: torn last line (crash mid-write) cut off; every complete event before it is kept');
+    this.log = EventLogWriter.open(this.opts.logPath, { durability: config.log.durability });
+    this.engine.switchLog(this.log);
+    const onEvent = this.opts.onEvent;
+    if (onEvent) this.engine.use({ name: 'metrics', react: (e) => void onEvent(e) });
+    if (this.llmEngine.enabled) this.system.llm.goLive(this.llmEngine);
+    this.queue = new InputQueue(
+      (e) => this.ingest(e),
+      (err) => this.fail(err),
+    );
+    logger.info({ log: this.opts.logPath, rebuiltEvents: rebuilt.events, mode: config.service.mode, positions: this.system.portfolio.positions().length }, 'service starting');
+    this.push(this.llmEngine.start());
+    this.startFeeds();
+    this.ticker = clock.setTimeout(() => this.tick(), config.service.tickMs);
+    return rebuilt;
+  }
+
+  /** Graceful stop: no new inputs, the current ones finish, the log is flushed and closed. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { logger, clock } = this.opts;
+    logger.info({ reason }, 'service stopping: no new inputs; finishing the current ones');
+    if (this.ticker !== null) clock.clearTimeout(this.ticker);
+    await this.scanLoop?.stop();
+    await Promise.all(this.feeds.map((f) => f.close()));
+    await this.llmEngine.settle();
+    await this.queue?.close();
+    this.log?.close();
+    logger.info({ reason, lastSeq: this.log?.lastSeq ?? 0 }, 'service stopped; event log flushed and closed');
+  }
+
+  /** Each part's state for /healthz. */
+  health(): Record<string, PartStatus> {
+    const parts: Record<string, PartStatus> = {};
+    parts.event_log = this.failure ? { status: 'failed', detail: this.failure } : { status: 'ok', detail: `${this.log?.lastSeq ?? 0} events` };
+    for (const feed of FEEDS) parts[feed] = this.feedState.get(feed) ?? { status: 'degraded', detail: 'no status yet' };
+    if (!this.llmEngine.enabled) parts.llm = { status: 'ok', detail: `off (${this.llmEngine.offReason}): strategies run on their rules` };
+    for (const h of this.system.supervisor.health()) {
+      parts[`strategy:${h.name}`] = h.stopped ? { status: 'failed', detail: 'stopped after a failed restart' } : { status: h.errors + h.timeouts > 0 ? 'degraded' : 'ok', detail: `${h.errors} errors, ${h.timeouts} timeouts, ${h.restarts} restarts` };
+    }
+    return parts;
+  }
+
+  get halted(): string | null {
+    return this.failure;
+  }
+
+  private push(event: InputEvent): void {
+    if (event.type === 'feed_status') this.noteFeed(event.feed, event.status, event.detail);
+    this.queue?.push(event);
+  }
+
+  private ingest(event: InputEvent): void | Promise<void> {
+    return this.engine.ingest(event);
+  }
+
+  /** The log failed (disk full, read-only): stop trading rather than trade without a log. */
+  private fail(err: unknown): void {
+    this.failure = err instanceof Error ? err.message : String(err);
+    this.opts.logger.fatal({ err: this.failure }, 'event log failed: trading stopped (no input is taken without a log)');
+    if (this.ticker !== null) this.opts.clock.clearTimeout(this.ticker);
+    void this.scanLoop?.stop();
+    for (const f of this.feeds) void f.close();
+  }
+
+  private noteFeed(feed: string, status: string, detail: string): void {
+    const ok = status === 'connected' || status === 'recovered';
+    if (status === 'gap') return;
+    this.feedState.set(feed, { status: ok ? 'ok' : 'degraded', detail: `${status}: ${detail}` });
+  }
+
+  private tick(): void {
+    this.push(makeEvent('timer', this.opts.clock.now(), { name: 'tick' }));
+    this.ticker = this.opts.clock.setTimeout(() => this.tick(), this.opts.config.service.tickMs);
+  }
+
+  private startFeeds(): void {
+    const { config, clock, logger } = this.opts;
+    const f = config.feeds;
+    const common = { clock, random: this.random, watchdogMs: f.watchdogMs, reconnectBaseMs: f.reconnectBaseMs, reconnectMaxMs: f.reconnectMaxMs, onEvent: (e: InputEvent) => this.push(e), log: logger };
+    const off = this.opts.disable ?? {};
+    if (!off.binance) this.feeds.push({ name: 'binance', ...bind(new BinanceLiveTrades({ ...common, baseUrl: f.binanceWsUrl, symbols: f.symbols, maxConnectionMs: f.maxConnectionMs })) });
+    if (!off.rtds) this.feeds.push({ name: 'rtds', ...bind(new RtdsChainlinkPrices({ ...common, url: f.rtdsWsUrl, symbols: f.oracleSymbols, pingMs: f.rtdsPingMs })) });
+    if (!off.clobWs) {
+      this.channel = new ClobMarketChannel({ ...common, url: f.clobWsUrl, assetIds: [], pingMs: f.clobPingMs });
+      this.feeds.push({ name: 'clob_ws', ...bind(this.channel) });
+    }
+    for (const feed of this.feeds) feed.start();
+    if (!off.scan) {
+      const assets = (config.fifteenMin.enabled ? config.fifteenMin.assets : []) as UpDownAsset[];
+      this.scanLoop = new ScanLoop({
+        clock,
+        scan: () => liveSnapshot(this.marketData, assets, clock),
+        intervalMs: () => this.system.scanInterval.intervalMs,
+        onSnapshot: (snapshot) => {
+          this.noteFeed('gamma', 'connected', `${snapshot.markets.length} markets`);
+          this.push(snapshot);
+          this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
+        },
+        onError: (err) => {
+          const detail = err instanceof Error ? err.message : String(err);
+          logger.warn({ err: detail }, 'market scan failed; retrying at the next interval');
+          this.push(makeEvent('feed_status', clock.now(), { feed: 'gamma', status: 'disconnected', detail }));
+        },
+      });
+      this.scanLoop.start();
+    }
+  }
+
+  /** Keeps the CLOB market channel subscribed to exactly the tokens of the latest snapshot. */
+  private follow(tokens: string[]): void {
+    if (!this.channel) return;
+    const next = new Set(tokens);
+    const added = tokens.filter((t) => !this.subscribed.has(t));
+    const removed = [...this.subscribed].filter((t) => !next.has(t));
+    if (added.length) this.channel.subscribe(added);
+    if (removed.length) this.channel.unsubscribe(removed);
+    this.subscribed = next;
+  }
+}
+
+function bind(feed: { start(): void; close(): Promise<void> }): { start(): void; close(): Promise<void> } {
+  return { start: () => feed.start(), close: () => feed.close() };
+}
