@@ -25,7 +25,8 @@ export interface EdgeDrawing {
   path: string;
   labelX: number;
   labelY: number;
-  kind: 'forward' | 'back' | 'self';
+  /** `over`: a forward edge that would cross a state, drawn over the chart; `back`: right to left, under it. */
+  kind: 'forward' | 'over' | 'back' | 'self';
 }
 
 export interface ChartLayout {
@@ -255,13 +256,27 @@ export function layoutStatechart(chart: Statechart): LaidOutChart {
 
   // Edges, in absolute coordinates. A forward edge that would cross another state arcs over the
   // chart, a back edge under it, each in a lane of its own whose middle carries the label.
-  type Planned = { e: { source: string; target: string; label: string[]; transitions: number[] }; sourceKey: string; s: Box; t: Box; kind: EdgeDrawing['kind'] | 'over'; lane: number };
+  type Planned = { e: { source: string; target: string; label: string[]; transitions: number[] }; sourceKey: string; s: Box; t: Box; kind: EdgeDrawing['kind']; lane: number };
   const planned: Planned[] = [];
   const sorted = [...labels.values()].sort((a, b) => a.transitions[0] - b.transitions[0]);
   const ancestorsOf = (k: string): string[] => {
     const out: string[] = [];
     for (let p = byKey.get(k)?.parent ?? null; p !== null; p = byKey.get(p)?.parent ?? null) out.push(p);
     return out;
+  };
+  const othersOf = (a: string, b: string): Box[] => {
+    const skip = new Set([a, b, root.key, ...ancestorsOf(a), ...ancestorsOf(b)]);
+    return Object.entries(boxes).filter(([k]) => !skip.has(k)).map(([, x]) => x);
+  };
+  const crossesOthers = (points: Pt[], a: string, b: string): boolean => {
+    const others = othersOf(a, b);
+    return points.some(([x, y]) => others.some((o) => x > o.x && x < o.x + o.w && y > o.y && y < o.y + o.h));
+  };
+  /** The left or right edge of the column a state stands in (its siblings overlapping it horizontally). */
+  const columnEdge = (key: string, box: Box, side: 'left' | 'right'): number => {
+    const parent = byKey.get(key)?.parent;
+    const column = parent === undefined ? [box] : chart.states.filter((x) => x.parent === parent).map((x) => boxes[x.key]).filter((o) => o.x < box.x + box.w && box.x < o.x + o.w);
+    return side === 'left' ? Math.min(box.x, ...column.map((o) => o.x)) : Math.max(box.x + box.w, ...column.map((o) => o.x + o.w));
   };
   for (const e of sorted) {
     const isAny = byKey.get(e.source)!.children.length > 0 && childUnder(e.source, e.target) !== null;
@@ -270,10 +285,7 @@ export function layoutStatechart(chart: Statechart): LaidOutChart {
     if (!s || !t) continue;
     let kind: Planned['kind'] = e.source === e.target ? 'self' : t.x > s.x + s.w ? 'forward' : 'back';
     if (kind === 'forward') {
-      const skip = new Set([e.source, e.target, root.key, ...ancestorsOf(e.source), ...ancestorsOf(e.target)]);
-      const others = Object.entries(boxes).filter(([k]) => !skip.has(k)).map(([, b]) => b);
-      const [p0, p1, p2, p3] = forwardCurve(s, t);
-      if (sampleCurve(p0, p1, p2, p3).some(([x, y]) => others.some((b) => x > b.x && x < b.x + b.w && y > b.y && y < b.y + b.h))) kind = 'over';
+      if (crossesOthers(sampleCurve(...forwardCurve(s, t)), e.source, e.target)) kind = 'over';
     }
     planned.push({ e, sourceKey: isAny ? e.source + ANY_KEY : e.source, s, t, kind, lane: 0 });
   }
@@ -315,7 +327,20 @@ export function layoutStatechart(chart: Statechart): LaidOutChart {
       const mid = over ? nodesTop - 14 - p.lane : p.lane;
       // Control points chosen so the curve's middle (t = 1/2) lies on the lane.
       const c = (mid - 0.125 * (y0 + y1)) / 0.75;
-      edges.push({ ...base, kind: over ? 'forward' : 'back', path: curvePath([x0, y0], [x0, c], [x1, c], [x1, y1]), labelX: (x0 + x1) / 2, labelY: mid + 4 - ((lines.length - 1) * LINE_H) / 2 });
+      const curve: [Pt, Pt, Pt, Pt] = [[x0, y0], [x0, c], [x1, c], [x1, y1]];
+      const label = { labelX: (x0 + x1) / 2, labelY: mid + 4 - ((lines.length - 1) * LINE_H) / 2 };
+      const kind = over ? ('over' as const) : ('back' as const);
+      if (!crossesOthers(sampleCurve(...curve), p.e.source, p.e.target)) {
+        edges.push({ ...base, kind, path: curvePath(...curve), ...label });
+        continue;
+      }
+      // A state sits above or below an end: go round it through the gaps beside the columns.
+      const xs = columnEdge(p.sourceKey, s, 'right') + 12;
+      const xt = columnEdge(p.e.target, t, 'left') - 12;
+      const sy = s.y + s.h / 2;
+      const ty = t.y + t.h / 2;
+      const points: Pt[] = [[s.x + s.w, sy], [xs, sy], [xs, mid], [xt, mid], [xt, ty], [t.x, ty]];
+      edges.push({ ...base, kind, path: 'M' + points.map(([x, y]) => `${x},${y}`).join(' L'), labelX: (xs + xt) / 2, labelY: label.labelY });
     }
   }
   const width = Math.max(top.w, ...edges.map((e) => e.labelX + Math.max(...e.label.map((l) => textWidth(l, 6.4))) / 2 + PAD));
