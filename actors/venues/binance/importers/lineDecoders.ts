@@ -60,7 +60,12 @@ function decodeJson(text: string, where: InputLocation, symbol: string | undefin
   const obj = parseJsonObject(text, where);
   const kind = kindOf(obj);
   if (kind !== 'trade' && kind !== 'aggTrade') return { kind, trade: null, error: null };
-  return attempt(kind, () => decodeFrame(obj, where, symbol).trade);
+  return attempt(kind, () => {
+    const { trade } = decodeFrame(obj, where, symbol);
+    // kindOf and decodeFrame read the stream name and `e` differently on odd input: report, never drop silently.
+    if (trade === null) throw new InputError(where, typeof obj.stream === 'string' ? 'stream' : 'e', `looks like a ${kind} but is not one (stream ${show(obj.stream)}, e ${show(obj.e)})`);
+    return trade;
+  });
 }
 
 /**
