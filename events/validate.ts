@@ -67,6 +67,8 @@ export class Fields {
     const v = this.obj[field];
     const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
     if (typeof s !== 'string' || !DECIMAL.test(s)) this.fail(field, `expected a non-negative decimal, got ${show(v)}`);
+    // Signal math reads prices as numbers: a decimal beyond a double's range would be Infinity there.
+    if (s.length > 300 && !Number.isFinite(Number(s))) this.fail(field, `expected a decimal within a double's range, got ${show(s)}`);
     return s;
   }
 
