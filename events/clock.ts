@@ -52,6 +52,9 @@ export class SystemClock implements Clock {
   }
 }
 
+/** Monotonic high-resolution ms, for measuring how long work took (metrics); never an event time. */
+export const monotonicMs = (): number => performance.now();
+
 /** The live source of jitter (reconnect backoff); tests and replays inject their own `() => number`. */
 export const systemRandom = (): number => Math.random();
 

@@ -18,6 +18,8 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   RTDS_WS_URL: ['feeds', 'rtdsWsUrl'],
   ANTHROPIC_BASE_URL: ['llm', 'baseUrl'],
   PMA_LOG: ['log', 'path'],
+  /** 0.0.0.0 inside a container (docker-compose.yml) so Prometheus can reach /metrics; 127.0.0.1 otherwise. */
+  PMA_METRICS_HOST: ['service', 'metricsHost'],
 };
 
 function describeIssue(issue: z.core.$ZodIssue, source: string): string {

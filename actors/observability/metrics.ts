@@ -1,0 +1,191 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { monotonicMs } from '../../events/clock';
+import type { EventLogWriter } from '../../events/log';
+import type { AnyEvent } from '../../events/types';
+import { errorKind, type LlmMetrics } from '../llm/metrics';
+import { collectedCounter, collectedGauge, type Sample } from './collected';
+
+/** What a feed adapter's `counters` getter gives (Binance, CLOB market channel, RTDS all fit). */
+export interface FeedCounterView {
+  reconnects: number;
+  stale: number;
+  /** Trade-id gaps (Binance); absent for feeds that cannot see gaps. */
+  gaps?: number;
+  malformed?: number;
+}
+
+export interface CacheCounterView {
+  hits: number;
+  misses: number;
+}
+
+export interface ServiceMetricsOptions {
+  /** Process metrics (CPU, memory, event-loop lag) under `pma_process_...`; default true. */
+  processMetrics?: boolean;
+  /** Monotonic ms for timing work; default `monotonicMs`. */
+  now?: () => number;
+}
+
+const SCAN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const LLM_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13];
+const APPEND_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1];
+
+/**
+ * The service's metrics on its own `Registry` (never prom-client's global one). Counts what the
+ * system decided by looking at the events it appends (`onEvent`), times the work it is handed
+ * (scan cycles, log appends), and reads the adapters' plain counter objects at scrape time
+ * (`watchFeed`, `watchLlm`, `watchCache`). Pass `registry` to `createMarketData` so the Polymarket
+ * request counter (`pma_polymarket_requests_total`) lands here too.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly now: () => number;
+  private readonly feeds = new Map<string, () => FeedCounterView>();
+  private readonly caches = new Map<string, () => CacheCounterView>();
+  private llm: (() => LlmMetrics) | null = null;
+  private scanIntervalSource: (() => number) | null = null;
+  private lastScanIntervalMs: number | null = null;
+
+  readonly scanCycle: Histogram;
+  readonly logAppend: Histogram;
+  private readonly signals: Counter<'symbol' | 'direction' | 'confirmed'>;
+  private readonly decisions: Counter<'strategy' | 'action' | 'source' | 'executed'>;
+  private readonly orders: Counter<'strategy' | 'side' | 'order_type'>;
+  private readonly fills: Counter<'strategy' | 'side' | 'partial'>;
+  private readonly rejections: Counter<'strategy' | 'reason'>;
+  private readonly errors: Counter<'source' | 'kind'>;
+  private readonly feedStatus: Counter<'feed' | 'status'>;
+  private readonly llmLatency: Histogram<'result'>;
+
+  constructor(options: ServiceMetricsOptions = {}) {
+    this.now = options.now ?? monotonicMs;
+    const r = this.registry;
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: 'pma_process_' });
+    this.scanCycle = new Histogram({ name: 'pma_scan_cycle_seconds', help: 'One market scan: fetch, append, react', buckets: SCAN_BUCKETS, registers: [r] });
+    this.logAppend = new Histogram({ name: 'pma_event_log_append_seconds', help: 'Time to append one event to the event log', buckets: APPEND_BUCKETS, registers: [r] });
+    this.signals = new Counter({ name: 'pma_signals_total', help: 'Price-change signals, by volume confirmation', labelNames: ['symbol', 'direction', 'confirmed'], registers: [r] });
+    this.decisions = new Counter({ name: 'pma_decisions_total', help: 'Trading decisions (LLM, cache or rules)', labelNames: ['strategy', 'action', 'source', 'executed'], registers: [r] });
+    this.orders = new Counter({ name: 'pma_orders_total', help: 'Order intents sent to risk checks', labelNames: ['strategy', 'side', 'order_type'], registers: [r] });
+    this.fills = new Counter({ name: 'pma_fills_total', help: 'Paper fills', labelNames: ['strategy', 'side', 'partial'], registers: [r] });
+    this.rejections = new Counter({ name: 'pma_rejections_total', help: 'Orders rejected by risk checks, by reason', labelNames: ['strategy', 'reason'], registers: [r] });
+    this.errors = new Counter({ name: 'pma_errors_total', help: 'Error events, by who failed', labelNames: ['source', 'kind'], registers: [r] });
+    this.feedStatus = new Counter({ name: 'pma_feed_status_total', help: 'feed_status events (connected, disconnected, stale, gap, recovered)', labelNames: ['feed', 'status'], registers: [r] });
+    this.llmLatency = new Histogram({ name: 'pma_llm_latency_seconds', help: 'LLM answer latency, by result (ok or error kind)', labelNames: ['result'], buckets: LLM_BUCKETS, registers: [r] });
+
+    collectedGauge(r, 'pma_scan_interval_seconds', 'Current market scan interval', [], () => {
+      const ms = this.scanIntervalSource?.() ?? this.lastScanIntervalMs;
+      return ms === null ? [] : [[{}, ms / 1000]];
+    });
+    const perFeed = (pick: (c: FeedCounterView) => number | undefined): Sample<'feed'>[] =>
+      [...this.feeds].flatMap(([feed, read]) => {
+        const v = pick(read());
+        return v === undefined ? [] : [[{ feed }, v] as Sample<'feed'>];
+      });
+    collectedCounter(r, 'pma_feed_reconnects_total', 'Websocket reconnects (after drops, not planned)', ['feed'], () => perFeed((c) => c.reconnects));
+    collectedCounter(r, 'pma_feed_stale_total', 'Sockets replaced after going silent', ['feed'], () => perFeed((c) => c.stale));
+    collectedCounter(r, 'pma_feed_gaps_total', 'Gaps in trade ids', ['feed'], () => perFeed((c) => c.gaps));
+    collectedCounter(r, 'pma_feed_malformed_total', 'Malformed messages skipped', ['feed'], () => perFeed((c) => c.malformed));
+    const perCache = (pick: (c: CacheCounterView) => number): Sample<'cache'>[] => [...this.allCaches()].map(([cache, read]) => [{ cache }, pick(read())]);
+    collectedCounter(r, 'pma_cache_hits_total', 'Cache hits', ['cache'], () => perCache((c) => c.hits));
+    collectedCounter(r, 'pma_cache_misses_total', 'Cache misses', ['cache'], () => perCache((c) => c.misses));
+    collectedGauge(r, 'pma_llm_cache_hit_ratio', 'LLM decision cache hits / requests', [], () => {
+      const cache = this.llm?.().cache;
+      return cache && cache.requests > 0 ? [[{}, cache.hits / cache.requests]] : [];
+    });
+    collectedCounter(r, 'pma_anthropic_requests_total', 'Outgoing Anthropic Messages calls, by result', ['result'], () => {
+      const engine = this.llm?.().engine;
+      if (!engine) return [];
+      return [[{ result: 'ok' }, engine.answered], ...Object.entries(engine.errors).map(([kind, n]): Sample<'result'> => [{ result: kind }, n])];
+    });
+  }
+
+  /** Counts what an event says happened. Feed it every event the engine appends (a reactor that sees all does). */
+  onEvent(event: AnyEvent): void {
+    switch (event.type) {
+      case 'signal':
+        this.signals.inc({ symbol: event.symbol, direction: event.direction, confirmed: String(event.confirmed) });
+        break;
+      case 'decision':
+        this.decisions.inc({ strategy: event.strategy, action: event.action, source: event.source, executed: String(event.executed) });
+        break;
+      case 'order_intent':
+        this.orders.inc({ strategy: event.strategy, side: event.side, order_type: event.orderType });
+        break;
+      case 'fill':
+        this.fills.inc({ strategy: event.strategy, side: event.side, partial: String(event.partial) });
+        break;
+      case 'risk_rejection':
+        this.rejections.inc({ strategy: event.strategy, reason: event.reason });
+        break;
+      case 'error':
+        this.errors.inc({ source: event.source, kind: event.kind });
+        break;
+      case 'feed_status':
+        this.feedStatus.inc({ feed: event.feed, status: event.status });
+        break;
+      case 'llm_answer':
+        this.llmLatency.observe({ result: event.error === null ? 'ok' : errorKind(event.error) }, event.latencyMs / 1000);
+        break;
+      case 'scan_interval':
+        this.lastScanIntervalMs = event.intervalMs;
+        break;
+    }
+  }
+
+  /** Reads a feed adapter's counters at every scrape (`feed.counters` of Binance, CLOB ws, RTDS). */
+  watchFeed(name: string, read: () => FeedCounterView): void {
+    this.feeds.set(name, read);
+  }
+
+  /** Reads the LLM subsystem's counters (`LlmDecisions.metrics()`) at every scrape. */
+  watchLlm(read: () => LlmMetrics): void {
+    this.llm = read;
+  }
+
+  /** Reads a cache's hit/miss counts at every scrape. The LLM decision cache is watched as `llm` by `watchLlm`. */
+  watchCache(name: string, read: () => CacheCounterView): void {
+    this.caches.set(name, read);
+  }
+
+  /** The scan interval as the scan loop has it (`ScanIntervalController.intervalMs`); else the last `scan_interval` event. */
+  watchScanInterval(read: () => number): void {
+    this.scanIntervalSource = read;
+  }
+
+  /** Runs one scan cycle and records how long it took (also when it fails). */
+  async timeScanCycle<T>(work: () => Promise<T>): Promise<T> {
+    const start = this.now();
+    try {
+      return await work();
+    } finally {
+      this.scanCycle.observe((this.now() - start) / 1000);
+    }
+  }
+
+  /** Times every append of this writer into `pma_event_log_append_seconds` (wraps the instance's append methods). */
+  timeAppends(writer: Pick<EventLogWriter, 'append' | 'appendLine'>): void {
+    const append = writer.append.bind(writer);
+    const appendLine = writer.appendLine.bind(writer);
+    const timed = <A, R>(fn: (arg: A) => R) => (arg: A): R => {
+      const start = this.now();
+      try {
+        return fn(arg);
+      } finally {
+        this.logAppend.observe((this.now() - start) / 1000);
+      }
+    };
+    writer.append = timed(append) as EventLogWriter['append'];
+    writer.appendLine = timed(appendLine);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private *allCaches(): Iterable<[string, () => CacheCounterView]> {
+    yield* this.caches;
+    const llm = this.llm;
+    if (llm) yield ['llm', () => llm().cache];
+  }
+}
