@@ -6,6 +6,8 @@ import * as marketData from './marketData';
 import * as llm from './llm';
 import * as books from './books';
 import * as replay from './replay';
+import * as backtest from './backtest';
+import * as supervisor from './supervisor';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
@@ -15,6 +17,8 @@ const benches: Bench[] = [
   llm,
   books,
   replay,
+  backtest,
+  supervisor,
 ];
 
 async function main(): Promise<void> {
