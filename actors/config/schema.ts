@@ -187,6 +187,26 @@ export const serviceSchema = z
   })
   .strict();
 
+/** Live orders through the Polymarket CLOB (docs/live-orders.md); used only with service.mode = live and --live. */
+export const liveSchema = z
+  .object({
+    /** 137 Polygon mainnet, 80002 Amoy testnet. The CLOB URL is feeds.clobUrl. */
+    chainId: z.union([z.literal(137), z.literal(80002)]).default(137),
+    /** 0 EOA, 1 Polymarket proxy, 2 Gnosis safe (then POLYMARKET_FUNDER names the funding wallet). */
+    signatureType: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+    /** How limit intents rest: GTD expires on its own after gtdTtlMs, GTC stays until filled or cancelled. */
+    limitOrderType: z.enum(['GTC', 'GTD']).default('GTD'),
+    gtdTtlMs: ms.default(300_000),
+    /** No answer to POST /order after this: the order's fate is asked of the exchange, it is never resent. */
+    submitTimeoutMs: ms.default(10_000),
+    /** Lookups of an unanswered order before it is reported not placed, this far apart. */
+    reconcileAttempts: z.number().int().positive().default(3),
+    reconcileIntervalMs: ms.default(2_000),
+    /** Heartbeats (and fill polls) while orders rest; Polymarket cancels them ~15 s after heartbeats stop. */
+    heartbeatMs: ms.max(10_000).default(5_000),
+  })
+  .strict();
+
 export const backtestSchema = z
   .object({
     /** A signal is false when the price moved against it after this long. */
@@ -222,6 +242,7 @@ export const configSchema = z
     risk: riskSchema.default(() => riskSchema.parse({})),
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
+    live: liveSchema.default(() => liveSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
   })
   .strict();
