@@ -9,9 +9,13 @@ import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execut
 import type { Strategy, StrategyContext } from './strategies/types';
 import type { Supervisor } from './supervisor';
 
-/** Paper or live: fills an order (or a group, all legs or none) or rejects it. */
+/**
+ * Paper or live: fills an order (or a group, all legs or none) or rejects it. A live broker cannot
+ * answer at once: for an order it has sent it returns null (a group: no result for that leg), and the
+ * exchange's answer arrives later as `order_update` / `exchange_fill` input events (docs/live-orders.md).
+ */
 export interface Broker {
-  execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult;
+  execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
 }
 
@@ -87,7 +91,7 @@ export class TradingReactor implements Reactor {
     const verdicts = intents.length === 1 ? [checkOrder(intents[0], portfolio, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, portfolio, contextOf, limits, ts);
     const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
     if (rejected.length > 0) return rejected;
-    const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)] : broker.executeGroup(intents, contextOf, ts);
+    const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)].filter((r) => r !== null) : broker.executeGroup(intents, contextOf, ts);
     for (const r of results) if (r.type === 'fill') portfolio.apply(r);
     return results;
   }

@@ -190,6 +190,26 @@ export interface ExchangeFillEvent extends EventBase<'exchange_fill'> {
   price: Decimal;
   size: Decimal;
   fee: Decimal;
+  /** The venue's trade id (Polymarket `/data/trades` id), so a fill seen twice is booked once; absent in older logs. */
+  tradeId?: string;
+}
+
+/**
+ * What the exchange (or the live broker, for a signed order it is about to send) says about a live
+ * order (docs/live-orders.md). `submitted` is written before the order leaves, with the order hash,
+ * so that a restart can reconcile it; the rest are the venue's answers. Fills come as `exchange_fill`.
+ */
+export interface OrderUpdateEvent extends EventBase<'order_update'> {
+  /** The intent's order id. */
+  orderId: string;
+  strategy: string;
+  tokenId: string;
+  /** The venue's order id (the signed order's EIP-712 hash). */
+  exchangeOrderId: string;
+  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired';
+  /** A short machine-readable reason (`exchange_error`, `not_found_after_timeout`, the venue's order status, ...). */
+  reason: string;
+  detail: string;
 }
 
 /** A clock tick (scan cycle, strategy timers) so that time-driven behaviour replays. */
@@ -216,6 +236,7 @@ export type InputEvent =
   | OraclePriceEvent
   | LlmAnswerEvent
   | ExchangeFillEvent
+  | OrderUpdateEvent
   | TimerEvent
   | FeedStatusEvent
   | RiskControlEvent;
@@ -232,6 +253,7 @@ export const INPUT_TYPES = [
   'oracle_price',
   'llm_answer',
   'exchange_fill',
+  'order_update',
   'timer',
   'feed_status',
   'risk_control',

@@ -233,6 +233,16 @@ export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
       f.probability('price');
       f.positiveDecimal('size');
       f.decimal('fee');
+      if (f.has('tradeId')) f.string('tradeId');
+      break;
+    case 'order_update':
+      f.string('orderId');
+      f.string('strategy');
+      f.string('tokenId');
+      f.string('exchangeOrderId');
+      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired'] as const);
+      f.string('reason');
+      f.string('detail');
       break;
     case 'timer':
       f.string('name');
