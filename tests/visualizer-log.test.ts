@@ -231,7 +231,7 @@ describe('inspection hub', () => {
         name: 'scan',
         machine: scanIntervalMachine,
         handles: ['market_snapshot'],
-        route: (e) => [{ key: 'all', event: { type: 'SNAPSHOT', ts: e.ts, outcomePrices: [['0.90', '0.10']] }, input }],
+        route: (e) => [{ key: 'all', event: { type: 'SNAPSHOT' as const, ts: e.ts, outcomePrices: [['0.90', '0.10']] }, input }],
       },
       { inspect: hub.inspect },
     );

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InputError } from '../../events/errors';
 import { SystemClock } from '../../events/clock';
 import { InspectionHub } from '../../actors/visualizer/inspectionHub';
 import { LogIndex } from '../../actors/visualizer/logIndex';
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8377))
     .option('--host <host>', 'address to bind (the page has no authentication: keep it local)', '127.0.0.1')
     .action(async (opts: VisualizeOptions) => {
+      if (opts.log && !existsSync(opts.log)) throw new InputError({ file: opts.log }, '--log', 'no such file');
       const log = opts.log ? await LogIndex.build(opts.log) : undefined;
       if (log) {
         process.stdout.write(`indexed ${opts.log}: ${log.events} events, ${log.changeCount} state changes, ${log.actors().length} actors\n`);

@@ -279,8 +279,12 @@ function summary(e) {
       return `${x.orderId} ${x.side} ${x.size} @ ${x.price}${x.partial ? ' partial' : ''}`;
     case 'risk_rejection':
       return `${x.orderId} ${x.reason}: ${x.detail}`;
-    case 'market_snapshot':
-      return `${x.source} ${Array.isArray(x.markets) ? x.markets.filter((m) => typeof m === 'object').length : 0}+ markets ${x.request || ''}`;
+    case 'market_snapshot': {
+      // The server cuts long arrays to a few items and a "… N more" note.
+      const list = Array.isArray(x.markets) ? x.markets : [];
+      const more = list.map((m) => (typeof m === 'string' ? Number((/(\d+) more/.exec(m) || [])[1] || 0) : 1)).reduce((a, b) => a + b, 0);
+      return `${x.source} ${more} markets ${x.request || ''}`;
+    }
     case 'decision':
       return `${x.strategy}/${x.key} ${x.action} (${x.source}) ${x.reason}`;
     case 'book':
