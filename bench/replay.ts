@@ -2,7 +2,7 @@
  * Replay benchmark (docs/benchmarks.md):
  * - throughput of the full pipeline (tick-file read and parse -> windows -> signals -> log write) in
  *   trades per CPU second, against the ceiling of any replay of the same file: reading its lines
- *   with the same streaming reader and `JSON.parse` of each, nothing else; best of 3 interleaved rounds;
+ *   with the same streaming reader and `JSON.parse` of each, nothing else; best of 5 interleaved rounds;
  * - peak resident memory of a 1-million- and a 10-million-trade replay, each in its own child process.
  * Tick files are real trades shifted in time, built in a temp dir and deleted afterwards.
  * Sizes can be lowered while developing: PMA_BENCH_REPLAY_SMALL, PMA_BENCH_REPLAY_BIG (trades).
@@ -18,7 +18,7 @@ import { baseTrades, writeShiftedTicks } from './replayTicks';
 
 export const name = 'replay';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 function cpuSeconds(): number {
   const u = process.cpuUsage();
@@ -80,15 +80,16 @@ export async function run(): Promise<Record<string, number | string>> {
 
     return {
       replay_base_trades: `${base.length} (${source})`,
-      replay_bench_trades: small,
-      replay_signals: signalCount,
+      // counts as strings: the runner rounds numbers to 4 significant digits
+      replay_bench_trades: String(small),
+      replay_signals: String(signalCount),
       replay_trades_per_s: Math.round(bestReplay),
       bare_parse_per_s: Math.round(bestBare),
       replay_parse_ratio: bestReplay / bestBare,
       rss_1m_mb: rssSmall,
       rss_10m_mb: rssBig,
-      rss_small_trades: small,
-      rss_big_trades: big,
+      rss_small_trades: String(small),
+      rss_big_trades: String(big),
       rss_ratio_10m_1m: rssBig / rssSmall,
     };
   } finally {
