@@ -20,7 +20,7 @@ export interface CacheCounterView {
 }
 
 export interface ServiceMetricsOptions {
-  /** Process metrics (CPU, memory, event-loop lag) under `pma_process_...`; default true. */
+  /** prom-client's process metrics (CPU, memory, event-loop lag) as `pma_process_...`, `pma_nodejs_...`; default true. */
   processMetrics?: boolean;
   /** Monotonic ms for timing work; default `monotonicMs`. */
   now?: () => number;
@@ -60,7 +60,7 @@ export class ServiceMetrics {
   constructor(options: ServiceMetricsOptions = {}) {
     this.now = options.now ?? monotonicMs;
     const r = this.registry;
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: 'pma_process_' });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: 'pma_' });
     this.scanCycle = new Histogram({ name: 'pma_scan_cycle_seconds', help: 'One market scan: fetch, append, react', buckets: SCAN_BUCKETS, registers: [r] });
     this.logAppend = new Histogram({ name: 'pma_event_log_append_seconds', help: 'Time to append one event to the event log', buckets: APPEND_BUCKETS, registers: [r] });
     this.signals = new Counter({ name: 'pma_signals_total', help: 'Price-change signals, by volume confirmation', labelNames: ['symbol', 'direction', 'confirmed'], registers: [r] });
