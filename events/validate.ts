@@ -95,7 +95,7 @@ export class Fields {
   object(field: string): Fields {
     const v = this.obj[field];
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `expected an object, got ${show(v)}`);
-    return new Fields(v as Obj, this.where, `${this.prefix}${field}.`);
+    return this.child(v as Obj, `${this.prefix}${field}.`);
   }
 
   array(field: string): unknown[] {
@@ -108,8 +108,13 @@ export class Fields {
   objects(field: string): Fields[] {
     return this.array(field).map((item, i) => {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) this.fail(`${field}[${i}]`, `expected an object, got ${show(item)}`);
-      return new Fields(item as Obj, this.where, `${this.prefix}${field}[${i}].`);
+      return this.child(item as Obj, `${this.prefix}${field}[${i}].`);
     });
+  }
+
+  /** Readers of nested objects are of the same kind as this one. */
+  protected child(obj: Obj, prefix: string): Fields {
+    return new Fields(obj, this.where, prefix);
   }
 
   stringArray(field: string): string[] {
@@ -117,6 +122,29 @@ export class Fields {
       if (typeof item !== 'string') this.fail(`${field}[${i}]`, `expected a string, got ${show(item)}`);
       return item;
     });
+  }
+}
+
+/**
+ * Fields of an event read back from a log: decimals are strings and times numbers, as the writer wrote
+ * them. The venues' looser forms (numbers for decimals, strings for times) would pass through
+ * unconverted, since a validated line is used as it stands.
+ */
+class LogFields extends Fields {
+  protected override child(obj: Obj, prefix: string): Fields {
+    return new LogFields(obj, this.where, prefix);
+  }
+
+  override decimal(field: string): string {
+    const v = this.obj[field];
+    if (typeof v !== 'string') throw new InputError(this.where, this.prefix + field, `expected a decimal string, got ${show(v)}`);
+    return super.decimal(field);
+  }
+
+  override timeMs(field: string): number {
+    const v = this.obj[field];
+    if (typeof v !== 'number') throw new InputError(this.where, this.prefix + field, `expected a time in ms (a number), got ${show(v)}`);
+    return super.timeMs(field);
   }
 }
 
@@ -146,7 +174,7 @@ function checkLevels(f: Fields, field: string): void {
  * field by field (derived events are re-derived on replay, so only their envelope is checked).
  */
 export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
-  const f = new Fields(obj, where);
+  const f = new LogFields(obj, where);
   if (obj.v !== EVENT_VERSION) throw new InputError(where, 'v', `expected event version ${EVENT_VERSION}, got ${show(obj.v)}`);
   f.int('seq');
   f.timeMs('ts');
