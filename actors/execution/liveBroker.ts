@@ -73,10 +73,14 @@ export class LiveBroker implements Broker {
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly options: LiveBrokerOptions) {
-    if (options.live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
-    if (options.credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
-    this.#orders = new ClobOrders({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, options.credentials);
+  /** Everything but the credentials, which only the order client holds (in private fields). */
+  private readonly options: Omit<LiveBrokerOptions, 'live' | 'credentials'>;
+
+  constructor({ live, credentials, ...options }: LiveBrokerOptions) {
+    if (live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
+    if (credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
+    this.options = options;
+    this.#orders = new ClobOrders({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
   }
 
   /** The wallet that signs (public). */
