@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { InputError } from './errors';
 
 export interface LineBatch {
@@ -20,6 +21,10 @@ export interface LineReadResult {
   unterminated: string | null;
   /** Line number the unterminated text would have. */
   unterminatedLine: number;
+  /** Byte offset (in the decompressed text) where the unterminated text starts: the bytes of all complete lines. */
+  unterminatedOffset: number;
+  /** Its length in bytes as stored (a cut inside a multi-byte character counts the bytes that are there). */
+  unterminatedBytes: number;
 }
 
 async function isGzip(path: string): Promise<boolean> {
@@ -43,12 +48,18 @@ export async function* readLineBatches(path: string, chunkBytes = 1 << 20): Asyn
   const file = createReadStream(path, { highWaterMark: chunkBytes });
   const stream: Readable = gz ? file.pipe(createGunzip({ chunkSize: 64 * 1024 })) : file;
   if (gz) file.on('error', (err) => stream.destroy(err));
-  stream.setEncoding('utf8');
+  // Decoded by hand rather than with setEncoding, to count bytes as stored: '\n' never occurs inside a multi-byte character.
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   let lineNo = 1;
+  let bytes = 0;
+  let completeBytes = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const text = rest + chunk;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const nl = chunk.lastIndexOf(0x0a);
+      if (nl >= 0) completeBytes = bytes + nl + 1;
+      bytes += chunk.length;
+      const text = rest + decoder.write(chunk);
       const parts = text.split('\n');
       rest = parts.pop()!;
       if (parts.length > 0) {
@@ -66,5 +77,6 @@ export async function* readLineBatches(path: string, chunkBytes = 1 << 20): Asyn
   } finally {
     file.destroy();
   }
-  return { lines: lineNo - 1, unterminated: rest.length > 0 ? rest : null, unterminatedLine: lineNo };
+  rest += decoder.end();
+  return { lines: lineNo - 1, unterminated: rest.length > 0 ? rest : null, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
 }

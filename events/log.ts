@@ -220,21 +220,19 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
   const validate = options.validate ?? true;
   const lines = readLineBatches(path);
   let events = 0;
-  let offset = 0;
   for (;;) {
     const next = await lines.next();
     if (next.done) {
-      const { unterminated, unterminatedLine } = next.value;
+      const { unterminated, unterminatedLine, unterminatedOffset, unterminatedBytes } = next.value;
       if (unterminated === null) return { lines: next.value.lines, events, tornTail: null };
       // The newline is the commit mark: text after the last one was never acknowledged.
-      const tornTail = { line: unterminatedLine, offset, bytes: Buffer.byteLength(unterminated), preview: unterminated.slice(0, 80) };
+      const tornTail = { line: unterminatedLine, offset: unterminatedOffset, bytes: unterminatedBytes, preview: unterminated.slice(0, 80) };
       return { lines: next.value.lines + 1, events, tornTail };
     }
     const batch = next.value;
     const out: LogRecord[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i];
-      offset += Buffer.byteLength(line) + 1;
       if (line.length === 0) continue;
       const where = { file: path, line: batch.firstLine + i };
       const obj = parseJsonObject(line, where);

@@ -108,7 +108,7 @@ export class FileTradeSource {
       if (out.length > 0) yield out;
     } finally {
       // Closes the file when the import stops early (another file's strict error).
-      await lines.return({ lines: 0, unterminated: null, unterminatedLine: 0 });
+      await lines.return({ lines: 0, unterminated: null, unterminatedLine: 0, unterminatedOffset: 0, unterminatedBytes: 0 });
     }
   }
 
