@@ -8,7 +8,7 @@ export interface LoggerOptions {
   /** A file to append JSON lines to; absent: stdout. */
   file?: string;
   level?: LevelWithSilent;
-  /** Human-readable lines on stdout: true, false, or `auto` (stdout is a terminal and pino-pretty is installed). Never for a file. */
+  /** Human-readable lines on stdout: true, false, or `auto` (the default: when stdout is a terminal and pino-pretty is installed). Never for a file. */
   pretty?: boolean | 'auto';
   /** Where secret values are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
@@ -59,7 +59,8 @@ export function createLogger(options: LoggerOptions = {}): ServiceLogger {
     redact: { paths: redactPaths(), censor: CENSOR },
     hooks: { streamWrite: (line) => scrubber.scrub(line) },
   };
-  const wantPretty = options.file === undefined && (options.pretty === true || (options.pretty === 'auto' && process.stdout.isTTY === true));
+  const prettyOption = options.pretty ?? 'auto';
+  const wantPretty = options.file === undefined && (prettyOption === true || (prettyOption === 'auto' && process.stdout.isTTY === true));
   const pretty = wantPretty ? loadPretty() : null;
 
   if (pretty) {
