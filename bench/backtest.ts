@@ -1,19 +1,38 @@
 /**
  * Backtest benchmark (docs/backtest.md, docs/benchmarks.md): `pma backtest` throughput on a big tick
- * file of real trades shifted in time (bench/replayTicks.ts: seq 1..N, ts non-decreasing, trade ids
- * increasing per symbol), in tick-file events per CPU second, against bare `JSON.parse` of the same
+ * file of real trades shifted in time (the shared hftbacktest BTCUSDT/ETHUSDT recordings, else the demo
+ * tick file's trades; bench/replayTicks.ts: seq 1..N, ts non-decreasing, trade ids increasing per symbol), in tick-file events per CPU second, against bare `JSON.parse` of the same
  * lines in the same child process: `backtest_parse_ratio` = backtest rate / parse rate.
  * The file and the report folder live in a temp dir, deleted afterwards.
  * Size (trades) can be lowered while developing: PMA_BENCH_BACKTEST_TRADES (default 10 million).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readEventBatches } from '../events/log';
+import type { TradeEvent } from '../events/types';
 import type { BacktestChildResult } from './backtestChild';
-import { baseTrades, writeShiftedTicks } from './replayTicks';
+import { baseTrades, writeShiftedTicks, type BaseTrade } from './replayTicks';
 
 export const name = 'backtest';
+
+const SHARED_SPOT = resolve(__dirname, '../../shared/data/binance/hftbacktest/spot');
+const DEMO = resolve(__dirname, '../data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz');
+
+/** The shared hftbacktest recordings when present, else the trades of the demo tick file (the same slice of them). */
+async function realTrades(): Promise<{ trades: BaseTrade[]; source: string }> {
+  if (existsSync(SHARED_SPOT)) return baseTrades();
+  const trades: BaseTrade[] = [];
+  for await (const batch of readEventBatches(DEMO)) {
+    for (const { event } of batch) {
+      if (event.type !== 'trade') continue;
+      const t = event as TradeEvent;
+      trades.push({ symbol: t.symbol, ts: t.ts, tradeId: t.tradeId, price: t.price, qty: t.qty, buyerMaker: t.buyerMaker });
+    }
+  }
+  return { trades, source: 'data/ demo tick file' };
+}
 
 function runChild(ticks: string, reportDir: string): BacktestChildResult {
   const runTs = resolve(__dirname, '../bin/run-ts.js');
@@ -26,7 +45,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const size = Number(process.env.PMA_BENCH_BACKTEST_TRADES ?? 10_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'pma-bench-backtest-'));
   try {
-    const { trades: base, source } = baseTrades();
+    const { trades: base, source } = await realTrades();
     const ticks = join(dir, 'big.ticks.jsonl');
     const bytes = writeShiftedTicks(ticks, base, size);
     const r = runChild(ticks, join(dir, 'report'));
