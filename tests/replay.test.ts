@@ -76,6 +76,20 @@ describe('replay of a tick file built from real BTCUSDT trades', () => {
     await expect(replayTickFile({ ticks: bad, out: join(dir, 'bad.out.jsonl'), signals: DEFAULT_PARAMS })).rejects.toThrow(`${bad}:4: field 'price'`);
   });
 
+  it('re-serialises a tick line not in the canonical key order, with the same signals', async () => {
+    const odd = join(dir, 'odd.jsonl');
+    const lines = trades.map((t, i) => tickLine(i + 1, t));
+    // first line with its keys in another order: still a valid trade event
+    const head = JSON.parse(lines[0]);
+    lines[0] = JSON.stringify({ type: head.type, seq: head.seq, v: head.v, ts: head.ts, venue: head.venue, symbol: head.symbol, tradeId: head.tradeId, price: head.price, qty: head.qty, buyerMaker: head.buyerMaker });
+    writeFileSync(odd, lines.join('\n') + '\n');
+    await replayTickFile({ ticks: odd, out: join(dir, 'odd.out.jsonl'), signals: DEFAULT_PARAMS });
+    const out = readFileSync(join(dir, 'odd.out.jsonl'), 'utf8');
+    expect(out.split('\n')[0]).toBe(JSON.stringify({ type: 'trade', seq: 1, v: 1, ts: head.ts, venue: 'binance', symbol: head.symbol, tradeId: head.tradeId, price: head.price, qty: head.qty, buyerMaker: head.buyerMaker }));
+    // every later line, signals included, is as in the canonical replay
+    expect(out.slice(out.indexOf('\n'))).toBe(first.slice(first.indexOf('\n')));
+  });
+
   it('refuses to overwrite its input', async () => {
     await expect(replayTickFile({ ticks, out: ticks, signals: DEFAULT_PARAMS })).rejects.toThrow(/must differ/);
   });
