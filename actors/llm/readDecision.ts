@@ -1,3 +1,4 @@
+import { show } from '../../events/errors';
 import type { LlmDecision } from '../../events/types';
 import { DECISION_TOOL_NAME, decisionJsonSchema, describeSchemaError, toLlmDecision } from './decisionSchema';
 
@@ -30,19 +31,22 @@ function jsonInText(text: string): { value: unknown } | { problem: string } | nu
  * range) is an `invalid_answer` error naming why; the caller turns it into skip.
  */
 export function readDecision(answer: AnswerContent): ReadDecision {
+  // The SDK hands over the body as sent, unchecked: a message without a content array is no answer.
+  if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.content)) return invalid(`no content array in the answer (got ${show(answer)})`);
   const truncated = answer.stop_reason === 'max_tokens' ? ' (stop_reason max_tokens: the answer was cut off)' : '';
+  const blocks = answer.content.filter((b) => typeof b === 'object' && b !== null);
   let raw: unknown;
-  const call = answer.content.find((b) => b.type === 'tool_use' && b.name === DECISION_TOOL_NAME);
+  const call = blocks.find((b) => b.type === 'tool_use' && b.name === DECISION_TOOL_NAME);
   if (call) {
     raw = call.input;
   } else {
-    const text = answer.content
-      .filter((b) => b.type === 'text')
-      .map((b) => b.text ?? '')
+    const text = blocks
+      .filter((b) => b.type === 'text' && typeof b.text === 'string')
+      .map((b) => b.text)
       .join('');
     const found = jsonInText(text);
     if (found === null) {
-      const other = answer.content.find((b) => b.type === 'tool_use');
+      const other = blocks.find((b) => b.type === 'tool_use');
       if (other) return invalid(`called tool '${other.name}' instead of '${DECISION_TOOL_NAME}'${truncated}`);
       return invalid(`no decision tool call and no JSON object in the text${truncated}`);
     }
