@@ -91,14 +91,14 @@ describe('decodeFrame (live feed and JSON-lines importer)', () => {
   it('real frames of every stream, damaged field by field and as text: a trade that passes every check, or an InputError naming the URL, line and field', () => {
     fc.assert(
       fc.property(mutatedJsonText(recordedFrames), fc.nat(1_000_000), (text, line) => checkFrameText(text, line)),
-      params(3000),
+      params(1200),
     );
   });
 
   it('bare @trade / aggTrade payloads damaged in the object itself (NaN, Infinity, undefined included)', () => {
     fc.assert(
       fc.property(mutatedSample([...tradePayloads, ...aggTradePayloads]), (obj) => checkFrameObject(obj, 7)),
-      params(3000),
+      params(1200),
     );
   });
 
@@ -107,7 +107,7 @@ describe('decodeFrame (live feed and JSON-lines importer)', () => {
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')), fc.jsonValue().map(toJson), fc.object().map((o) => toJson(o))), (text) =>
         checkFrameText(text, 1),
       ),
-      params(2000),
+      params(800),
     );
   });
 
@@ -161,7 +161,7 @@ describe('decodeFrame (live feed and JSON-lines importer)', () => {
           });
         },
       ),
-      params(2000),
+      params(800),
     );
   });
 });
@@ -197,14 +197,14 @@ describe('importer line decoders (recording, JSON lines)', () => {
       });
     fc.assert(
       fc.property(damaged, (line) => checkLine('recording', recordingLines[0], line)),
-      params(3000),
+      params(1200),
     );
   });
 
   it('JSON lines (frames, bare @trade and aggTrade payloads), damaged', () => {
     fc.assert(
       fc.property(mutatedJsonText(jsonlRecords), (line) => checkLine('jsonl', '{}', line)),
-      params(3000),
+      params(1200),
     );
   });
 
@@ -257,7 +257,7 @@ describe('CSV decoder', () => {
         expectTrade(out.value);
         expectRowValues(out.value, row, agg);
       }),
-      params(3000),
+      params(1200),
     );
   });
 
@@ -268,7 +268,7 @@ describe('CSV decoder', () => {
         parse('detectCsv', () => detectCsv(line));
         parse('symbolFromFileName', () => symbolFromFileName(line));
       }),
-      params(2000),
+      params(800),
     );
   });
 });

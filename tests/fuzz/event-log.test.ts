@@ -90,7 +90,7 @@ describe('validateEvent', () => {
         if (!out.ok) return expectNamesPlace(out.error, 'ticks.jsonl', line);
         expectSafeInput(out.value);
       }),
-      params(3000),
+      params(1200),
     );
   });
 

@@ -256,7 +256,8 @@ export function mutate<T>(root: T, mutations: readonly FieldMutation[]): T {
       if (Array.isArray(parent)) parent.splice(key as number, 1);
       else delete parent[key];
     } else {
-      parent[key] = changed(parent[key], m);
+      // A copy: the garbage constants are shared between runs and later mutations edit in place.
+      parent[key] = structuredClone(changed(parent[key], m));
     }
   }
   return copy as T;
