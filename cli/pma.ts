@@ -3,6 +3,7 @@ import { InputError } from '../events/errors';
 import * as importCommand from './commands/import';
 import * as replayCommand from './commands/replay';
 import * as backtestCommand from './commands/backtest';
+import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     importCommand,
     replayCommand,
     backtestCommand,
+    startCommand,
     recordCommand,
     visualizeCommand,
   ];

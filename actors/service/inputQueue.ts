@@ -5,8 +5,10 @@ import type { InputEvent } from '../../events/types';
  * engine one at a time, in arrival order: each is logged and fully reacted to before the next.
  */
 export class InputQueue {
-  private readonly queue: InputEvent[] = [];
+  private readonly queue: { event: InputEvent; done?: (err?: unknown) => void }[] = [];
+  /** The drain in progress, or null. Set before the drain starts: a drain of synchronous inputs ends inside `push`. */
   private running: Promise<void> | null = null;
+  private draining = false;
   private failure: unknown = null;
   private closed = false;
   private processed = 0;
@@ -19,10 +21,25 @@ export class InputQueue {
   ) {}
 
   push(event: InputEvent): void {
+    this.enqueue({ event });
+  }
+
+  /** Pushes and resolves once the event is logged and reacted to (rejects if it never will be). */
+  pushAndWait(event: InputEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.closed || this.failure !== null) reject(new Error(`input queue is ${this.failure !== null ? 'failed' : 'closed'}: ${event.type} not logged`));
+      else this.enqueue({ event, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  private enqueue(item: { event: InputEvent; done?: (err?: unknown) => void }): void {
     if (this.closed || this.failure !== null) return;
-    this.queue.push(event);
+    this.queue.push(item);
     if (this.queue.length > this.maxDepth) this.maxDepth = this.queue.length;
-    this.running ??= this.drain();
+    if (!this.draining) {
+      this.draining = true;
+      this.running = this.drain();
+    }
   }
 
   /** Stops accepting inputs; resolves when the ones already queued are processed. */
@@ -33,7 +50,7 @@ export class InputQueue {
 
   /** Resolves when the queue is empty. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.draining && this.running) await this.running;
   }
 
   get stats(): { processed: number; depth: number; maxDepth: number; failed: boolean } {
@@ -43,19 +60,21 @@ export class InputQueue {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0 && this.failure === null) {
-        const event = this.queue.shift()!;
+        const item = this.queue.shift()!;
         try {
-          const pending = this.ingest(event);
+          const pending = this.ingest(item.event);
           if (pending !== undefined) await pending;
           this.processed++;
+          item.done?.();
         } catch (err) {
           this.failure = err;
-          this.queue.length = 0;
+          item.done?.(err);
+          for (const rest of this.queue.splice(0)) rest.done?.(err);
           this.onFailure(err);
         }
       }
     } finally {
-      this.running = null;
+      this.draining = false;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
 import { EventLogWriter, readEventBatches, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
@@ -13,6 +14,7 @@ import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
+import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
@@ -27,6 +29,8 @@ export interface ServiceOptions {
   broker?: Broker;
   /** Sees every non-trade input and every derived event after the rebuild (metrics). */
   onEvent?: (event: AnyEvent) => void;
+  /** Where the Polymarket request counter is exported. */
+  registry?: Registry;
   /** Feeds to leave off (tests, or a deployment without a venue). */
   disable?: { binance?: boolean; clobWs?: boolean; rtds?: boolean; scan?: boolean };
 }
@@ -40,7 +44,7 @@ export interface RebuildSummary {
 export type PartStatus = { status: 'ok' | 'degraded' | 'failed'; detail: string };
 
 /** Feeds whose `feed_status` events decide their health. */
-const FEEDS = ['binance', 'clob_ws', 'rtds', 'gamma', 'llm'] as const;
+const FEEDS = ['binance', 'clob_ws', 'rtds', 'gamma'] as const;
 
 /**
  * The headless service: live feeds and scans turned into input events, one engine (log first,
@@ -56,7 +60,7 @@ export class TradingService {
   private readonly eventClock = new SimulatedClock(0);
   private log: EventLogWriter | null = null;
   private queue: InputQueue | null = null;
-  private feeds: { name: string; start(): void; close(): Promise<void> }[] = [];
+  private feeds: { name: string; start(): void; close(): Promise<void>; counters(): FeedCounterView }[] = [];
   private channel: ClobMarketChannel | null = null;
   private scanLoop: ScanLoop | null = null;
   private ticker: number | null = null;
@@ -70,7 +74,7 @@ export class TradingService {
     const { config, clock } = opts;
     this.random = opts.random ?? systemRandom;
     this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker: opts.broker, llm: { mode: 'replay', engine: null } });
-    this.marketData = createMarketData(config, { clock, random: this.random });
+    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
     this.llmEngine = new LlmEngine({
       config: config.llm,
       apiKey: opts.env.ANTHROPIC_API_KEY,
@@ -149,7 +153,6 @@ export class TradingService {
     const parts: Record<string, PartStatus> = {};
     parts.event_log = this.failure ? { status: 'failed', detail: this.failure } : { status: 'ok', detail: `${this.log?.lastSeq ?? 0} events` };
     for (const feed of FEEDS) parts[feed] = this.feedState.get(feed) ?? { status: 'degraded', detail: 'no status yet' };
-    if (!this.llmEngine.enabled) parts.llm = { status: 'ok', detail: `off (${this.llmEngine.offReason}): strategies run on their rules` };
     for (const h of this.system.supervisor.health()) {
       parts[`strategy:${h.name}`] = h.stopped ? { status: 'failed', detail: 'stopped after a failed restart' } : { status: h.errors + h.timeouts > 0 ? 'degraded' : 'ok', detail: `${h.errors} errors, ${h.timeouts} timeouts, ${h.restarts} restarts` };
     }
@@ -158,6 +161,23 @@ export class TradingService {
 
   get halted(): string | null {
     return this.failure;
+  }
+
+  /** Appends an input from outside the feeds (the live broker's order updates) once it is logged. */
+  append(event: InputEvent): Promise<void> {
+    if (!this.queue) return Promise.reject(new Error(`service not started: ${event.type} not logged`));
+    if (event.type === 'feed_status') this.noteFeed(event.feed, event.status, event.detail);
+    return this.queue.pushAndWait(event);
+  }
+
+  /** The live event log (after start), for metrics. */
+  eventLog(): EventLogWriter | null {
+    return this.log;
+  }
+
+  /** Each running feed's counters, read at scrape time. */
+  feedCounters(): { name: string; counters: () => FeedCounterView }[] {
+    return this.feeds.map((f) => ({ name: f.name, counters: () => f.counters() }));
   }
 
   private push(event: InputEvent): void {
@@ -234,6 +254,6 @@ export class TradingService {
   }
 }
 
-function bind(feed: { start(): void; close(): Promise<void> }): { start(): void; close(): Promise<void> } {
-  return { start: () => feed.start(), close: () => feed.close() };
+function bind(feed: { start(): void; close(): Promise<void>; readonly counters: object }): { start(): void; close(): Promise<void>; counters(): FeedCounterView } {
+  return { start: () => feed.start(), close: () => feed.close(), counters: () => feed.counters as FeedCounterView };
 }

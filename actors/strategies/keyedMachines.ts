@@ -94,8 +94,12 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       if (d.input === undefined) return;
       entry = this.start(d.key, d.input, undefined);
     }
+    // What the machine emits while it moves is logged after the state change that emitted it.
+    const mark = this.outbox.length;
     entry.actor.send(d.event);
+    const emitted = this.outbox.splice(mark);
     this.noteState(d.key, entry);
+    this.outbox.push(...emitted);
   }
 
   private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): { actor: Actor<M>; input: unknown; state: string } {

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { SystemClock } from '../../events/clock';
+import { readAllEvents } from '../../events/log';
+import type { AnyEvent } from '../../events/types';
+import type { Config } from '../config/schema';
+import { liveBrokerFromConfig, type LiveBroker } from '../execution/liveBroker';
+import { marketContext } from '../execution/marketContext';
+import { ServiceStatus, strategiesCheck } from '../observability/checks';
+import { Health } from '../observability/health';
+import { ServiceMetrics } from '../observability/metrics';
+import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
+import { TradingService, type ServiceOptions } from './service';
+
+export interface StartServiceOptions {
+  config: Config;
+  logPath: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock: SystemClock;
+  /** `--live` was given (with service.mode "live"): real orders through the CLOB. */
+  live: boolean;
+  disable?: ServiceOptions['disable'];
+}
+
+export interface RunningService {
+  service: TradingService;
+  metrics: ServiceMetrics;
+  health: Health;
+  server: ObservabilityServer;
+  broker: LiveBroker | null;
+  stop(reason: string): Promise<void>;
+}
+
+/**
+ * `pma start`: the trading service with its metrics and health endpoint, and the live broker when
+ * (and only when) live trading was asked for twice (config and flag).
+ */
+export async function startService(o: StartServiceOptions): Promise<RunningService> {
+  const { config, clock, logger } = o;
+  const metrics = new ServiceMetrics();
+  const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
+  // The live broker writes what it sends and hears to the log through the service's input queue.
+  let service: TradingService | null = null;
+  const broker = liveBrokerFromConfig(config, { live: o.live }, o.env, {
+    clock,
+    append: (event) => service!.append(event),
+    onProblem: (problem) => logger.warn({ problem }, 'live broker'),
+  });
+  service = new TradingService({
+    config,
+    logPath: o.logPath,
+    env: o.env,
+    logger,
+    clock,
+    broker: broker ?? undefined,
+    registry: metrics.registry,
+    onEvent: (e: AnyEvent) => {
+      metrics.onEvent(e);
+      status.onEvent(e);
+    },
+    disable: o.disable,
+  });
+  const health = new Health();
+  health.registerGroup('', () => service!.health());
+  health.register('market_data', status.marketDataCheck());
+  health.register('llm', status.llmCheck());
+  health.register('strategies', strategiesCheck(service.system.supervisor));
+  metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
+  metrics.watchLlm(() => service!.system.llm.metrics());
+  if (broker) broker.recover((await readAllEvents(o.logPath).catch(() => ({ records: [] }))).records.map((r) => r.event));
+  await service.start();
+  for (const feed of service.feedCounters()) metrics.watchFeed(feed.name, feed.counters);
+  const log = service.eventLog();
+  if (log) metrics.timeAppends(log);
+  if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
+  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
+  logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, mode: broker ? 'live' : 'paper' }, 'service started');
+  return {
+    service,
+    metrics,
+    health,
+    server,
+    broker,
+    async stop(reason) {
+      await service!.stop(reason);
+      await broker?.close(false);
+      await server.close();
+    },
+  };
+}

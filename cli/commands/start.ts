@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../actors/config/load';
+import { startService } from '../../actors/service/run';
+import { SystemClock } from '../../events/clock';
+import { createServiceLogger } from '../../actors/observability/logger';
+
+interface StartOptions {
+  config?: string;
+  log?: string;
+  metricsPort?: string;
+  live?: boolean;
+}
+
+/** `pma start [--config FILE] [--log FILE] [--metrics-port N] [--live]`. */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'Run the headless service: live Binance trades, Polymarket scans, CLOB books and Chainlink prices as input events ' +
+        'in the event log; all strategies under the supervisor; paper trading unless --live. On start the state ' +
+        '(positions, cash, halts, strategy machines) is rebuilt from the event log. SIGINT/SIGTERM stop it gracefully. ' +
+        'Endpoints come from the config or BINANCE_WS_URL, GAMMA_URL, CLOB_URL, CLOB_WS_URL, RTDS_WS_URL, ANTHROPIC_BASE_URL.',
+    )
+    .option('--config <file>', 'JSON config file (see docs/config.md); environment variables override endpoints')
+    .option('--log <file>', 'event log path (default: config log.path, var/events.jsonl)')
+    .option('--metrics-port <n>', 'port of /metrics and /healthz (default 9464; 0 picks a free port); the host is service.metricsHost (127.0.0.1 unless configured, e.g. PMA_METRICS_HOST in a container)')
+    .option('--live', 'place real orders (needs service.mode "live" in the config and POLYMARKET_* credentials); paper otherwise')
+    .addHelpText('after', '\nExample:\n  pma start --log var/events.jsonl --metrics-port 9464\n')
+    .action(async (opts: StartOptions) => {
+      let config;
+      try {
+        config = loadConfig(opts.config);
+        if (opts.metricsPort !== undefined) {
+          const port = Number(opts.metricsPort);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--metrics-port: expected a port number 0-65535, got "${opts.metricsPort}"`);
+          config.service.metricsPort = port;
+        }
+        if (opts.live && config.service.mode !== 'live') throw new ConfigError('--live: the config must also say service.mode "live" (two explicit switches for real money)');
+        if (!opts.live && config.service.mode === 'live') throw new ConfigError('service.mode is "live" but --live was not given: refusing to guess; pass --live or use paper mode');
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`pma start: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const logger = createServiceLogger({ env: process.env });
+      const clock = new SystemClock();
+      const logPath = opts.log ?? config.log.path;
+      let running;
+      try {
+        running = await startService({ config, logPath, env: process.env, logger, clock, live: opts.live === true });
+      } catch (err) {
+        logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'service could not start');
+        logger.flush?.();
+        process.exitCode = 1;
+        return;
+      }
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        const bound = clock.setTimeout(() => {
+          logger.error({ signal, boundMs: config.service.shutdownTimeoutMs }, 'shutdown took too long; exiting anyway (the log is written per event)');
+          process.exit(1);
+        }, config.service.shutdownTimeoutMs);
+        running.stop(signal).then(
+          () => {
+            clock.clearTimeout(bound);
+            logger.flush?.();
+            process.exit(running.service.halted ? 1 : 0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}
