@@ -114,6 +114,12 @@ export interface FlashCrashContext {
   /** What the held shares cost, fees included. */
   cost: Decimal;
   openedAt: number | null;
+  /**
+   * Unrealised P&L at the mark when the entry filled: what crossing the spread and the fees cost.
+   * The stop-loss counts from it, so a stop fires on a move against the position, not on the
+   * spread the entry paid; the take-profit is real net profit.
+   */
+  entryPnl: Decimal | null;
   realisedPnl: Decimal;
   /** Shares left to resolution because they are under the market's minimum order size. */
   abandonedShares: Decimal;
@@ -157,6 +163,7 @@ export const flashCrashMachine = setup({
     }),
     startCooldown: assign(({ context }) => ({ cooldownUntil: Math.max(context.cooldownUntil, context.now + context.params.cooldownMs) })),
     clearOrder: assign({ order: null }),
+    noteEntryPnl: assign(({ context }) => ({ entryPnl: context.entryPnl ?? pnl(context).toString() })),
     delayRetry: assign(({ context }) => ({ order: null, exitRetryAt: context.now + context.params.exitRetryMs })),
     chooseExitReason: assign(({ context }) => ({ exitReason: exitReason(context) })),
     abandonDust: assign(({ context }) => ({
@@ -164,6 +171,7 @@ export const flashCrashMachine = setup({
       shares: ZERO,
       cost: ZERO,
       openedAt: null,
+      entryPnl: null,
     })),
     prepareEntry: assign(({ context }) => {
       const { price, size } = entryOrder(context);
@@ -206,6 +214,7 @@ export const flashCrashMachine = setup({
     shares: ZERO,
     cost: ZERO,
     openedAt: null,
+    entryPnl: null,
     realisedPnl: ZERO,
     abandonedShares: ZERO,
     exitReason: null,
@@ -235,7 +244,7 @@ export const flashCrashMachine = setup({
       entry: ['prepareEntry', 'emitEntry'],
       always: [
         { guard: 'entryFailed', target: 'cooldown', actions: ['clearOrder', 'startCooldown'] },
-        { guard: 'entryFinished', target: 'holding', actions: 'clearOrder' },
+        { guard: 'entryFinished', target: 'holding', actions: ['clearOrder', 'noteEntryPnl'] },
       ],
     },
     holding: {
@@ -295,6 +304,7 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
     shares: left.toString(),
     cost: left.gt(0) ? new Big(c.cost).minus(released).toString() : ZERO,
     openedAt: left.gt(0) ? c.openedAt : null,
+    entryPnl: left.gt(0) ? c.entryPnl : null,
     realisedPnl: new Big(c.realisedPnl).plus(value).minus(fill.fee).minus(released).toString(),
   };
 }
@@ -351,7 +361,8 @@ function exitReason(c: FlashCrashContext): ExitReason | null {
   if (tooCloseToEnd(c, q)) return 'end_of_market';
   if (c.openedAt !== null && c.now - c.openedAt >= c.params.maxHoldMs) return 'max_hold';
   const p = pnl(c);
-  if (p.lte(new Big(c.params.stopLossUsd).neg())) return 'stop_loss';
+  const base = c.entryPnl !== null ? new Big(c.entryPnl) : new Big(0);
+  if (p.lte(base.minus(c.params.stopLossUsd))) return 'stop_loss';
   if (p.gte(c.params.takeProfitUsd)) return 'take_profit';
   return null;
 }

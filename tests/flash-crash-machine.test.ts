@@ -136,24 +136,30 @@ describe('flash-crash machine: exits', () => {
     expect(m.ctx().cooldownUntil).toBe(T0 + 7_100 + input().cooldownMs);
   });
 
-  it('stops out once P&L at the bid reaches -$0.25 (configured)', () => {
+  it('stops out once P&L at the bid falls $0.25 (configured) below its value when the entry filled', () => {
     const m = holding();
-    m.price(T0 + 6_000, 0.62, quote('0.63', '0.62')); // -0.2307
+    // Bought at the ask 0.65, marked at the bid 0.64: the entry's own spread is the baseline.
+    const base = new Big(size).times('0.64').minus(cost);
+    expect(m.ctx().entryPnl).toBe(base.toString());
+    m.price(T0 + 6_000, 0.61, quote('0.62', '0.61')); // -0.3076, only 0.2307 below the baseline
+    expect(new Big(size).times('0.61').minus(cost).gt(base.minus('0.25'))).toBe(true);
     expect(m.state()).toBe('holding');
-    m.price(T0 + 7_000, 0.61, quote('0.62', '0.61')); // -0.3076
-    expect(new Big(size).times('0.61').minus(cost).lte('-0.25')).toBe(true);
+    m.price(T0 + 7_000, 0.6, quote('0.61', '0.60')); // -0.3845, 0.3076 below the baseline
+    expect(new Big(size).times('0.60').minus(cost).lte(base.minus('0.25'))).toBe(true);
     expect(m.state()).toBe('exiting');
     expect(m.orders[1].reason).toMatch(/^stop_loss/);
   });
 
-  it('with the default $0.05 stop, a one-tick spread on 7.69 shares already stops out at the bid', () => {
+  it('with the default $0.05 stop, the spread the entry paid does not stop it out; a one-tick fall after it does', () => {
     const m = start();
     crash(m);
-    // Bought at the ask 0.65, marked at the bid 0.64: 7.69 x -0.01 = -0.0769 <= -0.05.
-    expect(new Big(size).times('0.64').minus(cost).lte('-0.05')).toBe(true);
+    // Bought at the ask 0.65, marked at the bid 0.64: -0.0769, worse than -0.05, but that is the entry's own spread.
     m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', size) });
+    expect(m.state()).toBe('holding');
+    // The bid falls a tick: 7.69 x -0.01 = -0.0769 below the baseline, beyond the $0.05 stop.
+    m.price(T0 + 6_000, 0.63, quote('0.64', '0.63'));
     expect(m.state()).toBe('exiting');
-    expect(m.orders[1]).toMatchObject({ side: 'SELL', price: '0.64' });
+    expect(m.orders[1]).toMatchObject({ side: 'SELL', price: '0.63' });
     expect(m.orders[1].reason).toMatch(/^stop_loss/);
   });
 
