@@ -98,8 +98,11 @@ export async function run(): Promise<Record<string, number | string>> {
     sequential.push(monotonicMs() - start);
     sequentialOut.push(JSON.stringify(out));
   }
-  // Same decisions either way: only the waiting differs.
-  if (supervisedOut.join('\n') !== sequentialOut.join('\n')) throw new Error('supervisor bench: the supervised and sequential cycles decided differently');
+  // The same work either way (outputs and the machines' states after the cycles): only the waiting differs.
+  const states = (list: readonly Strategy[]) => JSON.stringify(list.map((s) => s.persist()));
+  if (supervisedOut.join('\n') !== sequentialOut.join('\n') || states(supervisor.strategies) !== states(plain)) {
+    throw new Error('supervisor bench: the supervised and sequential cycles came to different outputs or states');
+  }
   if (supervisor.health().some((h) => h.errors + h.timeouts > 0)) throw new Error(`supervisor bench: a strategy failed: ${JSON.stringify(supervisor.health())}`);
 
   const par = median(supervised);
