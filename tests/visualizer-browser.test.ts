@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createActor } from 'xstate';
 import { InspectionHub } from '../actors/visualizer/inspectionHub';
 import { LogIndex } from '../actors/visualizer/logIndex';
@@ -11,6 +11,17 @@ import { isInputEvent, type AnyEvent, type StrategyStateEvent } from '../events/
 import { MACHINES } from '../machines/registry';
 import { scanIntervalMachine } from '../machines/scanInterval';
 import { CHROMIUM, CHROMIUM_ARGS, T0, configStateCount, tradeLogEvents, writeLog } from './visualizer.support';
+
+const pollClock = new SystemClock();
+
+/** The page redraws after each step: poll an attribute until it has the value (2 s), then assert it. */
+async function attrEventually(locator: Locator, attr: string, want: string | null): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await locator.getAttribute(attr)) === want) return;
+    await pollClock.sleep(20);
+  }
+  expect(await locator.getAttribute(attr)).toBe(want);
+}
 
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -68,13 +79,13 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     await row.waitFor();
     await row.click();
     const active = page.locator('svg[data-machine="scanInterval"] g.state.active');
-    await expect(active.getAttribute('data-state')).resolves.toBe(actor.getSnapshot().value);
+    await attrEventually(active, 'data-state', actor.getSnapshot().value);
     actor.send({ type: 'SNAPSHOT', ts: T0, outcomePrices: [['0.90', '0.10']] });
     expect(actor.getSnapshot().value).toBe('fast');
     await page.waitForSelector('svg[data-machine="scanInterval"] g.state.active[data-state="fast"]');
     await expect(active.count()).resolves.toBe(1);
     await expect(page.locator('#last-events li.moved').first().textContent()).resolves.toContain('SNAPSHOT normal → fast');
-    await expect(page.locator('svg[data-machine="scanInterval"] path.edge.last').getAttribute('data-target')).resolves.toBe('fast');
+    await attrEventually(page.locator('svg[data-machine="scanInterval"] path.edge.last'), 'data-target', 'fast');
     actor.stop();
   });
 
@@ -82,26 +93,31 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     const all = changes();
     const cursor = page.locator('#cursor');
     const flashActive = page.locator('svg[data-machine="flashCrash"] g.state.active');
+    // The highlight is redrawn after the cursor moves: wait for it rather than read it at once.
+    const flashActiveIs = async (state: string) => {
+      await page.waitForSelector(`svg[data-machine="flashCrash"] g.state.active[data-state="${state}"]`);
+      await expect(flashActive.count()).resolves.toBe(1);
+    };
     await page.click('#next-change');
     await page.waitForSelector(`#cursor[data-seq="${all[0].seq}"]`);
-    await expect(page.locator('#actors li.selected').getAttribute('data-actor')).resolves.toBe('flash_crash/tokA');
-    await expect(flashActive.getAttribute('data-state')).resolves.toBe(all[0].to);
+    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flash_crash/tokA');
+    await flashActiveIs(all[0].to);
     await page.click('#next-change');
     await page.waitForSelector(`#cursor[data-seq="${all[1].seq}"]`);
-    await expect(flashActive.getAttribute('data-state')).resolves.toBe('holding');
-    await expect(page.locator('svg[data-machine="flashCrash"] path.edge.last').getAttribute('data-source')).resolves.toBe('entering');
+    await flashActiveIs('holding');
+    await attrEventually(page.locator('svg[data-machine="flashCrash"] path.edge.last'), 'data-source', 'entering');
 
     // The cause panel: the book update that triggered it, then the context before it.
     const change = all[5]; // tokB watching -> entering
     await page.fill('#jump-seq', String(change.seq));
     await page.click('#jump-seq-go');
     await page.waitForSelector(`#cursor[data-seq="${change.seq}"]`);
-    await expect(page.locator('#actors li.selected').getAttribute('data-actor')).resolves.toBe('flash_crash/tokB');
-    await expect(flashActive.getAttribute('data-state')).resolves.toBe('entering');
+    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flash_crash/tokB');
+    await flashActiveIs('entering');
     const before = events.filter((e) => e.seq < change.seq).reverse();
     const trigger = before.find(isInputEvent)!;
-    await expect(page.locator('#cause').getAttribute('data-change')).resolves.toBe(String(change.seq));
-    await expect(page.locator('#cause [data-trigger]').getAttribute('data-seq')).resolves.toBe(String(trigger.seq));
+    await attrEventually(page.locator('#cause'), 'data-change', String(change.seq));
+    await attrEventually(page.locator('#cause [data-trigger]'), 'data-seq', String(trigger.seq));
     const items = page.locator('#cause .item[data-seq]');
     const shown = await items.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-type')}#${e.getAttribute('data-seq')}`));
     expect(shown).toContain(`order_intent#${change.seq - 1}`);
@@ -127,7 +143,12 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     await page.click('#prev-change');
     await page.waitForSelector(`#cursor[data-seq="${all[4].seq}"]`);
     // At that point tokA is back in watching: both actors show in the list with their state.
-    const states = await page.locator('#actors li[data-origin="log"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-actor')}=${e.getAttribute('data-state')}`));
+    const listed = () => page.locator('#actors li[data-origin="log"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-actor')}=${e.getAttribute('data-state')}`));
+    let states = await listed();
+    for (let i = 0; i < 100 && states.join() !== 'flash_crash/tokA=watching'; i++) {
+      await pollClock.sleep(20);
+      states = await listed();
+    }
     expect(states).toEqual(['flash_crash/tokA=watching']);
 
     // Jump by time (ISO): the first event at or after it.
@@ -136,7 +157,7 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     await page.click('#jump-time-go');
     const expectedSeq = events.find((e) => e.ts >= target.ts)!.seq;
     await page.waitForSelector(`#cursor[data-seq="${expectedSeq}"]`);
-    await expect(page.locator('#events li.cursor').getAttribute('data-seq')).resolves.toBe(String(expectedSeq));
+    await attrEventually(page.locator('#events li.cursor'), 'data-seq', String(expectedSeq));
 
     // The screenshot a person checks: the cause of the tokB entry, the flash-crash chart highlighted.
     await page.fill('#jump-seq', String(change.seq));
