@@ -184,6 +184,8 @@ export const serviceSchema = z
     metricsHost: z.string().default('127.0.0.1'),
     metricsPort: z.number().int().min(0).max(65535).default(9464),
     shutdownTimeoutMs: ms.default(10_000),
+    /** A `timer` input event every this many ms drives time-based exits (logged, so replays see them). */
+    tickMs: ms.default(1_000),
   })
   .strict();
 
