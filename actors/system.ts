@@ -1,3 +1,4 @@
+import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../events/clock';
 import { MarketState } from '../streams/marketState';
 import type { Config } from './config/schema';
@@ -40,19 +41,21 @@ export interface TradingSystemOptions {
   llm: { mode: LlmRunMode; engine: LlmEngine | null };
   /** Paper by default; the live broker only when `--live` was given. */
   broker?: Broker;
+  /** XState inspection for every actor (the visualizer's `InspectionHub.inspect`). */
+  inspect?: (event: InspectionEvent) => void;
   /** Extra strategies (tests, experiments) run beside the configured ones. */
   extraStrategies?: Strategy[];
 }
 
 /** The enabled strategies of a config, in a fixed order (the order of their outputs in the log). */
-export function configuredStrategies(config: Config, portfolio: Portfolio, eventClock: Clock): Strategy[] {
+export function configuredStrategies(config: Config, portfolio: Portfolio, eventClock: Clock, inspect?: (event: InspectionEvent) => void): Strategy[] {
   const out: Strategy[] = [];
-  if (config.flashCrash.enabled) out.push(createFlashCrashStrategy(config.flashCrash));
+  if (config.flashCrash.enabled) out.push(createFlashCrashStrategy(config.flashCrash, undefined, { inspect }));
   if (config.fifteenMin.enabled) {
     const summary = () => ({ balance: dec(portfolio.cash()), dailyPnl: dec(portfolio.dayPnl(utcDay(eventClock.now()))) });
-    out.push(createFifteenMinStrategy(config.fifteenMin, { portfolio: summary }));
+    out.push(createFifteenMinStrategy(config.fifteenMin, { portfolio: summary, inspect }));
   }
-  if (config.negRisk.enabled) out.push(createNegRiskStrategy(config.negRisk));
+  if (config.negRisk.enabled) out.push(createNegRiskStrategy(config.negRisk, { inspect }));
   return out;
 }
 
@@ -64,12 +67,12 @@ export function configuredStrategies(config: Config, portfolio: Portfolio, event
 export function createTradingSystem(config: Config, options: TradingSystemOptions): TradingSystem {
   const markets = new MarketState();
   const portfolio = new Portfolio(config.risk.startingCapital);
-  const scanInterval = ScanIntervalController.fromConfig(config.scan);
-  const strategies = [...configuredStrategies(config, portfolio, options.eventClock), ...(options.extraStrategies ?? [])];
+  const scanInterval = ScanIntervalController.fromConfig(config.scan, options.inspect);
+  const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.inspect), ...(options.extraStrategies ?? [])];
   const supervisor = new Supervisor([...strategies, scanInterval], { deadlineMs: config.scan.strategyDeadlineMs, deadlineClock: options.deadlineClock });
   const broker = options.broker ?? new PaperBroker();
   const trading = new TradingReactor({ markets, supervisor, portfolio, broker, limits: riskLimits(config) });
-  const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine });
+  const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine, inspect: options.inspect });
   const llmReactor: Reactor = { name: 'llm', handles: llm.handles, react: (e) => llm.react(e) };
   return { reactors: [trading, llmReactor], llm, markets, portfolio, strategies, scanInterval, supervisor, trading };
 }

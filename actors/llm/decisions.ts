@@ -1,4 +1,4 @@
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../../events/types';
 import { llmCacheMachine, type LlmAskOutput, type LlmCacheContext, type LlmCacheEvent, type LlmCacheParams, type LlmDecisionOutput } from '../../machines/llmCache';
 import type { LlmConfig, LlmEngine } from './engine';
@@ -12,6 +12,8 @@ export interface LlmDecisionsOptions {
   mode: LlmRunMode;
   /** Needed live and for `reask` replays; null in recorded replays (the API is never called). */
   engine: LlmEngine | null;
+  /** XState inspection (the visualizer's hub); the cache actor is then `llm/cache`. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 export function cacheParams(config: LlmConfig): LlmCacheParams {
@@ -95,7 +97,8 @@ export class LlmDecisions {
   }
 
   private start(snapshot: SnapshotFrom<typeof llmCacheMachine> | undefined): Actor<typeof llmCacheMachine> {
-    const actor = createActor(llmCacheMachine, { input: { params: cacheParams(this.opts.config) }, ...(snapshot ? { snapshot } : {}) });
+    const inspection = this.opts.inspect ? { inspect: this.opts.inspect, id: 'llm/cache' } : {};
+    const actor = createActor(llmCacheMachine, { input: { params: cacheParams(this.opts.config) }, ...(snapshot ? { snapshot } : {}), ...inspection });
     actor.on('decision', (d) => this.outbox.push(d));
     actor.on('ask', (a) => this.asks.push(a));
     actor.start();

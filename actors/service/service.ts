@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
 import { EventLogWriter, readEventBatches, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   broker?: Broker;
   /** Sees every non-trade input and every derived event after the rebuild (metrics). */
   onEvent?: (event: AnyEvent) => void;
+  /** XState inspection of every actor (the visualizer's hub). */
+  inspect?: (event: InspectionEvent) => void;
   /** Where the Polymarket request counter is exported. */
   registry?: Registry;
   /** Feeds to leave off (tests, or a deployment without a venue). */
@@ -73,7 +76,7 @@ export class TradingService {
   constructor(private readonly opts: ServiceOptions) {
     const { config, clock } = opts;
     this.random = opts.random ?? systemRandom;
-    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker: opts.broker, llm: { mode: 'replay', engine: null } });
+    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker: opts.broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
     this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
     this.llmEngine = new LlmEngine({
       config: config.llm,

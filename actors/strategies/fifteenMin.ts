@@ -1,7 +1,7 @@
 import type { AnyEvent, MarketInfo } from '../../events/types';
 import { fifteenMinMachine, WINDOW_MS, type FifteenMinEvent, type FifteenMinParams, type PortfolioSummary, type SideQuote, type WindowQuote } from '../../machines/fifteenMin';
 import type { Config } from '../config/schema';
-import { KeyedMachineStrategy, type Delivery } from './keyedMachines';
+import { KeyedMachineStrategy, type Delivery, type KeyedMachineOptions } from './keyedMachines';
 import { findMarket, outcomeIndex, tokenQuote } from './marketQuotes';
 import type { StrategyContext } from './types';
 
@@ -22,6 +22,8 @@ export interface FifteenMinOptions {
   name?: string;
   /** Balance and daily P&L for the LLM prompt (from the portfolio fold). Required when `useLlm` is on. */
   portfolio?: () => PortfolioSummary;
+  /** XState inspection (the visualizer's hub). */
+  inspect?: KeyedMachineOptions['inspect'];
 }
 
 /** BTCUSDT -> BTC, btc/usd -> BTC; null for anything else. */
@@ -159,6 +161,6 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     machine: fifteenMinMachine,
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
-  });
+  }, { inspect: options.inspect });
   return strategy;
 }

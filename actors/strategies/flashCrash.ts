@@ -3,7 +3,7 @@ import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
 import type { Config } from '../config/schema';
 import { feeScheduleProblem, unroundedFee } from '../execution/fees';
-import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec } from './keyedMachines';
+import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec, type KeyedMachineOptions } from './keyedMachines';
 import type { StrategyContext } from './types';
 
 /**
@@ -86,8 +86,8 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
   };
 }
 
-export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRASH): KeyedMachineStrategy<Machine> {
-  return new KeyedMachineStrategy(flashCrashSpec(cfg, name));
+export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRASH, options: KeyedMachineOptions = {}): KeyedMachineStrategy<Machine> {
+  return new KeyedMachineStrategy(flashCrashSpec(cfg, name), options);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AnyEvent, MarketInfo } from '../../events/types';
 import { negRiskMachine, type NegRiskEvent, type NegRiskLegQuote, type NegRiskParams, type NegRiskSetQuote } from '../../machines/negRisk';
 import type { Config } from '../config/schema';
-import { KeyedMachineStrategy, type Delivery } from './keyedMachines';
+import { KeyedMachineStrategy, type Delivery, type KeyedMachineOptions } from './keyedMachines';
 import { findMarket, outcomeIndex, tokenQuote } from './marketQuotes';
 import type { StrategyContext } from './types';
 
@@ -54,7 +54,7 @@ export function setQuote(ctx: StrategyContext, negRiskMarketId: string, markets:
   return { negRiskMarketId, legs: markets.map((m) => legQuote(ctx, m)) };
 }
 
-export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: string } = {}): KeyedMachineStrategy<Machine> {
+export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: string; inspect?: KeyedMachineOptions['inspect'] } = {}): KeyedMachineStrategy<Machine> {
   const name = options.name ?? NEG_RISK;
   let cached: { list: readonly MarketInfo[]; groups: Map<string, MarketInfo[]> } | null = null;
   const groupsOf = (ctx: StrategyContext) => {
@@ -116,5 +116,5 @@ export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: s
     }
   };
 
-  return new KeyedMachineStrategy<Machine>({ name, machine: negRiskMachine, handles: ['market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'], route });
+  return new KeyedMachineStrategy<Machine>({ name, machine: negRiskMachine, handles: ['market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'], route }, { inspect: options.inspect });
 }

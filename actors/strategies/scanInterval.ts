@@ -1,4 +1,4 @@
-import { createActor, type Actor, type Snapshot } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { makeEvent, type AnyEvent, type EventType, type MarketSnapshotEvent, type ScanIntervalEvent } from '../../events/types';
 import { scanIntervalMachine, type ScanIntervalChange, type ScanIntervalInput } from '../../machines/scanInterval';
 import type { Config } from '../config/schema';
@@ -24,12 +24,15 @@ export class ScanIntervalController implements Strategy {
   private actor: Actor<typeof scanIntervalMachine>;
   private changes: ScanIntervalChange[] = [];
 
-  constructor(private readonly input: ScanIntervalInput) {
+  constructor(
+    private readonly input: ScanIntervalInput,
+    private readonly inspect?: (event: InspectionEvent) => void,
+  ) {
     this.actor = this.start(undefined);
   }
 
-  static fromConfig(cfg: ScanConfig): ScanIntervalController {
-    return new ScanIntervalController(scanIntervalInput(cfg));
+  static fromConfig(cfg: ScanConfig, inspect?: (event: InspectionEvent) => void): ScanIntervalController {
+    return new ScanIntervalController(scanIntervalInput(cfg), inspect);
   }
 
   get intervalMs(): number {
@@ -61,7 +64,8 @@ export class ScanIntervalController implements Strategy {
   }
 
   private start(snapshot: Snapshot<unknown> | undefined): Actor<typeof scanIntervalMachine> {
-    const actor = createActor(scanIntervalMachine, { input: this.input, ...(snapshot ? { snapshot } : {}) } as never) as Actor<typeof scanIntervalMachine>;
+    const inspection = this.inspect ? { inspect: this.inspect, id: `${SCAN_INTERVAL}/all` } : {};
+    const actor = createActor(scanIntervalMachine, { input: this.input, ...(snapshot ? { snapshot } : {}), ...inspection } as never) as Actor<typeof scanIntervalMachine>;
     actor.on('scan_interval', (change) => this.changes.push(change));
     actor.start();
     return actor;
