@@ -13,6 +13,8 @@ export interface ObservabilityServerOptions {
   port: number;
   registry: Registry;
   health: Health;
+  /** More routes (the operator control); answers and returns true when it handled the request. Asked first, for any method. */
+  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 export interface ObservabilityServer {
@@ -30,6 +32,7 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: ObservabilityServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
+  if (o.routes && (await o.routes(req, res, path))) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
   if (path === METRICS_PATH) return send(res, 200, o.registry.contentType, await o.registry.metrics());
   if (path === HEALTH_PATH) {

@@ -9,6 +9,9 @@ import { ServiceStatus, strategiesCheck } from '../observability/checks';
 import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
+import { OperatorControl } from './control';
+import { InspectionHub } from '../visualizer/inspectionHub';
+import { startVisualizer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
 
 export interface StartServiceOptions {
@@ -20,6 +23,8 @@ export interface StartServiceOptions {
   /** `--live` was given (with service.mode "live"): real orders through the CLOB. */
   live: boolean;
   disable?: ServiceOptions['disable'];
+  /** Serve the state-machine visualizer with every live actor on this port (127.0.0.1). */
+  visualizePort?: number;
 }
 
 export interface RunningService {
@@ -28,6 +33,8 @@ export interface RunningService {
   health: Health;
   server: ObservabilityServer;
   broker: LiveBroker | null;
+  /** The kill switch (`POST /control/kill|resume` on the server, SIGUSR2 in `pma start`). */
+  control: OperatorControl;
   stop(reason: string): Promise<void>;
 }
 
@@ -41,6 +48,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
+  const hub = o.visualizePort !== undefined ? new InspectionHub({ clock }) : null;
   const broker = liveBrokerFromConfig(config, { live: o.live }, o.env, {
     clock,
     append: (event) => service!.append(event),
@@ -59,6 +67,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
       status.onEvent(e);
     },
     disable: o.disable,
+    inspect: hub?.inspect,
   });
   const health = new Health();
   health.registerGroup('', () => service!.health());
@@ -73,7 +82,10 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
-  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
+  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
+  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
+  const visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
+  if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
   logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, mode: broker ? 'live' : 'paper' }, 'service started');
   return {
     service,
@@ -81,10 +93,12 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     health,
     server,
     broker,
+    control,
     async stop(reason) {
       await service!.stop(reason);
       await broker?.close(false);
       await server.close();
+      await visualizer?.close();
     },
   };
 }

@@ -9,6 +9,7 @@ interface StartOptions {
   log?: string;
   metricsPort?: string;
   live?: boolean;
+  visualizePort?: string;
 }
 
 /** `pma start [--config FILE] [--log FILE] [--metrics-port N] [--live]`. */
@@ -18,12 +19,14 @@ export function register(program: Command): void {
     .description(
       'Run the headless service: live Binance trades, Polymarket scans, CLOB books and Chainlink prices as input events ' +
         'in the event log; all strategies under the supervisor; paper trading unless --live. On start the state ' +
-        '(positions, cash, halts, strategy machines) is rebuilt from the event log. SIGINT/SIGTERM stop it gracefully. ' +
+        '(positions, cash, halts, strategy machines) is rebuilt from the event log. SIGINT/SIGTERM stop it gracefully; SIGUSR2 or POST /control/kill (127.0.0.1 only) stops all new orders ' +
+        'until POST /control/resume. ' +
         'Endpoints come from the config or BINANCE_WS_URL, GAMMA_URL, CLOB_URL, CLOB_WS_URL, RTDS_WS_URL, ANTHROPIC_BASE_URL.',
     )
     .option('--config <file>', 'JSON config file (see docs/config.md); environment variables override endpoints')
     .option('--log <file>', 'event log path (default: config log.path, var/events.jsonl)')
     .option('--metrics-port <n>', 'port of /metrics and /healthz (default 9464; 0 picks a free port); the host is service.metricsHost (127.0.0.1 unless configured, e.g. PMA_METRICS_HOST in a container)')
+    .option('--visualize-port <n>', 'also serve the state-machine visualizer with every live actor on 127.0.0.1:N (0 picks a free port)')
     .option('--live', 'place real orders (needs service.mode "live" in the config and POLYMARKET_* credentials); paper otherwise')
     .addHelpText('after', '\nExample:\n  pma start --log var/events.jsonl --metrics-port 9464\n')
     .action(async (opts: StartOptions) => {
@@ -35,6 +38,7 @@ export function register(program: Command): void {
           if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--metrics-port: expected a port number 0-65535, got "${opts.metricsPort}"`);
           config.service.metricsPort = port;
         }
+        if (opts.visualizePort !== undefined && !/^\d+$/.test(opts.visualizePort)) throw new ConfigError(`--visualize-port: expected a port number, got "${opts.visualizePort}"`);
         if (opts.live && config.service.mode !== 'live') throw new ConfigError('--live: the config must also say service.mode "live" (two explicit switches for real money)');
         if (!opts.live && config.service.mode === 'live') throw new ConfigError('service.mode is "live" but --live was not given: refusing to guess; pass --live or use paper mode');
       } catch (err) {
@@ -48,7 +52,7 @@ export function register(program: Command): void {
       const logPath = opts.log ?? config.log.path;
       let running;
       try {
-        running = await startService({ config, logPath, env: process.env, logger, clock, live: opts.live === true });
+        running = await startService({ config, logPath, env: process.env, logger, clock, live: opts.live === true, visualizePort: opts.visualizePort === undefined ? undefined : Number(opts.visualizePort) });
       } catch (err) {
         logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'service could not start');
         logger.flush?.();
@@ -77,5 +81,12 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // The kill switch without HTTP: every new order is refused until POST /control/resume.
+      process.on('SIGUSR2', () => {
+        running.control.command('kill', 'operator: SIGUSR2').then(
+          () => logger.warn('kill switch set by SIGUSR2: every new order is refused until POST /control/resume'),
+          (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'kill switch (SIGUSR2) not logged'),
+        );
+      });
     });
 }

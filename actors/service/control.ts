@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../events/clock';
+import { makeEvent, type InputEvent, type RiskControlEvent } from '../../events/types';
+
+export const KILL_PATH = '/control/kill';
+export const RESUME_PATH = '/control/resume';
+export const PORTFOLIO_PATH = '/debug/portfolio';
+
+/** What the control needs of the running service. */
+export interface ControlTarget {
+  /** Resolves once the event is in the event log and folded (rejects when the log has failed). */
+  append(event: InputEvent): Promise<void>;
+  /** The portfolio as the service holds it now (sorted-key JSON, comparable with `Portfolio.fromEvents`). */
+  portfolio(): unknown;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body) + '\n');
+}
+
+/**
+ * The operator's kill switch: `risk_control` input events, logged before anything reacts, so the
+ * portfolio fold (and every replay) halts where the live run did. While killed, risk rejects every
+ * new order with `kill_switch`, exits included (docs/hardening.md).
+ */
+export class OperatorControl {
+  constructor(
+    private readonly target: ControlTarget,
+    private readonly clock: Clock,
+  ) {}
+
+  async command(action: RiskControlEvent['action'], detail: string): Promise<RiskControlEvent> {
+    const event = makeEvent('risk_control', this.clock.now(), { action, detail });
+    await this.target.append(event);
+    return event;
+  }
+
+  /**
+   * Routes for the observability server: `POST /control/kill`, `POST /control/resume`, `GET /debug/portfolio`.
+   * Only from a loopback address (403 otherwise, even when the server listens on 0.0.0.0); other methods get 405.
+   */
+  readonly routes = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    const action = path === KILL_PATH ? 'kill' : path === RESUME_PATH ? 'resume' : null;
+    if (action === null && path !== PORTFOLIO_PATH) return false;
+    const from = req.socket.remoteAddress ?? '';
+    if (!LOOPBACK.has(from)) {
+      send(res, 403, { error: `${path} is only served to 127.0.0.1 (request from ${from})` });
+      return true;
+    }
+    if (action === null) {
+      if (req.method !== 'GET') send(res, 405, { error: `${path}: GET only` }, { allow: 'GET' });
+      else send(res, 200, this.target.portfolio());
+      return true;
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { error: `${path}: POST only` }, { allow: 'POST' });
+      return true;
+    }
+    req.resume(); // the body is not read: the path is the command
+    try {
+      const event = await this.command(action, `operator: POST ${path} from ${from}`);
+      send(res, 200, { action, ts: event.ts });
+    } catch (err) {
+      send(res, 503, { error: `${action} not logged: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    return true;
+  };
+}
