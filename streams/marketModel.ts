@@ -1,4 +1,4 @@
-import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type TradeEvent } from '../events/types';
+import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../events/types';
 
 /**
  * A simulated market for the 15-minute Up/Down markets, for backtests whose tick files hold Binance
@@ -11,7 +11,9 @@ import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type Mark
  *   `volLookbackMs`, tau = time left; no quotes until half the lookback of returns exists;
  * - quotes lag the underlying by `lagMs`, with `spread` around the fair value on the tick grid;
  * - at the window's end the market resolves Up when the last Binance price >= the open. The real
- *   markets resolve on Chainlink, not Binance: the report says the resolution is simulated.
+ *   markets resolve on Chainlink, not Binance: when the tick file holds Chainlink prices
+ *   (`oracle_price`), the window's price to beat is the Chainlink price at its start and it resolves
+ *   on the Chainlink price at its end (`priceSource: 'chainlink'`); the report says which.
  */
 export interface MarketModelParams {
   windowMs: number;
@@ -52,6 +54,8 @@ export interface ModelWindow {
   openObserved: boolean;
   /** Winner once resolved: 'Up' or 'Down'. */
   winner: 'Up' | 'Down' | null;
+  /** What the open and the resolution are measured on. */
+  priceSource: 'binance' | 'chainlink';
 }
 
 interface SymbolState {
@@ -65,6 +69,14 @@ interface SymbolState {
 }
 
 const ASSETS: Record<string, string> = { BTCUSDT: 'btc', ETHUSDT: 'eth', SOLUSDT: 'sol', XRPUSDT: 'xrp' };
+/** A Chainlink price this much older than a window's start or end is too old to be its price. */
+const ORACLE_MAX_AGE_MS = 60_000;
+
+/** Chainlink prices of one asset, oldest first, bounded in time. */
+interface OracleSeries {
+  times: number[];
+  values: number[];
+}
 
 export function slugOf(asset: string, startTs: number): string {
   return `${asset}-updown-15m-${Math.floor(startTs / 1000)}`;
@@ -75,12 +87,39 @@ export class FifteenMinMarketModel {
   private nextQuoteTs: number | null = null;
   private readonly closed: ModelWindow[] = [];
   private readonly disabled = new Set<string>();
+  private readonly oracle = new Map<string, OracleSeries>();
 
   constructor(private readonly p: MarketModelParams = DEFAULT_MARKET_MODEL) {}
 
   /** Stops modelling an asset (recorded Polymarket data for it exists: the recording wins). */
   disable(asset: string): void {
     this.disabled.add(asset);
+  }
+
+  /** A Chainlink price (`btc/usd`): windows open and resolve on it instead of the Binance price. */
+  onOracle(event: OraclePriceEvent): void {
+    const asset = event.symbol.split('/')[0];
+    let series = this.oracle.get(asset);
+    if (!series) this.oracle.set(asset, (series = { times: [], values: [] }));
+    series.times.push(event.ts);
+    series.values.push(Number(event.value));
+    // Keep a little over one window: enough for any open window's start and end.
+    const cut = event.ts - this.p.windowMs - 2 * ORACLE_MAX_AGE_MS;
+    let drop = 0;
+    while (drop + 1 < series.times.length && series.times[drop + 1] <= cut) drop++;
+    if (drop > 0) {
+      series.times.splice(0, drop);
+      series.values.splice(0, drop);
+    }
+  }
+
+  /** The last Chainlink price of `asset` at or before `t`, if one is recent enough. */
+  private oracleAt(asset: string, t: number): number | null {
+    const s = this.oracle.get(asset);
+    if (!s) return null;
+    let i = s.times.length - 1;
+    while (i >= 0 && s.times[i] > t) i--;
+    return i >= 0 && t - s.times[i] <= ORACLE_MAX_AGE_MS ? s.values[i] : null;
   }
 
   /** Every window the model opened, in order (for the report). */
@@ -106,7 +145,18 @@ export class FifteenMinMarketModel {
     const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
     if (!s.window || s.window.startTs !== start) {
       if (s.window) this.closed.push(s.window);
-      s.window = { symbol: trade.symbol, asset, slug: slugOf(asset, start), startTs: start, endTs: start + this.p.windowMs, open: price, openObserved: s.times.length > 0, winner: null };
+      const toBeat = this.oracleAt(asset, start);
+      s.window = {
+        symbol: trade.symbol,
+        asset,
+        slug: slugOf(asset, start),
+        startTs: start,
+        endTs: start + this.p.windowMs,
+        open: toBeat ?? price,
+        openObserved: toBeat !== null || s.times.length > 0,
+        winner: null,
+        priceSource: toBeat !== null ? 'chainlink' : 'binance',
+      };
     }
     s.times.push(trade.ts);
     s.prices.push(price);
@@ -132,7 +182,7 @@ export class FifteenMinMarketModel {
     const candidates = [...this.closed, ...[...this.symbols.values()].map((s) => s.window)];
     for (const w of candidates) {
       if (!w || w.winner !== null || q < w.endTs) continue;
-      const close = this.priceAt(this.symbols.get(w.symbol)!, w.endTs);
+      const close = w.priceSource === 'chainlink' ? this.oracleAt(w.asset, w.endTs) : this.priceAt(this.symbols.get(w.symbol)!, w.endTs);
       if (close === null) continue;
       w.winner = close >= w.open ? 'Up' : 'Down';
       const m = this.marketOf(w);

@@ -90,3 +90,37 @@ describe('FifteenMinMarketModel', () => {
     ]);
   });
 });
+
+describe('FifteenMinMarketModel with Chainlink prices', () => {
+  const oracle = (ts: number, value: string) => makeEvent('oracle_price', ts, { source: 'chainlink', symbol: 'btc/usd', value });
+
+  it('takes the price to beat and the resolution from Chainlink, not Binance, when the ticks hold it', () => {
+    const model = new FifteenMinMarketModel();
+    const out: InputEvent[] = [];
+    model.onOracle(oracle(START - 500, '60010.5')); // the Chainlink price at the window start
+    out.push(...model.onTrade(trade(START + 10, 60000))); // Binance opens lower
+    model.onOracle(oracle(START + W - 300, '60011')); // Chainlink ends above its start: Up
+    out.push(...model.onTrade(trade(START + W - 200, 60005))); // Binance ends above its own open too
+    out.push(...model.onTrade(trade(START + W + 1500, 60020)));
+    const w = model.windows()[0];
+    expect(w).toMatchObject({ open: 60010.5, priceSource: 'chainlink', winner: 'Up' });
+    expect(out.filter((e) => e.type === 'market_resolved').map((e) => e.type === 'market_resolved' && e.winningOutcome)).toEqual(['Up']);
+  });
+
+  it('resolves Down on Chainlink even when Binance closed above its open', () => {
+    const model = new FifteenMinMarketModel();
+    model.onOracle(oracle(START - 500, '60010.5'));
+    model.onTrade(trade(START + 10, 60000));
+    model.onOracle(oracle(START + W - 300, '60010.4')); // a hair below the price to beat
+    model.onTrade(trade(START + W - 200, 60050));
+    model.onTrade(trade(START + W + 1500, 60060));
+    expect(model.windows()[0]).toMatchObject({ priceSource: 'chainlink', winner: 'Down' });
+  });
+
+  it('falls back to Binance when the Chainlink price is older than a minute at the window start', () => {
+    const model = new FifteenMinMarketModel();
+    model.onOracle(oracle(START - 61_000, '60010.5'));
+    model.onTrade(trade(START + 10, 60000));
+    expect(model.windows()[0]).toMatchObject({ open: 60000, priceSource: 'binance' });
+  });
+});

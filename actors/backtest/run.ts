@@ -36,7 +36,8 @@ export interface BacktestResult {
 
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
-  'the window open and recent volatility, lagged, with a spread. They resolve here on the Binance price; the real markets resolve on Chainlink.';
+  'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
+  'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -116,6 +117,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
         for (const d of due) await ingest(d);
+        if (input.type === 'oracle_price') model?.onOracle(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
@@ -139,7 +141,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     config,
     range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
     events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
-    simulated: { markets: windows.map((w) => `${w.slug}${w.openObserved ? '' : ' (open not observed: data starts inside the window)'}`), note: windows.length ? SIMULATED_NOTE : '' },
+    simulated: {
+      markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
+      note: windows.length ? SIMULATED_NOTE : '',
+    },
     ...body,
   };
   writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
