@@ -56,6 +56,8 @@ export interface ModelWindow {
   winner: 'Up' | 'Down' | null;
   /** What the open and the resolution are measured on. */
   priceSource: 'binance' | 'chainlink';
+  /** The model quoted this window at least once (a recording may take over an asset before it does). */
+  quoted: boolean;
 }
 
 interface SymbolState {
@@ -122,10 +124,10 @@ export class FifteenMinMarketModel {
     return i >= 0 && t - s.times[i] <= ORACLE_MAX_AGE_MS ? s.values[i] : null;
   }
 
-  /** Every window the model opened, in order (for the report). */
+  /** Every window the model opened for an asset it still models, or quoted, in order (for the report). */
   windows(): ModelWindow[] {
     const open = [...this.symbols.values()].map((s) => s.window).filter((w): w is ModelWindow => w !== null);
-    return [...this.closed, ...open].sort((a, b) => a.startTs - b.startTs || (a.asset < b.asset ? -1 : 1));
+    return [...this.closed, ...open].filter((w) => w.quoted || !this.disabled.has(w.asset)).sort((a, b) => a.startTs - b.startTs || (a.asset < b.asset ? -1 : 1));
   }
 
   /**
@@ -156,6 +158,7 @@ export class FifteenMinMarketModel {
         openObserved: toBeat !== null || s.times.length > 0,
         winner: null,
         priceSource: toBeat !== null ? 'chainlink' : 'binance',
+        quoted: false,
       };
     }
     s.times.push(trade.ts);
@@ -181,7 +184,8 @@ export class FifteenMinMarketModel {
   private resolveEnded(q: number, out: InputEvent[]): void {
     const candidates = [...this.closed, ...[...this.symbols.values()].map((s) => s.window)];
     for (const w of candidates) {
-      if (!w || w.winner !== null || q < w.endTs) continue;
+      // A recording took the asset over: its own market_resolved events say who won.
+      if (!w || w.winner !== null || q < w.endTs || this.disabled.has(w.asset)) continue;
       const close = w.priceSource === 'chainlink' ? this.oracleAt(w.asset, w.endTs) : this.priceAt(this.symbols.get(w.symbol)!, w.endTs);
       if (close === null) continue;
       w.winner = close >= w.open ? 'Up' : 'Down';
@@ -210,6 +214,7 @@ export class FifteenMinMarketModel {
       const up = this.levels(fair);
       const down = this.levels(1 - fair);
       const market = this.marketOf(w, up.bestBid, up.bestAsk, fair);
+      w.quoted = true;
       markets.push(market);
       books.push(this.book(q, market, 0, up), this.book(q, market, 1, down));
     }
