@@ -118,8 +118,13 @@ export class Engine {
 
   /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
   ingestRecord(record: LogRecord): void | Promise<void> {
-    if (record.event.type !== 'trade' && !isInputEvent(record.event)) throw new Error(`engine: line ${record.lineNo} is a derived '${record.event.type}' event, not an input`);
-    return this.accept(record.event, record.line.startsWith(CANONICAL_PREFIX) ? record.line : null);
+    return this.ingestLine(record.event, record.line, record.lineNo);
+  }
+
+  /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
+  ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
+    if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
+    return this.accept(event, line.startsWith(CANONICAL_PREFIX) ? line : null);
   }
 
   stats(): EngineStats {

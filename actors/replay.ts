@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SimulatedClock } from '../events/clock';
-import { EventLogWriter, readEventBatches, type ReadSummary, type TornTail } from '../events/log';
+import { EventLogWriter, parseEventLine, readSummary, type ReadSummary, type TornTail } from '../events/log';
+import { readLineBatches } from '../events/lines';
 import { isInputType } from '../events/types';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
@@ -73,24 +74,31 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
-    const batches = readEventBatches(options.ticks);
+    // Each line is parsed just before the engine takes it, so parsed events die young (no batch of them is held).
+    const lines = readLineBatches(options.ticks);
     for (;;) {
-      const next = await batches.next();
+      const next = await lines.next();
       if (next.done) {
-        read = next.value;
+        read = readSummary(next.value, events);
         break;
       }
-      for (const record of next.value) {
-        if (options.onProgress) bytes += record.line.length + 1;
-        if (record.event.type !== 'trade' && !isInputType(record.event.type)) {
+      const batch = next.value;
+      const eventsBefore = events;
+      for (let i = 0; i < batch.lines.length; i++) {
+        const line = batch.lines[i];
+        if (line.length === 0) continue;
+        events++;
+        if (options.onProgress) bytes += line.length + 1;
+        const lineNo = batch.firstLine + i;
+        const event = parseEventLine(line, options.ticks, lineNo);
+        if (event.type !== 'trade' && !isInputType(event.type)) {
           derivedSkipped++;
           continue;
         }
-        const pending = engine.ingestRecord(record);
+        const pending = engine.ingestLine(event, line, lineNo);
         if (pending !== undefined) await pending;
       }
-      events += next.value.length;
-      options.onProgress?.({ events, bytes, totalBytes });
+      if (events > eventsBefore) options.onProgress?.({ events, bytes, totalBytes });
     }
     stats = engine.stats();
   } finally {

@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from './errors';
-import { readLineBatches } from './lines';
+import { readLineBatches, type LineReadResult } from './lines';
 import type { AnyEvent } from './types';
 import { parseJsonObject, validateEvent } from './validate';
 
@@ -222,26 +222,39 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
   let events = 0;
   for (;;) {
     const next = await lines.next();
-    if (next.done) {
-      const { unterminated, unterminatedLine, unterminatedOffset, unterminatedBytes } = next.value;
-      if (unterminated === null) return { lines: next.value.lines, events, tornTail: null };
-      // The newline is the commit mark: text after the last one was never acknowledged.
-      const tornTail = { line: unterminatedLine, offset: unterminatedOffset, bytes: unterminatedBytes, preview: unterminated.slice(0, 80) };
-      return { lines: next.value.lines + 1, events, tornTail };
-    }
+    if (next.done) return readSummary(next.value, events);
     const batch = next.value;
     const out: LogRecord[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i];
       if (line.length === 0) continue;
-      const where = { file: path, line: batch.firstLine + i };
-      const obj = parseJsonObject(line, where);
-      const event = validate ? validateEvent(obj, where) : (obj as unknown as AnyEvent);
-      out.push({ event, line, lineNo: where.line });
+      const lineNo = batch.firstLine + i;
+      out.push({ event: parseEventLine(line, path, lineNo, validate), line, lineNo });
       events++;
     }
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * One non-empty line of an event log or tick file as an event, checked unless `validate` is false; a
+ * malformed line is an `InputError` (file, line, field). For readers that take lines from
+ * `readLineBatches` and parse each just before using it (the replay path: no batch of parsed events
+ * is held); they end with `readSummary`.
+ */
+export function parseEventLine(line: string, path: string, lineNo: number, validate = true): AnyEvent {
+  const where = { file: path, line: lineNo };
+  const obj = parseJsonObject(line, where);
+  return validate ? validateEvent(obj, where) : (obj as unknown as AnyEvent);
+}
+
+/** The summary of a log read line by line: `events` non-empty lines, the torn tail from the line reader's result. */
+export function readSummary(result: LineReadResult, events: number): ReadSummary {
+  const { unterminated, unterminatedLine, unterminatedOffset, unterminatedBytes } = result;
+  if (unterminated === null) return { lines: result.lines, events, tornTail: null };
+  // The newline is the commit mark: text after the last one was never acknowledged.
+  const tornTail = { line: unterminatedLine, offset: unterminatedOffset, bytes: unterminatedBytes, preview: unterminated.slice(0, 80) };
+  return { lines: result.lines + 1, events, tornTail };
 }
 
 /** Reads every record of a (small) log; for tests and tools. Large files: use `readEventBatches`. */
