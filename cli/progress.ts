@@ -1,4 +1,4 @@
-import { SystemClock } from '../events/clock';
+import { SystemClock, type Clock } from '../events/clock';
 
 export interface Progress {
   events: number;
@@ -6,15 +6,23 @@ export interface Progress {
   totalBytes: number | null;
 }
 
+export interface ProgressBar {
+  update(p: Progress): void;
+  done(): void;
+}
+
 const WIDTH = 30;
 
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'ETA -';
+  return seconds < 60 ? `ETA ${seconds.toFixed(0)} s` : `ETA ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
 /**
- * A one-line progress bar (percent of the input, events/s, ETA) on a terminal's stderr, redrawn at
- * most every 100 ms; null when stderr is not a terminal, so pipes and CI logs stay quiet.
+ * A one-line progress bar: percent of the input (by bytes), events, events/s and, with `eta`, the
+ * time left; redrawn at most every 100 ms of the clock, cleared by `done()`.
  */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { update(p: Progress): void; done(): void } | null {
-  if (!stream.isTTY) return null;
-  const clock = new SystemClock();
+export function progressBar(write: (text: string) => void, clock: Pick<Clock, 'now'>, options: { eta?: boolean } = {}): ProgressBar {
   const start = clock.now();
   let lastDraw = -Infinity;
   return {
@@ -26,12 +34,16 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
       const filled = Math.round(fraction * WIDTH);
       const elapsed = Math.max(0.001, (now - start) / 1000);
       const rate = p.events / elapsed;
-      const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
-      const etaText = Number.isFinite(eta) ? `ETA ${eta < 60 ? `${eta.toFixed(0)} s` : `${Math.floor(eta / 60)} min ${Math.round(eta % 60)} s`}` : 'ETA -';
-      stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${Math.round(rate).toLocaleString('en-US')} events/s  ${etaText}   `);
+      const eta = options.eta ? ` ${formatEta(fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN)} ` : '';
+      write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} events/s ${eta}`);
     },
     done() {
-      if (lastDraw !== -Infinity) stream.write('\r\x1b[K');
+      if (lastDraw !== -Infinity) write('\r\x1b[K');
     },
   };
+}
+
+/** The progress bar on a terminal's stderr, or null when stderr is not a terminal (pipes and CI stay quiet). */
+export function terminalProgress(options: { eta?: boolean } = {}, stream: NodeJS.WriteStream = process.stderr): ProgressBar | null {
+  return stream.isTTY ? progressBar((text) => stream.write(text), new SystemClock(), options) : null;
 }

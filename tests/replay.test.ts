@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { replayTickFile } from '../actors/replay';
-import { progressBar } from '../cli/commands/replay';
+import { progressBar } from '../cli/progress';
 import { SimulatedClock } from '../events/clock';
 import { FIXTURES } from './support/shared';
 import { checkReplayedLog } from './replayCheck';
@@ -139,5 +139,14 @@ describe('progress bar', () => {
       `\r[${'#'.repeat(30)}] 100.0%  100,000 events  25,000 events/s `,
       '\r\x1b[K',
     ]);
+  });
+
+  it('adds the time left for backtests', () => {
+    const clock = new SimulatedClock(0);
+    const written: string[] = [];
+    const bar = progressBar((t) => written.push(t), clock, { eta: true });
+    clock.advanceTo(30_000);
+    bar.update({ events: 1_000, bytes: 250, totalBytes: 1_000 }); // a quarter in 30 s: 90 s left
+    expect(written[0]).toMatch(/ 25\.0%  1,000 events  33 events\/s  ETA 1 min 30 s $/);
   });
 });

@@ -50,7 +50,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const bar = terminalProgress();
+      const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
       const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, onProgress: bar ? (p) => bar.update(p) : undefined });

@@ -1,34 +1,13 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
-import { replayTickFile, type ReplayProgress, type ReplaySummary } from '../../actors/replay';
-import { SystemClock, type Clock } from '../../events/clock';
+import { replayTickFile, type ReplaySummary } from '../../actors/replay';
+import { SystemClock } from '../../events/clock';
+import { terminalProgress } from '../progress';
 
 interface ReplayCommandOptions {
   out: string;
   config?: string;
   json?: boolean;
-}
-
-const BAR_WIDTH = 30;
-
-/** A one-line progress bar (for a terminal's stderr), redrawn at most every 100 ms of wall time. */
-export function progressBar(write: (text: string) => void, clock: Pick<Clock, 'now'>): { update(p: ReplayProgress): void; done(): void } {
-  const start = clock.now();
-  let lastDraw = -Infinity;
-  return {
-    update(p) {
-      const now = clock.now();
-      if (now - lastDraw < 100) return;
-      lastDraw = now;
-      const fraction = p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : 0;
-      const filled = Math.round(fraction * BAR_WIDTH);
-      const rate = p.events / Math.max(0.001, (now - start) / 1000);
-      write(`\r[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} events/s `);
-    },
-    done() {
-      if (lastDraw !== -Infinity) write('\r\x1b[K');
-    },
-  };
 }
 
 export function formatReplaySummary(ticks: string, out: string, s: ReplaySummary, wallMs: number): string {
@@ -73,7 +52,7 @@ export function register(program: Command): void {
         return;
       }
       const clock = new SystemClock();
-      const bar = process.stderr.isTTY ? progressBar((text) => process.stderr.write(text), clock) : null;
+      const bar = terminalProgress();
       const start = clock.now();
       let summary: ReplaySummary;
       try {
