@@ -40,13 +40,32 @@ export class LogWriteError extends Error {
 }
 
 const PREFIX = `{"v":1,"seq":`;
+const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1');
+/** Bytes a JS string may take in UTF-8, per UTF-16 code unit. */
+const MAX_UTF8_PER_UNIT = 3;
+/** Output buffer beyond `batchBytes`, so a batch is written once it reaches `batchBytes` rather than before. */
+const SLACK_BYTES = 64 * 1024;
+
+/** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
+function putDigits(buf: Buffer, p: number, n: number): number {
+  let end = p + 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) end++;
+  let q = end;
+  do {
+    buf[--q] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  } while (n > 0);
+  return end;
+}
 
 /**
  * Append-only JSON Lines event log. The writer assigns `seq` (1, 2, ...) and serialises events with
  * keys in log order. Opening an existing log continues its sequence after cutting off a torn tail.
  */
 export class EventLogWriter {
-  private buffer = '';
+  /** Encoded lines not yet written: `out[0, pos)`. */
+  private readonly out: Buffer;
+  private pos = 0;
   private seq: number;
   private failure: LogWriteError | null = null;
   private closed = false;
@@ -61,6 +80,7 @@ export class EventLogWriter {
     readonly existingLines: number,
   ) {
     this.seq = lastSeq;
+    this.out = Buffer.allocUnsafe((durability === 'batched' ? batchBytes : 0) + SLACK_BYTES);
   }
 
   /** Opens (creating folders and file as needed) for appending. With `truncate`, starts a new log. */
@@ -95,26 +115,66 @@ export class EventLogWriter {
     if (!line.startsWith(PREFIX)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
     const next = this.seq + 1;
     const comma = line.indexOf(',', PREFIX.length);
-    this.write(PREFIX + next + line.slice(comma) + '\n');
+    // Encoded straight into the output buffer: the prefix, the new seq, the rest of the line, a newline.
+    const rest = line.length - comma;
+    if (!this.room(PREFIX_BYTES.length + 16 + rest * MAX_UTF8_PER_UNIT + 1)) {
+      this.write(PREFIX + next + line.slice(comma) + '\n');
+    } else {
+      const out = this.out;
+      let p = this.pos;
+      out.set(PREFIX_BYTES, p);
+      p = putDigits(out, p + PREFIX_BYTES.length, next);
+      p += out.write(line.slice(comma), p);
+      out[p++] = 0x0a;
+      this.pos = p;
+      this.written();
+    }
     this.seq = next;
     return next;
   }
 
   private write(text: string): void {
+    if (this.room(text.length * MAX_UTF8_PER_UNIT)) {
+      this.pos += this.out.write(text, this.pos);
+    } else {
+      // Larger than the whole buffer: written on its own.
+      this.writeBytes(Buffer.from(text, 'utf8'));
+    }
+    this.written();
+  }
+
+  /**
+   * Whether `bytes` fit in the output buffer, writing out what it holds to make room. Throws when the
+   * log is closed or has failed.
+   */
+  private room(bytes: number): boolean {
     if (this.failure) throw this.failure;
     if (this.closed) throw new Error(`event log ${this.path} is closed`);
+    if (this.pos + bytes <= this.out.length) return true;
+    this.writeOut();
+    return bytes <= this.out.length;
+  }
+
+  /** After bytes went into the buffer: written out per the durability policy. */
+  private written(): void {
     if (this.durability === 'batched') {
-      this.buffer += text;
-      if (this.buffer.length >= this.batchBytes) this.flush();
+      if (this.pos >= this.batchBytes) this.writeOut();
       return;
     }
-    this.writeOut(text);
+    this.writeOut();
     if (this.durability === 'fsync') this.sync();
   }
 
-  private writeOut(text: string): void {
+  /** Writes the buffered bytes out and empties the buffer (also when the write fails). */
+  private writeOut(): void {
+    if (this.pos === 0) return;
+    const end = this.pos;
+    this.pos = 0;
+    this.writeBytes(this.out.subarray(0, end));
+  }
+
+  private writeBytes(buf: Buffer): void {
     try {
-      const buf = Buffer.from(text, 'utf8');
       let off = 0;
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
     } catch (err) {
@@ -134,11 +194,7 @@ export class EventLogWriter {
 
   /** Writes buffered lines out (and fsyncs under the `fsync` policy). */
   flush(): void {
-    if (this.buffer.length > 0) {
-      const text = this.buffer;
-      this.buffer = '';
-      this.writeOut(text);
-    }
+    this.writeOut();
     if (this.durability === 'fsync') this.sync();
   }
 
