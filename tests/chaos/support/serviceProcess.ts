@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { SystemClock } from '../../../events/clock';
+import { httpRequest } from './http';
+
+const ROOT = resolve(__dirname, '../../..');
+const wall = new SystemClock();
+
+export interface ServiceProcessOptions {
+  /** Arguments after `pma`, e.g. `['start', '--config', file, '--log', log, '--metrics-port', '0']`. */
+  args: string[];
+  /** The child's whole environment (endpoints, fake secrets); PATH and HOME are added. */
+  env: Record<string, string>;
+}
+
+/**
+ * `pma` as a child process (bin/pma.js under tsx), its stdout (pino JSON lines) and stderr kept,
+ * for crash, disk and secret tests that need a real process to kill.
+ */
+export class ServiceProcess {
+  stdout = '';
+  stderr = '';
+  /** `http://127.0.0.1:port` once the service logged `service started`. */
+  url: string | null = null;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(o: ServiceProcessOptions) {
+    this.child = spawn(process.execPath, [resolve(ROOT, 'bin/pma.js'), ...o.args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      this.stdout += s;
+      if (this.url === null) this.url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(this.stdout)?.[1] ?? null;
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
+    this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the endpoint URL once `service started` is logged; rejects if the child exits first. */
+  async started(timeoutMs = 30_000): Promise<string> {
+    const until = wall.now() + timeoutMs;
+    while (this.url === null) {
+      if (!this.running) throw new Error(`pma exited before starting:\n${this.stderr}\n${this.stdout.slice(-2000)}`);
+      if (wall.now() > until) throw new Error(`pma did not start within ${timeoutMs} ms:\n${this.stderr}\n${this.stdout.slice(-2000)}`);
+      await wall.sleep(10);
+    }
+    return this.url;
+  }
+
+  get(path: string): Promise<{ status: number; body: string }> {
+    return httpRequest(`${this.url}${path}`);
+  }
+
+  post(path: string): Promise<{ status: number; body: string }> {
+    return httpRequest(`${this.url}${path}`, 'POST');
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** The JSON log lines the child wrote to stdout. */
+  logLines(): Record<string, unknown>[] {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+/** Seconds of wall time, for pacing children and servers. */
+export const wallClock = wall;
