@@ -11,6 +11,8 @@ export interface ServiceProcessOptions {
   args: string[];
   /** The child's whole environment (endpoints, fake secrets); PATH and HOME are added. */
   env: Record<string, string>;
+  /** RLIMIT_FSIZE for the child in bytes (a multiple of 512, dash's `ulimit -f` unit): no file it writes grows past it (EFBIG), a disk that fills up. */
+  fileSizeLimitBytes?: number;
 }
 
 /**
@@ -26,7 +28,9 @@ export class ServiceProcess {
   private readonly child: ChildProcess;
 
   constructor(o: ServiceProcessOptions) {
-    this.child = spawn(process.execPath, [resolve(ROOT, 'bin/pma.js'), ...o.args], {
+    const argv = [resolve(ROOT, 'bin/pma.js'), ...o.args];
+    const [cmd, args] = o.fileSizeLimitBytes === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${Math.ceil(o.fileSizeLimitBytes / 512)} && exec "$0" "$@"`, process.execPath, ...argv]];
+    this.child = spawn(cmd, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
