@@ -405,6 +405,12 @@ export function isInputType(type: string): type is InputEvent['type'] {
   return inputTypeSet.has(type);
 }
 
+/** An event as its producer makes it: `type` and body, before the log adds `v`, `seq` and `ts`. */
+export type EventBody<T extends EventType> = Omit<EventOf<T>, 'v' | 'seq' | 'ts'>;
+
+/** An order intent as a strategy machine emits it: the strategy wrapper adds the order id and its name. */
+export type OrderIntentBody = Omit<EventBody<'order_intent'>, 'orderId' | 'strategy'>;
+
 /** Builds an event with its keys in log order (`v`, `seq`, `ts`, `type`, then the body); seq is set on append. */
 export function makeEvent<T extends EventType>(type: T, ts: number, body: Omit<EventOf<T>, keyof EventBase<T>>): EventOf<T> {
   return { v: EVENT_VERSION, seq: 0, ts, type, ...body } as unknown as EventOf<T>;

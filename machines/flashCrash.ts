@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
-import type { Decimal, FillEvent, OrderSide, RiskRejectionEvent } from '../events/types';
+import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent } from '../events/types';
 import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from './flashCrashWindow';
 
 /**
@@ -67,19 +67,8 @@ export type FlashCrashEvent =
   | { type: 'MARKET_COOLDOWN'; ts: number; until: number }
   | { type: 'RESOLVED'; ts: number };
 
-/** What the machine emits: an order intent body (the wrapper adds order id, strategy, ts). */
-export interface FlashCrashOrder {
-  type: 'order_intent';
-  marketId: string;
-  tokenId: string;
-  outcome: string;
-  side: OrderSide;
-  price: Decimal;
-  size: Decimal;
-  orderType: 'market';
-  reason: string;
-  groupId: null;
-}
+/** What the machine emits: an order intent body (the wrapper adds order id, strategy, ts); always a market order. */
+export type FlashCrashOrder = OrderIntentBody & { orderType: 'market' };
 
 export type ExitReason = 'end_of_market' | 'max_hold' | 'stop_loss' | 'take_profit';
 

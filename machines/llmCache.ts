@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { LlmAction, LlmAnswerEvent, LlmContext, LlmDecision, LlmOpportunity, LlmRequestEvent } from '../events/types';
+import type { EventBody, LlmAction, LlmAnswerEvent, LlmContext, LlmDecision, LlmOpportunity, LlmRequestEvent } from '../events/types';
 
 /**
  * The LLM decision cache: a pure statechart between the strategies and the LLM engine.
@@ -82,17 +82,7 @@ export type LlmCacheEvent =
   | { type: 'TICK'; ts: number };
 
 /** The body of a `decision` derived event, for one waiting strategy. */
-export interface LlmDecisionOutput {
-  type: 'decision';
-  strategy: string;
-  key: string;
-  action: LlmAction;
-  confidence: number;
-  source: 'llm' | 'cache' | 'rules';
-  executed: boolean;
-  reason: string;
-  llm?: LlmDecision;
-}
+export type LlmDecisionOutput = EventBody<'decision'>;
 
 /** A request for the engine: call the model about this key. */
 export interface LlmAskOutput {

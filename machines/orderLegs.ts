@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { Decimal, FillEvent, OrderSide, RiskRejectionEvent } from '../events/types';
+import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent } from '../events/types';
 
 /**
  * The orders a strategy machine has out and what came back for each: the bookkeeping shared by the
@@ -92,18 +92,7 @@ export function sharesReceived(leg: Leg): Big {
 }
 
 /** An order as a strategy machine emits it (the wrapper adds the order id and the strategy name). */
-export interface OrderIntentOutput {
-  type: 'order_intent';
-  marketId: string;
-  tokenId: string;
-  outcome: string;
-  side: OrderSide;
-  price: Decimal;
-  size: Decimal;
-  orderType: 'market' | 'limit' | 'fok';
-  reason: string;
-  groupId: string | null;
-}
+export type OrderIntentOutput = OrderIntentBody;
 
 export function orderFor(leg: Leg, price: Decimal, orderType: OrderIntentOutput['orderType'], reason: string, groupId: string | null): OrderIntentOutput {
   return { type: 'order_intent', marketId: leg.marketId, tokenId: leg.tokenId, outcome: leg.outcome, side: leg.side, price, size: leg.requested, orderType, reason, groupId };

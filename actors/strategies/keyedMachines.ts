@@ -1,12 +1,9 @@
 import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
-import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../../events/types';
+import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
 
 /** What a strategy machine may `emit`: derived-event bodies (no v/seq/ts), stamped by the wrapper. */
-export type MachineOutput =
-  | ({ type: 'order_intent' } & Omit<Extract<DerivedEvent, { type: 'order_intent' }>, 'v' | 'seq' | 'ts' | 'type' | 'orderId' | 'strategy'>)
-  | ({ type: 'decision' } & Omit<Extract<DerivedEvent, { type: 'decision' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>)
-  | ({ type: 'llm_request' } & Omit<Extract<DerivedEvent, { type: 'llm_request' }>, 'v' | 'seq' | 'ts' | 'type' | 'strategy'>);
+export type MachineOutput = OrderIntentBody | Omit<EventBody<'decision'>, 'strategy'> | Omit<EventBody<'llm_request'>, 'strategy'>;
 
 /** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
 export interface Delivery<M extends AnyStateMachine> {
