@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readAllEvents } from '../../events/log';
+import type { TradeEvent } from '../../events/types';
+import { PolymarketServer, twentyMarkets } from '../support/polymarketServer';
+import { WsReplayServer } from '../support/wsReplayServer';
+import { DEMO_TICKS } from './support/demoRun';
+import { LONG, percentile, reportFigures } from './support/figures';
+import { ServiceProcess, wallClock } from './support/serviceProcess';
+import { TradeFeed } from './support/tradeFeed';
+
+/** 30 s by default; CHAOS_LONG=1 runs the 30-minute soak. */
+const SOAK_MS = Number(process.env.CHAOS_SOAK_MS ?? (LONG ? 30 * 60_000 : 30_000));
+const STEP_MS = 10;
+/** Samples left out of the lag figure: start-up (tsx compiling lazily loaded modules, the JIT warming, the first scans). */
+const WARMUP_SAMPLES = 5;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pma-chaos-soak-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const gauge = (metrics: string, name: string): number => {
+  const line = metrics.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+
+it(`soak: pma start at 10x BTCUSDT's busiest real second for ${SOAK_MS / 1000} s: memory flat, event-loop lag p99 under 50 ms`, async () => {
+  const btc = (await readAllEvents(DEMO_TICKS)).records.flatMap((r) => (r.event.type === 'trade' && r.event.symbol === 'BTCUSDT' ? [r.event] : []));
+  const perSecond = new Map<number, number>();
+  for (const t of btc) perSecond.set(Math.floor(t.ts / 1000), (perSecond.get(Math.floor(t.ts / 1000)) ?? 0) + 1);
+  const busiest = Math.max(...perSecond.values());
+  const rate = busiest * 10;
+  // Enough trades for the whole soak: the recording repeated, ids and times moved on each lap.
+  const total = Math.ceil((rate * SOAK_MS) / 1000) + rate;
+  const span = btc[btc.length - 1].ts - btc[0].ts + 1;
+  const idSpan = btc[btc.length - 1].tradeId - btc[0].tradeId + 1;
+  const trades: TradeEvent[] = Array.from({ length: total }, (_, i) => {
+    const lap = Math.floor(i / btc.length);
+    const t = btc[i % btc.length];
+    return { ...t, ts: t.ts + lap * span, tradeId: t.tradeId + lap * idSpan };
+  });
+  const feed = await TradeFeed.start({ trades, perStep: Math.max(1, Math.round((rate * STEP_MS) / 1000)), stepMs: STEP_MS });
+  const silent = await WsReplayServer.start();
+  const gamma = await PolymarketServer.start();
+  gamma.markets = twentyMarkets();
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ feeds: { symbols: ['BTCUSDT'] }, service: { tickMs: 1000 } }));
+  const env = { BINANCE_WS_URL: feed.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: silent.url, RTDS_WS_URL: silent.url };
+  const p = new ServiceProcess({ args: ['start', '--config', configPath, '--log', join(dir, 'events.jsonl'), '--metrics-port', '0'], env });
+  const rss: number[] = [];
+  const lagP99: number[] = [];
+  try {
+    await p.started();
+    const start = wallClock.now();
+    while (wallClock.now() - start < SOAK_MS) {
+      await wallClock.sleep(1000);
+      const m = (await p.get('/metrics')).body;
+      rss.push(gauge(m, 'pma_process_resident_memory_bytes'));
+      lagP99.push(gauge(m, 'pma_nodejs_eventloop_lag_p99_seconds') * 1000);
+    }
+    const sentPerSecond = (feed.cursor / (wallClock.now() - start)) * 1000;
+    p.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+    const logged = (await readAllEvents(join(dir, 'events.jsonl'))).records.filter((r) => r.event.type === 'trade').length;
+    const third = Math.max(1, Math.floor(rss.length / 3));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const growth = (mean(rss.slice(-third)) / mean(rss.slice(0, third)) - 1) * 100;
+    // Each scrape's p99 covers the second since the last one (prom-client resets the histogram); the run's figure is their 99th percentile.
+    const lag99 = percentile(lagP99.slice(WARMUP_SAMPLES), 99);
+    reportFigures(`soak (pma start child, ${SOAK_MS / 1000} s)`, {
+      busiest_real_trades_per_s: busiest,
+      target_trades_per_s: rate,
+      sent_trades_per_s: Math.round(sentPerSecond),
+      trades_logged: logged,
+      trades_sent: feed.cursor,
+      rss_first_third_mb: Math.round(mean(rss.slice(0, third)) / 1e6),
+      rss_growth_pct: Number(growth.toFixed(1)),
+      event_loop_lag_p99_ms: Number(lag99.toFixed(1)),
+      event_loop_lag_p99_warmup_max_ms: Number(Math.max(...lagP99.slice(0, WARMUP_SAMPLES)).toFixed(1)),
+      event_loop_lag_p99_median_ms: Number(percentile(lagP99.slice(WARMUP_SAMPLES), 50).toFixed(1)),
+    });
+    expect(logged).toBe(feed.cursor);
+    expect(sentPerSecond).toBeGreaterThan(rate * 0.8);
+    expect(lag99).toBeLessThan(50);
+    expect(growth).toBeLessThan(LONG ? 10 : 25);
+  } finally {
+    if (p.running) p.kill('SIGKILL');
+    await feed.stop();
+    await silent.stop();
+    await gamma.close();
+  }
+}, SOAK_MS + 120_000);
