@@ -1,8 +1,22 @@
 import WebSocket from 'ws';
 import type { Clock, TimerId } from '../../events/clock';
-import { makeEvent, type FeedStatusEvent } from '../../events/types';
+import { makeEvent, type FeedStatusEvent, type InputEvent } from '../../events/types';
 
 /** The subset of a pino logger the feeds use (a pino `Logger` fits). */
+/** What every websocket feed adapter takes besides its URL and subscriptions. */
+export interface FeedOptions {
+  clock: Clock;
+  /** Jitter for reconnect backoff, in [0, 1). */
+  random: () => number;
+  /** No message for this long while the socket is open: reconnect. */
+  watchdogMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  /** Every input event, in arrival order. */
+  onEvent: (event: InputEvent) => void;
+  log?: FeedLogger;
+}
+
 export interface FeedLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

@@ -1,24 +1,17 @@
-import type { Clock } from '../../../events/clock';
 import { InputError } from '../../../events/errors';
-import { makeEvent, type InputEvent } from '../../../events/types';
+import { makeEvent } from '../../../events/types';
 import { decodeFrame, SkipTrade } from './parse';
 import { TradeIdTracker } from './tradeIds';
-import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 
-export interface BinanceLiveOptions {
+/** Events are trades (ts = exchange time `T`) and `feed_status`. */
+export interface BinanceLiveOptions extends FeedOptions {
   /** e.g. `wss://stream.binance.com:9443` (config `feeds.binanceWsUrl`). */
   baseUrl: string;
   /** Upper case, e.g. `BTCUSDT` (config `feeds.symbols`). */
   symbols: string[];
-  clock: Clock;
-  random: () => number;
-  watchdogMs: number;
+  /** Planned reconnect after this long (Binance cuts connections at 24 h). */
   maxConnectionMs: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
-  /** Every input event, in arrival order: trades (ts = exchange time `T`) and `feed_status`. */
-  onEvent: (event: InputEvent) => void;
-  log?: FeedLogger;
 }
 
 export interface BinanceLiveCounters {

@@ -1,25 +1,17 @@
-import type { Clock } from '../../../events/clock';
 import type { InputEvent } from '../../../events/types';
-import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 import { parseMarketFrame } from './wsParse';
 
 /** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
 export const FEED_CLOB_WS = 'clob_ws';
 
-export interface MarketChannelOptions {
+export interface MarketChannelOptions extends FeedOptions {
   /** `wss://ws-subscriptions-clob.polymarket.com/ws/market` (config `feeds.clobWsUrl`, env `CLOB_WS_URL`). */
   url: string;
   /** CLOB token ids to subscribe from the start. */
   assetIds: string[];
-  clock: Clock;
-  random: () => number;
-  watchdogMs: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
   /** Text `PING` every this many ms (config `feeds.clobPingMs`). */
   pingMs: number;
-  onEvent: (event: InputEvent) => void;
-  log?: FeedLogger;
 }
 
 export interface MarketChannelCounters {

@@ -1,25 +1,16 @@
-import type { Clock } from '../../../events/clock';
 import { InputError } from '../../../events/errors';
-import type { InputEvent } from '../../../events/types';
-import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 import { parseRtdsFrame, rtdsSubscribeMessage } from './rtdsParse';
 
 export const FEED_RTDS = 'rtds';
 
-export interface RtdsOptions {
+export interface RtdsOptions extends FeedOptions {
   /** `wss://ws-live-data.polymarket.com` (config `feeds.rtdsWsUrl`, env `RTDS_WS_URL`). */
   url: string;
   /** Chainlink pairs, e.g. `btc/usd` (config `feeds.oracleSymbols`). */
   symbols: string[];
-  clock: Clock;
-  random: () => number;
-  watchdogMs: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
   /** Text `PING` every this many ms (Polymarket asks for 5 s; config `feeds.rtdsPingMs`). */
   pingMs: number;
-  onEvent: (event: InputEvent) => void;
-  log?: FeedLogger;
 }
 
 export interface RtdsCounters {
