@@ -20,6 +20,11 @@ export class TradeIdTracker {
   /** Sorted, disjoint. */
   private holes: IdRange[] = [];
   private given: IdRange[] = [];
+  /**
+   * Holes already reported as gaps, newest last (at most `maxHoles`): a trade that arrives out of
+   * order after its hole was reported is late, not a duplicate (it was never seen, so dropping it lost it).
+   */
+  private reported: IdRange[] = [];
 
   constructor(private readonly maxHoles = 256) {}
 
@@ -42,6 +47,7 @@ export class TradeIdTracker {
       this.holes.splice(i, 1, ...parts);
       return 'late';
     }
+    if (fill(this.reported, id)) return 'late';
     return 'duplicate';
   }
 
@@ -54,10 +60,26 @@ export class TradeIdTracker {
       out.push(...this.holes);
       this.holes = [];
     }
+    this.reported.push(...out);
+    if (this.reported.length > this.maxHoles) this.reported.splice(0, this.reported.length - this.maxHoles);
     return out;
   }
 
   get highest(): number | null {
     return this.maxId;
   }
+}
+
+/** Takes `id` out of the range holding it (splitting it); false when no range holds it. */
+function fill(ranges: IdRange[], id: number): boolean {
+  for (let i = ranges.length - 1; i >= 0; i--) {
+    const h = ranges[i];
+    if (id < h.from || id > h.to) continue;
+    const parts: IdRange[] = [];
+    if (h.from < id) parts.push({ from: h.from, to: id - 1 });
+    if (id < h.to) parts.push({ from: id + 1, to: h.to });
+    ranges.splice(i, 1, ...parts);
+    return true;
+  }
+  return false;
 }
