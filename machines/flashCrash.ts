@@ -257,7 +257,7 @@ export const flashCrashMachine = setup({
       ],
     },
     /** The market resolved: the portfolio settles what is held; nothing more to do. */
-    resolved: {},
+    resolved: { type: 'final' },
   },
 });
 

@@ -304,7 +304,7 @@ export const negRiskMachine = setup({
         TICK: { actions: 'storeSet' },
       },
     },
-    settled: {},
+    settled: { type: 'final' },
     /** Sells out; waiting for their fills. */
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],

@@ -127,8 +127,14 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     h.feed(timer(T0 + 4_000 + 60_000));
     expect(h.intents()[1]).toMatchObject({ side: 'SELL', price: '0.63' });
     expect(h.intents()[1].reason).toMatch(/^max_hold/);
+    const before = h.out.length;
     h.feed(makeEvent('market_resolved', END_TS, { market: btc15mMarket().conditionId, winningTokenId: UP_TOKEN, winningOutcome: 'Up' }));
-    expect(h.strategy.states()).toEqual({ [DOWN_TOKEN]: 'resolved', [UP_TOKEN]: 'resolved' });
+    expect(h.out.slice(before).filter((e) => e.type === 'strategy_state').map((e) => e.type === 'strategy_state' && [e.key, e.to]).sort()).toEqual([
+      [DOWN_TOKEN, 'resolved'],
+      [UP_TOKEN, 'resolved'],
+    ]);
+    // `resolved` is final: both instances are dropped, so memory does not grow with past markets.
+    expect(h.strategy.states()).toEqual({});
   });
 
   it('is deterministic, and persist() -> restore() in mid-position continues identically', () => {

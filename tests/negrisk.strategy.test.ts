@@ -75,8 +75,10 @@ describe('negRisk strategy routing', () => {
     placed.forEach((o, i) => h.feed(makeEvent('fill', T + 4 + i, { orderId: o.orderId, strategy: 'negRisk', marketId: o.marketId, tokenId: o.tokenId, side: 'BUY', price: o.price, size: o.size, fee: '0', partial: false })));
     expect(h.strategy.states()).toEqual({ [NR]: 'holding' });
     const winner = markets.find((m) => m.id === '503484')!;
-    h.feed(makeEvent('market_resolved', T + 10, { market: winner.conditionId, winningTokenId: winner.tokenIds[0], winningOutcome: 'Yes' }));
-    expect(h.strategy.states()).toEqual({ [NR]: 'settled' });
+    const settled = h.feed(makeEvent('market_resolved', T + 10, { market: winner.conditionId, winningTokenId: winner.tokenIds[0], winningOutcome: 'Yes' }));
+    expect(settled.filter((e) => e.type === 'strategy_state').map((e) => e.type === 'strategy_state' && [e.key, e.to])).toEqual([[NR, 'settled']]);
+    // A settled set is a final state: the instance is dropped, so memory does not grow with past events.
+    expect(h.strategy.states()).toEqual({});
   });
 
   it('does not trade a stale book', () => {

@@ -46,6 +46,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
   private orderOwner = new Map<string, string>();
   private counters = new Map<string, number>();
+  /** Persisted snapshots of the instances, refreshed only for the keys delivered to since (`dirty`). */
+  private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
+  private dirty = new Set<string>();
   private outbox: DerivedEvent[] = [];
   private now = 0;
 
@@ -64,6 +67,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       const key = this.orderOwner.get(event.orderId);
       if (key !== undefined) {
         const machineEvent = event.type === 'fill' ? { type: 'FILL', ts: event.ts, fill: event } : { type: 'REJECTED', ts: event.ts, rejection: event };
+        // One fill (partial or whole: the rest is cancelled) or one rejection settles a paper order.
+        this.orderOwner.delete(event.orderId);
         this.deliver({ key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
@@ -94,9 +99,15 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
     entry.actor.send(d.event);
+    this.dirty.add(d.key);
     const emitted = this.outbox.splice(mark);
     this.noteState(d.key, entry);
     this.outbox.push(...emitted);
+    // An instance in a final state (its market resolved) has nothing left to do: memory stays flat.
+    if (machineSnapshot(entry.actor).status === 'done') {
+      entry.actor.stop();
+      this.actors.delete(d.key);
+    }
   }
 
   private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): { actor: Actor<M>; input: unknown; state: string } {
@@ -110,6 +121,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     actor.start();
     const entry = { actor, input, state: stateName(machineSnapshot(actor).value) };
     this.actors.set(key, entry);
+    this.dirty.add(key);
     return entry;
   }
 
@@ -141,9 +153,13 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   }
 
   persist(): Persisted {
-    const actors: Persisted['actors'] = {};
-    for (const [key, a] of this.actors) actors[key] = { input: a.input, snapshot: a.actor.getPersistedSnapshot() as Snapshot<unknown> };
-    return { orders: Object.fromEntries(this.orderOwner), counters: Object.fromEntries(this.counters), actors };
+    for (const key of this.dirty) {
+      const a = this.actors.get(key);
+      if (a) this.persisted.set(key, { input: a.input, snapshot: a.actor.getPersistedSnapshot() as Snapshot<unknown> });
+      else this.persisted.delete(key);
+    }
+    this.dirty.clear();
+    return { orders: Object.fromEntries(this.orderOwner), counters: Object.fromEntries(this.counters), actors: Object.fromEntries(this.persisted) };
   }
 
   restore(snapshot: unknown): void {
@@ -152,6 +168,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.actors.clear();
     this.orderOwner = new Map(Object.entries(p.orders));
     this.counters = new Map(Object.entries(p.counters));
+    this.persisted = new Map(Object.entries(p.actors));
+    this.dirty.clear();
     for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, a.snapshot);
   }
 }
