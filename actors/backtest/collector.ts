@@ -21,18 +21,24 @@ interface StrategyStats {
   maxExposure: Big;
 }
 
-/** Keeps at most `max` points by keeping every k-th when full (deterministic). */
-class Series {
-  points: SeriesPoint[] = [];
+/** Keeps at most MAX_POINTS items spread over the whole run: when full, every other one (deterministic). */
+class Thinned<T> {
+  items: T[] = [];
   private stride = 1;
   private n = 0;
-  add(ts: number, value: number): void {
+  add(item: T): void {
     if (this.n++ % this.stride !== 0) return;
-    this.points.push({ ts, value });
-    if (this.points.length >= MAX_POINTS) {
-      this.points = this.points.filter((_, i) => i % 2 === 0);
+    this.items.push(item);
+    if (this.items.length >= MAX_POINTS) {
+      this.items = this.items.filter((_, i) => i % 2 === 0);
       this.stride *= 2;
     }
+  }
+}
+
+class Series extends Thinned<SeriesPoint> {
+  get points(): SeriesPoint[] {
+    return this.items;
   }
 }
 
@@ -55,8 +61,8 @@ export class ReportCollector implements Reactor {
   private readonly drawdown = new Series();
   private readonly prices = new Map<string, Series>();
   private readonly lastPrice = new Map<string, { ts: number; price: number }>();
-  private readonly marks: BacktestReport['charts']['marks'] = [];
-  private readonly signalMarks: BacktestReport['charts']['signals'] = [];
+  private readonly marks = new Thinned<BacktestReport['charts']['marks'][number]>();
+  private readonly signalMarks = new Thinned<BacktestReport['charts']['signals'][number]>();
   private peak: Big;
   private maxDrawdown = new Big(0);
   private maxExposure = new Big(0);
@@ -87,7 +93,7 @@ export class ReportCollector implements Reactor {
     let series = this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
     const last = series.points[series.points.length - 1];
-    if (!last || trade.ts - last.ts >= SAMPLE_MS) series.add(trade.ts, price);
+    if (!last || trade.ts - last.ts >= SAMPLE_MS) series.add({ ts: trade.ts, value: price });
     this.touch(trade.ts);
   }
 
@@ -128,7 +134,7 @@ export class ReportCollector implements Reactor {
         break;
       case 'signal': {
         this.quality.onSignal(event);
-        this.signalMarks.push({ ts: event.ts, symbol: event.symbol, price: Number(event.price), direction: event.direction, confirmed: event.confirmed });
+        this.signalMarks.add({ ts: event.ts, symbol: event.symbol, price: Number(event.price), direction: event.direction, confirmed: event.confirmed });
         break;
       }
       case 'llm_request':
@@ -170,7 +176,7 @@ export class ReportCollector implements Reactor {
     this.tradeList.push({ seq: f.seq, ts: f.ts, strategy: f.strategy, orderId: f.orderId, marketId: f.marketId, tokenId: f.tokenId, side: f.side, price: f.price, size: f.size, fee: f.fee, partial: f.partial });
     const symbol = this.underlyingOf(f.marketId);
     const under = symbol ? this.lastPrice.get(symbol) : undefined;
-    if (symbol && under) this.marks.push({ ts: f.ts, symbol, price: under.price, side: f.side, strategy: f.strategy });
+    if (symbol && under) this.marks.add({ ts: f.ts, symbol, price: under.price, side: f.side, strategy: f.strategy });
     this.sample(f.ts);
   }
 
@@ -191,8 +197,8 @@ export class ReportCollector implements Reactor {
     if (dd.gt(this.maxDrawdown)) this.maxDrawdown = dd;
     const heat = this.all.heat();
     if (heat.gt(this.maxExposure)) this.maxExposure = heat;
-    this.equity.add(ts, Number(equity));
-    this.drawdown.add(ts, Number(dd));
+    this.equity.add({ ts, value: Number(equity) });
+    this.drawdown.add({ ts, value: Number(dd) });
     for (const s of this.stats.values()) {
       const e = s.portfolio.equity(this.mark);
       if (e.gt(s.peak)) s.peak = e;
@@ -256,7 +262,7 @@ export class ReportCollector implements Reactor {
       strategies,
       tradeList: this.tradeList,
       llm: { ...this.llm, hitRate },
-      charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.slice(0, MAX_POINTS), signals: this.signalMarks.slice(0, MAX_POINTS) },
+      charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, signals: this.signalMarks.items },
     };
   }
 }
