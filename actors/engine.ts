@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
-import type { EventLogWriter, LogRecord } from '../events/log';
+import { isCanonicalLine, type EventLogWriter, type LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
 import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
@@ -37,9 +37,6 @@ export interface EngineStats {
 
 /** Derived events one input may cause at most: more means reactors feed each other in a loop. */
 export const MAX_CASCADE = 10_000;
-
-/** The start of a line this project wrote, which can be copied through with only its seq replaced. */
-const CANONICAL_PREFIX = '{"v":1,"seq":';
 
 interface Queued {
   event: AnyEvent;
@@ -124,7 +121,7 @@ export class Engine {
   /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
   ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
     if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
-    return this.accept(event, line.startsWith(CANONICAL_PREFIX) ? line : null);
+    return this.accept(event, isCanonicalLine(line) ? line : null);
   }
 
   stats(): EngineStats {

@@ -2,8 +2,8 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync
 import { dirname } from 'node:path';
 import { InputError } from './errors';
 import { readLineBatches, type LineReadResult } from './lines';
-import type { AnyEvent } from './types';
-import { parseJsonObject, validateEvent } from './validate';
+import type { AnyEvent, TradeEvent } from './types';
+import { isValidTrade, jsonObject, notJson, parseJsonObject, validateEventFields } from './validate';
 
 /**
  * How an append becomes durable before `append` returns:
@@ -46,14 +46,27 @@ const MAX_UTF8_PER_UNIT = 3;
 /** Output buffer beyond `batchBytes`, so a batch is written once it reaches `batchBytes` rather than before. */
 const SLACK_BYTES = 64 * 1024;
 
+const CANONICAL = /^\{"v":1,"seq":/;
+
+/**
+ * Whether a line starts like every line this project writes, `{"v":1,"seq":`, so it can be copied
+ * through with only its seq replaced. A regex: `startsWith` costs three times as much on the replay path.
+ */
+export function isCanonicalLine(line: string): boolean {
+  return CANONICAL.test(line);
+}
+
 /** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
 function putDigits(buf: Buffer, p: number, n: number): number {
+  if (n > 0x7fffffff) return p + buf.write(String(n), p, 'latin1');
+  // Small integer arithmetic (n fits in 31 bits): no float division.
   let end = p + 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) end++;
+  for (let m = n; m >= 10; m = (m / 10) | 0) end++;
   let q = end;
   do {
-    buf[--q] = 48 + (n % 10);
-    n = Math.floor(n / 10);
+    const d = (n / 10) | 0;
+    buf[--q] = 48 + n - d * 10;
+    n = d;
   } while (n > 0);
   return end;
 }
@@ -112,7 +125,7 @@ export class EventLogWriter {
    * The line must be one this project wrote: `{"v":1,"seq":N,...`.
    */
   appendLine(line: string): number {
-    if (!line.startsWith(PREFIX)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
+    if (!isCanonicalLine(line)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
     const next = this.seq + 1;
     const comma = line.indexOf(',', PREFIX.length);
     // Encoded straight into the output buffer: the prefix, the new seq, the rest of the line, a newline.
@@ -299,9 +312,17 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
  * is held); they end with `readSummary`.
  */
 export function parseEventLine(line: string, path: string, lineNo: number, validate = true): AnyEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw notJson({ file: path, line: lineNo }, err);
+  }
+  // The common line, a valid trade, needs no location.
+  if (validate && isValidTrade(value)) return value as TradeEvent;
   const where = { file: path, line: lineNo };
-  const obj = parseJsonObject(line, where);
-  return validate ? validateEvent(obj, where) : (obj as unknown as AnyEvent);
+  const obj = jsonObject(value, where);
+  return validate ? validateEventFields(obj, where) : (obj as unknown as AnyEvent);
 }
 
 /** The summary of a log read line by line: `events` non-empty lines, the torn tail from the line reader's result. */

@@ -155,8 +155,18 @@ export function parseJsonObject(text: string, where: InputLocation): Obj {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(where, '(line)', `not valid JSON (${(err as Error).message})`);
+    throw notJson(where, err);
   }
+  return jsonObject(value, where);
+}
+
+/** The error of `parseJsonObject` for text `JSON.parse` refused with `err`. */
+export function notJson(where: InputLocation, err: unknown): InputError {
+  return new InputError(where, '(line)', `not valid JSON (${(err as Error).message})`);
+}
+
+/** A parsed JSON value as an object, with the error of `parseJsonObject` when it is not one. */
+export function jsonObject(value: unknown, where: InputLocation): Obj {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(where, '(line)', `expected a JSON object, got ${show(value)}`);
   }
@@ -170,16 +180,47 @@ function checkLevels(f: Fields, field: string): void {
   }
 }
 
-/** What `LogFields.positiveDecimal` accepts, as a plain test (a decimal over 300 characters takes the long way). */
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const DOT = 46;
+
+/**
+ * What `LogFields.positiveDecimal` accepts (`DECIMAL` with a non-zero digit), scanned by hand: about
+ * twice as fast as the two regexes on the replay path. A decimal over 300 characters takes the long way.
+ */
 function isPositiveDecimalString(v: unknown): boolean {
-  return typeof v === 'string' && v.length <= 300 && DECIMAL.test(v) && NONZERO.test(v);
+  if (typeof v !== 'string') return false;
+  const n = v.length;
+  if (n === 0 || n > 300) return false;
+  let nonZero = false;
+  let i = 0;
+  if (v.charCodeAt(0) === DIGIT_0) {
+    i = 1; // a leading 0 is the whole integer part
+  } else {
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c < DIGIT_0 || c > DIGIT_9) break;
+    }
+    if (i === 0) return false;
+    nonZero = true; // the integer part starts with 1-9
+  }
+  if (i === n) return nonZero;
+  if (v.charCodeAt(i) !== DOT || i + 1 === n) return false;
+  for (i++; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < DIGIT_0 || c > DIGIT_9) return false;
+    if (c !== DIGIT_0) nonZero = true;
+  }
+  return nonZero;
 }
 
 /**
  * True when `obj` is a trade that passes every check below; the common line of a tick file, checked
  * without allocating. Anything else takes the field-by-field path, which names the failing field.
  */
-export function isValidTrade(obj: Obj): boolean {
+export function isValidTrade(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const obj = value as Obj;
   const ts = obj.ts;
   return (
     obj.type === 'trade' &&

@@ -57,6 +57,18 @@ describe('the trade fast path of validateEvent', () => {
     );
   });
 
+  it('accepts exactly the prices and quantities the field-by-field check accepts', () => {
+    // Strings near the decimal grammar: digits (zero and not), dots, and a few characters that are not.
+    const nearDecimal = fc.array(fc.constantFrom('0', '0', '1', '7', '9', '.', '.', '-', '+', 'e', ' ', '٣', '/', ':'), { maxLength: 9 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(nearDecimal, fc.boolean(), (s, asPrice) => {
+        const obj = asPrice ? { ...trades[1], price: s } : { ...trades[1], qty: s };
+        expect(isValidTrade(obj)).toBe(fieldsAccept(obj));
+      }),
+      params(5000),
+    );
+  });
+
   it('leaves edge cases of each field to the field-by-field path', () => {
     const t = trades[0];
     const cases: Obj[] = [
