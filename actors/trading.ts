@@ -1,4 +1,4 @@
-import type { AnyEvent, DerivedEvent, EventType, OrderIntentEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../streams/marketState';
 import type { Reactor } from './engine';
 import { dec } from './execution/decimal';
@@ -8,6 +8,20 @@ import type { Portfolio } from './execution/portfolio';
 import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
 import type { Strategy, StrategyContext } from './strategies/types';
 import type { Supervisor } from './supervisor';
+
+/**
+ * A live order's fill or end, shaped as the paper broker's `fill` / `risk_rejection` for the strategy
+ * that owns it (not logged: the input it comes from is). A live fill is one of possibly several
+ * (`partial: false`): the strategy counts them up to the order's size.
+ */
+function asStrategyAnswer(event: ExchangeFillEvent | OrderUpdateEvent): FillEvent | RiskRejectionEvent | null {
+  const strategy = event.orderId.slice(0, Math.max(0, event.orderId.indexOf(':')));
+  if (event.type === 'exchange_fill') {
+    return { ...makeEvent('fill', event.ts, { orderId: event.orderId, strategy, marketId: '', tokenId: event.tokenId, side: event.side, price: event.price, size: event.size, fee: event.fee, partial: false }), seq: event.seq };
+  }
+  if (!ORDER_ENDED.has(event.status)) return null;
+  return { ...makeEvent('risk_rejection', event.ts, { orderId: event.orderId, strategy, reason: `exchange_${event.status}`, detail: `${event.reason}: ${event.detail}` }), seq: event.seq };
+}
 
 /**
  * Paper or live: fills an order (or a group, all legs or none) or rejects it. A live broker cannot
@@ -30,6 +44,8 @@ export interface TradingParts {
 /** Inputs that change what the market state or the portfolio knows. */
 const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
+/** An exchange's final word on a live order that did not fill (or filled only in part). */
+const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired']);
 
 /** Fills and rejections that may cause further orders from one event, at most (an exit after an entry ...). */
 const MAX_DEPTH = 32;
@@ -51,9 +67,11 @@ export class TradingReactor implements Reactor {
     const { markets, supervisor, portfolio } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event);
-    if (!supervisor.wants(event.type)) return [];
     const result: DerivedEvent[] = [];
-    await this.settle(await this.dispatch(event), event.ts, result, 0);
+    // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
+    const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
+    if (answer) await this.settle(await this.dispatch(answer), event.ts, result, 0);
+    if (supervisor.wants(event.type)) await this.settle(await this.dispatch(event), event.ts, result, 0);
     return result;
   }
 

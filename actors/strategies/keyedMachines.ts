@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
@@ -30,7 +31,7 @@ export interface KeyedMachineOptions {
 }
 
 interface Persisted {
-  orders: Record<string, string>;
+  orders: Record<string, { key: string; unfilled: string }>;
   counters: Record<string, number>;
   actors: Record<string, { input: unknown; snapshot: Snapshot<unknown> }>;
 }
@@ -44,7 +45,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   readonly name: string;
   readonly handles: ReadonlySet<EventType>;
   private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
-  private orderOwner = new Map<string, string>();
+  /** Open orders: the instance that sent each, and the shares not yet filled. */
+  private orderOwner = new Map<string, { key: string; unfilled: string }>();
   private counters = new Map<string, number>();
   /** Persisted snapshots of the instances, refreshed only for the keys delivered to since (`dirty`). */
   private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
@@ -64,12 +66,14 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.now = ctx.now;
     this.outbox = [];
     if (event.type === 'fill' || event.type === 'risk_rejection') {
-      const key = this.orderOwner.get(event.orderId);
-      if (key !== undefined) {
+      const open = this.orderOwner.get(event.orderId);
+      if (open !== undefined) {
         const machineEvent = event.type === 'fill' ? { type: 'FILL', ts: event.ts, fill: event } : { type: 'REJECTED', ts: event.ts, rejection: event };
-        // One fill (partial or whole: the rest is cancelled) or one rejection settles a paper order.
-        this.orderOwner.delete(event.orderId);
-        this.deliver({ key, event: machineEvent as EventFromLogic<M> });
+        // A rejection, a fill marked partial (the rest is cancelled) or the last share filled settles the order.
+        const unfilled = event.type === 'fill' ? new Big(open.unfilled).minus(event.size) : new Big(0);
+        if (event.type === 'risk_rejection' || event.partial || unfilled.lte(0)) this.orderOwner.delete(event.orderId);
+        else this.orderOwner.set(event.orderId, { key: open.key, unfilled: unfilled.toString() });
+        this.deliver({ key: open.key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.outbox;
@@ -140,7 +144,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       const n = (this.counters.get(key) ?? 0) + 1;
       this.counters.set(key, n);
       const orderId = `${this.name}:${key}:${n}`;
-      this.orderOwner.set(orderId, key);
+      this.orderOwner.set(orderId, { key, unfilled: out.size });
       const { type: _type, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {

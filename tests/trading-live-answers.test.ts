@@ -1,0 +1,79 @@
+import { parseConfig } from '../actors/config/load';
+import type { MarketContext } from '../actors/execution/marketContext';
+import type { BrokerResult } from '../actors/execution/paperBroker';
+import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
+import { createTradingSystem } from '../actors/system';
+import type { Broker } from '../actors/trading';
+import { SimulatedClock, SystemClock } from '../events/clock';
+import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent, type OrderIntentEvent } from '../events/types';
+import { btc15mMarket, END_TS, UP_TOKEN } from './flash-crash.support';
+
+/**
+ * The live broker's contract as the trading reactor sees it: it sends an order and answers nothing
+ * now (`null`); the exchange's answers arrive later as `exchange_fill` / `order_update` inputs.
+ */
+class AnswersLater implements Broker {
+  readonly sent: OrderIntentEvent[] = [];
+  execute(intent: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
+    this.sent.push(intent);
+    return null;
+  }
+  executeGroup(intents: readonly OrderIntentEvent[]): BrokerResult[] {
+    this.sent.push(...intents);
+    return [];
+  }
+}
+
+const T0 = END_TS - 600_000;
+const lv = (...pairs: [string, string][]): BookLevel[] => pairs.map(([price, size]) => ({ price, size }));
+const market = btc15mMarket({ feesEnabled: true, feeSchedule: { rate: '0.07', exponent: 1, takerOnly: true } });
+
+describe('live answers reach the strategy that sent the order', () => {
+  const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { stopLossUsd: '1' } });
+  const broker = new AnswersLater();
+  const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+  const flash = system.strategies[0] as KeyedMachineStrategy<never>;
+  const feed = (e: AnyEvent): Promise<DerivedEvent[]> => system.trading.react(e);
+
+  it('counts partial exchange fills up to the order size, then holds; an exchange cancel of the exit is a rejection', async () => {
+    await feed(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
+    await feed(makeEvent('book', T0 + 1_000, { source: 'clob_ws', tokenId: UP_TOKEN, market: market.conditionId, bids: lv(['0.79', '100']), asks: lv(['0.80', '100']), tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
+    const crash = await feed(
+      makeEvent('book_delta', T0 + 4_000, {
+        market: market.conditionId,
+        changes: [
+          { tokenId: UP_TOKEN, side: 'BUY', price: '0.79', size: '0' },
+          { tokenId: UP_TOKEN, side: 'BUY', price: '0.63', size: '50' },
+          { tokenId: UP_TOKEN, side: 'SELL', price: '0.80', size: '0' },
+          { tokenId: UP_TOKEN, side: 'SELL', price: '0.64', size: '50' },
+        ],
+      }),
+    );
+    // Sent, not filled: no fill event derived, the machine waits.
+    expect(broker.sent).toHaveLength(1);
+    const entry = broker.sent[0];
+    expect(crash.filter((e) => e.type === 'fill')).toEqual([]);
+    expect(flash.states()[UP_TOKEN]).toBe('entering');
+
+    // The exchange fills it in two pieces; the machine holds only once the whole size is in.
+    const half = '3.9';
+    const rest = (Number(entry.size) - Number(half)).toFixed(2);
+    const fillOf = (ts: number, size: string) => makeEvent('exchange_fill', ts, { orderId: entry.orderId, tokenId: UP_TOKEN, side: 'BUY', price: entry.price, size, fee: '0', tradeId: `t${ts}` });
+    await feed(fillOf(T0 + 4_500, half));
+    expect(flash.states()[UP_TOKEN]).toBe('entering');
+    await feed(fillOf(T0 + 4_600, rest));
+    expect(flash.states()[UP_TOKEN]).toBe('holding');
+    expect(system.portfolio.shares('flash_crash', UP_TOKEN).toFixed(2)).toBe(entry.size);
+
+    // Max hold: the exit goes out; the exchange cancels it; the strategy hears it as a rejection and holds again.
+    const later = T0 + 4_600 + config.flashCrash.maxHoldMs;
+    await feed(makeEvent('market_snapshot', later - 500, { source: 'gamma', request: '/markets', markets: [market] })); // fresh data: risk refuses stale
+    await feed(makeEvent('timer', later, { name: 'tick' }));
+    expect(broker.sent).toHaveLength(2);
+    const exit = broker.sent[1];
+    expect(exit.side).toBe('SELL');
+    expect(flash.states()[UP_TOKEN]).toBe('exiting');
+    await feed(makeEvent('order_update', T0 + 4_700 + config.flashCrash.maxHoldMs, { orderId: exit.orderId, strategy: 'flash_crash', tokenId: UP_TOKEN, exchangeOrderId: '0xabc', status: 'cancelled', reason: 'CANCELED', detail: 'cancelled by the venue' }));
+    expect(flash.states()[UP_TOKEN]).toBe('holding');
+  });
+});
