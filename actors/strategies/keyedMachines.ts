@@ -48,7 +48,11 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   /** Open orders: the instance that sent each, and the shares not yet filled. */
   private orderOwner = new Map<string, { key: string; unfilled: string }>();
   private counters = new Map<string, number>();
-  /** Persisted snapshots of the instances, refreshed only for the keys delivered to since (`dirty`). */
+  /**
+   * The instances' snapshots as of the last `persist()`, refreshed only for the keys delivered to
+   * since (`dirty`). XState snapshots are immutable, so the references are kept as they are and
+   * turned into persisted form only when a restore needs them.
+   */
   private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
   private dirty = new Set<string>();
   private outbox: DerivedEvent[] = [];
@@ -159,7 +163,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   persist(): Persisted {
     for (const key of this.dirty) {
       const a = this.actors.get(key);
-      if (a) this.persisted.set(key, { input: a.input, snapshot: a.actor.getPersistedSnapshot() as Snapshot<unknown> });
+      if (a) this.persisted.set(key, { input: a.input, snapshot: a.actor.getSnapshot() as Snapshot<unknown> });
       else this.persisted.delete(key);
     }
     this.dirty.clear();
@@ -174,7 +178,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.counters = new Map(Object.entries(p.counters));
     this.persisted = new Map(Object.entries(p.actors));
     this.dirty.clear();
-    for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, a.snapshot);
+    for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, this.spec.machine.getPersistedSnapshot(a.snapshot as never) as Snapshot<unknown>);
   }
 }
 

@@ -20,7 +20,7 @@ export interface Strategy {
   readonly name: string;
   readonly handles: ReadonlySet<EventType>;
   react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[] | Promise<DerivedEvent[]>;
-  /** A JSON-serialisable snapshot of every machine, to restart from the last good state. */
+  /** A snapshot of every machine, to restart from the last good state (taken often: keep it cheap). */
   persist(): unknown;
   restore(snapshot: unknown): void;
 }
