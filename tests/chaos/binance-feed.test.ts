@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../../actors/config/load';
 import { TradingService } from '../../actors/service/service';
+import type { BinanceLiveCounters } from '../../actors/venues/binance/liveTrades';
 import { SystemClock } from '../../events/clock';
 import { readAllEvents } from '../../events/log';
 import type { TradeEvent } from '../../events/types';
@@ -46,7 +47,8 @@ async function run(name: string, watchdogMs: number, script: (conn: ServerConn, 
   const config = parseConfig({ feeds: { binanceWsUrl: server.url, symbols: ['BTCUSDT', 'ETHUSDT'], watchdogMs, reconnectBaseMs: 50, reconnectMaxMs: 200 }, service: { tickMs: 3_600_000 } });
   const logPath = join(dir, `${name}.jsonl`);
   const svc = new TradingService({ config, logPath, env: {}, logger: pino({ level: 'silent' }), clock, disable: { clobWs: true, rtds: true, scan: true } });
-  const counters = () => svc.feedCounters()[0].counters();
+  // The Binance feed's own counters (the service exposes them as the metrics' narrower view).
+  const counters = () => svc.feedCounters()[0].counters() as BinanceLiveCounters;
   try {
     await svc.start();
     const until = wallClock.now() + timeoutMs;

@@ -13,6 +13,8 @@ export interface TradeFeedOptions {
   /** Frames sent back to back per step, and the pause between steps (real ms). */
   perStep: number;
   stepMs: number;
+  /** Instead of `perStep`: send each step whatever keeps the connection at this many trades per second (timers run late under load). */
+  ratePerSec?: number;
   /** Called after each step with the connection (to close, drop or go silent at a scripted moment). */
   afterStep?: (conn: ServerConn, sentOnConn: number) => void;
 }
@@ -53,9 +55,11 @@ export class TradeFeed {
   private async pump(conn: ServerConn): Promise<void> {
     const sent: string[] = [];
     this.sent[conn.index] = sent;
+    const opened = wallClock.now();
     while (!this.stopped && conn.ws.readyState === conn.ws.OPEN && this.cursor < this.o.trades.length) {
       if (!this.hold) {
-        const end = Math.min(this.o.trades.length, this.cursor + this.o.perStep);
+        const step = this.o.ratePerSec === undefined ? this.o.perStep : Math.max(0, Math.floor((this.o.ratePerSec * (wallClock.now() - opened)) / 1000) - sent.length);
+        const end = Math.min(this.o.trades.length, this.cursor + step);
         for (; this.cursor < end && conn.ws.readyState === conn.ws.OPEN; this.cursor++) {
           const t = this.o.trades[this.cursor];
           conn.ws.send(binanceFrame(t));
