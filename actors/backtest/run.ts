@@ -5,13 +5,15 @@ import { SimulatedClock, type Clock } from '../../events/clock';
 import { EventLogWriter, type TornTail } from '../../events/log';
 import { mergeEventFiles } from '../../events/merge';
 import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
+import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine } from '../engine';
+import { Engine, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
+import { ReaskAnswers, type ReaskOptions } from './reask';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
 
@@ -25,6 +27,13 @@ export interface BacktestOptions {
   /** Wall clock for the supervisor's hang deadline (never for market time). */
   deadlineClock: Clock;
   extraStrategies?: Strategy[];
+  /**
+   * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
+   * engine answers anew (actors/backtest/reask.ts). Without it the recorded answers (or the rules) decide.
+   */
+  llm?: ReaskOptions;
+  /** Wraps each reactor of the trading system before the engine uses it (benchmarks time them). */
+  wrapReactor?: (reactor: Reactor) => Reactor;
   onProgress?: (p: { events: number; bytes: number; totalBytes: number | null }) => void;
 }
 
@@ -32,6 +41,8 @@ export interface BacktestResult {
   report: BacktestReport;
   derivedSkipped: number;
   tornTails: { file: string; tail: TornTail }[];
+  /** The decision cache's and (when re-asking) the engine's counters at the end. */
+  llm: LlmMetrics;
 }
 
 const SIMULATED_NOTE =
@@ -71,10 +82,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
-  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: null } });
+  if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
+  const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
+  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
   const engine = new Engine({ log, signals: config.signals, clock });
-  for (const r of system.reactors) engine.use(r);
+  for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
@@ -87,6 +100,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const ingest = async (e: InputEvent) => {
     const pending = engine.ingest(e);
     if (pending !== undefined) await pending;
+  };
+  const inflight = () => system.llm.cache.inflight;
+  /** The re-asked answers stamped at or before ts, in time order. */
+  const ingestAnswers = async (ts: number) => {
+    for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) await ingest(a);
   };
 
   const merged = mergeEventFiles(options.ticks);
@@ -107,6 +125,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           continue;
         }
         const input = e as InputEvent;
+        if (reask && !system.llm.keepsRecorded(input)) continue;
+        if (reask && events === 0) await ingest(reask.start(input.ts));
         if (input.type === 'timer') synthesizeTimers = false;
         for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
         // What the simulated world does before this event: model quotes, then clock ticks.
@@ -116,7 +136,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
         }
         due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-        for (const d of due) await ingest(d);
+        for (const d of due) {
+          if (reask) await ingestAnswers(d.ts);
+          await ingest(d);
+        }
+        if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
@@ -128,6 +152,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       }
       options.onProgress?.({ events, bytes, totalBytes });
     }
+    if (reask) for (const a of await reask.rest()) await ingest(a);
   } finally {
     log.close();
   }
@@ -150,5 +175,5 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(options.reportDir, 'report.html'), renderReportHtml(report));
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  return { report, derivedSkipped, tornTails };
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics() };
 }
