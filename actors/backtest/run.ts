@@ -75,6 +75,7 @@ function recordedUpDownAssets(event: InputEvent): string[] {
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { config } = options;
+  if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
   mkdirSync(options.reportDir, { recursive: true });
   const inputs = [];
   for (const file of options.ticks) inputs.push({ file, sha256: await sha256(file), bytes: statSync(file).size });
@@ -82,7 +83,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
-  if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
