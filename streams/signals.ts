@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { makeEvent, type SignalEvent, type TradeEvent } from '../events/types';
+import { EVENT_VERSION, type SignalEvent, type TradeEvent } from '../events/types';
+import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
 import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
 
@@ -30,12 +31,17 @@ export class SignalDetector {
       w = { change: new PriceChangeWindow(this.params.windowMs), volume: new VolumeWindow(this.params) };
       this.bySymbol.set(trade.symbol, w);
     }
-    const qty = Number(trade.qty);
+    const qty = decimalNumber(trade.qty);
     w.volume.push(qty);
-    const change = w.change.update(trade.ts, Number(trade.price));
+    const change = w.change.update(trade.ts, decimalNumber(trade.price));
     if (change === null || !Number.isFinite(change) || !(Math.abs(change) > this.params.threshold)) return null;
     const avgQty = w.volume.average();
-    return makeEvent('signal', trade.ts, {
+    // makeEvent's key order, written out: one signal per dozen trades, and the spread showed in profiles.
+    return {
+      v: EVENT_VERSION,
+      seq: 0,
+      ts: trade.ts,
+      type: 'signal',
       symbol: trade.symbol,
       tradeId: trade.tradeId,
       change,
@@ -44,7 +50,7 @@ export class SignalDetector {
       price: trade.price,
       qty: trade.qty,
       avgQty,
-    });
+    };
   }
 
   /** Symbols seen (one set of windows each). */
