@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
-import { isCanonicalLine, type EventLogWriter, type LogRecord } from '../events/log';
+import type { EventLogWriter, LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
 import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
@@ -121,7 +121,7 @@ export class Engine {
   /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
   ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
     if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
-    return this.accept(event, isCanonicalLine(line) ? line : null);
+    return this.accept(event, line);
   }
 
   stats(): EngineStats {
@@ -132,7 +132,7 @@ export class Engine {
     if (this.failure !== null) throw this.failure;
     if (this.busy) throw new Error('engine: an input arrived while the previous one is still being reacted to; await ingest() first');
     this.simulated?.advanceTo(event.ts);
-    if (line !== null) event.seq = this.log.appendLine(line);
+    if (line !== null) event.seq = this.log.appendRead(event, line);
     else this.log.append(event);
     this.inputs++;
     if (event.type === 'trade') {

@@ -52,7 +52,7 @@ const CANONICAL = /^\{"v":1,"seq":/;
  * Whether a line starts like every line this project writes, `{"v":1,"seq":`, so it can be copied
  * through with only its seq replaced. A regex: `startsWith` costs three times as much on the replay path.
  */
-export function isCanonicalLine(line: string): boolean {
+function isCanonicalLine(line: string): boolean {
   return CANONICAL.test(line);
 }
 
@@ -126,6 +126,20 @@ export class EventLogWriter {
    */
   appendLine(line: string): number {
     if (!isCanonicalLine(line)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
+    return this.copyLine(line);
+  }
+
+  /**
+   * Appends an input event as read from a log or tick file: its `line` copied through when this
+   * project wrote it (as `appendLine`), else the event serialised anew (as `append`). Returns its seq.
+   */
+  appendRead(event: AnyEvent, line: string): number {
+    if (isCanonicalLine(line)) return this.copyLine(line);
+    return this.append(event).seq;
+  }
+
+  /** `appendLine` for a line known to be canonical. */
+  private copyLine(line: string): number {
     const next = this.seq + 1;
     const comma = line.indexOf(',', PREFIX.length);
     // Encoded straight into the output buffer: the prefix, the new seq, the rest of the line, a newline.
