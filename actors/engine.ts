@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
 import type { EventLogWriter, LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
@@ -61,7 +61,8 @@ export class Engine {
   readonly clock: Clock;
   private log: EventLogWriter;
   private readonly simulated: SimulatedClock | null;
-  private readonly trades = new Subject<TradeEvent>();
+  /** Where trades enter the signal pipeline: its source's subscriber (a Subject costs a closure and an iterator per trade). */
+  private trades!: Subscriber<TradeEvent>;
   private readonly counter = new SignalCounter();
   private readonly reactors: Reactor[] = [];
   private newSignals: SignalEvent[] = [];
@@ -76,7 +77,10 @@ export class Engine {
     this.clock = options.clock;
     this.simulated = options.clock instanceof SimulatedClock ? options.clock : null;
     // RxJS reports errors thrown in a subscriber asynchronously; keep them to rethrow in ingest.
-    this.trades.pipe(tradeSignals(options.signals)).subscribe({
+    const trades = new Observable<TradeEvent>((subscriber) => {
+      this.trades = subscriber;
+    });
+    trades.pipe(tradeSignals(options.signals)).subscribe({
       next: (signal) => {
         try {
           signal.seq = this.log.appendLine(signalLine(signal));
