@@ -66,7 +66,8 @@ export class TradingReactor implements Reactor {
   async react(event: AnyEvent): Promise<DerivedEvent[]> {
     const { markets, supervisor, portfolio } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
-    if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event);
+    // A CLOB resolution names the market by condition id; positions are booked under the Gamma id.
+    if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event.type === 'market_resolved' ? { ...event, market: markets.marketIdOf(event.market) } : event);
     const result: DerivedEvent[] = [];
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;

@@ -23,6 +23,8 @@ export interface MarketView {
   isStale(tokenId: string): boolean;
   /** The token's market has resolved (and which token won), or undefined. */
   resolution(marketId: string): string | undefined;
+  /** Event time of the last snapshot that listed the token's market, or null (a market that left the scan ages). */
+  lastListed(tokenId: string): number | null;
 }
 
 /**
@@ -36,6 +38,8 @@ export class MarketState implements MarketView {
   private books = new Map<string, OrderBook>();
   private stale = new Set<string>();
   private resolved = new Map<string, string>();
+  private byCondition = new Map<string, string>();
+  private listed = new Map<string, number>();
   private list: MarketInfo[] = [];
 
   apply(event: AnyEvent): void {
@@ -45,6 +49,8 @@ export class MarketState implements MarketView {
         this.list = event.markets;
         for (const m of event.markets) {
           this.byId.set(m.id, m);
+          this.byCondition.set(m.conditionId, m.id);
+          for (const tokenId of m.tokenIds) this.listed.set(tokenId, event.ts);
           m.tokenIds.forEach((tokenId, i) => this.byToken.set(tokenId, { market: m, outcomeIndex: i, outcome: m.outcomes[i] }));
         }
         break;
@@ -56,7 +62,7 @@ export class MarketState implements MarketView {
         for (const c of event.changes) this.books.get(c.tokenId)?.set(c.side, c.price, c.size, event.ts);
         break;
       case 'market_resolved':
-        this.resolved.set(event.market, event.winningTokenId);
+        this.resolved.set(this.marketIdOf(event.market), event.winningTokenId);
         break;
       case 'feed_status':
         // The CLOB books feed went silent or dropped: every live book is stale until a fresh snapshot.
@@ -67,6 +73,18 @@ export class MarketState implements MarketView {
       default:
         break;
     }
+  }
+
+  /**
+   * The Gamma market id for a Gamma id or a condition id: the CLOB names markets by condition id,
+   * Gamma (and so every order and fill here) by its own id.
+   */
+  marketIdOf(idOrCondition: string): string {
+    return this.byId.has(idOrCondition) ? idOrCondition : (this.byCondition.get(idOrCondition) ?? idOrCondition);
+  }
+
+  lastListed(tokenId: string): number | null {
+    return this.listed.get(tokenId) ?? null;
   }
 
   markets(): readonly MarketInfo[] {

@@ -77,3 +77,21 @@ describe('live answers reach the strategy that sent the order', () => {
     expect(flash.states()[UP_TOKEN]).toBe('holding');
   });
 });
+
+describe('a CLOB resolution, named by condition id, settles positions booked under the Gamma id', () => {
+  it('pays the winner and writes off the loser, even when only the losing token was held', async () => {
+    const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { enabled: false } });
+    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), llm: { mode: 'replay', engine: null } });
+    const downToken = market.tokenIds[1];
+    await system.trading.react(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
+    // A live fill of the Down token under the Gamma market id (as the intent named it).
+    system.portfolio.apply(makeEvent('order_intent', T0 + 1, { orderId: 'flash_crash:down:1', strategy: 'flash_crash', marketId: market.id, tokenId: downToken, outcome: 'Down', side: 'BUY', price: '0.40', size: '10', orderType: 'market', reason: 'test', groupId: null }));
+    await system.trading.react(makeEvent('exchange_fill', T0 + 2, { orderId: 'flash_crash:down:1', tokenId: downToken, side: 'BUY', price: '0.40', size: '10', fee: '0', tradeId: 't1' }));
+    expect(system.portfolio.shares('flash_crash', downToken).toString()).toBe('10');
+    expect(market.conditionId).not.toBe(market.id);
+    await system.trading.react(makeEvent('market_resolved', END_TS, { market: market.conditionId, winningTokenId: UP_TOKEN, winningOutcome: 'Up' }));
+    expect(system.portfolio.positions()).toEqual([]);
+    expect(system.portfolio.realised().toString()).toBe('-4');
+    expect(system.markets.resolution(market.id)).toBe(UP_TOKEN);
+  });
+});

@@ -20,7 +20,7 @@ export function marketContext(view: MarketView, tokenId: string): MarketContext 
   const ref = view.token(tokenId);
   if (!ref) return undefined;
   const book = view.book(tokenId) ?? null;
-  const times = [book?.updatedTs ?? null, view.snapshotTs].filter((t): t is number => t !== null);
+  const times = [book?.updatedTs ?? null, view.lastListed(tokenId)].filter((t): t is number => t !== null);
   return {
     info: ref.market,
     book,

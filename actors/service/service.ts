@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, readEventBatches, type TornTail } from '../../events/log';
+import { EventLogWriter, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { createTradingSystem, type TradingSystem } from '../system';
+import { PaperBroker } from '../execution/paperBroker';
 import type { Broker } from '../trading';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
@@ -71,12 +72,15 @@ export class TradingService {
   private readonly feedState = new Map<string, PartStatus>();
   private failure: string | null = null;
   private stopping = false;
+  private rebuilding = false;
   private readonly random: () => number;
 
   constructor(private readonly opts: ServiceOptions) {
     const { config, clock } = opts;
     this.random = opts.random ?? systemRandom;
-    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker: opts.broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
+    // A live broker sends nothing while the log is replayed: what the exchange said is in the log.
+    const broker = opts.broker ? replayGate(opts.broker, () => this.rebuilding) : undefined;
+    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
     this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
     this.llmEngine = new LlmEngine({
       config: config.llm,
@@ -100,6 +104,15 @@ export class TradingService {
   async rebuild(): Promise<RebuildSummary> {
     const path = this.opts.logPath;
     if (!existsSync(path) || statSync(path).size === 0) return { events: 0, inputs: 0, tornTail: null };
+    this.rebuilding = true;
+    try {
+      return await this.replayLog(path);
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  private async replayLog(path: string): Promise<RebuildSummary> {
     const batches = readEventBatches(path);
     let events = 0;
     let inputs = 0;
@@ -145,6 +158,8 @@ export class TradingService {
     if (this.ticker !== null) clock.clearTimeout(this.ticker);
     await this.scanLoop?.stop();
     await Promise.all(this.feeds.map((f) => f.close()));
+    // Inputs already queued may still ask the LLM: let them finish, then log the answers, then close.
+    await this.queue?.idle();
     await this.llmEngine.settle();
     await this.queue?.close();
     this.log?.close();
@@ -195,7 +210,8 @@ export class TradingService {
   /** The log failed (disk full, read-only): stop trading rather than trade without a log. */
   private fail(err: unknown): void {
     this.failure = err instanceof Error ? err.message : String(err);
-    this.opts.logger.fatal({ err: this.failure }, 'event log failed: trading stopped (no input is taken without a log)');
+    const what = err instanceof LogWriteError ? 'event log failed' : 'an input could not be processed';
+    this.opts.logger.fatal({ err: this.failure }, `${what}: trading stopped (no input is taken without a log)`);
     if (this.ticker !== null) this.opts.clock.clearTimeout(this.ticker);
     void this.scanLoop?.stop();
     for (const f of this.feeds) void f.close();
@@ -259,4 +275,17 @@ export class TradingService {
 
 function bind(feed: { start(): void; close(): Promise<void>; readonly counters: object }): { start(): void; close(): Promise<void>; counters(): FeedCounterView } {
   return { start: () => feed.start(), close: () => feed.close(), counters: () => feed.counters as FeedCounterView };
+}
+
+/**
+ * The broker as the rebuild sees it: while the service replays its own log, a live broker must not
+ * send anything (the orders it sent and the exchange's answers are already in the log as inputs).
+ * The paper broker is never gated: its fills are derived, and the rebuild derives them again.
+ */
+function replayGate(broker: Broker, replaying: () => boolean): Broker {
+  if (broker instanceof PaperBroker) return broker;
+  return {
+    execute: (intent, market, ts) => (replaying() ? null : broker.execute(intent, market, ts)),
+    executeGroup: (intents, market, ts) => (replaying() ? [] : broker.executeGroup(intents, market, ts)),
+  };
 }
