@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { monotonicMs } from '../../events/clock';
+import { monotonicMs, type SystemClock } from '../../events/clock';
 import type { EventLogWriter } from '../../events/log';
 import type { AnyEvent } from '../../events/types';
 import { errorKind, type LlmMetrics } from '../llm/metrics';
@@ -97,6 +97,34 @@ export class ServiceMetrics {
       if (!engine) return [];
       return [[{ result: 'ok' }, engine.answered], ...Object.entries(engine.errors).map(([kind, n]): Sample<'result'> => [{ result: kind }, n])];
     });
+  }
+
+  /**
+   * Probes the event loop every `intervalMs` and records how late each probe ran in
+   * `pma_event_loop_delay_seconds`, a cumulative histogram: unlike prom-client's per-scrape p99, the
+   * share of late ticks over any window is the difference of two scrapes. Returns a stop function.
+   */
+  startLagProbe(clock: SystemClock, intervalMs = 10): () => void {
+    const histogram = new Histogram({
+      name: 'pma_event_loop_delay_seconds',
+      help: `How late a ${intervalMs} ms timer ran (event-loop lag), cumulative since start`,
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [this.registry],
+    });
+    let stopped = false;
+    let timer = 0;
+    const schedule = (): void => {
+      const due = this.now() + intervalMs;
+      timer = clock.setBackgroundTimeout(() => {
+        histogram.observe(Math.max(0, this.now() - due) / 1000);
+        if (!stopped) schedule();
+      }, intervalMs);
+    };
+    schedule();
+    return () => {
+      stopped = true;
+      clock.clearTimeout(timer);
+    };
   }
 
   /** Counts what an event says happened. Feed it every event the engine appends (a reactor that sees all does). */

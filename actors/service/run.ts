@@ -74,6 +74,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   health.register('market_data', status.marketDataCheck());
   health.register('llm', status.llmCheck());
   health.register('strategies', strategiesCheck(service.system.supervisor));
+  const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
   if (broker) broker.recover((await readAllEvents(o.logPath).catch(() => ({ records: [] }))).records.map((r) => r.event));
@@ -96,6 +97,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     control,
     async stop(reason) {
       await service!.stop(reason);
+      stopLagProbe();
       await broker?.close(false);
       await server.close();
       await visualizer?.close();

@@ -52,6 +52,8 @@ it(`soak: pma start at 10x BTCUSDT's busiest real second for ${SOAK_MS / 1000} s
   const p = new ServiceProcess({ args: ['start', '--config', configPath, '--log', join(dir, 'events.jsonl'), '--metrics-port', '0'], env });
   const rss: number[] = [];
   const lagP99: number[] = [];
+  // The service's own lag probe (a 10 ms timer) is a cumulative histogram: ticks at most 50 ms late, and all ticks.
+  const probe: { within50: number; all: number }[] = [];
   try {
     await p.started();
     const start = wallClock.now();
@@ -60,6 +62,7 @@ it(`soak: pma start at 10x BTCUSDT's busiest real second for ${SOAK_MS / 1000} s
       const m = (await p.get('/metrics')).body;
       rss.push(gauge(m, 'pma_process_resident_memory_bytes'));
       lagP99.push(gauge(m, 'pma_nodejs_eventloop_lag_p99_seconds') * 1000);
+      probe.push({ within50: gauge(m, 'pma_event_loop_delay_seconds_bucket{le="0.05"}'), all: gauge(m, 'pma_event_loop_delay_seconds_count') });
     }
     const sentPerSecond = (feed.cursor / (wallClock.now() - start)) * 1000;
     // Stop sending and let the service take what is in flight before the graceful stop (which takes no new input).
@@ -76,6 +79,11 @@ it(`soak: pma start at 10x BTCUSDT's busiest real second for ${SOAK_MS / 1000} s
     const steady = lagP99.slice(WARMUP_SAMPLES);
     const lag99 = Math.max(...steady);
     const secondsOver = steady.filter((x) => x >= 50).length;
+    // The run's p99 after warm-up, exactly: the share of probe ticks more than 50 ms late between two scrapes.
+    const from = probe[WARMUP_SAMPLES - 1];
+    const to = probe[probe.length - 1];
+    const ticks = to.all - from.all;
+    const lateShare = (ticks - (to.within50 - from.within50)) / ticks;
     reportFigures(`soak (pma start child, ${SOAK_MS / 1000} s)`, {
       busiest_real_trades_per_s: busiest,
       target_trades_per_s: rate,
@@ -89,13 +97,15 @@ it(`soak: pma start at 10x BTCUSDT's busiest real second for ${SOAK_MS / 1000} s
       event_loop_lag_p99_ms: Number(percentile(steady, 50).toFixed(1)),
       event_loop_lag_p99_seconds_over_50ms: secondsOver,
       event_loop_lag_seconds_sampled: steady.length,
+      event_loop_probe_ticks: ticks,
+      event_loop_ticks_over_50ms_pct: Number((lateShare * 100).toFixed(2)),
     });
     expect(logged).toBe(feed.cursor);
     expect(sentPerSecond).toBeGreaterThan(rate * 0.9);
-    // A typical second's p99 under 50 ms, and at most one second in ten over it (the worst second is reported, not asserted:
-    // on a shared 2-core machine it measures the neighbours too; docs/hardening.md).
-    expect(percentile(steady, 50)).toBeLessThan(50);
-    expect(secondsOver).toBeLessThanOrEqual(Math.floor(steady.length / 10));
+    // p99 of the event-loop lag under 50 ms over the run after warm-up: at most 1 % of the probe's ticks later than that.
+    // (prom-client's per-second p99s are reported too; their worst second is an upper bound, not the run's p99.)
+    expect(ticks).toBeGreaterThan(1000);
+    expect(lateShare).toBeLessThanOrEqual(0.01);
     expect(growth).toBeLessThan(LONG ? 10 : 25);
   } finally {
     if (p.running) p.kill('SIGKILL');
