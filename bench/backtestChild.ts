@@ -7,7 +7,7 @@
 import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { SystemClock } from '../events/clock';
-import { readLineBatches } from '../events/lines';
+import { bareParse, cpuSeconds } from './measure';
 
 export interface BacktestChildResult {
   lines: number;
@@ -21,22 +21,6 @@ export interface BacktestChildResult {
   maxRssKb: number;
 }
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-async function bareParse(path: string): Promise<number> {
-  let n = 0;
-  for await (const batch of readLineBatches(path)) {
-    for (const line of batch.lines) {
-      if (line.length === 0) continue;
-      JSON.parse(line);
-      n++;
-    }
-  }
-  return n;
-}
 
 async function main(): Promise<void> {
   const [ticks, reportDir] = process.argv.slice(2);

@@ -13,29 +13,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
 import { replayTickFile } from '../actors/replay';
-import { readLineBatches } from '../events/lines';
+import { bareParse, cpuSeconds } from './measure';
 import { baseTrades, writeShiftedTicks } from './replayTicks';
 
 export const name = 'replay';
 
 const ROUNDS = 5;
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-async function bareParse(path: string): Promise<number> {
-  let n = 0;
-  for await (const batch of readLineBatches(path)) {
-    for (const line of batch.lines) {
-      if (line.length === 0) continue;
-      JSON.parse(line);
-      n++;
-    }
-  }
-  return n;
-}
 
 /** Peak RSS (MiB) of a child process replaying `ticks`. */
 function childPeakRss(ticks: string, out: string, expectTrades: number): number {
