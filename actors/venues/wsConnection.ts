@@ -17,6 +17,11 @@ export interface FeedOptions {
   log?: FeedLogger;
 }
 
+/** The connection settings every feed passes through unchanged from its options. */
+export function fromFeedOptions(o: FeedOptions, log: FeedLogger): Pick<WsConnectionOptions, 'clock' | 'random' | 'watchdogMs' | 'reconnectBaseMs' | 'reconnectMaxMs' | 'onStatus' | 'log'> {
+  return { clock: o.clock, random: o.random, watchdogMs: o.watchdogMs, reconnectBaseMs: o.reconnectBaseMs, reconnectMaxMs: o.reconnectMaxMs, onStatus: (e) => o.onEvent(e), log };
+}
+
 export interface FeedLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

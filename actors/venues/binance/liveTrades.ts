@@ -2,7 +2,7 @@ import { InputError } from '../../../events/errors';
 import { makeEvent } from '../../../events/types';
 import { decodeFrame, SkipTrade } from './parse';
 import { TradeIdTracker } from './tradeIds';
-import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 
 /** Events are trades (ts = exchange time `T`) and `feed_status`. */
 export interface BinanceLiveOptions extends FeedOptions {
@@ -58,17 +58,11 @@ export class BinanceLiveTrades {
     this.conn = new WsConnection({
       feed: FEED_BINANCE,
       url: this.url,
-      clock: opts.clock,
-      random: opts.random,
-      watchdogMs: opts.watchdogMs,
+      ...fromFeedOptions(opts, this.log),
       maxConnectionMs: opts.maxConnectionMs,
-      reconnectBaseMs: opts.reconnectBaseMs,
-      reconnectMaxMs: opts.reconnectMaxMs,
       keepalive: null, // Binance pings; `ws` answers with pongs itself
       onMessage: (text) => this.onFrame(text),
-      onStatus: (e) => opts.onEvent(e),
       onOverlapEnd: () => this.reportGaps(true),
-      log: this.log,
     });
   }
 

@@ -1,5 +1,5 @@
 import type { InputEvent } from '../../../events/types';
-import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 import { parseMarketFrame } from './wsParse';
 
 /** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
@@ -69,19 +69,13 @@ export class ClobMarketChannel {
     this.conn = new WsConnection({
       feed: FEED_CLOB_WS,
       url: opts.url,
-      clock: opts.clock,
-      random: opts.random,
-      watchdogMs: opts.watchdogMs,
+      ...fromFeedOptions(opts, this.log),
       maxConnectionMs: null,
-      reconnectBaseMs: opts.reconnectBaseMs,
-      reconnectMaxMs: opts.reconnectMaxMs,
       keepalive: { text: 'PING', everyMs: opts.pingMs },
       onOpen: (send) => {
         if (this.assets.size > 0) send(JSON.stringify({ assets_ids: [...this.assets], type: 'market', custom_feature_enabled: true }));
       },
       onMessage: (text) => this.onFrame(text),
-      onStatus: (e) => opts.onEvent(e),
-      log: this.log,
     });
   }
 

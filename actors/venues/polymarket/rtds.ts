@@ -1,5 +1,5 @@
 import { InputError } from '../../../events/errors';
-import { silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
 import { parseRtdsFrame, rtdsSubscribeMessage } from './rtdsParse';
 
 export const FEED_RTDS = 'rtds';
@@ -44,17 +44,11 @@ export class RtdsChainlinkPrices {
     this.conn = new WsConnection({
       feed: FEED_RTDS,
       url: opts.url,
-      clock: opts.clock,
-      random: opts.random,
-      watchdogMs: opts.watchdogMs,
+      ...fromFeedOptions(opts, this.log),
       maxConnectionMs: null,
-      reconnectBaseMs: opts.reconnectBaseMs,
-      reconnectMaxMs: opts.reconnectMaxMs,
       keepalive: { text: 'PING', everyMs: opts.pingMs },
       onOpen: (send) => send(rtdsSubscribeMessage([...this.wanted])),
       onMessage: (text) => this.onFrame(text),
-      onStatus: (e) => opts.onEvent(e),
-      log: this.log,
     });
   }
 
