@@ -78,7 +78,9 @@ export function tradeSignals(params: SignalParams): OperatorFunction<TradeEvent,
 
 /** A number as JSON writes it (non-finite numbers become null). */
 function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
+  // JSON.stringify rather than String: String(n) keeps each new double's text in V8's number-string
+  // cache, which promotes it to the old generation; a replay's memory then creeps until a full GC.
+  return JSON.stringify(n);
 }
 
 /**
