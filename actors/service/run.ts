@@ -79,7 +79,10 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   metrics.watchLlm(() => service!.system.llm.metrics());
   if (broker) broker.recover((await readAllEvents(o.logPath).catch(() => ({ records: [] }))).records.map((r) => r.event));
   await service.start();
-  for (const feed of service.feedCounters()) metrics.watchFeed(feed.name, feed.counters);
+  for (const feed of service.feedCounters()) {
+    metrics.watchFeed(feed.name, feed.counters);
+    health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
+  }
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));

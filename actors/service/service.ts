@@ -47,8 +47,6 @@ export interface RebuildSummary {
 
 export type PartStatus = { status: 'ok' | 'degraded' | 'failed'; detail: string };
 
-/** Feeds whose `feed_status` events decide their health. */
-const FEEDS = ['binance', 'clob_ws', 'rtds', 'gamma'] as const;
 
 /**
  * The headless service: live feeds and scans turned into input events, one engine (log first,
@@ -69,7 +67,6 @@ export class TradingService {
   private scanLoop: ScanLoop | null = null;
   private ticker: number | null = null;
   private subscribed = new Set<string>();
-  private readonly feedState = new Map<string, PartStatus>();
   private failure: string | null = null;
   private stopping = false;
   private rebuilding = false;
@@ -166,15 +163,12 @@ export class TradingService {
     logger.info({ reason, lastSeq: this.log?.lastSeq ?? 0 }, 'service stopped; event log flushed and closed');
   }
 
-  /** Each part's state for /healthz. */
+  /**
+   * What only the service knows, for /healthz: whether its log still takes inputs. Feeds, market
+   * data, the LLM and the strategies report through the observability checks (actors/service/run.ts).
+   */
   health(): Record<string, PartStatus> {
-    const parts: Record<string, PartStatus> = {};
-    parts.event_log = this.failure ? { status: 'failed', detail: this.failure } : { status: 'ok', detail: `${this.log?.lastSeq ?? 0} events` };
-    for (const feed of FEEDS) parts[feed] = this.feedState.get(feed) ?? { status: 'degraded', detail: 'no status yet' };
-    for (const h of this.system.supervisor.health()) {
-      parts[`strategy:${h.name}`] = h.stopped ? { status: 'failed', detail: 'stopped after a failed restart' } : { status: h.errors + h.timeouts > 0 ? 'degraded' : 'ok', detail: `${h.errors} errors, ${h.timeouts} timeouts, ${h.restarts} restarts` };
-    }
-    return parts;
+    return { event_log: this.failure ? { status: 'failed', detail: this.failure } : { status: 'ok', detail: `${this.log?.lastSeq ?? 0} events` } };
   }
 
   get halted(): string | null {
@@ -184,7 +178,6 @@ export class TradingService {
   /** Appends an input from outside the feeds (the live broker's order updates) once it is logged. */
   append(event: InputEvent): Promise<void> {
     if (!this.queue) return Promise.reject(new Error(`service not started: ${event.type} not logged`));
-    if (event.type === 'feed_status') this.noteFeed(event.feed, event.status, event.detail);
     return this.queue.pushAndWait(event);
   }
 
@@ -199,7 +192,6 @@ export class TradingService {
   }
 
   private push(event: InputEvent): void {
-    if (event.type === 'feed_status') this.noteFeed(event.feed, event.status, event.detail);
     this.queue?.push(event);
   }
 
@@ -215,12 +207,6 @@ export class TradingService {
     if (this.ticker !== null) this.opts.clock.clearTimeout(this.ticker);
     void this.scanLoop?.stop();
     for (const f of this.feeds) void f.close();
-  }
-
-  private noteFeed(feed: string, status: string, detail: string): void {
-    const ok = status === 'connected' || status === 'recovered';
-    if (status === 'gap') return;
-    this.feedState.set(feed, { status: ok ? 'ok' : 'degraded', detail: `${status}: ${detail}` });
   }
 
   private tick(): void {
@@ -247,7 +233,6 @@ export class TradingService {
         scan: () => liveSnapshot(this.marketData, assets, clock),
         intervalMs: () => this.system.scanInterval.intervalMs,
         onSnapshot: (snapshot) => {
-          this.noteFeed('gamma', 'connected', `${snapshot.markets.length} markets`);
           this.push(snapshot);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
