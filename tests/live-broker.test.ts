@@ -9,7 +9,7 @@ import type { InputEvent, MarketInfo, OrderUpdateEvent, ExchangeFillEvent, RiskR
 import { validateEvent } from '../events/validate';
 import { configSchema } from '../actors/config/schema';
 import { LiveBroker, liveBrokerFromConfig, type LiveConfig } from '../actors/execution/liveBroker';
-import type { LiveCredentials } from '../actors/venues/polymarket/clobOrders';
+import type { LiveCredentials } from '../actors/venues/polymarket/credentials';
 import { ClobOrderServer, type Recorded } from './support/clobOrderServer';
 import { context, intent, marketInfo } from './support/execution';
 

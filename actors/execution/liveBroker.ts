@@ -3,7 +3,8 @@ import Big from 'big.js';
 import type { Clock } from '../../events/clock';
 import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import { ClobOrders, liveCredentialsFromEnv, type ClobOrderType, type LiveCredentials, type PostOutcome, type PreparedOrder, type VenueFill } from '../venues/polymarket/clobOrders';
+import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
+import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
 import type { Broker } from '../trading';
 import { dec } from './decimal';
 import { roundFee, unroundedFee } from './fees';
@@ -80,7 +81,7 @@ export class LiveBroker implements Broker {
     if (live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
     if (credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
     this.options = options;
-    this.#orders = new ClobOrders({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
+    this.#orders = new (clobOrdersClass())({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
   }
 
   /** The wallet that signs (public). */
@@ -391,4 +392,9 @@ export function liveBrokerFromConfig(
   if (!flags.live) throw new Error("service.mode is 'live' but --live was not given: refusing to place real orders without both");
   if (!modeLive) throw new Error("--live was given but service.mode is 'paper': set service.mode to 'live' as well to place real orders");
   return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: config.feeds.clobUrl, config: config.live, ...deps });
+}
+
+/** The CLOB client and its signing code (viem) load only for live orders: they are 40 % of a paper service's start-up time. */
+function clobOrdersClass(): typeof ClobOrders {
+  return (require('../venues/polymarket/clobOrders') as typeof import('../venues/polymarket/clobOrders')).ClobOrders;
 }

@@ -2,7 +2,8 @@ import type { Clock } from '../../events/clock';
 import { makeEvent, type FeedStatusEvent, type LlmAnswerEvent } from '../../events/types';
 import type { LlmAskOutput } from '../../machines/llmCache';
 import type { Config } from '../config/schema';
-import { AnthropicCallError, AnthropicMessagesClient } from '../venues/anthropic/messagesClient';
+import { AnthropicCallError } from '../venues/anthropic/callError';
+import type { AnthropicMessagesClient } from '../venues/anthropic/messagesClient';
 import { decisionTool } from './decisionSchema';
 import { emptyEngineCounters, errorKind, recordLatency, type LlmEngineCounters } from './metrics';
 import { systemPrompt, userPrompt } from './prompts';
@@ -40,7 +41,7 @@ export class LlmEngine {
   constructor(private readonly opts: LlmEngineOptions) {
     const key = opts.apiKey ?? '';
     this.enabled = opts.config.enabled && key.length > 0;
-    this.client = this.enabled ? new AnthropicMessagesClient({ apiKey: key, baseUrl: opts.config.baseUrl, timeoutMs: opts.config.timeoutMs, clock: opts.clock }) : null;
+    this.client = this.enabled ? new (messagesClientClass())({ apiKey: key, baseUrl: opts.config.baseUrl, timeoutMs: opts.config.timeoutMs, clock: opts.clock }) : null;
   }
 
   /** Why the engine is off, or null when it is on. */
@@ -112,4 +113,9 @@ export class LlmEngine {
     if (body.error === null) c.answered++;
     else c.errors[errorKind(body.error)]++;
   }
+}
+
+/** The SDK loads only when the engine is on (it is a fifth of the service's start-up time). */
+function messagesClientClass(): typeof AnthropicMessagesClient {
+  return (require('../venues/anthropic/messagesClient') as typeof import('../venues/anthropic/messagesClient')).AnthropicMessagesClient;
 }

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { MarketInfo, OrderIntentEvent } from '../../../events/types';
-import { isTickSize } from '../../venues/polymarket/clobOrders';
+import { isTickSize } from '../../venues/polymarket/tickSizes';
 import { SIZE_STEP } from '../risk';
 import type { MarketContext } from '../marketContext';
 

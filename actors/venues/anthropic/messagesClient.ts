@@ -1,19 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Clock } from '../../../events/clock';
+import { AnthropicCallError, type CallErrorKind } from './callError';
 
-/** Why a call produced no answer; the prefix of the `llm_answer` event's `error` and a metric label. */
-export type CallErrorKind = 'timeout' | 'http_429' | 'http_529' | 'http_5xx' | 'http_4xx' | 'connection';
-
-export class AnthropicCallError extends Error {
-  constructor(
-    readonly kind: CallErrorKind,
-    detail: string,
-    readonly status: number | null = null,
-  ) {
-    super(`${kind}: ${detail}`);
-    this.name = 'AnthropicCallError';
-  }
-}
+export { AnthropicCallError, type CallErrorKind } from './callError';
 
 export interface MessagesClientOptions {
   /** From the environment; never logged, never put into events or errors. */

@@ -4,6 +4,7 @@ import { createWalletClient, hashTypedData, http, keccak256, toHex, type Hex } f
 import { privateKeyToAccount } from 'viem/accounts';
 import { InputError } from '../../../events/errors';
 import { Fields, type Obj } from '../../../events/validate';
+import type { LiveCredentials } from './credentials';
 
 /**
  * The authenticated half of the Polymarket CLOB, through `@polymarket/clob-client-v2`: signing
@@ -11,35 +12,6 @@ import { Fields, type Obj } from '../../../events/validate';
  * secrets in private fields, so they never reach a log line, an event or an error message; what
  * it returns is plain data. No retries here: the live broker decides (docs/live-orders.md).
  */
-
-export interface LiveCredentials {
-  privateKey: Hex;
-  apiKey: string;
-  apiSecret: string;
-  apiPassphrase: string;
-  /** The funding wallet for proxy / safe signature types; null: the key's own address. */
-  funder: string | null;
-}
-
-export const CREDENTIAL_VARIABLES = ['POLYMARKET_PRIVATE_KEY', 'POLYMARKET_API_KEY', 'POLYMARKET_API_SECRET', 'POLYMARKET_API_PASSPHRASE'] as const;
-
-/** Reads the credentials from the environment; the error names missing or malformed variables, never values. */
-export function liveCredentialsFromEnv(env: Record<string, string | undefined>): LiveCredentials {
-  const missing = CREDENTIAL_VARIABLES.filter((name) => !env[name]);
-  if (missing.length > 0) throw new Error(`live orders need ${missing.join(', ')} in the environment`);
-  const raw = env.POLYMARKET_PRIVATE_KEY!.trim();
-  const privateKey = (raw.startsWith('0x') ? raw : `0x${raw}`) as Hex;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) throw new Error('POLYMARKET_PRIVATE_KEY is not a 32-byte hex key');
-  const funder = env.POLYMARKET_FUNDER?.trim() || null;
-  if (funder !== null && !/^0x[0-9a-fA-F]{40}$/.test(funder)) throw new Error('POLYMARKET_FUNDER is not an address (0x and 40 hex digits)');
-  return { privateKey, apiKey: env.POLYMARKET_API_KEY!, apiSecret: env.POLYMARKET_API_SECRET!, apiPassphrase: env.POLYMARKET_API_PASSPHRASE!, funder };
-}
-
-export const TICK_SIZES: readonly TickSize[] = ['0.1', '0.01', '0.005', '0.0025', '0.001', '0.0001'];
-
-export function isTickSize(value: string): value is TickSize {
-  return (TICK_SIZES as readonly string[]).includes(value);
-}
 
 /** The bytes32 client order id signed into the order's `metadata`: keccak256 of the intent's order id. */
 export function clientOrderId(orderId: string): Hex {
