@@ -100,7 +100,9 @@ export class TradingService {
   /** Replays the existing log's inputs so every actor, window and position is as it was. */
   async rebuild(): Promise<RebuildSummary> {
     const path = this.opts.logPath;
-    if (!existsSync(path) || statSync(path).size === 0) return { events: 0, inputs: 0, tornTail: null };
+    const bytes = existsSync(path) ? statSync(path).size : 0;
+    if (bytes === 0) return { events: 0, inputs: 0, tornTail: null };
+    this.opts.logger.info({ log: path, bytes }, 'rebuilding state from the event log');
     this.rebuilding = true;
     try {
       return await this.replayLog(path);

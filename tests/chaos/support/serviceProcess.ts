@@ -62,6 +62,16 @@ export class ServiceProcess {
     return this.url;
   }
 
+  /** Resolves once the child's output holds `text`; rejects if it exits first. */
+  async logged(text: string, timeoutMs = 30_000): Promise<void> {
+    const until = wall.now() + timeoutMs;
+    while (!this.stdout.includes(text)) {
+      if (!this.running) throw new Error(`pma exited before logging "${text}":\n${this.stderr}\n${this.stdout.slice(-2000)}`);
+      if (wall.now() > until) throw new Error(`pma did not log "${text}" within ${timeoutMs} ms:\n${this.stderr}\n${this.stdout.slice(-2000)}`);
+      await wall.sleep(5);
+    }
+  }
+
   get(path: string): Promise<{ status: number; body: string }> {
     return httpRequest(`${this.url}${path}`);
   }
