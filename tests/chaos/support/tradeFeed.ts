@@ -8,8 +8,16 @@ export function binanceFrame(t: TradeEvent): string {
   return JSON.stringify({ stream: `${t.symbol.toLowerCase()}@trade`, data });
 }
 
+/** Trades by index: an array, or generated on demand (a 30-minute soak sends more than fit in memory). */
+export interface TradeSource {
+  readonly length: number;
+  at(index: number): TradeEvent | undefined;
+}
+
 export interface TradeFeedOptions {
-  trades: TradeEvent[];
+  trades: TradeSource;
+  /** Keep every sent trade's key in `sent` (default true); off for runs too long to keep them. */
+  keepSent?: boolean;
   /** Frames sent back to back per step, and the pause between steps (real ms). */
   perStep: number;
   stepMs: number;
@@ -54,18 +62,20 @@ export class TradeFeed {
 
   private async pump(conn: ServerConn): Promise<void> {
     const sent: string[] = [];
-    this.sent[conn.index] = sent;
+    if (this.o.keepSent !== false) this.sent[conn.index] = sent;
+    let sentOnConn = 0;
     const opened = wallClock.now();
     while (!this.stopped && conn.ws.readyState === conn.ws.OPEN && this.cursor < this.o.trades.length) {
       if (!this.hold) {
-        const step = this.o.ratePerSec === undefined ? this.o.perStep : Math.max(0, Math.floor((this.o.ratePerSec * (wallClock.now() - opened)) / 1000) - sent.length);
+        const step = this.o.ratePerSec === undefined ? this.o.perStep : Math.max(0, Math.floor((this.o.ratePerSec * (wallClock.now() - opened)) / 1000) - sentOnConn);
         const end = Math.min(this.o.trades.length, this.cursor + step);
         for (; this.cursor < end && conn.ws.readyState === conn.ws.OPEN; this.cursor++) {
-          const t = this.o.trades[this.cursor];
+          const t = this.o.trades.at(this.cursor)!;
           conn.ws.send(binanceFrame(t));
-          sent.push(`${t.symbol}:${t.tradeId}`);
+          sentOnConn++;
+          if (this.o.keepSent !== false) sent.push(`${t.symbol}:${t.tradeId}`);
         }
-        this.o.afterStep?.(conn, sent.length);
+        this.o.afterStep?.(conn, sentOnConn);
       }
       await wallClock.sleep(this.o.stepMs);
     }
