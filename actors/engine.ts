@@ -1,6 +1,6 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
-import type { EventLogWriter, LogRecord } from '../events/log';
+import type { EventSink, LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
 import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
@@ -21,7 +21,7 @@ export interface Reactor {
 }
 
 export interface EngineOptions {
-  log: EventLogWriter;
+  log: EventSink;
   signals: SignalParams;
   /** A `SimulatedClock` (replay) is advanced to each input's ts before it is appended; a live clock is only read. */
   clock: Clock;
@@ -59,7 +59,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  */
 export class Engine {
   readonly clock: Clock;
-  private log: EventLogWriter;
+  private log: EventSink;
   private readonly simulated: SimulatedClock | null;
   /** Where trades enter the signal pipeline: its source's subscriber (a Subject costs a closure and an iterator per trade). */
   private trades!: Subscriber<TradeEvent>;
@@ -101,7 +101,7 @@ export class Engine {
    * Writes to another log from now on. A restarting service rebuilds its state by replaying its own
    * log into a throwaway writer, then continues on the real one with every window and actor intact.
    */
-  switchLog(log: EventLogWriter): void {
+  switchLog(log: EventSink): void {
     if (this.busy) throw new Error('engine: cannot switch logs while reacting to an input');
     this.log = log;
   }

@@ -56,6 +56,12 @@ function isCanonicalLine(line: string): boolean {
   return CANONICAL.test(line);
 }
 
+/** A canonical line as the log would store it under `seq` (what `appendLine` writes, without the newline). */
+export function lineWithSeq(line: string, seq: number): string {
+  if (!isCanonicalLine(line)) throw new Error(`not an event line: ${line.slice(0, 40)}`);
+  return PREFIX + seq + line.slice(line.indexOf(',', PREFIX.length));
+}
+
 /** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
 function putDigits(buf: Buffer, p: number, n: number): number {
   if (n > 0x7fffffff) return p + buf.write(String(n), p, 'latin1');
@@ -75,7 +81,15 @@ function putDigits(buf: Buffer, p: number, n: number): number {
  * Append-only JSON Lines event log. The writer assigns `seq` (1, 2, ...) and serialises events with
  * keys in log order. Opening an existing log continues its sequence after cutting off a torn tail.
  */
-export class EventLogWriter {
+/** Where the engine appends: the event log, or a stand-in that numbers events the same way (a rebuild's). */
+export interface EventSink {
+  readonly lastSeq: number;
+  append<E extends AnyEvent>(event: E): E;
+  appendLine(line: string): number;
+  appendRead(event: AnyEvent, line: string): number;
+}
+
+export class EventLogWriter implements EventSink {
   /** Encoded lines not yet written: `out[0, pos)`. */
   private readonly out: Buffer;
   private pos = 0;

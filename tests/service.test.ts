@@ -102,4 +102,55 @@ describe('TradingService', () => {
     const after = readFileSync(resumed, 'utf8');
     expect(after).toBe(readFileSync(join(full, 'events.jsonl'), 'utf8'));
   }, 120_000);
+
+  it('a crash between the derived events of one input (order intent logged, fill not): the restart derives the rest again and appends it, so the log again records the state', async () => {
+    const full = join(dir, 'full');
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full, deadlineClock: clock });
+    const fullText = readFileSync(join(full, 'events.jsonl'), 'utf8');
+    const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
+    const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
+    expect(intent).toBeGreaterThan(0);
+    const nextInput = fullLog.findIndex((r, i) => i > intent && isInputType(r.event.type));
+    // The "SIGKILL": the log ends with the order intent; its fill (and what followed from it) never reached the disk.
+    const crashed = join(dir, 'crashed.jsonl');
+    const w = EventLogWriter.open(crashed, { truncate: true });
+    for (const r of fullLog.slice(0, intent + 1)) w.appendLine(r.line);
+    w.close();
+    const capital = defaultConfig().risk.startingCapital;
+    expect(Portfolio.fromEvents(capital, fullLog.slice(0, intent + 1).map((r) => r.event)).positions()).toHaveLength(0);
+
+    const svc = new TradingService({ config: defaultConfig(), logPath: crashed, env: {}, logger: quiet, clock });
+    const rebuilt = await svc.rebuild();
+    expect(rebuilt).toMatchObject({ events: intent + 1, derivedMissing: nextInput - intent - 1, derivedMismatch: null });
+    svc.openLog(rebuilt).close();
+
+    // The completed log is the uninterrupted run's, line for line, up to the next input; and its fold is the service's state.
+    const completed = readFileSync(crashed, 'utf8');
+    expect(completed).toBe(fullText.split('\n').slice(0, nextInput).join('\n') + '\n');
+    const events = (await readAllEvents(crashed)).records.map((r) => r.event);
+    expect(JSON.stringify(Portfolio.fromEvents(capital, events))).toBe(JSON.stringify(svc.system.portfolio));
+    const uninterrupted = Portfolio.fromEvents(capital, fullLog.slice(0, nextInput).map((r) => r.event));
+    expect(uninterrupted.positions().length).toBeGreaterThan(0);
+    expect(svc.system.portfolio.positions()).toEqual(uninterrupted.positions());
+  }, 120_000);
+
+  it('a log whose last input derived other events than this configuration derives is left as it is, with the difference reported', async () => {
+    const full = join(dir, 'full');
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full, deadlineClock: clock });
+    const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
+    const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
+    const cut = fullLog.findIndex((r, i) => i > intent && isInputType(r.event.type));
+    const log = join(dir, 'other-config.jsonl');
+    const w = EventLogWriter.open(log, { truncate: true });
+    for (const r of fullLog.slice(0, cut)) w.appendLine(r.line);
+    w.close();
+    const before = readFileSync(log, 'utf8');
+    const config = parseConfig({ flashCrash: { enabled: false }, fifteenMin: { enabled: false }, negRisk: { enabled: false } });
+    const svc = new TradingService({ config, logPath: log, env: {}, logger: quiet, clock });
+    const rebuilt = await svc.rebuild();
+    expect(rebuilt.derivedMissing).toBe(0);
+    expect(rebuilt.derivedMismatch).toMatch(/^the log's last input derived \d+ events, the rebuild \d+; first difference at seq \d+$/);
+    svc.openLog(rebuilt).close();
+    expect(readFileSync(log, 'utf8')).toBe(before);
+  }, 120_000);
 });

@@ -18,6 +18,7 @@ import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
+import { RebuildSink } from './rebuildSink';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
 export interface ServiceOptions {
@@ -43,6 +44,10 @@ export interface RebuildSummary {
   events: number;
   inputs: number;
   tornTail: TornTail | null;
+  /** Derived events of the log's last input that a crash kept out of it; `start` appends them. */
+  derivedMissing: number;
+  /** Set when the last input's derived events in the log are not what the rebuild derives (config or code changed). */
+  derivedMismatch: string | null;
 }
 
 export type PartStatus = { status: 'ok' | 'degraded' | 'failed'; detail: string };
@@ -70,6 +75,9 @@ export class TradingService {
   private failure: string | null = null;
   private stopping = false;
   private rebuilding = false;
+  private readonly rebuildSink = new RebuildSink();
+  /** What the last input derived that the log lacks: appended once the log is open. */
+  private derivedMissing: string[] = [];
   private readonly random: () => number;
 
   constructor(private readonly opts: ServiceOptions) {
@@ -87,8 +95,7 @@ export class TradingService {
       say: (m) => opts.logger.info(m),
     });
     // Replays of its own log (the rebuild) go nowhere; the real log is opened after it.
-    const devNull = EventLogWriter.open('/dev/null', { durability: 'batched' });
-    this.engine = new Engine({ log: devNull, signals: config.signals, clock: this.eventClock });
+    this.engine = new Engine({ log: this.rebuildSink, signals: config.signals, clock: this.eventClock });
     for (const r of this.system.reactors) this.engine.use(r);
   }
 
@@ -101,7 +108,7 @@ export class TradingService {
   async rebuild(): Promise<RebuildSummary> {
     const path = this.opts.logPath;
     const bytes = existsSync(path) ? statSync(path).size : 0;
-    if (bytes === 0) return { events: 0, inputs: 0, tornTail: null };
+    if (bytes === 0) return { events: 0, inputs: 0, tornTail: null, derivedMissing: 0, derivedMismatch: null };
     this.opts.logger.info({ log: path, bytes }, 'rebuilding state from the event log');
     this.rebuilding = true;
     try {
@@ -115,12 +122,18 @@ export class TradingService {
     const batches = readEventBatches(path);
     let events = 0;
     let inputs = 0;
+    /** The logged derived events of the latest input. */
+    let logged: string[] = [];
     for (;;) {
       const next = await batches.next();
-      if (next.done) return { events, inputs, tornTail: next.value.tornTail };
+      if (next.done) return { events, inputs, tornTail: next.value.tornTail, ...this.compareLastDerivation(logged) };
       for (const record of next.value) {
         events++;
-        if (!isInputType(record.event.type)) continue;
+        if (!isInputType(record.event.type)) {
+          logged.push(record.line);
+          continue;
+        }
+        logged = [];
         inputs++;
         const pending = this.engine.ingestRecord(record);
         if (pending !== undefined) await pending;
@@ -128,11 +141,40 @@ export class TradingService {
     }
   }
 
+  /**
+   * A crash (SIGKILL, power cut) can land between an input's derived events: the input and its
+   * order intent logged, the fill not. The rebuild derives them all again, so the service's state
+   * has the fill; the log must have it too, or the log would no longer be the record of that state.
+   */
+  private compareLastDerivation(logged: string[]): Pick<RebuildSummary, 'derivedMissing' | 'derivedMismatch'> {
+    const derived = this.rebuildSink.derivedByLastInput;
+    const prefix = logged.length <= derived.length && logged.every((line, i) => line === derived[i]);
+    if (!prefix) {
+      const at = logged.findIndex((line, i) => line !== derived[i]);
+      return { derivedMissing: 0, derivedMismatch: `the log's last input derived ${logged.length} events, the rebuild ${derived.length}; first difference at seq ${/"seq":(\d+)/.exec(logged[at] ?? derived[at] ?? '')?.[1] ?? '?'}` };
+    }
+    this.derivedMissing = derived.slice(logged.length);
+    return { derivedMissing: this.derivedMissing.length, derivedMismatch: null };
+  }
+
+  /** Opens the log after a rebuild for appending, first completing the last input's derived events a crash cut off. */
+  openLog(rebuilt: RebuildSummary): EventLogWriter {
+    const { config, logger } = this.opts;
+    const log = EventLogWriter.open(this.opts.logPath, { durability: config.log.durability });
+    if (rebuilt.derivedMismatch) logger.warn({ detail: rebuilt.derivedMismatch }, 'event log: the rebuild derives other events for the last input than the log holds (config or code changed?); the log is left as it is');
+    if (this.derivedMissing.length > 0) {
+      for (const line of this.derivedMissing) log.appendLine(line);
+      logger.warn({ appended: this.derivedMissing.length, lastSeq: log.lastSeq }, "event log: a crash cut off the last input's derived events; derived again and appended");
+      this.derivedMissing = [];
+    }
+    return log;
+  }
+
   async start(): Promise<RebuildSummary> {
     const { config, logger, clock } = this.opts;
     const rebuilt = await this.rebuild();
     if (rebuilt.tornTail) logger.warn({ tornTail: rebuilt.tornTail }, 'event log: torn last line (crash mid-write) cut off; every complete event before it is kept');
-    this.log = EventLogWriter.open(this.opts.logPath, { durability: config.log.durability });
+    this.log = this.openLog(rebuilt);
     this.engine.switchLog(this.log);
     const onEvent = this.opts.onEvent;
     if (onEvent) this.engine.use({ name: 'metrics', react: (e) => void onEvent(e) });
