@@ -1,14 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultConfig } from '../../actors/config/load';
+import pino from 'pino';
+import { defaultConfig, loadConfig } from '../../actors/config/load';
+import { TradingService } from '../../actors/service/service';
 import { Portfolio } from '../../actors/execution/portfolio';
-import { EventLogWriter, readAllEvents, type LogRecord } from '../../events/log';
-import { isInputType, type TradeEvent } from '../../events/types';
+import { EventLogWriter, parseEventLine, readAllEvents, type LogRecord } from '../../events/log';
+import { isInputType, type AnyEvent, type TradeEvent } from '../../events/types';
+import { FLASH_CRASH } from '../../actors/strategies/flashCrash';
 import { PolymarketServer, twentyMarkets } from '../support/polymarketServer';
 import { WsReplayServer } from '../support/wsReplayServer';
 import { demoRun } from './support/demoRun';
 import { LONG, percentile, reportFigures } from './support/figures';
+import { CrashingBook } from './support/crashingBook';
 import { chaosSeed, seededRandom } from './support/random';
 import { ServiceProcess, wallClock } from './support/serviceProcess';
 import { TradeFeed } from './support/tradeFeed';
@@ -21,6 +25,8 @@ const capital = defaultConfig().risk.startingCapital;
 /** What `pma start` logs when it begins replaying its log, and once the rebuild is over. */
 const REBUILDING = 'rebuilding state from the event log';
 const REBUILT = 'service starting';
+/** The scripted book: calm 3.5 s, crashed 1.5 s, calm 1 s, again and again. */
+const CRASH_CYCLE = { cycleMs: 6000, calmMs: 3500, crashMs: 1500 };
 
 let dir: string;
 let fullLog: LogRecord[];
@@ -48,7 +54,8 @@ async function portfolioAgainstLog(p: ServiceProcess, logPath: string): Promise<
     const before = readFileSync(logPath, 'utf8');
     const served = (await p.get('/debug/portfolio')).body.trim();
     if (readFileSync(logPath, 'utf8') !== before) continue;
-    const events = (await readAllEvents(logPath)).records.map((r) => r.event);
+    // Folded from the text read before the request: reading the file again could see events appended since.
+    const events = before.split('\n').slice(0, -1).map((line, i) => parseEventLine(line, logPath, i + 1));
     const folded = Portfolio.fromEvents(capital, events);
     return { served, folded: JSON.stringify(folded), positions: folded.positions().length };
   }
@@ -66,7 +73,7 @@ async function acknowledgedSeq(p: ServiceProcess): Promise<number | null> {
   }
 }
 
-it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper trading: no acknowledged event lost, no trade twice, positions kept, state = fold of the log`, async () => {
+it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper trading through repeated flash crashes: no acknowledged event lost, no trade twice, positions kept, state = fold of the log`, async () => {
   const seed = chaosSeed(20261125);
   const random = seededRandom(seed);
   const cut = cutHoldingPosition(fullLog);
@@ -81,17 +88,34 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
   const silent = await WsReplayServer.start();
   const gamma = await PolymarketServer.start();
   gamma.markets = twentyMarkets();
+  // One recorded market, open for another day, whose Yes book crashes 33 % and rebounds every 6 s.
+  const crashing = gamma.markets[0];
+  crashing.endDate = new Date(wallClock.now() + 86_400_000).toISOString();
+  crashing.outcomePrices = JSON.stringify(['0.6', '0.4']);
+  const tokenId = (JSON.parse(crashing.clobTokenIds as string) as string[])[0];
+  const book = await CrashingBook.start({
+    tokenId,
+    market: crashing.conditionId as string,
+    ...CRASH_CYCLE,
+    normal: { bid: '0.59', ask: '0.61' },
+    crashed: { bid: '0.39', ask: '0.41' },
+    depth: '1000',
+    stepMs: 250,
+  });
   const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify({ feeds: { symbols: ['BTCUSDT', 'ETHUSDT'] }, service: { tickMs: 250 }, scan: { baseIntervalMs: 500, minIntervalMs: 250 } }));
-  const env = { BINANCE_WS_URL: feed.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: silent.url, RTDS_WS_URL: silent.url, PMA_LOG_LEVEL: 'info' };
+  writeFileSync(configPath, JSON.stringify({ feeds: { symbols: ['BTCUSDT', 'ETHUSDT'] }, service: { tickMs: 250 }, scan: { baseIntervalMs: 500, minIntervalMs: 250 }, flashCrash: { cooldownMs: 1000 } }));
+  const env = { BINANCE_WS_URL: feed.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: book.url, RTDS_WS_URL: silent.url, PMA_LOG_LEVEL: 'info' };
   const args = ['start', '--config', configPath, '--log', logPath, '--metrics-port', '0'];
+  const flashShares = (events: AnyEvent[]): string => Portfolio.fromEvents(capital, events).position(FLASH_CRASH, tokenId)?.shares ?? '0';
 
   let prevLines: string[] = fullLog.slice(0, cut).map((r) => r.line);
-  const f = { kills: 0, eventsLost: 0, linesRewritten: 0, portfolioMismatches: 0, positionsDuplicated: 0, positionsForgotten: 0, tornTails: 0, inFlight: 0, tradesLostWhileConnected: 0 };
+  const f = { kills: 0, killsHoldingFlashPosition: 0, eventsLost: 0, linesRewritten: 0, portfolioMismatches: 0, positionsDuplicated: 0, positionsForgotten: 0, tornTails: 0, inFlight: 0, tradesLostWhileConnected: 0 };
   const restartMs: number[] = [];
+  let leftOpen = '';
   try {
     for (let life = 0; life <= KILLS; life++) {
       feed.hold = true;
+      book.hold = true;
       const startedAt = wallClock.now();
       const p = new ServiceProcess({ args, env });
       await p.started();
@@ -107,12 +131,17 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
         if (same.length === 0) f.positionsForgotten++;
         else if (same[0].shares !== held.shares) f.positionsDuplicated++;
       }
+      feed.hold = false;
+      book.hold = false;
       if (life === KILLS) {
+        // Run into the middle of a calm stretch after a crash: every flash-crash position taken must have been sold.
+        while (!book.calmAfterCrash(wallClock.now())) await wallClock.sleep(50);
+        await wallClock.sleep(1000);
         p.kill('SIGTERM');
         expect(await p.exited).toEqual({ code: 0, signal: null });
+        leftOpen = flashShares((await readAllEvents(logPath)).records.map((r) => r.event));
         break;
       }
-      feed.hold = false;
       // Live for a seeded random while, noting what the service acknowledged, then SIGKILL.
       const until = wallClock.now() + 150 + random() * 1200;
       let acked = 0;
@@ -127,11 +156,23 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
       if (after.summary.tornTail) f.tornTails++;
       const lastSeq = after.records.length ? after.records[after.records.length - 1].event.seq : 0;
       if (lastSeq < acked) f.eventsLost += acked - lastSeq;
+      if (flashShares(after.records.map((r) => r.event)) !== '0') f.killsHoldingFlashPosition++;
       prevLines = after.records.map((r) => r.line);
     }
+    const final = (await readAllEvents(logPath)).records;
+    const live = final.slice(cut).map((r) => r.event);
+    // A clean replay of the log's inputs (the service's own rebuild, in this process) derives every event the killed lives logged.
+    const replayPath = join(dir, 'live-clean-replay.jsonl');
+    const svc = new TradingService({ config: loadConfig(configPath, {}), logPath, env: {}, logger: pino({ level: 'silent' }), clock: wallClock });
+    const replayLog = EventLogWriter.open(replayPath, { truncate: true });
+    svc.engine.switchLog(replayLog);
+    await svc.rebuild();
+    replayLog.close();
+    const replayed = (await readAllEvents(replayPath)).records;
+    const replayDiffering = final.slice(cut).filter((r, i) => replayed[cut + i]?.line !== r.line).length + Math.max(0, replayed.length - final.length);
     // Trades: the log's live trades, against what the server sent on each connection.
     // Per connection, what the log holds must be a prefix of what was sent: only the tail sent after the last acknowledged trade may be missing.
-    const logged = (await readAllEvents(logPath)).records.slice(cut).flatMap((r) => (r.event.type === 'trade' ? [tradeKey(r.event)] : []));
+    const logged = live.flatMap((e) => (e.type === 'trade' ? [tradeKey(e)] : []));
     const loggedSet = new Set(logged);
     for (const keys of feed.sent.filter(Boolean)) {
       const lastLogged = keys.map((k) => loggedSet.has(k)).lastIndexOf(true);
@@ -139,8 +180,17 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
       f.inFlight += keys.length - (lastLogged + 1);
     }
     const doubled = logged.length - loggedSet.size;
+    // Flash-crash orders: one entry per crash at most (a restart must not buy the same crash again), every order filled once.
+    const intents = live.flatMap((e) => (e.type === 'order_intent' && e.strategy === FLASH_CRASH && e.tokenId === tokenId ? [e] : []));
+    const fills = live.flatMap((e) => (e.type === 'fill' && e.strategy === FLASH_CRASH && e.tokenId === tokenId ? [e] : []));
+    const entriesPerCrash = new Map<number, number>();
+    for (const e of intents) if (e.side === 'BUY') entriesPerCrash.set(book.cycleOf(e.ts), (entriesPerCrash.get(book.cycleOf(e.ts)) ?? 0) + 1);
+    const entriesRepeated = [...entriesPerCrash.values()].reduce((n, k) => n + k - 1, 0);
+    const fillsPerOrder = new Map<string, number>();
+    for (const e of fills) fillsPerOrder.set(e.orderId, (fillsPerOrder.get(e.orderId) ?? 0) + 1);
     reportFigures(`SIGKILL during live paper trading (pma start child, seed ${seed})`, {
       sigkill_restarts: f.kills,
+      kills_holding_flash_position: f.killsHoldingFlashPosition,
       events_lost: f.eventsLost,
       log_lines_rewritten: f.linesRewritten,
       torn_tails_cut: f.tornTails,
@@ -148,6 +198,13 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
       trades_lost_while_connected: f.tradesLostWhileConnected,
       trades_unacknowledged_at_kill: f.inFlight,
       trades_double_counted: doubled,
+      books_sent: book.booksSent,
+      flash_orders: intents.length,
+      flash_fills: fills.length,
+      flash_entries_repeated: entriesRepeated,
+      flash_orders_filled_twice: [...fillsPerOrder.values()].filter((n) => n > 1).length,
+      flash_shares_left_open: Number(leftOpen),
+      clean_replay_lines_differing: replayDiffering,
       portfolio_mismatches: f.portfolioMismatches,
       positions_forgotten: f.positionsForgotten,
       positions_duplicated: f.positionsDuplicated,
@@ -155,13 +212,29 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments during live paper tra
     });
     expect(f.kills).toBe(KILLS);
     expect(logged.length).toBeGreaterThan(0);
-    expect({ ...f, doubled }).toEqual({ ...f, eventsLost: 0, linesRewritten: 0, portfolioMismatches: 0, positionsDuplicated: 0, positionsForgotten: 0, tradesLostWhileConnected: 0, doubled: 0 });
+    expect(intents.filter((e) => e.side === 'BUY').length).toBeGreaterThanOrEqual(2);
+    expect(f.killsHoldingFlashPosition).toBeGreaterThan(0);
+    expect({ ...f, doubled, entriesRepeated, leftOpen, replayDiffering }).toEqual({
+      ...f,
+      replayDiffering: 0,
+      eventsLost: 0,
+      linesRewritten: 0,
+      portfolioMismatches: 0,
+      positionsDuplicated: 0,
+      positionsForgotten: 0,
+      tradesLostWhileConnected: 0,
+      doubled: 0,
+      entriesRepeated: 0,
+      leftOpen: '0',
+    });
+    expect([...fillsPerOrder.values()].every((n) => n === 1)).toBe(true);
   } finally {
     await feed.stop();
+    await book.stop();
     await silent.stop();
     await gamma.close();
   }
-}, 600_000);
+}, 900_000);
 
 it(`SIGKILL of pma start at ${KILLS} seeded random moments while it replays its log on start: the log is never damaged and the final rebuild equals a clean fold`, async () => {
   const seed = chaosSeed(20261125) + 1;
