@@ -27,6 +27,8 @@ export interface FlashCrashParams {
   orderTimeoutMs: number;
   /** After an exit that left shares (rejected, partly filled, timed out), wait this long before selling again. */
   exitRetryMs: number;
+  /** A watching instance whose market has not been listed for this long is ended (memory stays flat). */
+  forgetUnlistedMs: number;
 }
 
 export interface FlashCrashInput extends FlashCrashParams {
@@ -65,7 +67,9 @@ export type FlashCrashEvent =
   | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
   /** Another token of the same market exited: no entry here before `until`. */
   | { type: 'MARKET_COOLDOWN'; ts: number; until: number }
-  | { type: 'RESOLVED'; ts: number };
+  | { type: 'RESOLVED'; ts: number }
+  /** The token's market left the scan `forgetUnlistedMs` ago and nothing of this instance is open. */
+  | { type: 'UNLISTED'; ts: number };
 
 /** What the machine emits: an order intent body (the wrapper adds order id, strategy, ts); always a market order. */
 export type FlashCrashOrder = OrderIntentBody & { orderType: 'market' };
@@ -177,6 +181,7 @@ export const flashCrashMachine = setup({
   },
   guards: {
     holdsPosition: ({ context }) => new Big(context.shares).gt(0),
+    nothingHeld: ({ context }) => !new Big(context.shares).gt(0) && context.order === null,
     inCooldown: ({ context }) => context.now < context.cooldownUntil,
     cooldownOver: ({ context }) => context.now >= context.cooldownUntil,
     crashEntry: ({ context }) => context.crash !== null && context.crash.ts === context.now && canEnter(context),
@@ -222,6 +227,7 @@ export const flashCrashMachine = setup({
   },
   states: {
     watching: {
+      on: { UNLISTED: { guard: 'nothingHeld', target: 'forgotten' } },
       always: [
         // a fill that arrived after its order was given up
         { guard: 'holdsPosition', target: 'holding' },
@@ -251,6 +257,7 @@ export const flashCrashMachine = setup({
       ],
     },
     cooldown: {
+      on: { UNLISTED: { guard: 'nothingHeld', target: 'forgotten' } },
       always: [
         { guard: 'holdsPosition', target: 'holding' },
         { guard: 'cooldownOver', target: 'watching' },
@@ -258,6 +265,8 @@ export const flashCrashMachine = setup({
     },
     /** The market resolved: the portfolio settles what is held; nothing more to do. */
     resolved: { type: 'final' },
+    /** The market left the scan long ago with nothing held or open here: the instance ends (a new one starts if it returns). */
+    forgotten: { type: 'final' },
   },
 });
 

@@ -154,4 +154,30 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     for (const e of script.slice(3)) split.feed(e);
     expect(JSON.stringify(split.out)).toBe(JSON.stringify(whole.out));
   });
+
+  it('ends the machines of markets that left the scan forgetUnlistedMs ago with nothing held or open, keeps the one holding shares, and starts afresh when a market returns', () => {
+    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
+    const crashing = btc15mMarket(crypto7);
+    const other = btc15mMarket({ ...crypto7, id: '905022', conditionId: '0x' + 'ab'.repeat(32), slug: 'eth-updown-15m-1765450800', tokenIds: ['111', '222'], outcomePrices: ['0.55', '0.45'] });
+    h.feed(snapshot(T0, [crashing, other]));
+    for (const e of crashScript(crashing).slice(1, 3)) h.feed(e);
+    expect(h.strategy.states()).toEqual({ [UP_TOKEN]: 'holding', [DOWN_TOKEN]: 'watching', '111': 'watching', '222': 'watching' });
+    // Both markets leave the scan at T0 + 10 s (the last snapshot that listed them was at T0).
+    h.feed(snapshot(T0 + 10_000, []));
+    h.feed(timer(T0 + 59_999));
+    expect(Object.keys(h.strategy.states())).toHaveLength(4);
+    h.feed(timer(T0 + 60_000));
+    expect(h.strategy.states()).toEqual({ [UP_TOKEN]: 'holding' });
+    expect(h.out.filter((e) => e.type === 'strategy_state' && e.to === 'forgotten').map((e) => e.type === 'strategy_state' && [e.key, e.from, e.ts])).toEqual([
+      [DOWN_TOKEN, 'watching', T0 + 60_000],
+      ['111', 'watching', T0 + 60_000],
+      ['222', 'watching', T0 + 60_000],
+    ]);
+    // The held token is still sold on its rebound, unlisted or not.
+    h.feed(delta(T0 + 61_000, [[UP_TOKEN, 'BUY', '0.70', '40']]));
+    expect(h.intents().map((i) => i.side)).toEqual(['BUY', 'SELL']);
+    // A market that returns gets a fresh machine.
+    h.feed(snapshot(T0 + 62_000, [other]));
+    expect(h.strategy.states()['111']).toBe('watching');
+  });
 });

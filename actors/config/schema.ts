@@ -99,6 +99,8 @@ export const flashCrashSchema = z
     orderTimeoutMs: ms.default(30_000),
     /** After an exit that left shares (rejected, partial, timed out), wait this long before selling again. */
     exitRetryMs: ms.default(5_000),
+    /** A token whose market has not been listed by a scan for this long, with nothing held or open, is no longer watched. */
+    forgetUnlistedMs: ms.default(3_600_000),
   })
   .strict();
 

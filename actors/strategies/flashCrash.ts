@@ -33,6 +33,7 @@ export function flashCrashParams(cfg: FlashCrashConfig): FlashCrashParams {
     cooldownMs: cfg.cooldownMs,
     orderTimeoutMs: cfg.orderTimeoutMs,
     exitRetryMs: cfg.exitRetryMs,
+    forgetUnlistedMs: cfg.forgetUnlistedMs,
   };
 }
 
@@ -42,7 +43,7 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
     name,
     machine: flashCrashMachine,
     handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
-    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] {
+    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<Machine>[] {
       const price = (tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null = null): Delivery<Machine>[] => {
         const ref = ctx.markets.token(tokenId);
         if (!ref || value === null || !(Number(value) > 0)) return [];
@@ -64,7 +65,10 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
         case 'timer':
           return [...keys].flatMap((key) => {
             const ref = ctx.markets.token(key);
-            return ref ? [{ key, event: { type: 'TICK', ts: event.ts, quote: quoteOf(ctx, key, ref.market, null, null) } as FlashCrashEvent }] : [];
+            if (!ref) return [];
+            const listed = ctx.markets.lastListed(key);
+            const unlisted = listed !== null && event.ts - listed >= params.forgetUnlistedMs && !hasOpenOrder(key) && !new Big(ctx.position(key)).gt(0);
+            return [{ key, event: unlisted ? { type: 'UNLISTED', ts: event.ts } : ({ type: 'TICK', ts: event.ts, quote: quoteOf(ctx, key, ref.market, null, null) } as FlashCrashEvent) }];
           });
         case 'market_resolved':
           return [...keys]

@@ -20,9 +20,10 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
   /**
    * Which instances an event goes to, as which machine events. Fills and rejections of the
    * strategy's own orders are routed by the wrapper (as `{type:'FILL', fill}` / `{type:'REJECTED',
-   * rejection}`), not here. `keys` are the instances that exist now.
+   * rejection}`), not here. `keys` are the instances that exist now; `hasOpenOrder(key)` whether an
+   * instance has an order without its final answer (an instance must not end before its fills arrive).
    */
-  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<M>[];
+  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<M>[];
 }
 
 export interface KeyedMachineOptions {
@@ -82,8 +83,13 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.outbox;
     }
-    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()))) this.deliver(d);
+    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()), (key) => this.hasOpenOrder(key))) this.deliver(d);
     return this.outbox;
+  }
+
+  private hasOpenOrder(key: string): boolean {
+    for (const open of this.orderOwner.values()) if (open.key === key) return true;
+    return false;
   }
 
   /** Instance keys and their current state, for inspection and tests. */
