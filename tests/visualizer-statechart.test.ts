@@ -47,6 +47,7 @@ describe('statechart extraction', () => {
     const chart = extractStatechart(flashCrashMachine);
     const watching = chart.transitions.filter((t) => t.source === 'watching');
     expect(watching.map((t) => [t.event, t.guard, t.targets[0]])).toEqual([
+      ['UNLISTED', 'nothingHeld', 'forgotten'],
       ['always', 'holdsPosition', 'holding'],
       ['always', 'inCooldown', 'cooldown'],
       ['always', 'crashEntry', 'entering'],
