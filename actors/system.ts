@@ -7,6 +7,7 @@ import type { Reactor } from './engine';
 import { PaperBroker } from './execution/paperBroker';
 import { LlmDecisions, type LlmRunMode } from './llm/decisions';
 import type { LlmEngine } from './llm/engine';
+import { PendingOrders } from './execution/pendingOrders';
 import { Portfolio } from './execution/portfolio';
 import { riskLimits } from './execution/risk';
 import { createFifteenMinStrategy } from './strategies/fifteenMin';
@@ -23,6 +24,8 @@ export interface TradingSystem {
   llm: LlmDecisions;
   markets: MarketState;
   portfolio: Portfolio;
+  /** BUY orders sent and not ended (live orders awaiting the venue); the risk checks count them. */
+  pending: PendingOrders;
   strategies: Strategy[];
   scanInterval: ScanIntervalController;
   supervisor: Supervisor;
@@ -71,8 +74,9 @@ export function createTradingSystem(config: Config, options: TradingSystemOption
   const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.inspect), ...(options.extraStrategies ?? [])];
   const supervisor = new Supervisor([...strategies, scanInterval], { deadlineMs: config.scan.strategyDeadlineMs, deadlineClock: options.deadlineClock });
   const broker = options.broker ?? new PaperBroker();
-  const trading = new TradingReactor({ markets, supervisor, portfolio, broker, limits: riskLimits(config) });
+  const pending = new PendingOrders();
+  const trading = new TradingReactor({ markets, supervisor, portfolio, pending, broker, limits: riskLimits(config) });
   const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine, inspect: options.inspect });
   const llmReactor: Reactor = { name: 'llm', handles: llm.handles, react: (e) => llm.react(e) };
-  return { reactors: [trading, llmReactor], llm, markets, portfolio, strategies, scanInterval, supervisor, trading };
+  return { reactors: [trading, llmReactor], llm, markets, portfolio, pending, strategies, scanInterval, supervisor, trading };
 }

@@ -4,6 +4,7 @@ import type { Reactor } from './engine';
 import { dec } from './execution/decimal';
 import { marketContext, type MarketContext } from './execution/marketContext';
 import type { BrokerResult } from './execution/paperBroker';
+import { withPendingOrders, type PendingOrders } from './execution/pendingOrders';
 import type { Portfolio } from './execution/portfolio';
 import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
 import type { Strategy, StrategyContext } from './strategies/types';
@@ -37,6 +38,8 @@ export interface TradingParts {
   markets: MarketState;
   supervisor: Supervisor;
   portfolio: Portfolio;
+  /** Folded from the same events as the log holds them, in log order (docs/live-orders.md, pending exposure). */
+  pending: PendingOrders;
   broker: Broker;
   limits: RiskLimits;
 }
@@ -54,7 +57,7 @@ const MAX_DEPTH = 32;
  * The trading half of the system, as one engine reactor: it folds market data into the market
  * state, fans events out to the strategies through the supervisor, and sends every order intent
  * they emit through the risk checks to the broker, booking fills in the portfolio at once (so the
- * next check sees them). Each fill or rejection is handed straight back to the strategies (the
+ * next check sees them) and counting orders sent but not ended (live) as pending. Each fill or rejection is handed straight back to the strategies (the
  * engine does not offer a reactor its own outputs), depth first, so one reaction returns the whole
  * cascade in log order.
  */
@@ -64,10 +67,11 @@ export class TradingReactor implements Reactor {
   constructor(private readonly parts: TradingParts) {}
 
   async react(event: AnyEvent): Promise<DerivedEvent[]> {
-    const { markets, supervisor, portfolio } = this.parts;
+    const { markets, supervisor, portfolio, pending } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     // A CLOB resolution names the market by condition id; positions are booked under the Gamma id.
     if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event.type === 'market_resolved' ? { ...event, market: markets.marketIdOf(event.market) } : event);
+    if (event.type === 'exchange_fill' || event.type === 'order_update') pending.apply(event);
     const result: DerivedEvent[] = [];
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
@@ -99,15 +103,17 @@ export class TradingReactor implements Reactor {
       for (const g of group) done.add(g.orderId);
       const outcomes = this.executeOrders(group, ts);
       result.push(...group, ...outcomes);
+      for (const logged of [...group, ...outcomes]) this.parts.pending.apply(logged);
       for (const outcome of outcomes) await this.settle(await this.dispatch(outcome), ts, result, depth + 1);
     }
   }
 
   private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
-    const { markets, portfolio, broker, limits } = this.parts;
+    const { markets, portfolio, pending, broker, limits } = this.parts;
     for (const intent of intents) portfolio.apply(intent);
     const contextOf = (tokenId: string) => marketContext(markets, tokenId);
-    const verdicts = intents.length === 1 ? [checkOrder(intents[0], portfolio, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, portfolio, contextOf, limits, ts);
+    const state = withPendingOrders(portfolio, pending);
+    const verdicts = intents.length === 1 ? [checkOrder(intents[0], state, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, state, contextOf, limits, ts);
     const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
     if (rejected.length > 0) return rejected;
     const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)].filter((r) => r !== null) : broker.executeGroup(intents, contextOf, ts);

@@ -206,7 +206,8 @@ export interface OrderUpdateEvent extends EventBase<'order_update'> {
   tokenId: string;
   /** The venue's order id (the signed order's EIP-712 hash). */
   exchangeOrderId: string;
-  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired';
+  /** `filled`: the venue matched the whole order (or all a FAK could take) and every trade is booked as `exchange_fill`. */
+  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired' | 'filled';
   /** A short machine-readable reason (`exchange_error`, `not_found_after_timeout`, the venue's order status, ...). */
   reason: string;
   detail: string;

@@ -341,7 +341,7 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.string('strategy');
       f.string('tokenId');
       f.string('exchangeOrderId');
-      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired'] as const);
+      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired', 'filled'] as const);
       f.string('reason');
       f.string('detail');
       break;

@@ -5,7 +5,7 @@ import { getContractConfig } from '@polymarket/clob-client-v2';
 import { hashTypedData, keccak256, recoverTypedDataAddress, toHex, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { SimulatedClock, SystemClock } from '../events/clock';
-import type { InputEvent, MarketInfo, OrderUpdateEvent, ExchangeFillEvent, RiskRejectionEvent } from '../events/types';
+import { makeEvent, type InputEvent, type MarketInfo, type OrderUpdateEvent, type ExchangeFillEvent, type RiskRejectionEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
 import { configSchema } from '../actors/config/schema';
 import { LiveBroker, liveBrokerFromConfig, type LiveConfig } from '../actors/execution/liveBroker';
@@ -226,7 +226,7 @@ describe('live broker: signed orders and answers', () => {
     const r = await rig();
     r.server.postModes.push({ kind: 'match' });
     r.broker.execute(intent({ orderId: 'nr-1', tokenId: '2001', side: 'BUY', price: '0.372', size: '20', orderType: 'fok', ts: T0 }), context(negRisk, null, T0), T0);
-    await until(() => fills(r).length === 1 && !r.broker.openOrders().length && updates(r).length === 2, 'fill');
+    await until(() => fills(r).length === 1 && !r.broker.openOrders().length && updates(r).length === 3, 'fill');
 
     const o = (JSON.parse(posted(r)[0].raw) as { order: Record<string, unknown>; orderType: string }).order;
     expect((JSON.parse(posted(r)[0].raw) as { orderType: string }).orderType).toBe('FOK');
@@ -238,7 +238,9 @@ describe('live broker: signed orders and answers', () => {
     const shares = new Big(o.takerAmount as string).div(1_000_000);
     const price = usdc.div(shares);
     const fee = shares.times('0.07').times(price.times(new Big(1).minus(price))).round(5, Big.roundDown);
-    expect(statuses(r)).toEqual(['submitted:FOK', 'accepted:matched']);
+    // The venue's MATCHED ends the order once its trades are booked: the fill, then `filled`.
+    expect(statuses(r)).toEqual(['submitted:FOK', 'accepted:matched', 'filled:matched']);
+    expect(r.events.map((e) => e.type)).toEqual(['order_update', 'order_update', 'exchange_fill', 'order_update']);
     const [f] = fills(r);
     expect(new Big(f.size).eq(shares)).toBe(true);
     expect(new Big(f.price).eq(price)).toBe(true);
@@ -327,6 +329,22 @@ describe('live broker: a POST without an answer is reconciled, never resent', ()
     expect(second.execute(order, context(plain, null, T0), T0)).toBeNull();
     await second.settled();
     expect(posted(first)).toHaveLength(1);
+  });
+});
+
+describe('live broker: an intent logged but never sent', () => {
+  it('is reported rejected: not_sent after a restart, and never posted', async () => {
+    const r = await rig();
+    const unsent = intent({ orderId: 'ns-1', tokenId: '1001', price: '0.40', size: '10', orderType: 'limit', ts: T0 });
+    const refused = intent({ orderId: 'ns-2', tokenId: '1001', price: '0.40', size: '10', orderType: 'limit', ts: T0 });
+    r.broker.recover([unsent, refused, makeEvent('risk_rejection', T0, { orderId: 'ns-2', strategy: 's1', reason: 'max_heat', detail: 'total exposure would be 40' })]);
+    await r.broker.resume(() => context(plain, null, T0));
+    expect(statuses(r)).toEqual(['rejected:not_sent']);
+    expect(updates(r)[0]).toMatchObject({ orderId: 'ns-1', strategy: 's1', tokenId: '1001', exchangeOrderId: '' });
+    expect(() => validateEvent(JSON.parse(JSON.stringify(updates(r)[0])), { file: 'events' })).not.toThrow();
+    expect(r.broker.execute(unsent, context(plain, null, T0), T0)).toBeNull();
+    await r.broker.settled();
+    expect(r.server.requests).toHaveLength(0);
   });
 });
 

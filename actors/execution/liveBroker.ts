@@ -1,14 +1,14 @@
 import type { TickSize } from '@polymarket/clob-client-v2';
 import Big from 'big.js';
 import type { Clock } from '../../events/clock';
-import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
 import type { Broker } from '../trading';
 import { dec } from './decimal';
 import { roundFee, unroundedFee } from './fees';
-import { liveMarketCheck } from './live/marketRules';
+import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
 import type { BrokerResult } from './paperBroker';
 
@@ -27,7 +27,8 @@ export interface LiveBrokerOptions {
   onProblem?: (message: string) => void;
 }
 
-type Phase = 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
+/** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
+type Phase = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
 
 interface Tracked {
   intent: OrderIntentEvent;
@@ -99,23 +100,22 @@ export class LiveBroker implements Broker {
    * Refused legs refuse the whole group before anything is sent.
    */
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[] {
-    for (const intent of intents) {
-      const verdict = liveMarketCheck(intent, market(intent.tokenId));
-      if (!verdict.ok) {
-        return intents.map((i) => (i === intent ? rejection(i, verdict.reason, verdict.detail, ts) : rejection(i, 'group_unsent', `leg ${intent.orderId} refused: ${verdict.reason}`, ts)));
-      }
-    }
+    const refused = liveRefusals(intents, market, ts);
+    if (refused.length > 0) return refused;
     return intents.map((intent) => this.send(intent, market(intent.tokenId), ts, 'FOK')).filter((r) => r !== null);
   }
 
   /**
    * Restart: learns from the log which intents were already sent (never sent again) and which orders
-   * are unfinished; `resume()` then asks the venue about them.
+   * are unfinished; `resume()` then asks the venue about them. An intent that passed the checks but
+   * has no `order_update` was never posted (`submitted` precedes every POST): it is not sent now
+   * either, and `resume()` reports it `rejected: not_sent` so that nothing waits for it.
    */
   recover(events: Iterable<AnyEvent>): void {
     const intents = new Map<string, OrderIntentEvent>();
     for (const e of events) {
       if (e.type === 'order_intent') intents.set(e.orderId, e);
+      else if (e.type === 'risk_rejection' || e.type === 'fill') intents.delete(e.orderId);
       else if (e.type === 'order_update') {
         const intent = intents.get(e.orderId);
         if (!intent) continue;
@@ -130,12 +130,17 @@ export class LiveBroker implements Broker {
         }
       }
     }
+    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
   }
 
   /** Reconciles the orders `recover` found unfinished; `market` supplies fee terms for their fills. */
   resume(market: (tokenId: string) => MarketContext | undefined): Promise<void> {
     const work = [...this.tracked.values()].map((t) => {
       t.info = t.info ?? market(t.intent.tokenId)?.info ?? null;
+      if (t.phase === 'unsent') {
+        t.phase = 'done';
+        return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
+      }
       if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
       if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
       return Promise.resolve();
@@ -171,9 +176,9 @@ export class LiveBroker implements Broker {
   private send(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number, orderType: ClobOrderType): BrokerResult | null {
     // The same intent (a replay, a restart) is never sent twice.
     if (this.tracked.has(intent.orderId)) return null;
-    if (this.closed) return rejection(intent, 'live_broker_closed', 'the live broker is shutting down', ts);
+    if (this.closed) return liveRejection(intent, 'live_broker_closed', 'the live broker is shutting down', ts);
     const verdict = liveMarketCheck(intent, market);
-    if (!verdict.ok) return rejection(intent, verdict.reason, verdict.detail, ts);
+    if (!verdict.ok) return liveRejection(intent, verdict.reason, verdict.detail, ts);
     const t = this.track(intent, verdict.info, orderType);
     const job = this.submit(t).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
     this.inFlight.add(job);
@@ -298,7 +303,7 @@ export class LiveBroker implements Broker {
     const final = status.includes('CANCEL') ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
     if (final === null || t.filled.lt(found.order.sizeMatched)) return;
     t.phase = 'done';
-    if (final !== 'matched') await this.update(t, final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
   }
 
   private async book(t: Tracked, f: VenueFill): Promise<void> {
@@ -370,10 +375,6 @@ export class LiveBroker implements Broker {
 
 function resting(t: Tracked): boolean {
   return t.orderType === 'GTC' || t.orderType === 'GTD';
-}
-
-function rejection(intent: OrderIntentEvent, reason: string, detail: string, ts: number): RiskRejectionEvent {
-  return makeEvent('risk_rejection', ts, { orderId: intent.orderId, strategy: intent.strategy, reason, detail });
 }
 
 /**

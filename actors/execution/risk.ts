@@ -81,10 +81,25 @@ export interface RiskState {
   readonly lossStreak: number;
   /** The kill switch set by a `risk_control` event. */
   readonly killed: boolean;
+  /** BUY orders sent and not ended, when there are any to count: already in heat(), marketExposure() and cash(). */
+  readonly sent?: SentOrders;
+}
+
+/** Orders sent and not ended (live orders the venue has not finished), at limit price x unfilled shares. */
+export interface SentOrders {
+  value(marketId?: string): Big;
+  count(marketId?: string): number;
 }
 
 const reject = (reason: RiskReason, detail: string): RiskVerdict => ({ ok: false, reason, detail });
 const pct = (fraction: number) => `${Number((fraction * 100).toFixed(4))} %`;
+
+/** Says how much of an exposure is orders sent and not ended; empty when none are. */
+function counted(sent: SentOrders | undefined, marketId?: string): string {
+  const n = sent?.count(marketId) ?? 0;
+  if (n === 0) return '';
+  return `; counts ${dec(sent!.value(marketId))} of ${n} BUY order${n === 1 ? '' : 's'} sent and not ended`;
+}
 
 function marketChecks(intent: OrderIntentEvent, price: Big, size: Big, market: MarketContext, limits: RiskLimits, now: number): RiskVerdict {
   const m = market.info;
@@ -122,12 +137,12 @@ function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, 
   if (value.gt(perTrade)) return reject('max_trade_share', `order value ${dec(value)} above ${pct(limits.maxPerTradePct)} of capital ${dec(capital)} (${dec(perTrade)})`);
   const inMarket = state.marketExposure(intent.marketId).plus(value);
   const perMarket = capital.times(limits.maxPerMarketPct);
-  if (inMarket.gt(perMarket)) return reject('max_market_share', `exposure in market ${intent.marketId} would be ${dec(inMarket)}, above ${pct(limits.maxPerMarketPct)} of capital (${dec(perMarket)})`);
+  if (inMarket.gt(perMarket)) return reject('max_market_share', `exposure in market ${intent.marketId} would be ${dec(inMarket)}, above ${pct(limits.maxPerMarketPct)} of capital (${dec(perMarket)})${counted(state.sent, intent.marketId)}`);
   const heat = state.heat().plus(value);
   const maxHeat = capital.times(limits.maxHeatPct);
-  if (heat.gt(maxHeat)) return reject('max_heat', `total exposure would be ${dec(heat)}, above ${pct(limits.maxHeatPct)} of capital (${dec(maxHeat)})`);
+  if (heat.gt(maxHeat)) return reject('max_heat', `total exposure would be ${dec(heat)}, above ${pct(limits.maxHeatPct)} of capital (${dec(maxHeat)})${counted(state.sent)}`);
   const cash = state.cash();
-  if (value.gt(cash)) return reject('insufficient_cash', `order value ${dec(value)} above cash ${dec(cash)}`);
+  if (value.gt(cash)) return reject('insufficient_cash', `order value ${dec(value)} above cash ${dec(cash)}${counted(state.sent)}`);
   return { ok: true };
 }
 
@@ -153,7 +168,7 @@ export function checkOrder(intent: OrderIntentEvent, state: RiskState, market: M
 }
 
 /** The portfolio as it would be after the earlier legs of a group were bought at their limit prices. */
-class WithPendingBuys implements RiskState {
+class WithEarlierLegs implements RiskState {
   private readonly byMarket = new Map<string, Big>();
   private total = new Big(0);
 
@@ -193,6 +208,9 @@ class WithPendingBuys implements RiskState {
   get killed(): boolean {
     return this.base.killed;
   }
+  get sent(): SentOrders | undefined {
+    return this.base.sent;
+  }
 }
 
 /**
@@ -201,10 +219,10 @@ class WithPendingBuys implements RiskState {
  * passed on its own gets `group_rejected` naming the leg that failed.
  */
 export function checkGroup(intents: readonly OrderIntentEvent[], state: RiskState, market: (tokenId: string) => MarketContext | undefined, limits: RiskLimits, now: number): RiskVerdict[] {
-  const pending = new WithPendingBuys(state);
+  const legs = new WithEarlierLegs(state);
   const verdicts = intents.map((intent) => {
-    const verdict = checkOrder(intent, pending, market(intent.tokenId), limits, now);
-    if (verdict.ok) pending.add(intent);
+    const verdict = checkOrder(intent, legs, market(intent.tokenId), limits, now);
+    if (verdict.ok) legs.add(intent);
     return verdict;
   });
   const failed = intents.findIndex((_, i) => !verdicts[i].ok);

@@ -11,6 +11,7 @@ import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { PaperBroker } from '../execution/paperBroker';
+import { liveRefusals } from '../execution/live/marketRules';
 import type { Broker } from '../trading';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
@@ -308,13 +309,14 @@ function bind(feed: { start(): void; close(): Promise<void>; readonly counters: 
 
 /**
  * The broker as the rebuild sees it: while the service replays its own log, a live broker must not
- * send anything (the orders it sent and the exchange's answers are already in the log as inputs).
+ * send anything (the orders it sent and the exchange's answers are already in the log as inputs);
+ * its refusals, which need no venue, are derived again as the live run derived them.
  * The paper broker is never gated: its fills are derived, and the rebuild derives them again.
  */
 function replayGate(broker: Broker, replaying: () => boolean): Broker {
   if (broker instanceof PaperBroker) return broker;
   return {
-    execute: (intent, market, ts) => (replaying() ? null : broker.execute(intent, market, ts)),
-    executeGroup: (intents, market, ts) => (replaying() ? [] : broker.executeGroup(intents, market, ts)),
+    execute: (intent, market, ts) => (replaying() ? (liveRefusals([intent], () => market, ts)[0] ?? null) : broker.execute(intent, market, ts)),
+    executeGroup: (intents, market, ts) => (replaying() ? liveRefusals(intents, market, ts) : broker.executeGroup(intents, market, ts)),
   };
 }

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { MarketInfo, OrderIntentEvent } from '../../../events/types';
+import { makeEvent, type MarketInfo, type OrderIntentEvent, type RiskRejectionEvent } from '../../../events/types';
 import { isTickSize } from '../../venues/polymarket/tickSizes';
 import { SIZE_STEP } from '../risk';
 import type { MarketContext } from '../marketContext';
@@ -30,4 +30,21 @@ export function liveMarketCheck(intent: OrderIntentEvent, market: MarketContext 
   if (size.lt(info.minSize)) return { ok: false, reason: 'below_min_size', detail: `size ${intent.size} below the market minimum ${info.minSize}` };
   if (!size.mod(SIZE_STEP).eq(0)) return { ok: false, reason: 'size_precision', detail: `size ${intent.size} has more than 2 decimals` };
   return { ok: true, info };
+}
+
+/**
+ * The live broker's refusals, which need no venue: for an order, its own; for a group, every leg
+ * when one is refused (`group_unsent` for the others). Empty when everything may be sent. Pure, so
+ * the service's rebuild derives the same refusals again without a broker.
+ */
+export function liveRefusals(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): RiskRejectionEvent[] {
+  for (const intent of intents) {
+    const verdict = liveMarketCheck(intent, market(intent.tokenId));
+    if (!verdict.ok) return intents.map((i) => (i === intent ? liveRejection(i, verdict.reason, verdict.detail, ts) : liveRejection(i, 'group_unsent', `leg ${intent.orderId} refused: ${verdict.reason}`, ts)));
+  }
+  return [];
+}
+
+export function liveRejection(intent: OrderIntentEvent, reason: LiveBrokerReason, detail: string, ts: number): RiskRejectionEvent {
+  return makeEvent('risk_rejection', ts, { orderId: intent.orderId, strategy: intent.strategy, reason, detail });
 }

@@ -1,0 +1,131 @@
+import Big from 'big.js';
+import type { AnyEvent, Decimal, OrderUpdateEvent } from '../../events/types';
+import { ZERO, dec, sortKeys } from './decimal';
+import type { RiskState, SentOrders } from './risk';
+
+/**
+ * BUY orders sent and not ended: a fold over the log's `order_intent`, `risk_rejection`, `fill`,
+ * `order_update` and `exchange_fill` events, so a replay or a restart rebuilds it exactly.
+ *
+ * An intent is pending from its `order_intent` (risk checks it before it is logged) until it ends:
+ * a `risk_rejection` (risk or the broker refused it, nothing was sent), a paper `fill` (final, the
+ * rest of a partial paper fill is cancelled), `exchange_fill`s adding up to its size, or an
+ * `order_update` that ends it. Each exchange fill moves its shares from the order to the position.
+ * Paper orders therefore end in the same reaction that sent them, and only live orders stay.
+ */
+
+/** Venue answers after which an order can no longer fill. */
+const ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired', 'filled']);
+/** Orders ended by the venue remembered for a late `accepted` (oldest forgotten first). */
+const MAX_ENDED = 1_000;
+
+interface Order {
+  marketId: string;
+  price: Big;
+  size: Big;
+  filled: Big;
+}
+
+export interface PendingOrderView {
+  marketId: string;
+  price: Decimal;
+  /** Shares not yet filled. */
+  size: Decimal;
+}
+
+const unfilled = (o: Order): Big => o.size.minus(o.filled);
+
+export class PendingOrders implements SentOrders {
+  private readonly open = new Map<string, Order>();
+  /** Ended by an `order_update`: a given-up order the venue later acknowledges (`accepted: late_answer`) is live again. */
+  private readonly ended = new Map<string, Order>();
+
+  static fromEvents(events: Iterable<AnyEvent>): PendingOrders {
+    const p = new PendingOrders();
+    for (const e of events) p.apply(e);
+    return p;
+  }
+
+  apply(event: AnyEvent): void {
+    switch (event.type) {
+      case 'order_intent':
+        if (event.side === 'BUY') this.open.set(event.orderId, { marketId: event.marketId, price: new Big(event.price), size: new Big(event.size), filled: ZERO });
+        break;
+      case 'risk_rejection':
+      case 'fill':
+        this.open.delete(event.orderId);
+        break;
+      case 'exchange_fill': {
+        const order = this.open.get(event.orderId) ?? this.ended.get(event.orderId);
+        if (!order) break;
+        order.filled = order.filled.plus(event.size);
+        if (unfilled(order).lte(0)) this.open.delete(event.orderId);
+        break;
+      }
+      case 'order_update':
+        if (ENDED.has(event.status)) this.end(event.orderId);
+        else if (event.status === 'accepted') this.reopen(event.orderId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private end(orderId: string): void {
+    const order = this.open.get(orderId);
+    if (!order) return;
+    this.open.delete(orderId);
+    this.ended.set(orderId, order);
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string);
+  }
+
+  private reopen(orderId: string): void {
+    const order = this.ended.get(orderId);
+    if (!order) return;
+    this.ended.delete(orderId);
+    if (unfilled(order).gt(0)) this.open.set(orderId, order);
+  }
+
+  /** Limit price x unfilled shares of the pending orders, in one market or (no id) in all. */
+  value(marketId?: string): Big {
+    let total = ZERO;
+    for (const o of this.open.values()) if (marketId === undefined || o.marketId === marketId) total = total.plus(o.price.times(unfilled(o)));
+    return total;
+  }
+
+  count(marketId?: string): number {
+    let n = 0;
+    for (const o of this.open.values()) if (marketId === undefined || o.marketId === marketId) n++;
+    return n;
+  }
+
+  /** Sorted by order id, so two folds compare byte for byte. */
+  toJSON(): Record<string, PendingOrderView> {
+    const out: Record<string, PendingOrderView> = {};
+    for (const [id, o] of this.open) out[id] = { marketId: o.marketId, price: dec(o.price), size: dec(unfilled(o)) };
+    return sortKeys(out);
+  }
+}
+
+/**
+ * The portfolio as the risk checks see it with orders pending: each counts in its market's exposure
+ * and in the heat at its limit price and is taken from cash; capital is unchanged.
+ */
+export function withPendingOrders(portfolio: RiskState, pending: PendingOrders): RiskState {
+  return {
+    cash: () => portfolio.cash().minus(pending.value()),
+    capital: () => portfolio.capital(),
+    heat: () => portfolio.heat().plus(pending.value()),
+    marketExposure: (marketId) => portfolio.marketExposure(marketId).plus(pending.value(marketId)),
+    shares: (strategy, tokenId) => portfolio.shares(strategy, tokenId),
+    dayPnl: (day) => portfolio.dayPnl(day),
+    capitalAtDayStart: (day) => portfolio.capitalAtDayStart(day),
+    get lossStreak() {
+      return portfolio.lossStreak;
+    },
+    get killed() {
+      return portfolio.killed;
+    },
+    sent: pending,
+  };
+}
