@@ -230,7 +230,7 @@ export const negRiskMachine = setup({
       const o = ev.opportunity;
       const groupId = `${p.strategy}:${p.negRiskMarketId}:${event.ts}`;
       let n = context.ordersSent;
-      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }));
+      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }, event.ts));
       enqueue.assign({ set, ordersSent: n, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
       const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
@@ -260,7 +260,7 @@ export const negRiskMachine = setup({
       const sells = unwindSells({ ...context, set });
       if (sells === null || context.unwind === null) return;
       let n = context.ordersSent;
-      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }));
+      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }, event.ts));
       enqueue.assign({ set, ordersSent: n, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
     }),

@@ -127,6 +127,8 @@ export const fifteenMinSchema = z
     decisionTimeoutMs: ms.default(10_000),
     /** A rejected or partly filled exit is retried no sooner than this. */
     exitRetryMs: ms.default(1_000),
+    /** An order with no answer (fill or rejection) after this is given up. */
+    orderTimeoutMs: ms.default(30_000),
   })
   .strict();
 
