@@ -1,20 +1,25 @@
 import Big from 'big.js';
-import { and, assign, enqueueActions, raise, setup } from 'xstate';
+import { and, assign, enqueueActions, not, raise, setup } from 'xstate';
 import type { Decimal, FillEvent, LlmAction, LlmContext, LlmOpportunity, RiskRejectionEvent } from '../events/types';
 import { llmCacheKey } from './llmCache';
 import {
+  afterLateAnswer,
   allDone,
   allFilledInFull,
   anyFilled,
+  anyStale,
   applyFill,
   applyRejection,
   floorShares,
+  giveUpStale,
+  isLate,
+  lateFillLeg,
   legCost,
   newLeg,
   orderFor,
   orderIdFor,
-  ownsOrder,
   sharesReceived,
+  type LateOrder,
   type Leg,
   type OrderIntentOutput,
 } from './orderLegs';
@@ -25,6 +30,10 @@ import {
  * about them) and buys both sides when their asks plus fees sum under 1 - minEdge.
  *
  * watching -> [deciding] -> entering -> holding -> exiting -> cooldown -> watching
+ *
+ * An order with no final answer after `orderTimeoutMs` is given up (its leg ends with what it
+ * filled). If the venue fills it later, the shares join the position of their market, or are held
+ * as strays until the machine is free to take them as a position of their own (see `adoptStrays`).
  *
  * These markets resolve on Chainlink (Up when the end price >= the window's start price), not on
  * Binance: the machine keeps the oracle's window start price in context but never treats the
@@ -50,6 +59,8 @@ export interface FifteenMinParams {
   useLlm: boolean;
   decisionTimeoutMs: number;
   exitRetryMs: number;
+  /** An order with no final answer (fill in full, partial fill, rejection) after this is given up. */
+  orderTimeoutMs: number;
 }
 
 export interface SideQuote {
@@ -133,6 +144,17 @@ export interface Position {
   lastExitAttempt: number | null;
 }
 
+/** A given-up order, with what a late BUY fill of it becomes: part of a pair or a directional bet, in which window. */
+export type LatePositionOrder = LateOrder & { kind: Position['kind']; windowEnd: number };
+
+/** Shares bought by a late fill that no position holds yet. */
+export interface Stray extends Holding {
+  kind: Position['kind'];
+  windowEnd: number;
+  /** Event time of the (first) late fill. */
+  since: number;
+}
+
 export interface FifteenMinContext {
   params: FifteenMinParams;
   ordersSent: number;
@@ -141,6 +163,10 @@ export interface FifteenMinContext {
   entry: { kind: Position['kind']; since: number; marketId: string; windowEnd: number; legs: Leg[] } | null;
   position: Position | null;
   exit: { reason: string; legs: Leg[] } | null;
+  /** Orders given up after `orderTimeoutMs` that the venue may still fill. */
+  late: LatePositionOrder[];
+  /** Late-bought shares of a market other than the position's, or that arrived while an entry was out. */
+  strays: Stray[];
   cooldownUntil: number;
   lastSkip: string | null;
   lastExit: { ts: number; reason: string } | null;
@@ -192,12 +218,16 @@ export function exitReason(p: FifteenMinParams, pos: Position, quote: WindowQuot
   if (ts - pos.since >= p.maxHoldMs) return 'max_hold';
   if (pos.windowEnd - ts <= p.exitBeforeEndMs) return 'end_of_window';
   if (quote === null || quote.marketId !== pos.marketId) return null;
-  const h = pos.holdings[0];
-  const side = quote.up.tokenId === h.tokenId ? quote.up : quote.down;
-  if (side.bid === null || side.stale) return null;
-  const cost = new Big(h.cost);
+  // Usually one holding; a late fill of the other side can add a second.
+  let value = new Big(0);
+  let cost = new Big(0);
+  for (const h of pos.holdings) {
+    const side = quote.up.tokenId === h.tokenId ? quote.up : quote.down;
+    if (side.bid === null || side.stale) return null;
+    value = value.plus(new Big(h.shares).times(new Big(side.bid).minus(side.sellFeePerShare)));
+    cost = cost.plus(h.cost);
+  }
   if (cost.eq(0)) return null;
-  const value = new Big(h.shares).times(new Big(side.bid).minus(side.sellFeePerShare));
   const ret = value.minus(cost).div(cost);
   if (ret.gte(p.takeProfitPct)) return 'take_profit';
   if (ret.lte(-p.stopLossPct)) return 'stop_loss';
@@ -240,7 +270,7 @@ function holdingsOf(legs: readonly Leg[]): Holding[] {
 }
 
 /** Holdings left after exit sells: shares and cost reduced pro rata. */
-function afterSells(holdings: readonly Holding[], legs: readonly Leg[]): Holding[] {
+function afterSells<H extends Holding>(holdings: readonly H[], legs: readonly Leg[]): H[] {
   return holdings
     .map((h) => {
       const sold = legs.filter((l) => l.tokenId === h.tokenId).reduce((acc, l) => acc.plus(l.filled), new Big(0));
@@ -249,7 +279,34 @@ function afterSells(holdings: readonly Holding[], legs: readonly Leg[]): Holding
       if (left.lte(0)) return null;
       return { ...h, shares: left.toFixed(), cost: new Big(h.cost).times(left).div(before).round(6, Big.roundHalfUp).toFixed() };
     })
-    .filter((h): h is Holding => h !== null);
+    .filter((h): h is H => h !== null);
+}
+
+/** `add` joined to `base`: shares and cost summed per token. */
+function withHoldings<H extends Holding>(base: readonly H[], add: readonly H[]): H[] {
+  const out = [...base];
+  for (const a of add) {
+    const i = out.findIndex((h) => h.tokenId === a.tokenId);
+    if (i < 0) out.push(a);
+    else out[i] = { ...out[i], shares: new Big(out[i].shares).plus(a.shares).toFixed(), cost: new Big(out[i].cost).plus(a.cost).toFixed() };
+  }
+  return out;
+}
+
+function holdingOf(s: Stray): Holding {
+  return { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, shares: s.shares, cost: s.cost };
+}
+
+/** Strays of a market join a position opened in it; the others stay strays. */
+function takeStrays(c: FifteenMinContext, marketId: string, holdings: Holding[]): { holdings: Holding[]; strays: Stray[] } {
+  const mine = c.strays.filter((s) => s.marketId === marketId).map(holdingOf);
+  return { holdings: withHoldings(holdings, mine), strays: c.strays.filter((s) => s.marketId !== marketId) };
+}
+
+/** The fill or rejection of an order the machine gave up on. */
+function lateAnswerOf(c: FifteenMinContext, e: FifteenMinEvent): FillEvent | RiskRejectionEvent | null {
+  const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : null;
+  return answer !== null && isLate(c.late, answer.orderId) ? answer : null;
 }
 
 const initialCounts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
@@ -299,6 +356,8 @@ export const fifteenMinMachine = setup({
     exitSettled: ({ context }) => context.exit !== null && allDone(context.exit.legs),
     positionClosed: ({ context }) => context.position === null || !sellable(context.position),
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
+    lateAnswer: ({ context, event }) => lateAnswerOf(context, event) !== null,
+    hasStrays: ({ context }) => context.strays.some((s) => floorShares(new Big(s.shares)).gt(0)),
   },
   actions: {
     storeQuote: assign({ quote: ({ context, event }) => marketFields(event)?.quote ?? context.quote }),
@@ -378,7 +437,7 @@ export const fifteenMinMachine = setup({
       let n = context.ordersSent;
       const groupId = kind === 'pair' ? `${p.strategy}:${p.asset}:${quote.marketId}:${event.ts}` : null;
       const legs = plan.legs.map((l) =>
-        newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: quote!.marketId, tokenId: l.side.tokenId, outcome: l.side.outcome, side: 'BUY', requested: l.shares.toFixed() }),
+        newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: quote!.marketId, tokenId: l.side.tokenId, outcome: l.side.outcome, side: 'BUY', requested: l.shares.toFixed() }, event.ts),
       );
       enqueue.assign({
         quote,
@@ -398,12 +457,14 @@ export const fifteenMinMachine = setup({
     }),
     openPosition: assign(({ context }) => {
       const e = context.entry!;
-      return { entry: null, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings: holdingsOf(e.legs), exitReason: null, lastExitAttempt: null } };
+      const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
+      return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: null, lastExitAttempt: null } };
     }),
     /** A pair with one side missing is not hedged: sell what filled. */
     openBrokenPair: assign(({ context }) => {
       const e = context.entry!;
-      return { entry: null, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings: holdingsOf(e.legs), exitReason: 'unwind_incomplete_pair', lastExitAttempt: null } };
+      const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
+      return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: 'unwind_incomplete_pair', lastExitAttempt: null } };
     }),
     startExit: enqueueActions(({ context, event, enqueue }) => {
       const m = marketFields(event);
@@ -414,7 +475,7 @@ export const fifteenMinMachine = setup({
       if (reason === null || sells === null) return;
       let n = context.ordersSent;
       const legs = sells.map((s) =>
-        newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.holding.marketId, tokenId: s.holding.tokenId, outcome: s.holding.outcome, side: 'SELL', requested: s.shares.toFixed() }),
+        newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.holding.marketId, tokenId: s.holding.tokenId, outcome: s.holding.outcome, side: 'SELL', requested: s.shares.toFixed() }, m.ts),
       );
       enqueue.assign({ quote: m.quote, ordersSent: n, exit: { reason, legs }, position: { ...pos, exitReason: reason, lastExitAttempt: m.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', reason, null)));
@@ -434,12 +495,70 @@ export const fifteenMinMachine = setup({
       position: null,
       exit: null,
       entry: null,
-      lastExit: { ts: event.ts, reason: context.position?.exitReason ?? (event.type === 'RESOLVED' ? 'resolved' : 'window_ended') },
+      lastExit: { ts: event.ts, reason: context.position?.exitReason ?? (event.type === 'RESOLVED' ? 'resolved' : event.ts >= (context.position?.windowEnd ?? 0) ? 'window_ended' : 'nothing_left') },
       cooldownUntil: event.ts + context.params.cooldownMs,
       counts: { ...context.counts, exits: context.counts.exits + 1 },
     })),
     startCooldown: assign(({ context, event }) => ({ entry: null, cooldownUntil: event.ts + context.params.cooldownMs })),
     replay: raise(({ event }) => event),
+    /** Gives up the entry or exit orders still unanswered `orderTimeoutMs` after they were sent. */
+    expireOrders: assign(({ context, event }) => {
+      const timeout = context.params.orderTimeoutMs;
+      const { entry, exit, position } = context;
+      const out: Partial<FifteenMinContext> = {};
+      let late = context.late;
+      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
+        const given = giveUpStale(entry.legs, event.ts, timeout);
+        out.entry = { ...entry, legs: given.legs };
+        late = [...late, ...given.late.map((o) => ({ ...o, kind: entry.kind, windowEnd: entry.windowEnd }))];
+      }
+      if (exit !== null && position !== null && anyStale(exit.legs, event.ts, timeout)) {
+        const given = giveUpStale(exit.legs, event.ts, timeout);
+        out.exit = { ...exit, legs: given.legs };
+        late = [...late, ...given.late.map((o) => ({ ...o, kind: position.kind, windowEnd: position.windowEnd }))];
+      }
+      return late === context.late ? out : { ...out, late };
+    }),
+    /**
+     * A late BUY fill joins the position when it is in the same market, else it is a stray; a late
+     * SELL fill takes its shares from the position (or the strays) of its market.
+     */
+    takeLateFill: assign(({ context, event }) => {
+      if (event.type !== 'FILL') return {};
+      const order = context.late.find((o) => o.orderId === event.fill.orderId)!;
+      const late = afterLateAnswer(context.late, event.fill);
+      const leg = lateFillLeg(order, event.fill);
+      const pos = context.position !== null && context.position.marketId === order.marketId ? context.position : null;
+      if (order.side === 'SELL') {
+        return pos !== null ? { late, position: { ...pos, holdings: afterSells(pos.holdings, [leg]) } } : { late, strays: afterSells(context.strays, [leg]) };
+      }
+      const bought: Holding = { marketId: order.marketId, tokenId: order.tokenId, outcome: order.outcome, shares: sharesReceived(leg).toFixed(), cost: legCost(leg).toFixed() };
+      if (pos !== null) return { late, position: { ...pos, holdings: withHoldings(pos.holdings, [bought]) } };
+      return { late, strays: withHoldings(context.strays, [{ ...bought, kind: order.kind, windowEnd: order.windowEnd, since: event.ts }]) };
+    }),
+    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
+    /**
+     * Strays of one market become the position (as flash crash holds shares a late fill brought):
+     * a directional bet under the usual exits, counted from the late fill; a pair leg is unwound,
+     * as an incomplete pair always is.
+     */
+    adoptStrays: assign(({ context }) => {
+      const marketId = context.strays.find((s) => floorShares(new Big(s.shares)).gt(0))!.marketId;
+      const mine = context.strays.filter((s) => s.marketId === marketId);
+      const kind: Position['kind'] = mine.some((s) => s.kind === 'pair') ? 'pair' : 'directional';
+      return {
+        strays: context.strays.filter((s) => s.marketId !== marketId),
+        position: {
+          kind,
+          marketId,
+          windowEnd: mine[0].windowEnd,
+          since: Math.min(...mine.map((s) => s.since)),
+          holdings: mine.map(holdingOf),
+          exitReason: kind === 'pair' ? 'unwind_incomplete_pair' : null,
+          lastExitAttempt: null,
+        },
+      };
+    }),
   },
 }).createMachine({
   id: 'fifteenMin',
@@ -451,6 +570,8 @@ export const fifteenMinMachine = setup({
     entry: null,
     position: null,
     exit: null,
+    late: [],
+    strays: [],
     cooldownUntil: 0,
     lastSkip: null,
     lastExit: null,
@@ -459,10 +580,14 @@ export const fifteenMinMachine = setup({
   }),
   on: {
     ORACLE: { actions: 'storeOracle' },
+    // Answers to given-up orders, in any state (the states handle only the orders they wait for).
+    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
+    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
   },
   initial: 'watching',
   states: {
     watching: {
+      always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
         SIGNAL: [
           { guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] },
@@ -492,14 +617,16 @@ export const fifteenMinMachine = setup({
         { guard: 'entryBroken', target: 'holding', actions: 'openBrokenPair' },
       ],
       on: {
-        FILL: { actions: 'entryFill' },
-        REJECTED: { actions: 'entryRejected' },
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] }, { actions: 'storeQuote' }],
-        QUOTE: { actions: 'storeQuote' },
-        TICK: { actions: 'storeQuote' },
+        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        QUOTE: { actions: ['storeQuote', 'expireOrders'] },
+        TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
     },
     holding: {
+      // Late sells can leave nothing to sell.
+      always: { guard: 'positionClosed', target: 'cooldown', actions: 'closePosition' },
       on: {
         RESOLVED: { guard: 'resolvedOurs', target: 'cooldown', actions: 'closePosition' },
         SIGNAL: holdingReaction(true),
@@ -512,11 +639,11 @@ export const fifteenMinMachine = setup({
         { guard: 'exitSettled', target: 'afterExit', actions: 'settleExit' },
       ],
       on: {
-        FILL: { actions: 'exitFill' },
-        REJECTED: { actions: 'exitRejected' },
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] }, { actions: 'storeQuote' }],
-        QUOTE: { actions: 'storeQuote' },
-        TICK: { actions: 'storeQuote' },
+        FILL: { guard: not('lateAnswer'), actions: ['exitFill', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['exitRejected', 'expireOrders'] },
+        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        QUOTE: { actions: ['storeQuote', 'expireOrders'] },
+        TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
     },
     /** Transient: everything sold -> cooldown; shares left (partial fill, rejection) -> holding, retried. */
@@ -524,6 +651,7 @@ export const fifteenMinMachine = setup({
       always: [{ guard: 'positionClosed', target: 'cooldown', actions: 'closePosition' }, { target: 'holding' }],
     },
     cooldown: {
+      always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
         SIGNAL: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] }, { actions: 'storeQuote' }],
         QUOTE: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],

@@ -1,17 +1,23 @@
 import Big from 'big.js';
-import { assign, enqueueActions, raise, setup } from 'xstate';
+import { assign, enqueueActions, not, raise, setup } from 'xstate';
 import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
 import {
+  afterLateAnswer,
   allDone,
   allFilledInFull,
   anyFilled,
+  anyStale,
   applyFill,
   applyRejection,
   floorShares,
+  giveUpStale,
+  isLate,
+  lateFillLeg,
   newLeg,
   orderFor,
   orderIdFor,
   sharesReceived,
+  type LateOrder,
   type Leg,
   type OrderIntentOutput,
 } from './orderLegs';
@@ -24,7 +30,8 @@ import {
  *                 \-> unwinding <-> unwindRetry -> cooldown -> watching   (some legs filled, others not)
  *                 \-> cooldown                                             (nothing filled)
  *
- * All legs or none: if any leg is rejected or fills short, every share that did fill is sold back.
+ * All legs or none: if any leg is rejected, fills short or has no answer after `orderTimeoutMs`,
+ * every share that did fill is sold back. Shares a given-up order buys later are sold back too.
  */
 
 export interface NegRiskParams {
@@ -42,6 +49,8 @@ export interface NegRiskParams {
   maxSetUsd: Decimal;
   cooldownMs: number;
   exitRetryMs: number;
+  /** An order with no final answer (fill in full, partial fill, rejection) after this is given up. */
+  orderTimeoutMs: number;
 }
 
 export interface NegRiskLegQuote {
@@ -156,6 +165,10 @@ export interface NegRiskContext {
   /** Shares bought in a set that did not complete, still to sell back. */
   unwind: { legs: Leg[]; toSell: UnwindItem[]; lastAttempt: number | null } | null;
   held: { marketId: string; tokenId: string; shares: Decimal }[];
+  /** Orders given up after `orderTimeoutMs` that the venue may still fill. */
+  late: LateOrder[];
+  /** Late-bought shares waiting for the machine to unwind them (they arrived while a new set was out). */
+  strays: UnwindItem[];
   cooldownUntil: number;
   counts: { sets: number; unwinds: number };
 }
@@ -188,6 +201,18 @@ function leftToSell(toSell: readonly UnwindItem[], legs: readonly Leg[]): Unwind
     .filter((s) => floorShares(new Big(s.shares)).gt(0));
 }
 
+/** `items` with `shares` more (or fewer, when negative) of a token; what is left under 0.01 share is dropped. */
+function withShares<T extends { tokenId: string; shares: Decimal }>(items: readonly T[], item: T, shares: Big): T[] {
+  const i = items.findIndex((x) => x.tokenId === item.tokenId);
+  const out = i < 0 ? [...items, { ...item, shares: shares.toFixed() }] : items.map((x, j) => (j === i ? { ...x, shares: new Big(x.shares).plus(shares).toFixed() } : x));
+  return out.filter((x) => floorShares(new Big(x.shares)).gt(0));
+}
+
+function lateAnswerOf(c: NegRiskContext, e: NegRiskEvent): FillEvent | RiskRejectionEvent | null {
+  const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : null;
+  return answer !== null && isLate(c.late, answer.orderId) ? answer : null;
+}
+
 export const negRiskMachine = setup({
   types: {
     context: {} as NegRiskContext,
@@ -210,6 +235,8 @@ export const negRiskMachine = setup({
       return unwindSells(ctx) !== null;
     },
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
+    lateAnswer: ({ context, event }) => lateAnswerOf(context, event) !== null,
+    hasStrays: ({ context }) => context.strays.length > 0,
   },
   actions: {
     storeSet: assign(({ context, event }) => {
@@ -230,7 +257,7 @@ export const negRiskMachine = setup({
       const o = ev.opportunity;
       const groupId = `${p.strategy}:${p.negRiskMarketId}:${event.ts}`;
       let n = context.ordersSent;
-      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }));
+      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }, event.ts));
       enqueue.assign({ set, ordersSent: n, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
       const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
@@ -239,28 +266,79 @@ export const negRiskMachine = setup({
     entryRejected: assign({
       entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
     }),
+    /** Strays (late shares of an earlier set) are held with the set: they settle at resolution. */
     hold: assign(({ context }) => ({
-      held: context.entry!.legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, shares: sharesReceived(l).toFixed() })),
+      held: context.strays.reduce(
+        (held, s) => withShares(held, { marketId: s.marketId, tokenId: s.tokenId, shares: '0' }, new Big(s.shares)),
+        context.entry!.legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, shares: sharesReceived(l).toFixed() })),
+      ),
+      strays: [],
       entry: null,
     })),
     beginUnwind: assign(({ context }) => ({
       unwind: {
         legs: [],
         lastAttempt: null,
-        toSell: context
-          .entry!.legs.filter((l) => new Big(l.filled).gt(0))
-          .map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, shares: sharesReceived(l).toFixed() }))
-          .filter((s) => floorShares(new Big(s.shares)).gt(0)),
+        toSell: context.strays.reduce(
+          (toSell, s) => withShares(toSell, { ...s, shares: '0' }, new Big(s.shares)),
+          context
+            .entry!.legs.filter((l) => new Big(l.filled).gt(0))
+            .map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, shares: sharesReceived(l).toFixed() }))
+            .filter((s) => floorShares(new Big(s.shares)).gt(0)),
+        ),
       },
+      strays: [],
       entry: null,
       counts: { ...context.counts, unwinds: context.counts.unwinds + 1 },
     })),
+    /** Late shares with no set out: unwound as an incomplete set is. */
+    adoptStrays: assign(({ context }) => ({
+      unwind: { legs: [], lastAttempt: null, toSell: context.strays },
+      strays: [],
+      counts: { ...context.counts, unwinds: context.counts.unwinds + 1 },
+    })),
+    /** Gives up the entry or unwind orders still unanswered `orderTimeoutMs` after they were sent. */
+    expireOrders: assign(({ context, event }) => {
+      const timeout = context.params.orderTimeoutMs;
+      const { entry, unwind } = context;
+      const out: Partial<NegRiskContext> = {};
+      let late = context.late;
+      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
+        const given = giveUpStale(entry.legs, event.ts, timeout);
+        out.entry = { ...entry, legs: given.legs };
+        late = [...late, ...given.late];
+      }
+      if (unwind !== null && anyStale(unwind.legs, event.ts, timeout)) {
+        const given = giveUpStale(unwind.legs, event.ts, timeout);
+        out.unwind = { ...unwind, legs: given.legs };
+        late = [...late, ...given.late];
+      }
+      return late === context.late ? out : { ...out, late };
+    }),
+    /**
+     * A late BUY fill is sold back: added to the unwind under way, held with a complete set, or kept
+     * as a stray until the machine is free to unwind it. A late SELL fill is taken off what is to sell.
+     */
+    takeLateFill: assign(({ context, event }) => {
+      if (event.type !== 'FILL') return {};
+      const order = context.late.find((o) => o.orderId === event.fill.orderId)!;
+      const late = afterLateAnswer(context.late, event.fill);
+      const leg = lateFillLeg(order, event.fill);
+      const shares = order.side === 'BUY' ? sharesReceived(leg) : sharesReceived(leg).neg();
+      const item: UnwindItem = { marketId: order.marketId, tokenId: order.tokenId, outcome: order.outcome, shares: '0' };
+      if (context.unwind !== null) return { late, unwind: { ...context.unwind, toSell: withShares(context.unwind.toSell, item, shares) } };
+      if (order.side === 'BUY' && context.entry === null && context.held.length > 0) {
+        return { late, held: withShares(context.held, { marketId: order.marketId, tokenId: order.tokenId, shares: '0' }, shares) };
+      }
+      return { late, strays: withShares(context.strays, item, shares) };
+    }),
+    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
     sendUnwind: enqueueActions(({ context, event, enqueue }) => {
       const set = quoteOf(event) ?? context.set;
       const sells = unwindSells({ ...context, set });
       if (sells === null || context.unwind === null) return;
       let n = context.ordersSent;
-      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }));
+      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }, event.ts));
       enqueue.assign({ set, ordersSent: n, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
     }),
@@ -274,10 +352,16 @@ export const negRiskMachine = setup({
   },
 }).createMachine({
   id: 'negRisk',
-  context: ({ input }) => ({ params: input, ordersSent: 0, set: null, lastSkip: null, entry: null, unwind: null, held: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
+  context: ({ input }) => ({ params: input, ordersSent: 0, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
+  // Answers to given-up orders, in any state (the states handle only the orders they wait for).
+  on: {
+    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
+    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+  },
   initial: 'watching',
   states: {
     watching: {
+      always: { guard: 'hasStrays', target: 'unwindRetry', actions: 'adoptStrays' },
       on: {
         QUOTE: [{ guard: 'opportunity', target: 'entering', actions: 'enterSet' }, { actions: ['storeSet', 'noteSkip'] }],
         TICK: [{ guard: 'opportunity', target: 'entering', actions: 'enterSet' }, { actions: ['storeSet', 'noteSkip'] }],
@@ -290,10 +374,10 @@ export const negRiskMachine = setup({
         { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
       ],
       on: {
-        FILL: { actions: 'entryFill' },
-        REJECTED: { actions: 'entryRejected' },
-        QUOTE: { actions: 'storeSet' },
-        TICK: { actions: 'storeSet' },
+        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        QUOTE: { actions: ['storeSet', 'expireOrders'] },
+        TICK: { actions: ['storeSet', 'expireOrders'] },
       },
     },
     /** Every leg filled: the set pays $1 whichever outcome wins. Held to resolution. */
@@ -309,10 +393,10 @@ export const negRiskMachine = setup({
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
       on: {
-        FILL: { actions: 'unwindFill' },
-        REJECTED: { actions: 'unwindRejected' },
-        QUOTE: { actions: 'storeSet' },
-        TICK: { actions: 'storeSet' },
+        FILL: { guard: not('lateAnswer'), actions: ['unwindFill', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['unwindRejected', 'expireOrders'] },
+        QUOTE: { actions: ['storeSet', 'expireOrders'] },
+        TICK: { actions: ['storeSet', 'expireOrders'] },
       },
     },
     /** Shares left to sell: sold at the next quote with bids (not sooner than exitRetryMs after the last try). */
@@ -327,6 +411,7 @@ export const negRiskMachine = setup({
       },
     },
     cooldown: {
+      always: { guard: 'hasStrays', target: 'unwindRetry', actions: 'adoptStrays' },
       on: {
         QUOTE: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeSet' }],
         TICK: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeSet' }],

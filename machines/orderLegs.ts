@@ -6,7 +6,10 @@ import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent
  * 15-minute and negRisk machines. Plain JSON (decimal strings) so machine snapshots persist.
  *
  * An order's outcome is final when it is rejected, filled in full, or filled with `partial: true`
- * (the broker filled what the book had and the rest is gone).
+ * (the broker filled what the book had and the rest is gone). A machine also stops waiting for an
+ * order with no final answer `orderTimeoutMs` after it was sent (event time): the leg ends as
+ * `timedOut` and the order becomes a `LateOrder`, whose fills, if the venue still sends them, are
+ * booked on their own.
  */
 export interface Leg {
   /** The id the wrapper gives the order: `<strategy>:<key>:<n>`, n counting this instance's orders from 1. */
@@ -21,13 +24,19 @@ export interface Leg {
   notional: Decimal;
   /** Fees in USDC of the fills. */
   fees: Decimal;
+  /** Event time the order was emitted. */
+  sentAt: number;
   done: boolean;
   /** The risk rejection's reason, or null. */
   rejected: string | null;
+  /** Given up with no final answer after the order timeout (`done` too). */
+  timedOut: boolean;
 }
 
-export function newLeg(orderId: string, spec: Pick<Leg, 'marketId' | 'tokenId' | 'outcome' | 'side' | 'requested'>): Leg {
-  return { orderId, ...spec, filled: '0', notional: '0', fees: '0', done: false, rejected: null };
+type LegSpec = Pick<Leg, 'marketId' | 'tokenId' | 'outcome' | 'side' | 'requested'>;
+
+export function newLeg(orderId: string, spec: LegSpec, sentAt: number): Leg {
+  return { orderId, ...spec, filled: '0', notional: '0', fees: '0', sentAt, done: false, rejected: null, timedOut: false };
 }
 
 /** The wrapper numbers a key's orders 1, 2, ... in the order they are emitted. */
@@ -65,9 +74,51 @@ export function allFilledInFull(legs: readonly Leg[]): boolean {
   return legs.length > 0 && legs.every((l) => new Big(l.filled).gte(l.requested));
 }
 
-/** Whether an order id belongs to these legs (fills of older orders are ignored). */
-export function ownsOrder(legs: readonly Leg[], orderId: string): boolean {
-  return legs.some((l) => l.orderId === orderId);
+/** An order the machine gave up on while the venue may still fill it. */
+export interface LateOrder extends LegSpec {
+  orderId: string;
+  /** Shares that may still fill. */
+  open: Decimal;
+}
+
+/**
+ * Gives up the legs with no final answer `timeoutMs` after they were sent: they end `timedOut`
+ * (done, with what filled so far) and come back as late orders for what they may still fill.
+ */
+export function giveUpStale(legs: readonly Leg[], now: number, timeoutMs: number): { legs: Leg[]; late: LateOrder[] } {
+  const late: LateOrder[] = [];
+  const out = legs.map((l) => {
+    if (l.done || now - l.sentAt < timeoutMs) return l;
+    const { orderId, marketId, tokenId, outcome, side, requested } = l;
+    late.push({ orderId, marketId, tokenId, outcome, side, requested, open: new Big(requested).minus(l.filled).toFixed() });
+    return { ...l, done: true, timedOut: true };
+  });
+  return { legs: out, late };
+}
+
+/** Whether any leg is still unanswered `timeoutMs` after it was sent. */
+export function anyStale(legs: readonly Leg[], now: number, timeoutMs: number): boolean {
+  return legs.some((l) => !l.done && now - l.sentAt >= timeoutMs);
+}
+
+export function isLate(late: readonly LateOrder[], orderId: string): boolean {
+  return late.some((o) => o.orderId === orderId);
+}
+
+/** The late orders after an answer to one of them: a rejection, a partial fill or the last share ends it. */
+export function afterLateAnswer<T extends LateOrder>(late: readonly T[], answer: FillEvent | RiskRejectionEvent): T[] {
+  return late.flatMap((o) => {
+    if (o.orderId !== answer.orderId) return [o];
+    if (answer.type === 'risk_rejection' || answer.partial) return [];
+    const open = new Big(o.open).minus(answer.size);
+    return open.gt(0) ? [{ ...o, open: open.toFixed() }] : [];
+  });
+}
+
+/** A late fill as a leg of its own, for its shares in hand (`sharesReceived`) and cost (`legCost`). */
+export function lateFillLeg(order: LateOrder, fill: FillEvent): Leg {
+  const { orderId, marketId, tokenId, outcome, side, requested } = order;
+  return applyFill([newLeg(orderId, { marketId, tokenId, outcome, side, requested }, fill.ts)], fill)[0];
 }
 
 /** Cost in USDC of what a leg bought: notional plus fees. */

@@ -371,3 +371,134 @@ describe('fifteenMin machine: determinism', () => {
     expect(restored.getSnapshot().context).toEqual(whole.m.ctx());
   });
 });
+
+describe('fifteenMin machine: orders with no answer (orderTimeoutMs)', () => {
+  const TIMEOUT = params().orderTimeoutMs;
+  const size = sharesFor('0.52');
+  const lateOrder = { orderId: 'fifteenMin:BTC:1', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'BUY', requested: size, open: size, kind: 'directional', windowEnd: END };
+
+  function unanswered() {
+    const m = run();
+    m.send(signal(T0, entryQuote));
+    return m;
+  }
+
+  it('gives up an unanswered entry exactly orderTimeoutMs after it was sent, and cools down', () => {
+    expect(TIMEOUT).toBe(30_000);
+    const m = unanswered();
+    m.send(tick(T0 + TIMEOUT - 1, entryQuote));
+    expect(m.state()).toBe('entering');
+    expect(m.ctx().late).toEqual([]);
+    m.send(tick(T0 + TIMEOUT, entryQuote));
+    expect(m.state()).toBe('cooldown');
+    expect(m.ctx().entry).toBeNull();
+    expect(m.ctx().cooldownUntil).toBe(T0 + TIMEOUT + params().cooldownMs);
+    expect(m.ctx().late).toEqual([lateOrder]);
+  });
+
+  it('holds the shares of a fill that comes after the give-up, with the usual exits counted from that fill', () => {
+    const m = run(params({ maxHoldMs: 300_000 }));
+    m.send(signal(T0, entryQuote));
+    m.send(tick(T0 + TIMEOUT, entryQuote));
+    const lateTs = T0 + TIMEOUT + 5_000;
+    m.send({ type: 'FILL', ts: lateTs, fill: fill('fifteenMin:BTC:1', UP, 'BUY', '0.52', size, lateTs) });
+    expect(m.state()).toBe('holding');
+    const { shares, cost } = bought('0.52', size);
+    expect(m.ctx().position).toEqual({
+      kind: 'directional',
+      marketId: '1043573',
+      windowEnd: END,
+      since: lateTs,
+      holdings: [{ marketId: '1043573', tokenId: UP, outcome: 'Up', shares: shares.toFixed(), cost: cost.toFixed() }],
+      exitReason: null,
+      lastExitAttempt: null,
+    });
+    expect(m.ctx().late).toEqual([]);
+    expect(m.send(tick(lateTs + 299_999, at('0.58')))).toEqual([]);
+    expect(m.send(tick(lateTs + 300_000, at('0.58')))).toMatchObject([{ side: 'SELL', tokenId: UP, price: '0.58', size: shares.round(2, Big.roundDown).toFixed(), reason: 'max_hold' }]);
+  });
+
+  it('holds what a given-up entry filled in time; the rest, filled late, joins the position', () => {
+    const m = unanswered();
+    m.send({ type: 'FILL', ts: T0 + 1, fill: fill('fifteenMin:BTC:1', UP, 'BUY', '0.52', '4', T0 + 1) });
+    m.send(tick(T0 + TIMEOUT, entryQuote));
+    expect(m.state()).toBe('holding');
+    expect(m.ctx().late).toEqual([{ ...lateOrder, open: new Big(size).minus(4).toFixed() }]);
+    const first = bought('0.52', '4');
+    expect(m.ctx().position?.holdings.map((h) => h.shares)).toEqual([first.shares.toFixed()]);
+    m.send({ type: 'FILL', ts: T0 + TIMEOUT + 100, fill: fill('fifteenMin:BTC:1', UP, 'BUY', '0.52', '5.61', T0 + TIMEOUT + 100) });
+    const rest = bought('0.52', '5.61');
+    expect(m.ctx().position).toMatchObject({ since: T0, holdings: [{ tokenId: UP, shares: first.shares.plus(rest.shares).toFixed(), cost: first.cost.plus(rest.cost).toFixed() }] });
+    expect(m.ctx().late).toEqual([]);
+  });
+
+  it('unwinds a pair whose second leg never answers, and sells that leg too when it fills late', () => {
+    const m = run();
+    const q = quote({ ask: '0.47', bid: '0.45', askSize: '100' }, { ask: '0.48', bid: '0.46', askSize: '100' });
+    const size2 = new Big(5).div('0.95').round(2, Big.roundDown).toFixed();
+    expect(m.send(quoteEvent(T0, q))).toMatchObject([{ tokenId: UP, size: size2 }, { tokenId: DOWN, size: size2 }]);
+    m.send({ type: 'FILL', ts: T0 + 1, fill: fill('fifteenMin:BTC:1', UP, 'BUY', '0.47', size2, T0 + 1) });
+    m.send(tick(T0 + TIMEOUT - 1, q));
+    expect(m.state()).toBe('entering');
+    m.send(tick(T0 + TIMEOUT, q));
+    expect(m.state()).toBe('holding');
+    expect(m.ctx().position).toMatchObject({ kind: 'pair', exitReason: 'unwind_incomplete_pair', holdings: [{ tokenId: UP }] });
+    const upShares = bought('0.47', size2).shares;
+    const up = upShares.round(2, Big.roundDown).toFixed();
+    expect(m.send(quoteEvent(T0 + TIMEOUT + 1, q))).toMatchObject([{ side: 'SELL', tokenId: UP, price: '0.45', size: up, reason: 'unwind_incomplete_pair' }]);
+    // The Down leg fills while the Up sell is out: its shares join the position.
+    m.send({ type: 'FILL', ts: T0 + TIMEOUT + 2, fill: fill('fifteenMin:BTC:2', DOWN, 'BUY', '0.48', size2, T0 + TIMEOUT + 2) });
+    expect(m.state()).toBe('exiting');
+    m.send({ type: 'FILL', ts: T0 + TIMEOUT + 3, fill: fill('fifteenMin:BTC:3', UP, 'SELL', '0.45', up, T0 + TIMEOUT + 3) });
+    expect(m.state()).toBe('holding');
+    const down = bought('0.48', size2).shares;
+    // What is left of Up is under a hundredth of a share (not sellable); Down is still to sell.
+    expect(m.ctx().position?.holdings.map((h) => [h.tokenId, h.shares])).toEqual([
+      [UP, upShares.minus(up).toFixed()],
+      [DOWN, down.toFixed()],
+    ]);
+    expect(m.send(quoteEvent(T0 + TIMEOUT + 1_000, q))).toEqual([]); // exitRetryMs after the last sell
+    expect(m.send(quoteEvent(T0 + TIMEOUT + 1_001, q))).toMatchObject([{ side: 'SELL', tokenId: DOWN, price: '0.46', size: down.round(2, Big.roundDown).toFixed(), reason: 'unwind_incomplete_pair' }]);
+    m.send({ type: 'FILL', ts: T0 + TIMEOUT + 1_002, fill: fill('fifteenMin:BTC:4', DOWN, 'SELL', '0.46', down.round(2, Big.roundDown).toFixed(), T0 + TIMEOUT + 1_002) });
+    expect(m.state()).toBe('cooldown');
+    expect(m.ctx().lastExit).toEqual({ ts: T0 + TIMEOUT + 1_002, reason: 'unwind_incomplete_pair' });
+  });
+
+  it('gives up an unanswered exit and sells again; a late fill of the first sell is taken off the position', () => {
+    const { m } = enterUp();
+    const { shares } = bought('0.52', size);
+    const sellSize = shares.round(2, Big.roundDown).toFixed();
+    const sentAt = T0 + 11_000;
+    m.send(quoteEvent(sentAt, at('0.62')));
+    m.send(tick(sentAt + TIMEOUT - 1, at('0.62')));
+    expect(m.state()).toBe('exiting');
+    m.send(tick(sentAt + TIMEOUT, at('0.62')));
+    expect(m.state()).toBe('holding');
+    expect(m.ctx().late).toMatchObject([{ orderId: 'fifteenMin:BTC:2', side: 'SELL', open: sellSize }]);
+    expect(m.send(quoteEvent(sentAt + TIMEOUT + 1, at('0.61')))).toMatchObject([{ side: 'SELL', price: '0.61', size: sellSize, reason: 'take_profit' }]);
+    // The first sell fills after all; the venue then refuses the second (the shares are gone).
+    m.send({ type: 'FILL', ts: sentAt + TIMEOUT + 2, fill: fill('fifteenMin:BTC:2', UP, 'SELL', '0.62', sellSize, sentAt + TIMEOUT + 2) });
+    expect(m.ctx().position?.holdings.map((h) => h.shares)).toEqual([shares.minus(sellSize).toFixed()]);
+    m.send({ type: 'REJECTED', ts: sentAt + TIMEOUT + 3, rejection: rejection('fifteenMin:BTC:3', sentAt + TIMEOUT + 3, 'exchange_rejected') });
+    expect(m.state()).toBe('cooldown');
+    expect(m.ctx().position).toBeNull();
+    expect(m.ctx().lastExit).toEqual({ ts: sentAt + TIMEOUT + 3, reason: 'take_profit' });
+  });
+
+  it('forgets a given-up order the venue reports as ended', () => {
+    const m = unanswered();
+    m.send(tick(T0 + TIMEOUT, entryQuote));
+    m.send({ type: 'REJECTED', ts: T0 + TIMEOUT + 10, rejection: rejection('fifteenMin:BTC:1', T0 + TIMEOUT + 10, 'exchange_cancelled') });
+    expect(m.ctx().late).toEqual([]);
+    expect(m.state()).toBe('cooldown');
+  });
+
+  it('waits for an answer as long as the timeout says', () => {
+    const m = run(params({ orderTimeoutMs: 120_000 }));
+    m.send(signal(T0, entryQuote));
+    m.send(tick(T0 + 119_999, entryQuote));
+    expect(m.state()).toBe('entering');
+    m.send(tick(T0 + 120_000, entryQuote));
+    expect(m.state()).toBe('cooldown');
+  });
+});

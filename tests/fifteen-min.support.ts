@@ -80,6 +80,7 @@ export function params(over: Partial<FifteenMinParams> = {}): FifteenMinParams {
     useLlm: false,
     decisionTimeoutMs: c.decisionTimeoutMs,
     exitRetryMs: c.exitRetryMs,
+    orderTimeoutMs: c.orderTimeoutMs,
     ...over,
   };
 }

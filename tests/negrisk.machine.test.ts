@@ -28,7 +28,7 @@ const goodSet = (over: Partial<NegRiskLegQuote>[] = []): NegRiskSetQuote => ({ n
 
 function params(over: Partial<NegRiskParams> = {}): NegRiskParams {
   const c = negRiskSchema.parse({});
-  return { negRiskMarketId: NR, strategy: 'negRisk', orderIdPrefix: `negRisk:${NR}:`, minEdge: c.minEdge, minDeviation: c.minDeviation, maxEdge: c.maxEdge, minLegLiquidityUsd: c.minLegLiquidityUsd, maxSetUsd: c.maxSetUsd, cooldownMs: c.cooldownMs, exitRetryMs: c.exitRetryMs, ...over };
+  return { negRiskMarketId: NR, strategy: 'negRisk', orderIdPrefix: `negRisk:${NR}:`, minEdge: c.minEdge, minDeviation: c.minDeviation, maxEdge: c.maxEdge, minLegLiquidityUsd: c.minLegLiquidityUsd, maxSetUsd: c.maxSetUsd, cooldownMs: c.cooldownMs, exitRetryMs: c.exitRetryMs, orderTimeoutMs: c.orderTimeoutMs, ...over };
 }
 
 function run(p = params()) {
@@ -221,5 +221,70 @@ describe('negRisk machine', () => {
     });
     expect(JSON.stringify([...head, ...tail])).toBe(JSON.stringify(outA));
     expect(restored.getSnapshot().context).toEqual(a.ctx());
+  });
+});
+
+describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
+  const TIMEOUT = params().orderTimeoutMs;
+  const sell = (i: number, size: string, price = '0.2') => ({ type: 'order_intent', marketId: LEGS[i].marketId, tokenId: LEGS[i].tokenId, outcome: 'Yes', side: 'SELL', price, size, orderType: 'market', reason: 'negRisk unwind: set incomplete', groupId: null });
+
+  function enterAndFill(legs: number[]) {
+    const m = run();
+    m.send({ type: 'QUOTE', ts: T, set: goodSet() });
+    legs.forEach((i) => m.send({ type: 'FILL', ts: T + 1 + i, fill: fillOf(i + 1, i, 'BUY', ASKS[i], '5.12', T + 1 + i) }));
+    return m;
+  }
+
+  it('unwinds the filled legs when the last one is still unanswered orderTimeoutMs after the set was sent', () => {
+    expect(TIMEOUT).toBe(30_000);
+    const m = enterAndFill([0, 1]);
+    expect(m.send({ type: 'TICK', ts: T + TIMEOUT - 1, set: goodSet() })).toEqual([]);
+    expect(m.state()).toBe('entering');
+    const sells = m.send({ type: 'TICK', ts: T + TIMEOUT, set: goodSet() });
+    expect(sells).toEqual([sell(0, '5.12'), sell(1, '5.12')]);
+    expect(m.state()).toBe('unwinding');
+    expect(m.ctx().counts).toEqual({ sets: 1, unwinds: 1 });
+    expect(m.ctx().late).toEqual([{ orderId: orderId(3), marketId: LEGS[2].marketId, tokenId: LEGS[2].tokenId, outcome: 'Yes', side: 'BUY', requested: '5.12', open: '5.12' }]);
+  });
+
+  it('sells back what the unanswered leg buys late, after the unwind under way', () => {
+    const m = enterAndFill([0, 1]);
+    m.send({ type: 'TICK', ts: T + TIMEOUT, set: goodSet() });
+    m.send({ type: 'FILL', ts: T + TIMEOUT + 1, fill: fillOf(3, 2, 'BUY', '0.32', '5.12', T + TIMEOUT + 1) });
+    expect(m.ctx().late).toEqual([]);
+    expect(m.ctx().unwind?.toSell.map((s) => [s.tokenId, s.shares])).toEqual([0, 1, 2].map((i) => [LEGS[i].tokenId, '5.12']));
+    m.send({ type: 'FILL', ts: T + TIMEOUT + 2, fill: fillOf(4, 0, 'SELL', '0.2', '5.12', T + TIMEOUT + 2) });
+    m.send({ type: 'FILL', ts: T + TIMEOUT + 3, fill: fillOf(5, 1, 'SELL', '0.2', '5.12', T + TIMEOUT + 3) });
+    expect(m.state()).toBe('unwindRetry');
+    expect(m.send({ type: 'QUOTE', ts: T + TIMEOUT + 999, set: goodSet() })).toEqual([]);
+    expect(m.send({ type: 'QUOTE', ts: T + TIMEOUT + 1_000, set: goodSet() })).toEqual([sell(2, '5.12')]);
+    m.send({ type: 'FILL', ts: T + TIMEOUT + 1_001, fill: fillOf(6, 2, 'SELL', '0.2', '5.12', T + TIMEOUT + 1_001) });
+    expect(m.state()).toBe('cooldown');
+  });
+
+  it('cools down when no leg answered, and unwinds a leg that fills after that', () => {
+    const m = enterAndFill([]);
+    m.send({ type: 'TICK', ts: T + TIMEOUT, set: goodSet() });
+    expect(m.state()).toBe('cooldown');
+    expect(m.ctx().late.map((o) => o.orderId)).toEqual([orderId(1), orderId(2), orderId(3)]);
+    const sells = m.send({ type: 'FILL', ts: T + TIMEOUT + 500, fill: fillOf(2, 1, 'BUY', '0.33', '5.12', T + TIMEOUT + 500) });
+    expect(sells).toEqual([sell(1, '5.12')]);
+    expect(m.state()).toBe('unwinding');
+    expect(m.ctx().counts).toEqual({ sets: 1, unwinds: 1 });
+    expect(m.ctx().late.map((o) => o.orderId)).toEqual([orderId(1), orderId(3)]);
+  });
+
+  it('gives up an unwind sell with no answer, sells again, and counts a late fill of the first sell', () => {
+    const m = enterAndFill([0, 1]);
+    m.send({ type: 'REJECTED', ts: T + 3, rejection: reject(3, T + 3) }); // sells 4 and 5 go out at T + 3
+    expect(m.state()).toBe('unwinding');
+    m.send({ type: 'FILL', ts: T + 4, fill: fillOf(4, 0, 'SELL', '0.2', '5.12', T + 4) });
+    expect(m.send({ type: 'TICK', ts: T + 3 + TIMEOUT - 1, set: goodSet() })).toEqual([]);
+    // Sell 5 is given up; leg 1's shares are sold again at once (exitRetryMs has long passed).
+    expect(m.send({ type: 'TICK', ts: T + 3 + TIMEOUT, set: goodSet([{}, { bid: '0.21' }]) })).toEqual([sell(1, '5.12', '0.21')]);
+    m.send({ type: 'FILL', ts: T + 3 + TIMEOUT + 1, fill: fillOf(5, 1, 'SELL', '0.2', '5.12', T + 3 + TIMEOUT + 1) });
+    expect(m.ctx().unwind?.toSell).toEqual([]);
+    m.send({ type: 'REJECTED', ts: T + 3 + TIMEOUT + 2, rejection: reject(6, T + 3 + TIMEOUT + 2) });
+    expect(m.state()).toBe('cooldown');
   });
 });

@@ -81,6 +81,37 @@ describe('negRisk strategy routing', () => {
     expect(h.strategy.states()).toEqual({});
   });
 
+  it('unwinds a set whose last leg the venue never answers, on the first timer orderTimeoutMs after it was sent, and sells that leg when it fills late', () => {
+    const timeout = negRiskSchema.parse({}).orderTimeoutMs;
+    const h = new Harness();
+    h.feed(snapshot(markets));
+    const bids = ['0.28', '0.31', '0.3'];
+    SET_IDS.forEach((id, i) => h.feed(book(yes(id), ['0.3', '0.33', '0.32'][i], '400', bids[i], T + 1 + i)));
+    const placed = orders(h.out);
+    expect(placed.map((o) => o.orderId)).toEqual([1, 2, 3].map((n) => `negRisk:${NR}:${n}`));
+    const sent = T + 3;
+    // Live answers as the trading reactor hands them over (asStrategyAnswer): two legs fill, the third never answers.
+    const liveFill = (o: OrderIntentEvent, side: 'BUY' | 'SELL', ts: number) =>
+      makeEvent('fill', ts, { orderId: o.orderId, strategy: 'negRisk', marketId: '', tokenId: o.tokenId, side, price: o.price, size: o.size, fee: '0', partial: false });
+    h.feed(liveFill(placed[0], 'BUY', sent + 400));
+    h.feed(liveFill(placed[1], 'BUY', sent + 500));
+    expect(h.feed(makeEvent('timer', sent + timeout - 1, { name: 'tick' }))).toEqual([]);
+    const out = h.feed(makeEvent('timer', sent + timeout, { name: 'tick' }));
+    expect(out.filter((e) => e.type === 'strategy_state').map((e) => e.type === 'strategy_state' && [e.key, e.from, e.to, e.ts])).toEqual([[NR, 'entering', 'unwinding', sent + timeout]]);
+    const unwind = orders(out);
+    expect(unwind.map((o) => [o.orderId, o.tokenId, o.side, o.price, o.size])).toEqual([0, 1].map((i) => [`negRisk:${NR}:${4 + i}`, placed[i].tokenId, 'SELL', bids[i], placed[i].size]));
+
+    // The third leg fills after all: the wrapper still routes it to the machine, which sells it back too.
+    h.feed(liveFill(placed[2], 'BUY', sent + timeout + 100));
+    h.feed(liveFill(unwind[0], 'SELL', sent + timeout + 200));
+    h.feed(liveFill(unwind[1], 'SELL', sent + timeout + 300));
+    expect(h.strategy.states()).toEqual({ [NR]: 'unwindRetry' });
+    const retry = orders(h.feed(makeEvent('timer', sent + timeout + 1_000, { name: 'tick' })));
+    expect(retry.map((o) => [o.orderId, o.tokenId, o.side, o.price, o.size])).toEqual([[`negRisk:${NR}:6`, placed[2].tokenId, 'SELL', bids[2], placed[2].size]]);
+    h.feed(liveFill(retry[0], 'SELL', sent + timeout + 1_100));
+    expect(h.strategy.states()).toEqual({ [NR]: 'cooldown' });
+  });
+
   it('does not trade a stale book', () => {
     const h = new Harness();
     h.feed(snapshot(markets));

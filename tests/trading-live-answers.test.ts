@@ -7,6 +7,7 @@ import type { Broker } from '../actors/trading';
 import { SimulatedClock, SystemClock } from '../events/clock';
 import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent, type OrderIntentEvent } from '../events/types';
 import { btc15mMarket, END_TS, UP_TOKEN } from './flash-crash.support';
+import * as fifteen from './fifteen-min.support';
 
 /**
  * The live broker's contract as the trading reactor sees it: it sends an order and answers nothing
@@ -75,6 +76,58 @@ describe('live answers reach the strategy that sent the order', () => {
     expect(flash.states()[UP_TOKEN]).toBe('exiting');
     await feed(makeEvent('order_update', T0 + 4_700 + config.flashCrash.maxHoldMs, { orderId: exit.orderId, strategy: 'flash_crash', tokenId: UP_TOKEN, exchangeOrderId: '0xabc', status: 'cancelled', reason: 'CANCELED', detail: 'cancelled by the venue' }));
     expect(flash.states()[UP_TOKEN]).toBe('holding');
+  });
+});
+
+describe('a live 15-minute entry the venue never answers', () => {
+  const config = parseConfig({ flashCrash: { enabled: false }, negRisk: { enabled: false }, fifteenMin: { useLlm: false, assets: ['BTC'] } });
+  const T = fifteen.START + 60_000;
+  const window = fifteen.windowMarket();
+  const book = (tokenId: string, bid: string, ask: string, ts: number) =>
+    makeEvent('book', ts, { source: 'clob_ws', tokenId, market: window.conditionId, bids: lv([bid, '300']), asks: lv([ask, '300']), tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null });
+  const timer = (ts: number) => makeEvent('timer', ts, { name: 'tick' });
+  const states = (events: DerivedEvent[]) => events.flatMap((e) => (e.type === 'strategy_state' ? [[e.key, e.from, e.to, e.ts]] : []));
+  const inputs: AnyEvent[] = [
+    makeEvent('market_snapshot', T - 2_000, { source: 'gamma', request: '/events/slug', markets: [window] }),
+    book(fifteen.UP, '0.50', '0.52', T - 1_000),
+    book(fifteen.DOWN, '0.48', '0.50', T - 1_000),
+    makeEvent('signal', T, { symbol: 'BTCUSDT', tradeId: 1, change: 0.0011, direction: 'bullish', confirmed: true, price: '61556.04', qty: '0.5', avgQty: 0.2 }),
+    timer(T + config.fifteenMin.orderTimeoutMs - 1),
+    timer(T + config.fifteenMin.orderTimeoutMs),
+    // The fill comes after the give-up (the entry: 9.61 shares at 0.52; fee 0.07 x 0.52 x 0.48 x 9.61 = 0.16790592, to 4 decimals).
+    makeEvent('exchange_fill', T + 35_000, { orderId: 'fifteenMin:BTC:1', tokenId: fifteen.UP, side: 'BUY', price: '0.52', size: '9.61', fee: '0.1679', tradeId: 't1' }),
+    book(fifteen.UP, '0.62', '0.64', T + 40_000),
+  ];
+
+  async function run(events: AnyEvent[]) {
+    const broker = new AnswersLater();
+    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+    const out: DerivedEvent[][] = [];
+    for (const e of events) out.push(await system.trading.react(e));
+    return { broker, system, out, strategy: system.strategies[0] as KeyedMachineStrategy<never> };
+  }
+
+  it('is given up on the first timer orderTimeoutMs after it was sent; the late fill is held and sold on the usual exits', async () => {
+    const { broker, system, out, strategy } = await run(inputs);
+    expect(broker.sent.map((o) => [o.orderId, o.side, o.price, o.size])).toEqual([
+      ['fifteenMin:BTC:1', 'BUY', '0.52', '9.61'],
+      ['fifteenMin:BTC:2', 'SELL', '0.62', '9.28'],
+    ]);
+    expect(states(out[3])).toEqual([['BTC', 'watching', 'entering', T]]);
+    expect(out[4]).toEqual([]);
+    expect(states(out[5])).toEqual([['BTC', 'entering', 'cooldown', T + 30_000]]);
+    expect(states(out[6])).toEqual([['BTC', 'cooldown', 'holding', T + 35_000]]);
+    // The machine holds what the portfolio booked: 9.61 - 0.1679 / 0.52 shares.
+    expect(system.portfolio.shares('fifteenMin', fifteen.UP).toFixed()).toBe('9.287115');
+    // Take profit at the 0.62 bid: 9.287115 x (0.62 - 0.016492) = 5.6048 on a cost of 0.52 x 9.61 + 0.1679 = 5.1651 (+8.5 %).
+    expect(out[7].filter((e) => e.type === 'order_intent')).toMatchObject([{ orderId: 'fifteenMin:BTC:2', side: 'SELL', reason: 'take_profit' }]);
+    expect(strategy.states()).toEqual({ BTC: 'exiting' });
+  });
+
+  it('derives the same events when the same inputs are replayed', async () => {
+    const first = await run(inputs);
+    const again = await run(inputs);
+    expect(JSON.stringify(again.out)).toBe(JSON.stringify(first.out));
   });
 });
 

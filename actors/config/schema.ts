@@ -127,6 +127,8 @@ export const fifteenMinSchema = z
     decisionTimeoutMs: ms.default(10_000),
     /** A rejected or partly filled exit is retried no sooner than this. */
     exitRetryMs: ms.default(1_000),
+    /** An order with no answer (fill or rejection) after this is given up. */
+    orderTimeoutMs: ms.default(30_000),
   })
   .strict();
 
@@ -143,6 +145,8 @@ export const negRiskSchema = z
     cooldownMs: ms.default(60_000),
     /** Unwind sells that were rejected or filled short are retried no sooner than this. */
     exitRetryMs: ms.default(1_000),
+    /** An order with no answer (fill or rejection) after this is given up. */
+    orderTimeoutMs: ms.default(30_000),
   })
   .strict();
 

@@ -104,6 +104,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     useLlm: config.useLlm,
     decisionTimeoutMs: config.decisionTimeoutMs,
     exitRetryMs: config.exitRetryMs,
+    orderTimeoutMs: config.orderTimeoutMs,
   });
   const openPositions = (): number => Object.values(strategy?.states() ?? {}).filter((s) => OPEN_STATES.has(s)).length;
   const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => index.get(ctx, windowSlug(asset, ts));

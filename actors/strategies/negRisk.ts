@@ -73,6 +73,7 @@ export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: s
     maxSetUsd: config.maxSetUsd,
     cooldownMs: config.cooldownMs,
     exitRetryMs: config.exitRetryMs,
+    orderTimeoutMs: config.orderTimeoutMs,
   });
   const deliver = (key: string, event: NegRiskEvent): Delivery<Machine> => ({ key, event, input: input(key) });
 
