@@ -132,6 +132,27 @@ describe('TradingService', () => {
     const uninterrupted = Portfolio.fromEvents(capital, fullLog.slice(0, nextInput).map((r) => r.event));
     expect(uninterrupted.positions().length).toBeGreaterThan(0);
     expect(svc.system.portfolio.positions()).toEqual(uninterrupted.positions());
+
+    // pma start: the live broker's look at the log (beforeLive) comes after the completion, before any new input.
+    const again = join(dir, 'crashed-again.jsonl');
+    const w2 = EventLogWriter.open(again, { truncate: true });
+    for (const r of fullLog.slice(0, intent + 1)) w2.appendLine(r.line);
+    w2.close();
+    let seen: string[] = [];
+    const started = new TradingService({
+      config: defaultConfig(),
+      logPath: again,
+      env: {},
+      logger: quiet,
+      clock,
+      disable: { binance: true, clobWs: true, rtds: true, scan: true },
+      beforeLive: async () => {
+        seen = (await readAllEvents(again)).records.map((r) => r.event.type);
+      },
+    });
+    await started.start();
+    await started.stop('test');
+    expect(seen).toEqual(fullLog.slice(0, nextInput).map((r) => r.event.type));
   }, 120_000);
 
   it('a log whose last input derived other events than this configuration derives is left as it is, with the difference reported', async () => {

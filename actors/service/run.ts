@@ -67,6 +67,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
       status.onEvent(e);
     },
     disable: o.disable,
+    // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
+    beforeLive: broker ? async () => broker.recover((await readAllEvents(o.logPath)).records.map((r) => r.event)) : undefined,
     inspect: hub?.inspect,
   });
   const health = new Health();
@@ -77,7 +79,6 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
-  if (broker) broker.recover((await readAllEvents(o.logPath).catch(() => ({ records: [] }))).records.map((r) => r.event));
   await service.start();
   for (const feed of service.feedCounters()) {
     metrics.watchFeed(feed.name, feed.counters);

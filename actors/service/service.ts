@@ -39,6 +39,12 @@ export interface ServiceOptions {
   registry?: Registry;
   /** Feeds to leave off (tests, or a deployment without a venue). */
   disable?: { binance?: boolean; clobWs?: boolean; rtds?: boolean; scan?: boolean };
+  /**
+   * Runs once the log is rebuilt, completed and flushed, before the first new input: where a live
+   * broker reads the log to learn what it sent (including an intent a crash cut off and the rebuild
+   * appended, which it reports as never sent).
+   */
+  beforeLive?: () => Promise<void>;
 }
 
 export interface RebuildSummary {
@@ -177,6 +183,8 @@ export class TradingService {
     if (rebuilt.tornTail) logger.warn({ tornTail: rebuilt.tornTail }, 'event log: torn last line (crash mid-write) cut off; every complete event before it is kept');
     this.log = this.openLog(rebuilt);
     this.engine.switchLog(this.log);
+    this.log.flush();
+    await this.opts.beforeLive?.();
     const onEvent = this.opts.onEvent;
     if (onEvent) this.engine.use({ name: 'metrics', react: (e) => void onEvent(e) });
     if (this.llmEngine.enabled) this.system.llm.goLive(this.llmEngine);
