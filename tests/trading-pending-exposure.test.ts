@@ -155,7 +155,7 @@ describe('live entries count against the limits from the moment they are sent', 
     expect(at(T0 + 1_100)).toEqual({ exposure: '60', heat: '60', pending: '60', position: '0', ...full, over: `${full.over}; counts 60 of 1 BUY order sent and not ended` });
     await r.update(T0 + 1_200, order, 'accepted', 'live');
     await r.fill(T0 + 1_300, order, '50');
-    expect(r.system.pending.toJSON()).toEqual({ [order.orderId]: { marketId: 'm1', price: '0.5', size: '70' } });
+    expect(r.system.pending.toJSON()).toEqual({ [order.orderId]: { marketId: 'm1', price: '0.5', side: 'BUY', size: '70', strategy: 'script', tokenId: 'yes1' } });
     expect(at(T0 + 1_400)).toEqual({ exposure: '60', heat: '60', pending: '35', position: '25', ...full, over: `${full.over}; counts 35 of 1 BUY order sent and not ended` });
     await r.fill(T0 + 1_500, order, '70');
     expect(at(T0 + 1_600)).toEqual({ exposure: '60', heat: '60', pending: '0', position: '60', ...full });
@@ -195,7 +195,10 @@ describe('live entries count against the limits from the moment they are sent', 
     await r.update(T0 + 1_300, b, 'rejected', 'exchange_rejected');
     await r.buy(T0 + 1_400, 'm2', 'no2', '110');
     await r.buy(T0 + 1_500, 'm3', 'yes3', '120'); // rejected: heat 60 + 55 + 60 = 175
-    const expected = { [a.orderId]: { marketId: 'm1', price: '0.5', size: '90' }, [r.broker.sent[2].orderId]: { marketId: 'm2', price: '0.5', size: '110' } };
+    const expected = {
+      [a.orderId]: { marketId: 'm1', price: '0.5', side: 'BUY', size: '90', strategy: 'script', tokenId: 'yes1' },
+      [r.broker.sent[2].orderId]: { marketId: 'm2', price: '0.5', side: 'BUY', size: '110', strategy: 'script', tokenId: 'no2' },
+    };
     expect(r.system.pending.toJSON()).toEqual(expected);
     expect(rejections(r.log).map((e) => e.reason)).toEqual(['max_market_share', 'max_heat']);
 
@@ -275,8 +278,8 @@ describe('the service rebuilt from its log after a restart', () => {
     const logged = (await readAllEvents(logPath)).records.map((r) => r.event);
     expect(logged.filter((e) => e.type === 'risk_rejection').map((e) => e.type === 'risk_rejection' && e.reason)).toEqual(['market_data_incomplete']);
     const expected = {
-      [down.orderId]: { marketId: plain.id, price: new Big(down.price).toFixed(), size: new Big(down.size).toFixed() },
-      [up.orderId]: { marketId: plain.id, price: new Big(up.price).toFixed(), size: new Big(up.size).minus('3.9').toFixed() },
+      [down.orderId]: { marketId: plain.id, price: new Big(down.price).toFixed(), side: 'BUY', size: new Big(down.size).toFixed(), strategy: down.strategy, tokenId: DOWN_TOKEN },
+      [up.orderId]: { marketId: plain.id, price: new Big(up.price).toFixed(), side: 'BUY', size: new Big(up.size).minus('3.9').toFixed(), strategy: up.strategy, tokenId: UP_TOKEN },
     };
     expect(life1.system.pending.toJSON()).toEqual(expected);
     expect(PendingOrders.fromEvents(logged).toJSON()).toEqual(expected);

@@ -1,10 +1,10 @@
 import Big from 'big.js';
-import type { AnyEvent, Decimal, OrderUpdateEvent } from '../../events/types';
+import type { AnyEvent, Decimal, OrderIntentEvent, OrderUpdateEvent } from '../../events/types';
 import { ZERO, dec, sortKeys } from './decimal';
 import type { RiskState, SentOrders } from './risk';
 
 /**
- * BUY orders sent and not ended: a fold over the log's `order_intent`, `risk_rejection`, `fill`,
+ * Orders sent and not ended: a fold over the log's `order_intent`, `risk_rejection`, `fill`,
  * `order_update` and `exchange_fill` events, so a replay or a restart rebuilds it exactly.
  *
  * An intent is pending from its `order_intent` (risk checks it before it is logged) until it ends:
@@ -12,6 +12,9 @@ import type { RiskState, SentOrders } from './risk';
  * rest of a partial paper fill is cancelled), `exchange_fill`s adding up to its size, or an
  * `order_update` that ends it. Each exchange fill moves its shares from the order to the position.
  * Paper orders therefore end in the same reaction that sent them, and only live orders stay.
+ *
+ * A pending BUY counts at limit price x unfilled shares in its market's exposure; a pending SELL
+ * reserves its unfilled shares of (strategy, token), so a second exit cannot sell them again.
  */
 
 /** Venue answers after which an order can no longer fill. */
@@ -20,14 +23,20 @@ const ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'exp
 const MAX_ENDED = 1_000;
 
 interface Order {
+  side: OrderIntentEvent['side'];
+  strategy: string;
   marketId: string;
+  tokenId: string;
   price: Big;
   size: Big;
   filled: Big;
 }
 
 export interface PendingOrderView {
+  side: OrderIntentEvent['side'];
+  strategy: string;
   marketId: string;
+  tokenId: string;
   price: Decimal;
   /** Shares not yet filled. */
   size: Decimal;
@@ -49,7 +58,7 @@ export class PendingOrders implements SentOrders {
   apply(event: AnyEvent): void {
     switch (event.type) {
       case 'order_intent':
-        if (event.side === 'BUY') this.open.set(event.orderId, { marketId: event.marketId, price: new Big(event.price), size: new Big(event.size), filled: ZERO });
+        this.open.set(event.orderId, { side: event.side, strategy: event.strategy, marketId: event.marketId, tokenId: event.tokenId, price: new Big(event.price), size: new Big(event.size), filled: ZERO });
         break;
       case 'risk_rejection':
       case 'fill':
@@ -86,30 +95,51 @@ export class PendingOrders implements SentOrders {
     if (unfilled(order).gt(0)) this.open.set(orderId, order);
   }
 
-  /** Limit price x unfilled shares of the pending orders, in one market or (no id) in all. */
+  private *buys(marketId?: string): Iterable<Order> {
+    for (const o of this.open.values()) if (o.side === 'BUY' && (marketId === undefined || o.marketId === marketId)) yield o;
+  }
+
+  private *sells(strategy: string, tokenId: string): Iterable<Order> {
+    for (const o of this.open.values()) if (o.side === 'SELL' && o.strategy === strategy && o.tokenId === tokenId) yield o;
+  }
+
+  /** Limit price x unfilled shares of the pending BUYs, in one market or (no id) in all. */
   value(marketId?: string): Big {
     let total = ZERO;
-    for (const o of this.open.values()) if (marketId === undefined || o.marketId === marketId) total = total.plus(o.price.times(unfilled(o)));
+    for (const o of this.buys(marketId)) total = total.plus(o.price.times(unfilled(o)));
     return total;
   }
 
+  /** Pending BUYs, in one market or (no id) in all. */
   count(marketId?: string): number {
     let n = 0;
-    for (const o of this.open.values()) if (marketId === undefined || o.marketId === marketId) n++;
+    for (const _ of this.buys(marketId)) n++;
     return n;
+  }
+
+  /** Unfilled shares of the pending SELLs of a strategy's position in a token, and how many orders hold them. */
+  reserved(strategy: string, tokenId: string): { shares: Big; orders: number } {
+    let shares = ZERO;
+    let orders = 0;
+    for (const o of this.sells(strategy, tokenId)) {
+      shares = shares.plus(unfilled(o));
+      orders++;
+    }
+    return { shares, orders };
   }
 
   /** Sorted by order id, so two folds compare byte for byte. */
   toJSON(): Record<string, PendingOrderView> {
     const out: Record<string, PendingOrderView> = {};
-    for (const [id, o] of this.open) out[id] = { marketId: o.marketId, price: dec(o.price), size: dec(unfilled(o)) };
+    for (const [id, o] of this.open) out[id] = { side: o.side, strategy: o.strategy, marketId: o.marketId, tokenId: o.tokenId, price: dec(o.price), size: dec(unfilled(o)) };
     return sortKeys(out);
   }
 }
 
 /**
- * The portfolio as the risk checks see it with orders pending: each counts in its market's exposure
- * and in the heat at its limit price and is taken from cash; capital is unchanged.
+ * The portfolio as the risk checks see it with orders pending: each BUY counts in its market's exposure
+ * and in the heat at its limit price and is taken from cash; capital is unchanged. Shares are the
+ * portfolio's: risk reads the SELLs' reservations through `sent`.
  */
 export function withPendingOrders(portfolio: RiskState, pending: PendingOrders): RiskState {
   return {

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { makeEvent, type Decimal, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import { ONE, dec, parseDecimal, utcDay } from './decimal';
+import { ONE, ZERO, dec, parseDecimal, utcDay } from './decimal';
 import { feeScheduleProblem } from './fees';
 import type { MarketContext } from './marketContext';
 
@@ -81,14 +81,20 @@ export interface RiskState {
   readonly lossStreak: number;
   /** The kill switch set by a `risk_control` event. */
   readonly killed: boolean;
-  /** BUY orders sent and not ended, when there are any to count: already in heat(), marketExposure() and cash(). */
+  /**
+   * Orders sent and not ended, when there are any to count: the BUYs are already in heat(),
+   * marketExposure() and cash(); the SELLs' reserved shares are not taken from shares().
+   */
   readonly sent?: SentOrders;
 }
 
-/** Orders sent and not ended (live orders the venue has not finished), at limit price x unfilled shares. */
+/** Orders sent and not ended (live orders the venue has not finished). */
 export interface SentOrders {
+  /** BUYs at limit price x unfilled shares. */
   value(marketId?: string): Big;
   count(marketId?: string): number;
+  /** Unfilled shares of the SELLs of a strategy's position in a token, and how many orders hold them. */
+  reserved(strategy: string, tokenId: string): { shares: Big; orders: number };
 }
 
 const reject = (reason: RiskReason, detail: string): RiskVerdict => ({ ok: false, reason, detail });
@@ -148,7 +154,7 @@ function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, 
 
 /**
  * Checks one order. Every order passes the kill switch and the market's own rules; a SELL can only
- * reduce the strategy's position (no shorting), and is therefore exempt from the halts and the
+ * reduce the strategy's position (no shorting, no selling shares a live SELL already offers), and is therefore exempt from the halts and the
  * exposure limits so that a halted system can still exit.
  */
 export function checkOrder(intent: OrderIntentEvent, state: RiskState, market: MarketContext | undefined, limits: RiskLimits, now: number): RiskVerdict {
@@ -159,12 +165,22 @@ export function checkOrder(intent: OrderIntentEvent, state: RiskState, market: M
   if (!market) return reject('unknown_market', `no market snapshot names token ${intent.tokenId}`);
   const rules = marketChecks(intent, price, size, market, limits, now);
   if (!rules.ok) return rules;
-  if (intent.side === 'SELL') {
-    const held = state.shares(intent.strategy, intent.tokenId);
+  if (intent.side === 'SELL') return positionCheck(intent, size, state);
+  return exposureChecks(intent, price.times(size), state, limits, now);
+}
+
+/** A SELL only of shares the strategy holds and no earlier SELL sent and not ended has reserved. */
+function positionCheck(intent: OrderIntentEvent, size: Big, state: RiskState): RiskVerdict {
+  const held = state.shares(intent.strategy, intent.tokenId);
+  const reserved = state.sent?.reserved(intent.strategy, intent.tokenId) ?? { shares: ZERO, orders: 0 };
+  if (reserved.orders === 0) {
     if (size.gt(held)) return reject('insufficient_position', `sell of ${intent.size} above the ${dec(held)} shares ${intent.strategy} holds of ${intent.tokenId}`);
     return { ok: true };
   }
-  return exposureChecks(intent, price.times(size), state, limits, now);
+  const free = held.minus(reserved.shares);
+  if (size.lte(free)) return { ok: true };
+  const n = reserved.orders;
+  return reject('insufficient_position', `sell of ${intent.size} above the ${dec(free.gt(0) ? free : ZERO)} unreserved of the ${dec(held)} shares ${intent.strategy} holds of ${intent.tokenId}; ${dec(reserved.shares)} reserved by ${n} SELL order${n === 1 ? '' : 's'} sent and not ended`);
 }
 
 /** The portfolio as it would be after the earlier legs of a group were bought at their limit prices. */
