@@ -1,6 +1,7 @@
 import { makeEvent, type OrderIntentEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
 import { configSchema } from '../actors/config/schema';
+import { PendingOrders, withPendingOrders } from '../actors/execution/pendingOrders';
 import { Portfolio } from '../actors/execution/portfolio';
 import { RISK_REASONS, checkGroup, checkOrder, riskLimits, riskRejection, type RiskLimits, type RiskVerdict } from '../actors/execution/risk';
 import type { MarketContext } from '../actors/execution/marketContext';
@@ -209,6 +210,23 @@ describe('the market’s own rules', () => {
     expect(check(intent({ strategy: 's1', side: 'SELL', size: '10' }), limits, p)).toBe('ok');
     expect(check(intent({ strategy: 's1', side: 'SELL', size: '10.01' }), limits, p)).toBe('insufficient_position');
     expect(check(intent({ strategy: 's2', side: 'SELL', size: '5' }), limits, p)).toBe('insufficient_position');
+  });
+
+  it('no selling of shares that SELLs of the strategy sent and not ended already offer', () => {
+    const p = Portfolio.fromEvents('1000', [fillEvent({ strategy: 's1', price: '0.5', size: '10' })]);
+    const sell = (orderId: string, strategy: string, tokenId: string, size: string) => intent({ orderId, strategy, tokenId, side: 'SELL', size });
+    // Another strategy's SELL of the token and s1's SELL of another token reserve nothing of s1's yes1.
+    const pending = PendingOrders.fromEvents([sell('r1', 's1', 'yes1', '4'), sell('r2', 's2', 'yes1', '10'), sell('r3', 's1', 'no1', '10')]);
+    const state = withPendingOrders(p, pending);
+    const verdict = (size: string) => {
+      const v = checkOrder(intent({ strategy: 's1', side: 'SELL', size }), state, liquid(), limits, NOW);
+      return v.ok ? 'ok' : `${v.reason}: ${v.detail}`;
+    };
+    expect(verdict('6')).toBe('ok');
+    expect(verdict('6.01')).toBe('insufficient_position: sell of 6.01 above the 6 unreserved of the 10 shares s1 holds of yes1; 4 reserved by 1 SELL order sent and not ended');
+    // More reserved than held (the position shrank under an open SELL): nothing is free, never a negative figure.
+    pending.apply(sell('r4', 's1', 'yes1', '8'));
+    expect(verdict('5')).toBe('insufficient_position: sell of 5 above the 0 unreserved of the 10 shares s1 holds of yes1; 12 reserved by 2 SELL orders sent and not ended');
   });
 });
 
