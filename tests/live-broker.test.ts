@@ -354,7 +354,10 @@ describe('live broker: secrets', () => {
     r.server.postModes.push({ kind: 'match' }, { kind: 'reject', status: 401, error: 'Unauthorized/Invalid api key' });
     r.broker.execute(intent({ orderId: 's-1', tokenId: '1001', price: '0.40', size: '10', orderType: 'fok', ts: T0 }), context(plain, null, T0), T0);
     r.broker.execute(intent({ orderId: 's-2', tokenId: '1001', price: '0.40', size: '10', orderType: 'fok', ts: T0 }), context(plain, null, T0), T0);
-    await until(() => updates(r).filter((u) => u.status !== 'submitted').length === 2, 'answers');
+    // Both orders answered (the matched one may also report `filled`), then everything the broker does after.
+    await until(() => new Set(updates(r).filter((u) => u.status !== 'submitted').map((u) => u.orderId)).size === 2, 'answers');
+    await r.broker.settled();
+    expect([...statuses(r)].sort()).toEqual(['accepted:matched', 'filled:matched', 'rejected:exchange_rejected', 'submitted:FOK', 'submitted:FOK']);
     const text = JSON.stringify(r.events) + r.problems.join('\n') + JSON.stringify(r.broker) + inspect(r.broker, { depth: 6 });
     for (const secret of [privateKey.slice(2), apiSecret, creds.apiPassphrase, creds.apiKey]) expect(text).not.toContain(secret);
   });
