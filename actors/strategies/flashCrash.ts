@@ -50,7 +50,7 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
         const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
         // New instances only for tokens that can be traded now; existing ones hear every price.
         if (!keys.has(tokenId) && !quote.open) return [];
-        const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
+        const input: FlashCrashInput = { ...params, orderIdPrefix: `${name}:${tokenId}:`, tokenId, marketId: ref.market.id, outcome: ref.outcome };
         return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
       };
       switch (event.type) {
