@@ -35,6 +35,8 @@ export interface FlashCrashParams {
 export interface FlashCrashInput extends FlashCrashParams {
   /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
   orderIdPrefix: string;
+  /** Orders an earlier instance of this token sent (it ended, the market came back): ids go on from there. */
+  priorOrders: number;
   tokenId: string;
   marketId: string;
   outcome: string;
@@ -212,7 +214,7 @@ export const flashCrashMachine = setup({
     quote: null,
     mark: null,
     order: null,
-    ordersSent: 0,
+    ordersSent: input.priorOrders,
     shares: ZERO,
     cost: ZERO,
     openedAt: null,

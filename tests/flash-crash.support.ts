@@ -45,7 +45,7 @@ export const defaults = flashCrashParams(flashCrashSchema.parse({}));
 export const orderIdOf = (n: number) => `flash_crash:${UP_TOKEN}:${n}`;
 
 export function input(over: Partial<FlashCrashInput> = {}): FlashCrashInput {
-  return { ...defaults, orderIdPrefix: `flash_crash:${UP_TOKEN}:`, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
+  return { ...defaults, orderIdPrefix: `flash_crash:${UP_TOKEN}:`, priorOrders: 0, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
 }
 
 /** A quote where the book's best bid and ask sit around `price` (no fees, so net = price). */
