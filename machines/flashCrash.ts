@@ -89,7 +89,7 @@ export interface CrashSeen {
 }
 
 export interface OpenOrder {
-  /** The id the wrapper gives it: `<strategy>:<key>:<n>`, n counting this instance's orders from 1. */
+  /** The id the wrapper gives it: `<strategy>:<key>:<n>`, n counting the token's orders from 1. */
   orderId: string;
   side: OrderSide;
   price: Decimal;
