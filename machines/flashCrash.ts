@@ -2,6 +2,7 @@ import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
 import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent } from '../events/types';
 import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from './flashCrashWindow';
+import { orderIdFor } from './orderLegs';
 
 /**
  * Flash crash, one instance per outcome token: watch the price over a lookback; when it falls from
@@ -32,6 +33,10 @@ export interface FlashCrashParams {
 }
 
 export interface FlashCrashInput extends FlashCrashParams {
+  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
+  orderIdPrefix: string;
+  /** Orders an earlier instance of this token sent (it ended, the market came back): ids go on from there. */
+  priorOrders: number;
   tokenId: string;
   marketId: string;
   outcome: string;
@@ -84,6 +89,8 @@ export interface CrashSeen {
 }
 
 export interface OpenOrder {
+  /** The id the wrapper gives it: `<strategy>:<key>:<n>`, n counting the token's orders from 1. */
+  orderId: string;
   side: OrderSide;
   price: Decimal;
   size: Decimal;
@@ -102,7 +109,9 @@ export interface FlashCrashContext {
   crash: CrashSeen | null;
   quote: TokenQuote | null;
   mark: Mark | null;
+  /** The order the machine waits for; fills and rejections of any other order (given up) do not answer it. */
   order: OpenOrder | null;
+  ordersSent: number;
   shares: Decimal;
   /** What the held shares cost, fees included. */
   cost: Decimal;
@@ -147,7 +156,7 @@ export const flashCrashMachine = setup({
     applyFill: assign(({ context, event }) => (event.type === 'FILL' ? withFill(context, event.ts, event.fill) : {})),
     applyRejection: assign(({ context, event }) => {
       if (event.type !== 'REJECTED') return {};
-      const order = context.order ? { ...context.order, done: true, rejected: true } : null;
+      const order = context.order?.orderId === event.rejection.orderId ? { ...context.order, done: true, rejected: true } : context.order;
       return { now: Math.max(context.now, event.ts), order, lastRejection: `${event.rejection.reason}: ${event.rejection.detail}` };
     }),
     noteMarketCooldown: assign(({ context, event }) => {
@@ -168,14 +177,14 @@ export const flashCrashMachine = setup({
     })),
     prepareEntry: assign(({ context }) => {
       const { price, size } = entryOrder(context);
-      return { order: { side: 'BUY' as const, price, size, filled: ZERO, sentAt: context.now, done: false, rejected: false }, exitReason: null };
+      return { ...nextOrder(context, 'BUY', price, size), exitReason: null };
     }),
     emitEntry: emit(({ context }) => orderIntent(context, crashReason(context))),
     prepareExit: assign(({ context }) => {
       const q = context.quote!;
       const price = onTick(new Big(context.mark!.price), new Big(q.tickSize), 'down');
       const size = sellable(context).toString();
-      return { order: { side: 'SELL' as const, price, size, filled: ZERO, sentAt: context.now, done: false, rejected: false } };
+      return nextOrder(context, 'SELL', price, size);
     }),
     emitExit: emit(({ context }) => orderIntent(context, `${context.exitReason}: P&L ${pnl(context).toFixed(4)} USD at ${context.mark!.price}`)),
   },
@@ -205,6 +214,7 @@ export const flashCrashMachine = setup({
     quote: null,
     mark: null,
     order: null,
+    ordersSent: input.priorOrders,
     shares: ZERO,
     cost: ZERO,
     openedAt: null,
@@ -277,7 +287,8 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
   const value = new Big(fill.price).times(size);
   const shares = new Big(c.shares);
   let order = c.order;
-  if (order && order.side === fill.side) {
+  // A late fill of an order given up on moves the position only.
+  if (order && order.orderId === fill.orderId) {
     const filled = new Big(order.filled).plus(size);
     order = { ...order, filled: filled.toString(), done: order.done || fill.partial || filled.gte(order.size) };
   }
@@ -305,6 +316,12 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
     entryPnl: left.gt(0) ? c.entryPnl : null,
     realisedPnl: new Big(c.realisedPnl).plus(value).minus(fill.fee).minus(released).toString(),
   };
+}
+
+/** The order about to be emitted, under the id the wrapper will give it. */
+function nextOrder(c: FlashCrashContext, side: OrderSide, price: Decimal, size: Decimal): Pick<FlashCrashContext, 'order' | 'ordersSent'> {
+  const n = c.ordersSent + 1;
+  return { order: { orderId: orderIdFor(c.params.orderIdPrefix, n), side, price, size, filled: ZERO, sentAt: c.now, done: false, rejected: false }, ordersSent: n };
 }
 
 /** Shares a sell order can carry: whole hundredths. */

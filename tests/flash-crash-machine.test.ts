@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { createActor } from 'xstate';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashOrder } from '../machines/flashCrash';
 import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from '../machines/flashCrashWindow';
-import { END_TS, fill, input, quote, rejection, start } from './flash-crash.support';
+import { END_TS, fill, input, orderIdOf, quote, rejection, start } from './flash-crash.support';
 
 const T0 = END_TS - 600_000; // ten minutes before the end of the window
 
@@ -113,7 +113,7 @@ describe('flash-crash machine: exits', () => {
   function holding(over = {}) {
     const m = start({ stopLossUsd: '0.25', ...over });
     crash(m);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', size) });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', size) });
     return m;
   }
 
@@ -130,7 +130,7 @@ describe('flash-crash machine: exits', () => {
     expect(m.state()).toBe('exiting');
     expect(m.orders[1]).toMatchObject({ side: 'SELL', price: '0.67', size });
     expect(m.orders[1].reason).toMatch(/^take_profit/);
-    m.actor.send({ type: 'FILL', ts: T0 + 7_100, fill: fill(T0 + 7_100, 'SELL', '0.67', size) });
+    m.actor.send({ type: 'FILL', ts: T0 + 7_100, fill: m.fill(T0 + 7_100, 'SELL', '0.67', size) });
     expect(m.state()).toBe('cooldown');
     expect(m.ctx().realisedPnl).toBe(at67.toString());
     expect(m.ctx().cooldownUntil).toBe(T0 + 7_100 + input().cooldownMs);
@@ -154,7 +154,7 @@ describe('flash-crash machine: exits', () => {
     const m = start();
     crash(m);
     // Bought at the ask 0.65, marked at the bid 0.64: -0.0769, worse than -0.05, but that is the entry's own spread.
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', size) });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', size) });
     expect(m.state()).toBe('holding');
     // The bid falls a tick: 7.69 x -0.01 = -0.0769 below the baseline, beyond the $0.05 stop.
     m.price(T0 + 6_000, 0.63, quote('0.64', '0.63'));
@@ -201,7 +201,7 @@ describe('flash-crash machine: exits', () => {
     m.price(T0 + 5_000, 0.64, feeQuote('0.65', '0.64'));
     // The buy fee (0.07 x 7.69 x 0.65 x 0.35 = 0.12246325, floored to 0.12246) is taken in shares.
     const buyFee = new Big('0.07').times(size).times('0.65').times('0.35').round(5, Big.roundDown);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', size, { fee: buyFee.toString() }) });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', size, { fee: buyFee.toString() }) });
     const shares = new Big(size).minus(buyFee.div('0.65').round(6, Big.roundHalfUp));
     expect(m.ctx().shares).toBe(shares.toString());
     const pnlAt = (bid: string) => shares.times(net(bid)).minus(cost);
@@ -221,7 +221,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
   it('cools down after the entry is rejected, then watches again', () => {
     const m = start();
     crash(m);
-    m.actor.send({ type: 'REJECTED', ts: T0 + 5_050, rejection: rejection(T0 + 5_050) });
+    m.actor.send({ type: 'REJECTED', ts: T0 + 5_050, rejection: m.rejection(T0 + 5_050) });
     expect(m.state()).toBe('cooldown');
     expect(m.ctx().lastRejection).toBe('max_per_trade: order value 5 over 5% of capital');
     m.price(T0 + 5_050 + input().cooldownMs - 1, 0.64);
@@ -233,7 +233,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
   it('holds what a partial entry fill bought and sells exactly that', () => {
     const m = start({ stopLossUsd: '0.25' });
     crash(m);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', '6.2', { partial: true }) });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '6.2', { partial: true }) });
     expect(m.state()).toBe('holding');
     m.price(T0 + 9_000, 0.7, quote('0.71', '0.70')); // 6.2 x 0.05 = 0.31
     expect(m.orders[1]).toMatchObject({ side: 'SELL', size: '6.2', price: '0.7' });
@@ -242,10 +242,10 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
   it('after a partial exit fill, holds the rest and sells it again after exitRetryMs', () => {
     const m = start({ stopLossUsd: '0.25' });
     crash(m);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', '12', { partial: true }) });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '12', { partial: true }) });
     m.price(T0 + 9_000, 0.7, quote('0.71', '0.70'));
     expect(m.orders[1].size).toBe('12');
-    m.actor.send({ type: 'FILL', ts: T0 + 9_100, fill: fill(T0 + 9_100, 'SELL', '0.7', '6', { partial: true }) });
+    m.actor.send({ type: 'FILL', ts: T0 + 9_100, fill: m.fill(T0 + 9_100, 'SELL', '0.7', '6', { partial: true }) });
     expect(m.state()).toBe('holding');
     expect(m.ctx().shares).toBe('6');
     m.price(T0 + 9_100 + input().exitRetryMs - 1, 0.7, quote('0.71', '0.70'));
@@ -253,7 +253,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     m.price(T0 + 9_100 + input().exitRetryMs, 0.7, quote('0.71', '0.70'));
     expect(m.state()).toBe('exiting');
     expect(m.orders[2]).toMatchObject({ side: 'SELL', size: '6' });
-    m.actor.send({ type: 'FILL', ts: T0 + 15_000, fill: fill(T0 + 15_000, 'SELL', '0.7', '6') });
+    m.actor.send({ type: 'FILL', ts: T0 + 15_000, fill: m.fill(T0 + 15_000, 'SELL', '0.7', '6') });
     expect(m.state()).toBe('cooldown');
     // Bought 12 at 0.65, sold 12 at 0.70.
     expect(m.ctx().realisedPnl).toBe(new Big(12).times('0.05').toString());
@@ -262,9 +262,9 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
   it('leaves a remainder under the minimum size to resolution', () => {
     const m = start({ stopLossUsd: '0.25' });
     crash(m);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', '7.69') });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '7.69') });
     m.price(T0 + 9_000, 0.7, quote('0.71', '0.70'));
-    m.actor.send({ type: 'FILL', ts: T0 + 9_100, fill: fill(T0 + 9_100, 'SELL', '0.7', '4', { partial: true }) });
+    m.actor.send({ type: 'FILL', ts: T0 + 9_100, fill: m.fill(T0 + 9_100, 'SELL', '0.7', '4', { partial: true }) });
     expect(m.state()).toBe('cooldown');
     expect(m.ctx().abandonedShares).toBe('3.69');
     expect(m.ctx().shares).toBe('0');
@@ -273,9 +273,9 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
   it('after an exit rejection, holds and retries after exitRetryMs', () => {
     const m = start({ stopLossUsd: '0.25' });
     crash(m);
-    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: fill(T0 + 5_100, 'BUY', '0.65', '7.69') });
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '7.69') });
     m.price(T0 + 9_000, 0.7, quote('0.71', '0.70'));
-    m.actor.send({ type: 'REJECTED', ts: T0 + 9_000, rejection: rejection(T0 + 9_000, 'kill_switch', 'trading halted') });
+    m.actor.send({ type: 'REJECTED', ts: T0 + 9_000, rejection: m.rejection(T0 + 9_000, 'kill_switch', 'trading halted') });
     expect(m.state()).toBe('holding');
     m.price(T0 + 9_000 + input().exitRetryMs, 0.7, quote('0.71', '0.70'));
     expect(m.state()).toBe('exiting');
@@ -289,6 +289,77 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     expect(m.state()).toBe('entering');
     m.actor.send({ type: 'TICK', ts: T0 + 5_000 + input().orderTimeoutMs, quote: quote('0.65', '0.64') });
     expect(m.state()).toBe('cooldown');
+  });
+
+  it('books a late fill of a given-up entry without answering the entry sent after it', () => {
+    const m = start();
+    crash(m);
+    const size = sharesFor('5', '0.65'); // 7.69
+    m.actor.send({ type: 'TICK', ts: T0 + 5_000 + input().orderTimeoutMs, quote: quote('0.65', '0.64') });
+    expect(m.state()).toBe('cooldown');
+    // the cooldown is over at T0 + 95 000: a second crash sends entry 2
+    crash(m, T0 + 100_000);
+    expect(m.state()).toBe('entering');
+    expect(m.orders).toHaveLength(2);
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'BUY', size });
+
+    // Entry 1 fills after all: 7.69 at 0.65 with a fee of 0.05 USDC, paid in shares (0.05 / 0.65 = 0.076923).
+    m.actor.send({ type: 'FILL', ts: T0 + 105_100, fill: fill(T0 + 105_100, 'BUY', '0.65', size, { orderId: orderIdOf(1), fee: '0.05' }) });
+    expect(m.state()).toBe('entering');
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), filled: '0', done: false });
+    expect(m.ctx().shares).toBe('7.613077');
+    expect(m.ctx().cost).toBe('4.9985');
+    expect(m.ctx().openedAt).toBe(T0 + 105_100);
+
+    m.actor.send({ type: 'FILL', ts: T0 + 105_200, fill: fill(T0 + 105_200, 'BUY', '0.65', size, { orderId: orderIdOf(2) }) });
+    expect(m.state()).toBe('holding');
+    expect(m.ctx().order).toBeNull();
+    expect(m.ctx().shares).toBe('15.303077');
+    expect(m.ctx().cost).toBe('9.997');
+    expect(m.ctx().openedAt).toBe(T0 + 105_100);
+    expect(m.orders).toHaveLength(2);
+  });
+
+  it('a rejection of a given-up entry does not answer the entry sent after it', () => {
+    const m = start();
+    crash(m);
+    m.actor.send({ type: 'TICK', ts: T0 + 5_000 + input().orderTimeoutMs, quote: quote('0.65', '0.64') });
+    crash(m, T0 + 100_000);
+    m.actor.send({ type: 'REJECTED', ts: T0 + 105_100, rejection: rejection(T0 + 105_100, 'kill_switch', 'trading halted', orderIdOf(1)) });
+    expect(m.state()).toBe('entering');
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), done: false, rejected: false });
+    m.actor.send({ type: 'REJECTED', ts: T0 + 105_200, rejection: m.rejection(T0 + 105_200, 'kill_switch', 'trading halted') });
+    expect(m.state()).toBe('cooldown');
+  });
+
+  it('books a late fill of a given-up exit without answering the retry sell out after it', () => {
+    const m = start({ stopLossUsd: '0.25' });
+    crash(m);
+    m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '12', { partial: true }) });
+    m.price(T0 + 9_000, 0.7, quote('0.71', '0.70')); // take profit: 12 x 0.05 = 0.60
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'SELL', size: '12' });
+    m.actor.send({ type: 'TICK', ts: T0 + 9_000 + input().orderTimeoutMs, quote: quote('0.71', '0.70') });
+    expect(m.state()).toBe('holding');
+    m.price(T0 + 39_000 + input().exitRetryMs, 0.7, quote('0.71', '0.70'));
+    expect(m.state()).toBe('exiting');
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), side: 'SELL', size: '12' });
+
+    // Sell 2 sells 5 after all: 5 x 0.70 = 3.50 against 5/12 of the 7.80 cost (3.25).
+    m.actor.send({ type: 'FILL', ts: T0 + 44_100, fill: fill(T0 + 44_100, 'SELL', '0.7', '5', { orderId: orderIdOf(2), partial: true }) });
+    expect(m.state()).toBe('exiting');
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), filled: '0', done: false });
+    expect(m.ctx().shares).toBe('7');
+    expect(m.ctx().cost).toBe('4.55');
+    expect(m.ctx().realisedPnl).toBe('0.25');
+    expect(m.ctx().openedAt).toBe(T0 + 5_100);
+
+    // Sell 3 gets what is left: 7 x 0.70 = 4.90 against 4.55.
+    m.actor.send({ type: 'FILL', ts: T0 + 44_200, fill: fill(T0 + 44_200, 'SELL', '0.7', '7', { orderId: orderIdOf(3), partial: true }) });
+    expect(m.state()).toBe('cooldown');
+    expect(m.ctx().order).toBeNull();
+    expect(m.ctx().shares).toBe('0');
+    expect(m.ctx().realisedPnl).toBe('0.6');
+    expect(m.orders).toHaveLength(3);
   });
 
   it('a market cooldown from the other token blocks entries until it ends', () => {
@@ -313,11 +384,11 @@ describe('flash-crash machine: determinism', () => {
   const script: FlashCrashEvent[] = [
     { type: 'PRICE', ts: T0, price: 0.8, source: 'book', quote: quote('0.81', '0.80') },
     { type: 'PRICE', ts: T0 + 4_000, price: 0.63, source: 'last_trade', quote: quote('0.64', '0.63') },
-    { type: 'FILL', ts: T0 + 4_100, fill: fill(T0 + 4_100, 'BUY', '0.64', '7.81', { partial: true }) },
+    { type: 'FILL', ts: T0 + 4_100, fill: fill(T0 + 4_100, 'BUY', '0.64', '7.81', { orderId: orderIdOf(1), partial: true }) },
     { type: 'PRICE', ts: T0 + 6_000, price: 0.65, source: 'book', quote: quote('0.66', '0.65') },
     { type: 'TICK', ts: T0 + 8_000, quote: quote(null, null) },
     { type: 'PRICE', ts: T0 + 9_000, price: 0.7, source: 'book', quote: quote('0.71', '0.70') },
-    { type: 'FILL', ts: T0 + 9_100, fill: fill(T0 + 9_100, 'SELL', '0.7', '7.81') },
+    { type: 'FILL', ts: T0 + 9_100, fill: fill(T0 + 9_100, 'SELL', '0.7', '7.81', { orderId: orderIdOf(2) }) },
     { type: 'PRICE', ts: T0 + 100_000, price: 0.7, source: 'snapshot', quote: quote('0.71', '0.70') },
   ];
 

@@ -180,4 +180,21 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     h.feed(snapshot(T0 + 62_000, [other]));
     expect(h.strategy.states()['111']).toBe('watching');
   });
+
+  it('a token whose machine ended and came back numbers its orders on from the old ones, so their fills answer it', () => {
+    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
+    const market = btc15mMarket(crypto7);
+    for (const e of crashScript(market)) h.feed(e); // buys at T0 + 4 s, sells at T0 + 20 s
+    h.feed(snapshot(T0 + 21_000, []));
+    h.feed(timer(T0 + 60_000));
+    expect(h.strategy.states()[UP_TOKEN]).toBeUndefined();
+    // The market is listed again and crashes again.
+    h.feed(snapshot(T0 + 100_000, [market]));
+    h.feed(book(T0 + 101_000, UP_TOKEN, lv(['0.78', '200'], ['0.79', '100']), lv(['0.81', '300'], ['0.80', '100'])));
+    h.feed(delta(T0 + 104_000, [[UP_TOKEN, 'BUY', '0.79', '0'], [UP_TOKEN, 'BUY', '0.78', '0'], [UP_TOKEN, 'BUY', '0.63', '50'], [UP_TOKEN, 'SELL', '0.80', '0'], [UP_TOKEN, 'SELL', '0.81', '0'], [UP_TOKEN, 'SELL', '0.64', '20']]));
+    const ids = h.intents().map((i) => i.orderId);
+    expect(ids).toEqual([1, 2, 3].map((n) => `flash_crash:${UP_TOKEN}:${n}`));
+    expect(h.out.filter((e) => e.type === 'fill').map((e) => e.type === 'fill' && e.orderId)).toEqual(ids);
+    expect(h.strategy.states()[UP_TOKEN]).toBe('holding');
+  });
 });

@@ -41,8 +41,11 @@ export function btc15mMarket(over: Partial<MarketInfo> = {}): MarketInfo {
 
 export const defaults = flashCrashParams(flashCrashSchema.parse({}));
 
+/** The id the keyed wrapper gives the UP token's n-th flash-crash order. */
+export const orderIdOf = (n: number) => `flash_crash:${UP_TOKEN}:${n}`;
+
 export function input(over: Partial<FlashCrashInput> = {}): FlashCrashInput {
-  return { ...defaults, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
+  return { ...defaults, orderIdPrefix: `flash_crash:${UP_TOKEN}:`, priorOrders: 0, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
 }
 
 /** A quote where the book's best bid and ask sit around `price` (no fees, so net = price). */
@@ -56,8 +59,8 @@ export function fill(ts: number, side: 'BUY' | 'SELL', price: Decimal, size: Dec
   return makeEvent('fill', ts, { orderId: `o${fillSeq}`, strategy: 'flash_crash', marketId: '905021', tokenId: UP_TOKEN, side, price, size, fee: '0', partial: false, ...over });
 }
 
-export function rejection(ts: number, reason = 'max_per_trade', detail = 'order value 5 over 5% of capital'): RiskRejectionEvent {
-  return makeEvent('risk_rejection', ts, { orderId: 'o', strategy: 'flash_crash', reason, detail });
+export function rejection(ts: number, reason = 'max_per_trade', detail = 'order value 5 over 5% of capital', orderId = 'o'): RiskRejectionEvent {
+  return makeEvent('risk_rejection', ts, { orderId, strategy: 'flash_crash', reason, detail });
 }
 
 /** A started machine with its emitted orders collected. */
@@ -69,5 +72,8 @@ export function start(over: Partial<FlashCrashInput> = {}) {
   const state = () => String(actor.getSnapshot().value);
   const ctx = () => actor.getSnapshot().context;
   const price = (ts: number, p: number, q: TokenQuote = quote(String(p), String(p))) => actor.send({ type: 'PRICE', ts, price: p, source: 'last_trade', quote: q });
-  return { actor, orders, state, ctx, price };
+  /** A fill or rejection of the order the machine waits for now (unless `over` names another). */
+  const fillNow = (ts: number, side: 'BUY' | 'SELL', p: Decimal, size: Decimal, over: Partial<FillEvent> = {}) => fill(ts, side, p, size, { orderId: ctx().order?.orderId ?? 'none', ...over });
+  const rejectNow = (ts: number, reason?: string, detail?: string) => rejection(ts, reason, detail, ctx().order?.orderId ?? 'none');
+  return { actor, orders, state, ctx, price, fill: fillNow, rejection: rejectNow };
 }

@@ -21,9 +21,11 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
    * Which instances an event goes to, as which machine events. Fills and rejections of the
    * strategy's own orders are routed by the wrapper (as `{type:'FILL', fill}` / `{type:'REJECTED',
    * rejection}`), not here. `keys` are the instances that exist now; `hasOpenOrder(key)` whether an
-   * instance has an order without its final answer (an instance must not end before its fills arrive).
+   * instance has an order without its final answer (an instance must not end before its fills arrive);
+   * `ordersSent(key)` how many orders the key has sent, ended instances included (the next one's id
+   * is `<strategy>:<key>:<ordersSent + 1>`).
    */
-  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<M>[];
+  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean, ordersSent: (key: string) => number): Delivery<M>[];
 }
 
 export interface KeyedMachineOptions {
@@ -83,7 +85,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.outbox;
     }
-    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()), (key) => this.hasOpenOrder(key))) this.deliver(d);
+    const ordersSent = (key: string) => this.counters.get(key) ?? 0;
+    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()), (key) => this.hasOpenOrder(key), ordersSent)) this.deliver(d);
     return this.outbox;
   }
 
