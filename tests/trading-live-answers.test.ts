@@ -1,29 +1,12 @@
 import { parseConfig } from '../actors/config/load';
-import type { MarketContext } from '../actors/execution/marketContext';
-import type { BrokerResult } from '../actors/execution/paperBroker';
 import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import { createTradingSystem } from '../actors/system';
-import type { Broker } from '../actors/trading';
 import { SimulatedClock, SystemClock } from '../events/clock';
-import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent, type OrderIntentEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent } from '../events/types';
 import { btc15mMarket, END_TS, UP_TOKEN } from './flash-crash.support';
 import * as fifteen from './fifteen-min.support';
+import { AnswersLater } from './support/answersLater';
 
-/**
- * The live broker's contract as the trading reactor sees it: it sends an order and answers nothing
- * now (`null`); the exchange's answers arrive later as `exchange_fill` / `order_update` inputs.
- */
-class AnswersLater implements Broker {
-  readonly sent: OrderIntentEvent[] = [];
-  execute(intent: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
-    this.sent.push(intent);
-    return null;
-  }
-  executeGroup(intents: readonly OrderIntentEvent[]): BrokerResult[] {
-    this.sent.push(...intents);
-    return [];
-  }
-}
 
 const T0 = END_TS - 600_000;
 const lv = (...pairs: [string, string][]): BookLevel[] => pairs.map(([price, size]) => ({ price, size }));

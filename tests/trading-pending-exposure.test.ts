@@ -18,19 +18,8 @@ import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type Input
 import { readAllEvents } from '../events/log';
 import { btc15mMarket, DOWN_TOKEN, END_TS, UP_TOKEN } from './flash-crash.support';
 import { intent, levels, marketInfo } from './support/execution';
+import { AnswersLater } from './support/answersLater';
 
-/** The live broker's contract: every order is sent, none answered now; the venue answers later as input events. */
-class AnswersLater implements Broker {
-  readonly sent: OrderIntentEvent[] = [];
-  execute(order: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
-    this.sent.push(order);
-    return null;
-  }
-  executeGroup(orders: readonly OrderIntentEvent[]): BrokerResult[] {
-    this.sent.push(...orders);
-    return [];
-  }
-}
 
 /** Buys when a timer named `buy <marketId> <tokenId> <price> <size>` ticks: entries exactly where a test wants them. */
 function scriptedBuyer(): Strategy {

@@ -1,27 +1,14 @@
 import { parseConfig } from '../actors/config/load';
-import { marketContext, type MarketContext } from '../actors/execution/marketContext';
-import type { BrokerResult } from '../actors/execution/paperBroker';
+import { marketContext } from '../actors/execution/marketContext';
 import { PendingOrders, withPendingOrders } from '../actors/execution/pendingOrders';
 import { checkOrder, riskLimits, type RiskVerdict } from '../actors/execution/risk';
 import type { Strategy } from '../actors/strategies/types';
 import { createTradingSystem, type TradingSystem } from '../actors/system';
-import type { Broker } from '../actors/trading';
 import { SimulatedClock, SystemClock } from '../events/clock';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import { intent, levels, marketInfo } from './support/execution';
+import { AnswersLater } from './support/answersLater';
 
-/** The live broker's contract: every order is sent, none answered now; the venue answers later as input events. */
-class AnswersLater implements Broker {
-  readonly sent: OrderIntentEvent[] = [];
-  execute(order: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
-    this.sent.push(order);
-    return null;
-  }
-  executeGroup(orders: readonly OrderIntentEvent[]): BrokerResult[] {
-    this.sent.push(...orders);
-    return [];
-  }
-}
 
 /** Trades when a timer named `<BUY|SELL> <price> <size>` ticks, always token yes1 of market m1. */
 function scriptedTrader(): Strategy {

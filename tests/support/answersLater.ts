@@ -1,0 +1,20 @@
+import type { MarketContext } from '../../actors/execution/marketContext';
+import type { BrokerResult } from '../../actors/execution/paperBroker';
+import type { Broker } from '../../actors/trading';
+import type { OrderIntentEvent } from '../../events/types';
+
+/**
+ * The live broker's contract as the trading reactor sees it: it sends every order and answers none
+ * now (`null`); the exchange's answers arrive later as `exchange_fill` / `order_update` inputs.
+ */
+export class AnswersLater implements Broker {
+  readonly sent: OrderIntentEvent[] = [];
+  execute(intent: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
+    this.sent.push(intent);
+    return null;
+  }
+  executeGroup(intents: readonly OrderIntentEvent[]): BrokerResult[] {
+    this.sent.push(...intents);
+    return [];
+  }
+}
