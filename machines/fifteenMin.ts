@@ -13,7 +13,7 @@ import {
   floorShares,
   giveUpStale,
   isLate,
-  lateFillLeg,
+  lateFillOf,
   legCost,
   newLeg,
   orderFor,
@@ -525,9 +525,7 @@ export const fifteenMinMachine = setup({
      */
     takeLateFill: assign(({ context, event }) => {
       if (event.type !== 'FILL') return {};
-      const order = context.late.find((o) => o.orderId === event.fill.orderId)!;
-      const late = afterLateAnswer(context.late, event.fill);
-      const leg = lateFillLeg(order, event.fill);
+      const { order, late, leg } = lateFillOf(context.late, event.fill);
       const pos = context.position !== null && context.position.marketId === order.marketId ? context.position : null;
       if (order.side === 'SELL') {
         return pos !== null ? { late, position: { ...pos, holdings: afterSells(pos.holdings, [leg]) } } : { late, strays: afterSells(context.strays, [leg]) };

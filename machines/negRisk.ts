@@ -12,7 +12,7 @@ import {
   floorShares,
   giveUpStale,
   isLate,
-  lateFillLeg,
+  lateFillOf,
   newLeg,
   orderFor,
   orderIdFor,
@@ -321,9 +321,7 @@ export const negRiskMachine = setup({
      */
     takeLateFill: assign(({ context, event }) => {
       if (event.type !== 'FILL') return {};
-      const order = context.late.find((o) => o.orderId === event.fill.orderId)!;
-      const late = afterLateAnswer(context.late, event.fill);
-      const leg = lateFillLeg(order, event.fill);
+      const { order, late, leg } = lateFillOf(context.late, event.fill);
       const shares = order.side === 'BUY' ? sharesReceived(leg) : sharesReceived(leg).neg();
       const item: UnwindItem = { marketId: order.marketId, tokenId: order.tokenId, outcome: order.outcome, shares: '0' };
       if (context.unwind !== null) return { late, unwind: { ...context.unwind, toSell: withShares(context.unwind.toSell, item, shares) } };

@@ -121,6 +121,12 @@ export function lateFillLeg(order: LateOrder, fill: FillEvent): Leg {
   return applyFill([newLeg(orderId, { marketId, tokenId, outcome, side, requested }, fill.ts)], fill)[0];
 }
 
+/** A fill of a late order: that order, the late orders after it, and the fill as a leg of its own. */
+export function lateFillOf<T extends LateOrder>(late: readonly T[], fill: FillEvent): { order: T; late: T[]; leg: Leg } {
+  const order = late.find((o) => o.orderId === fill.orderId)!;
+  return { order, late: afterLateAnswer(late, fill), leg: lateFillLeg(order, fill) };
+}
+
 /** Cost in USDC of what a leg bought: notional plus fees. */
 export function legCost(leg: Leg): Big {
   return new Big(leg.notional).plus(leg.fees);
