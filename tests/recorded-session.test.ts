@@ -8,35 +8,23 @@ import { SystemClock } from '../events/clock';
 import { EventLogWriter } from '../events/log';
 import { makeEvent, type InputEvent, type MarketInfo } from '../events/types';
 import { MarketState } from '../streams/marketState';
+import { crypto7, marketInfo } from './support/execution';
 import { FIXTURES } from './support/shared';
 
 const clock = new SystemClock();
 const START = 1723161600000; // 2024-08-09 00:00 UTC: a 15-minute window start inside the recorded trades
 
 /** The BTC 15-minute market of that window, shaped as Gamma decodes it (token ids made up; real ones were not recorded). */
-const market: MarketInfo = {
+const market: MarketInfo = marketInfo({
   id: '512345',
   conditionId: '0x5f1a6c2b',
   slug: 'btc-updown-15m-1723161600',
   question: 'Bitcoin Up or Down - August 8, 8:00PM-8:15PM ET',
   outcomes: ['Up', 'Down'],
-  outcomePrices: ['0.5', '0.5'],
   tokenIds: ['1111', '2222'],
-  negRisk: false,
-  negRiskMarketId: null,
-  negRiskAugmented: false,
-  tickSize: '0.01',
-  minSize: '5',
-  feesEnabled: true,
-  feeSchedule: { rate: '0.07', exponent: 1, takerOnly: true },
+  ...crypto7,
   endTs: START + 900_000,
-  active: true,
-  closed: false,
-  acceptingOrders: true,
-  bestBid: '0.49',
-  bestAsk: '0.51',
-  groupItemTitle: null,
-};
+});
 
 /** A recorded session: the real BTC trades, Gamma snapshots, CLOB books and deltas, Chainlink prices. */
 function session(): InputEvent[] {

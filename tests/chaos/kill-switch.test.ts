@@ -4,20 +4,12 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../../actors/config/load';
 import { startService, type RunningService } from '../../actors/service/run';
-import { SystemClock } from '../../events/clock';
 import { readAllEvents, type LogRecord } from '../../events/log';
 import { isInputType, type AnyEvent, type InputEvent } from '../../events/types';
 import { demoRun } from './support/demoRun';
+import { FeedTimeClock } from './support/feedTimeClock';
 import { reportFigures } from './support/figures';
 import { httpRequest } from './support/http';
-
-/** Wall-clock timers, but `now()` is the time of the input being fed (the demo's 2024 event time), so risk ages stay real. */
-class FeedTimeClock extends SystemClock {
-  t = 0;
-  override now(): number {
-    return this.t;
-  }
-}
 
 let dir: string;
 beforeAll(() => {

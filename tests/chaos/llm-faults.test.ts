@@ -4,23 +4,15 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfig } from '../../actors/config/load';
 import { TradingService } from '../../actors/service/service';
-import { SystemClock } from '../../events/clock';
 import { readAllEvents } from '../../events/log';
 import { isInputType, type AnyEvent, type InputEvent } from '../../events/types';
 import { AnthropicServer, apiError, message, type ScriptedReply } from '../support/anthropicServer';
 import { decisionBlock, goodDecision } from '../support/llmRun';
 import { demoRun } from './support/demoRun';
+import { FeedTimeClock } from './support/feedTimeClock';
 import { reportFigures } from './support/figures';
 import { chaosSeed, seededRandom } from './support/random';
 import { wallClock } from './support/serviceProcess';
-
-/** Wall-clock timers; `now()` is the event time of the input being fed, so answers land in the demo's time. */
-class FeedTimeClock extends SystemClock {
-  t = 0;
-  override now(): number {
-    return this.t;
-  }
-}
 
 let dir: string;
 beforeAll(() => {
