@@ -18,6 +18,16 @@ export interface Reactor {
   /** The event types it reacts to; every type that reaches reactors when absent. */
   readonly handles?: ReadonlySet<EventType>;
   react(event: AnyEvent): Reaction | Promise<Reaction>;
+  /**
+   * Folds an input into the state the reactor keeps (books, positions) before any reactor reacts to
+   * any input of the same instant: every input of one `ingestInstant` is absorbed first, so no
+   * reaction sees a price together with an older book of the same instant.
+   */
+  absorb?(event: InputEvent): void;
+  /** The earliest event time at which the reactor has something to do on its own (a paper order arriving at the book), or null. */
+  dueAt?(): number | null;
+  /** Does what is due at `ts` (the engine's clock is at `ts`, every input up to `ts` absorbed). */
+  wake?(ts: number): Reaction | Promise<Reaction>;
 }
 
 export interface EngineOptions {
@@ -37,6 +47,12 @@ export interface EngineStats {
 
 /** Derived events one input may cause at most: more means reactors feed each other in a loop. */
 export const MAX_CASCADE = 10_000;
+
+/** An input of an instant, with its tick-file line when it was read from one (copied through as it is). */
+export interface InstantRecord {
+  event: InputEvent;
+  line: string | null;
+}
 
 interface Queued {
   event: AnyEvent;
@@ -114,7 +130,38 @@ export class Engine {
 
   /** A live input event: serialised and appended, then reacted to. */
   ingest(event: InputEvent): void | Promise<void> {
-    return this.accept(event, null);
+    return this.firstDue(event.ts) === null ? this.accept(event, null) : this.afterDue(event.ts, () => this.accept(event, null));
+  }
+
+  /**
+   * One instant: inputs with the same ts that together say what the market is (a model quote's
+   * snapshot and both books, a recording's updates of one millisecond). All are appended and absorbed
+   * before any reactor reacts to any of them, so every reaction sees the whole instant's state.
+   */
+  ingestInstant(items: readonly (InputEvent | InstantRecord)[]): void | Promise<void> {
+    if (items.length === 0) return;
+    const records = items.map((i): InstantRecord => ('event' in i ? i : { event: i, line: null }));
+    const events = records.map((r) => r.event);
+    const ts = events[0].ts;
+    for (const e of events) {
+      if (e.ts !== ts) throw new Error(`engine: an instant holds one ts, got ${ts} and ${e.ts}`);
+      if (e.type === 'trade') throw new Error('engine: trades are not part of an instant; ingest them one by one');
+    }
+    return this.afterDue(ts, () => {
+      this.begin(ts);
+      for (const r of records) this.appendInput(r.event, r.line);
+      for (const e of events) this.absorb(e);
+      if (this.reactors.length === 0) return;
+      return this.dispatch(
+        events.map((event) => ({ event, from: null })),
+        events[0],
+      );
+    });
+  }
+
+  /** Lets reactors do what is due strictly before `ts` (paper orders reaching the book), in time order. */
+  advanceTo(ts: number): void | Promise<void> {
+    return this.afterDue(ts + 1, () => undefined);
   }
 
   /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
@@ -125,20 +172,74 @@ export class Engine {
   /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
   ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
     if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
-    return this.accept(event, line);
+    return this.firstDue(event.ts) === null ? this.accept(event, line) : this.afterDue(event.ts, () => this.accept(event, line));
   }
 
   stats(): EngineStats {
     return { inputs: this.inputs, trades: this.tradeCount, derived: this.derived, signals: this.counter.snapshot() };
   }
 
-  private accept(event: InputEvent, line: string | null): void | Promise<void> {
+  /**
+   * Runs what reactors have due before `ts` (each at its own time, earliest first), then `next`.
+   * Without due work (always so without paper latency) `next` runs synchronously.
+   */
+  private afterDue(ts: number, next: () => void | Promise<void>): void | Promise<void> {
+    for (let due = this.firstDue(ts); due !== null; due = this.firstDue(ts)) {
+      const pending = this.wakeOne(due.reactor, due.at);
+      if (pending !== undefined) return pending.then(() => this.afterDue(ts, next));
+    }
+    return next();
+  }
+
+  /** The reactor with the earliest due time strictly before `ts` (the first added on a tie), or null. */
+  private firstDue(ts: number): { reactor: Reactor; at: number } | null {
+    let best: { reactor: Reactor; at: number } | null = null;
+    for (const r of this.reactors) {
+      if (r.dueAt === undefined) continue;
+      const at = r.dueAt();
+      if (at !== null && at < ts && (best === null || at < best.at)) best = { reactor: r, at };
+    }
+    return best;
+  }
+
+  private wakeOne(reactor: Reactor, ts: number): void | Promise<void> {
+    this.begin(ts);
+    const cause = makeEvent('timer', ts, { name: 'due' });
+    const queue: Queued[] = [];
+    const out = reactor.wake!(ts);
+    const go = (result: Reaction): void | Promise<void> => {
+      this.appendDerived(reactor, cause, result, null, queue);
+      return this.dispatch(queue, cause);
+    };
+    if (isPromise(out)) {
+      this.busy = true;
+      return out.then((r) => {
+        this.busy = false;
+        return go(r);
+      });
+    }
+    return go(out);
+  }
+
+  private begin(ts: number): void {
     if (this.failure !== null) throw this.failure;
     if (this.busy) throw new Error('engine: an input arrived while the previous one is still being reacted to; await ingest() first');
-    this.simulated?.advanceTo(event.ts);
+    this.simulated?.advanceTo(ts);
+  }
+
+  private appendInput(event: InputEvent, line: string | null): void {
     if (line !== null) event.seq = this.log.appendRead(event, line);
     else this.log.append(event);
     this.inputs++;
+  }
+
+  private absorb(event: InputEvent): void {
+    for (const r of this.reactors) r.absorb?.(event);
+  }
+
+  private accept(event: InputEvent, line: string | null): void | Promise<void> {
+    this.begin(event.ts);
+    this.appendInput(event, line);
     if (event.type === 'trade') {
       this.tradeCount++;
       this.trades.next(event);
@@ -146,18 +247,21 @@ export class Engine {
       if (this.newSignals.length === 0) return;
       const signals = this.newSignals;
       this.newSignals = [];
-      return this.dispatch(signals, event);
+      return this.dispatch(
+        signals.map((s) => ({ event: s, from: null })),
+        event,
+      );
     }
+    this.absorb(event);
     if (this.reactors.length === 0) return;
-    return this.dispatch([event], event);
+    return this.dispatch([{ event, from: null }], event);
   }
 
   /**
    * Offers the queue's events to every reactor in order; events a reactor returns join the queue
    * for the other reactors.
    */
-  private dispatch(events: AnyEvent[], input: InputEvent): void | Promise<void> {
-    const queue: Queued[] = events.map((event) => ({ event, from: null }));
+  private dispatch(queue: Queued[], input: AnyEvent): void | Promise<void> {
     let qi = 0;
     let ri = 0;
     const step = (): void | Promise<void> => {

@@ -8,7 +8,7 @@ import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type Reactor } from '../engine';
+import { Engine, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
@@ -56,6 +56,20 @@ async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
+const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
+
+/** Consecutive events that form one instant: market data of one ts together, anything else alone. */
+function instants(events: InputEvent[]): InputEvent[][] {
+  const out: InputEvent[][] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (last && INSTANT_TYPES.has(e.type) && INSTANT_TYPES.has(last[0].type) && last[0].ts === e.ts) last.push(e);
+    else out.push([e]);
+  }
+  return out;
+}
+
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
   if (event.type !== 'market_snapshot' || event.source === 'model') return [];
@@ -101,10 +115,23 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const pending = engine.ingest(e);
     if (pending !== undefined) await pending;
   };
+  /** One instant (same ts): every input is absorbed before anything reacts (docs/backtest.md). */
+  const ingestInstant = async (items: (InputEvent | InstantRecord)[]) => {
+    const pending = items.length === 1 && !('event' in items[0]) ? engine.ingest(items[0]) : engine.ingestInstant(items);
+    if (pending !== undefined) await pending;
+  };
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
   const ingestAnswers = async (ts: number) => {
     for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) await ingest(a);
+  };
+  /** Recorded market data of one millisecond, held until the millisecond is complete. */
+  let instant: InstantRecord[] = [];
+  const flushInstant = async () => {
+    if (instant.length === 0) return;
+    const items = instant;
+    instant = [];
+    await ingestInstant(items);
   };
 
   const merged = mergeEventFiles(options.ticks);
@@ -126,33 +153,46 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         const input = e as InputEvent;
         if (reask && !system.llm.keepsRecorded(input)) continue;
-        if (reask && events === 0) await ingest(reask.start(input.ts));
-        if (input.type === 'timer') synthesizeTimers = false;
-        for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-        // What the simulated world does before this event: model quotes, then clock ticks.
-        const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-        if (synthesizeTimers) {
-          nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-          for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+        const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+        if (!joins) {
+          await flushInstant();
+          if (reask && events === 0) await ingest(reask.start(input.ts));
+          if (input.type === 'timer') synthesizeTimers = false;
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+          // What the simulated world does before this event: model quotes (one instant per quote), then clock ticks.
+          const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+          if (synthesizeTimers) {
+            nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+            for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+          }
+          due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+          for (const group of instants(due)) {
+            if (reask) await ingestAnswers(group[0].ts);
+            await ingestInstant(group);
+          }
+          if (reask) await ingestAnswers(input.ts);
+        } else {
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
         }
-        due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-        for (const d of due) {
-          if (reask) await ingestAnswers(d.ts);
-          await ingest(d);
-        }
-        if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
         }
-        const pending = engine.ingestRecord(record);
-        if (pending !== undefined) await pending;
+        if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
+        else {
+          const pending = engine.ingestRecord(record);
+          if (pending !== undefined) await pending;
+        }
         events++;
       }
       options.onProgress?.({ events, bytes, totalBytes });
     }
+    await flushInstant();
     if (reask) for (const a of await reask.rest()) await ingest(a);
+    // Orders still on their way reach the book after the last input (the book then is the last one).
+    const pending = engine.advanceTo(Number.MAX_SAFE_INTEGER);
+    if (pending !== undefined) await pending;
   } finally {
     log.close();
   }

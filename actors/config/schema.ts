@@ -215,6 +215,16 @@ export const liveSchema = z
   })
   .strict();
 
+/** The paper broker (docs/execution.md): when an order reaches the book. */
+export const paperSchema = z
+  .object({
+    /** Event time from sending an order to its reaching the book, on every market. */
+    latencyMs: z.number().int().min(0).default(0),
+    /** Added on crypto Up/Down markets: Polymarket's non-cancellable taker delay (250 ms via the API since 2026-06-05). */
+    upDownTakerDelayMs: z.number().int().min(0).default(250),
+  })
+  .strict();
+
 export const backtestSchema = z
   .object({
     /** A signal is false when the price moved against it after this long. */
@@ -251,6 +261,7 @@ export const configSchema = z
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
     live: liveSchema.default(() => liveSchema.parse({})),
+    paper: paperSchema.default(() => paperSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
   })
   .strict();
