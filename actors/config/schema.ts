@@ -90,8 +90,14 @@ export const flashCrashSchema = z
     /** Absolute drop in price (e.g. 0.30); null: only the relative rule applies. */
     dropAbsolute: ratio.nullable().default(null),
     tradeUsd: decimal.default('5'),
-    takeProfitUsd: decimal.default('0.10'),
-    stopLossUsd: decimal.default('0.05'),
+    /** Exits in price terms, at the best bid against the entry's average price; null turns a rule off. */
+    takeProfitTicks: z.number().int().positive().nullable().default(10),
+    stopLossTicks: z.number().int().positive().nullable().default(5),
+    takeProfitFraction: z.number().positive().nullable().default(null),
+    stopLossFraction: z.number().positive().max(1).nullable().default(null),
+    /** Exits in dollars of net P&L at the bid (off by default: on 10-20 shares a few cents is less than one tick). */
+    takeProfitUsd: decimal.nullable().default(null),
+    stopLossUsd: decimal.nullable().default(null),
     maxHoldMs: ms.default(300_000),
     exitBeforeEndMs: ms.default(120_000),
     cooldownMs: ms.default(60_000),
