@@ -165,6 +165,8 @@ export const riskSchema = z
     maxHeatPct: ratio.default(0.3),
     maxDailyDrawdownPct: ratio.default(0.1),
     maxConsecutiveLosses: z.number().int().positive().default(3),
+    /** A loss-streak halt lifts at the next UTC day after its last loss (daily), or only on a reset_losses risk_control (never). */
+    lossStreakReset: z.enum(['daily', 'never']).default('daily'),
     killSwitch: z.boolean().default(false),
   })
   .strict();
