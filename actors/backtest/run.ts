@@ -99,7 +99,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
-  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
+  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name), config.signals.windowMs);
   const engine = new Engine({ log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
