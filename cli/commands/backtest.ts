@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { runBacktest } from '../../actors/backtest/run';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { SystemClock } from '../../events/clock';
+import { PendingOutputs } from '../../actors/outputFiles';
+import { abortOnInterrupt, reportFailure } from '../failure';
 import { terminalProgress } from '../progress';
 
 interface BacktestCommandOptions {
@@ -53,8 +55,18 @@ export function register(program: Command): void {
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
-      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, onProgress: bar ? (p) => bar.update(p) : undefined });
-      bar?.done();
+      const outputs = new PendingOutputs();
+      const interrupt = abortOnInterrupt();
+      let result;
+      try {
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, outputs, signal: interrupt.signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+      } catch (err) {
+        await reportFailure('backtest', err, { outputs, bar, inputs: ticks });
+        return;
+      } finally {
+        interrupt.dispose();
+        bar?.stop();
+      }
       const r = result.report;
       const seconds = (clock.now() - started) / 1000;
       const lines = [
@@ -68,6 +80,7 @@ export function register(program: Command): void {
       if (result.derivedSkipped) lines.push(`  skipped ${result.derivedSkipped} derived events in the inputs (re-derived instead)`);
       lines.push(`wrote ${opts.report}/events.jsonl, ${opts.report}/report.json, ${opts.report}/report.html`);
       process.stdout.write(lines.join('\n') + '\n');
+      for (const w of result.warnings) process.stderr.write(`pma backtest: warning: ${w}\n`);
     });
 }
 

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { replayTickFile, type ReplaySummary } from '../../actors/replay';
 import { SystemClock } from '../../events/clock';
+import { PendingOutputs } from '../../actors/outputFiles';
+import { abortOnInterrupt, reportFailure } from '../failure';
 import { terminalProgress } from '../progress';
 
 interface ReplayCommandOptions {
@@ -54,11 +56,17 @@ export function register(program: Command): void {
       const clock = new SystemClock();
       const bar = terminalProgress();
       const start = clock.now();
+      const outputs = new PendingOutputs();
+      const interrupt = abortOnInterrupt();
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, onProgress: bar ? (p) => bar.update(p) : undefined });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+      } catch (err) {
+        await reportFailure('replay', err, { outputs, bar, inputs: [ticks] });
+        return;
       } finally {
-        bar?.done();
+        interrupt.dispose();
+        bar?.stop();
       }
       const wallMs = clock.now() - start;
       process.stdout.write(opts.json ? JSON.stringify({ ...summary, wallMs }) + '\n' : formatReplaySummary(ticks, opts.out, summary, wallMs));
