@@ -5,7 +5,7 @@ import { ConfigError } from '../actors/config/load';
 import { Interrupted, PARTIAL_SUFFIX, type PendingOutputs } from '../actors/outputFiles';
 import { detectFormat } from '../actors/venues/binance/importers/lineDecoders';
 import { fsErrorLine, InputError } from '../events/errors';
-import { percentOf, type ProgressBar } from './progress';
+import { percentOf, type Progress, type ProgressBar } from './progress';
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const INTERRUPTED_EXIT = 130;
@@ -54,12 +54,12 @@ export async function rawBinanceHint(file: string): Promise<string | null> {
  * bad input, files or Ctrl-C), what became of the outputs, and the exit code (2 bad input or file,
  * 130 interrupted, 1 otherwise).
  */
-export async function reportFailure(command: string, err: unknown, context: { outputs?: PendingOutputs; bar?: ProgressBar | null; inputs?: string[] }): Promise<void> {
+export async function reportFailure(command: string, err: unknown, context: { outputs?: PendingOutputs; bar?: ProgressBar | null; progress?: Progress | null; inputs?: string[] }): Promise<void> {
   context.bar?.stop();
   const lines: string[] = [];
   let code = 1;
   if (err instanceof Interrupted) {
-    const p = context.bar?.last;
+    const p = context.progress;
     lines.push(`interrupted${p ? ` after ${p.events.toLocaleString('en-US')} input events (${percentOf(p)} of the input read)` : ''}`);
     code = INTERRUPTED_EXIT;
   } else if (err instanceof InputError || err instanceof ConfigError) {

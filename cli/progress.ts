@@ -12,8 +12,6 @@ export interface ProgressBar {
   update(p: Progress): void;
   /** Removes the bar (before the summary, an error or the interrupt line). */
   stop(): void;
-  /** The last figures given (for the line printed on Ctrl-C). */
-  readonly last: Progress;
 }
 
 /** `12.3 %` of the input read, or `-` when the size is unknown. */
@@ -44,19 +42,14 @@ export function terminalProgress(options: { eta?: boolean } = {}, stream: NodeJS
     etaBuffer: 20,
     etaAsynchronousUpdate: true,
   });
-  let last: Progress = { events: 0, bytes: 0, totalBytes: null };
   const payload = (p: Progress) => {
     const seconds = Math.max(0.001, (clock.now() - started) / 1000);
     return { events: p.events.toLocaleString('en-US'), rate: Math.round(p.events / seconds).toLocaleString('en-US') };
   };
-  bar.start(1, 0, payload(last));
+  bar.start(1, 0, payload({ events: 0, bytes: 0, totalBytes: null }));
   let stopped = false;
   return {
-    get last() {
-      return last;
-    },
     update(p) {
-      last = p;
       if (p.totalBytes) bar.setTotal(p.totalBytes);
       bar.update(p.totalBytes ? Math.min(p.bytes, p.totalBytes) : 0, payload(p));
     },

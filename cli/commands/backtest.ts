@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../actors/config/load';
 import { SystemClock } from '../../events/clock';
 import { PendingOutputs } from '../../actors/outputFiles';
 import { abortOnInterrupt, reportFailure } from '../failure';
-import { terminalProgress } from '../progress';
+import { terminalProgress, type Progress } from '../progress';
 
 interface BacktestCommandOptions {
   report: string;
@@ -57,11 +57,15 @@ export function register(program: Command): void {
       const started = clock.now();
       const outputs = new PendingOutputs();
       const interrupt = abortOnInterrupt();
+      let progress: Progress | null = null;
       let result;
       try {
-        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, outputs, signal: interrupt.signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, outputs, signal: interrupt.signal, onProgress: (p) => {
+            progress = p;
+            bar?.update(p);
+          }, });
       } catch (err) {
-        await reportFailure('backtest', err, { outputs, bar, inputs: ticks });
+        await reportFailure('backtest', err, { outputs, bar, progress, inputs: ticks });
         return;
       } finally {
         interrupt.dispose();

@@ -37,6 +37,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'input format for every file instead of detecting it').choices(['auto', ...IMPORT_FORMATS]).default('auto'))
     .addOption(new Option('--reorder-ms <ms>', 'how far (ms) trades of different symbols in one file may be out of time order').argParser(nonNegativeInt).default(DEFAULT_REORDER_MS))
     .option('--json', 'print the summary as one JSON object instead of text')
+    .addHelpText('after', '\nExample (a Binance recording shipped with the tests):\n  pma import tests/fixtures/binance/btcusdt_20240808.head1500.gz --out out/btc.ticks.jsonl.gz\n')
     .action(async (files: string[], opts: ImportCommandOptions) => {
       const summary = await importTicks(files, opts.out, { symbol: opts.symbol, strict: opts.strict ?? false, format: opts.format, reorderMs: opts.reorderMs });
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatImportSummary(summary));

@@ -4,7 +4,7 @@ import { replayTickFile, type ReplaySummary } from '../../actors/replay';
 import { SystemClock } from '../../events/clock';
 import { PendingOutputs } from '../../actors/outputFiles';
 import { abortOnInterrupt, reportFailure } from '../failure';
-import { terminalProgress } from '../progress';
+import { terminalProgress, type Progress } from '../progress';
 
 interface ReplayCommandOptions {
   out: string;
@@ -43,6 +43,7 @@ export function register(program: Command): void {
     .requiredOption('--out <log>', 'event log to write (replaced)')
     .option('--config <file>', 'JSON config file (its `signals` section sets windowMs, threshold, volumeWindow, volumeAverageOf, volumeMultiplier)')
     .option('--json', 'print the summary as one JSON object instead of text')
+    .addHelpText('after', '\nExample:\n  pma replay data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --out out/replay.jsonl\n')
     .action(async (ticks: string, opts: ReplayCommandOptions) => {
       let signals;
       try {
@@ -58,11 +59,15 @@ export function register(program: Command): void {
       const start = clock.now();
       const outputs = new PendingOutputs();
       const interrupt = abortOnInterrupt();
+      let progress: Progress | null = null;
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress: bar ? (p) => bar.update(p) : undefined });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress: (p) => {
+            progress = p;
+            bar?.update(p);
+          }, });
       } catch (err) {
-        await reportFailure('replay', err, { outputs, bar, inputs: [ticks] });
+        await reportFailure('replay', err, { outputs, bar, progress, inputs: [ticks] });
         return;
       } finally {
         interrupt.dispose();

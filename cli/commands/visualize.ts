@@ -34,6 +34,7 @@ export function register(program: Command): void {
     .option('--log <file>', 'event log (JSON lines, plain or gzip) to step through; indexed once, read back a page at a time')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8377))
     .option('--host <host>', 'address to bind (the page has no authentication: keep it local)', '127.0.0.1')
+    .addHelpText('after', '\nExample (after npm run demo):\n  pma visualize --log out/demo/events.jsonl\n')
     .action(async (opts: VisualizeOptions) => {
       if (opts.log && !existsSync(opts.log)) throw new InputError({ file: opts.log }, '--log', 'no such file');
       const log = opts.log ? await LogIndex.build(opts.log) : undefined;
