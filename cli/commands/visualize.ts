@@ -5,6 +5,7 @@ import { SystemClock } from '../../events/clock';
 import { InspectionHub } from '../../actors/visualizer/inspectionHub';
 import { LogIndex } from '../../actors/visualizer/logIndex';
 import { startVisualizer } from '../../actors/visualizer/server';
+import { ListenError } from '../../actors/listenError';
 
 function port(value: string): number {
   const n = Number(value);
@@ -43,7 +44,15 @@ export function register(program: Command): void {
         if (log.tornTail) process.stdout.write(`warning: torn last line ${log.tornTail.line} (${log.tornTail.bytes} bytes) ignored\n`);
       }
       const hub = new InspectionHub({ clock: new SystemClock() });
-      const server = await startVisualizer({ host: opts.host, port: opts.port, hub, log });
+      let server;
+      try {
+        server = await startVisualizer({ host: opts.host, port: opts.port, hub, log });
+      } catch (err) {
+        if (!(err instanceof ListenError)) throw err;
+        process.stderr.write(`pma visualize: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       process.stdout.write(`visualizer at ${server.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
