@@ -19,6 +19,7 @@ import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
+import { REBUILD_PROGRESS, RebuildProgress } from './rebuildProgress';
 import { RebuildSink } from './rebuildSink';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
@@ -119,14 +120,15 @@ export class TradingService {
     this.opts.logger.info({ log: path, bytes }, 'rebuilding state from the event log');
     this.rebuilding = true;
     try {
-      return await this.replayLog(path);
+      return await this.replayLog(path, bytes);
     } finally {
       this.rebuilding = false;
     }
   }
 
-  private async replayLog(path: string): Promise<RebuildSummary> {
+  private async replayLog(path: string, bytes: number): Promise<RebuildSummary> {
     const batches = readEventBatches(path);
+    const progress = new RebuildProgress(bytes, (seq, percent) => this.opts.logger.info({ seq, percent }, REBUILD_PROGRESS));
     let events = 0;
     let inputs = 0;
     /** The logged derived events of the latest input. */
@@ -145,6 +147,7 @@ export class TradingService {
         const pending = this.engine.ingestRecord(record);
         if (pending !== undefined) await pending;
       }
+      progress.passed(next.value);
     }
   }
 
