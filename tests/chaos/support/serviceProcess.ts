@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** RLIMIT_FSIZE for the child in bytes (a multiple of 512, dash's `ulimit -f` unit): no file it writes grows past it (EFBIG), a disk that fills up. */
   fileSizeLimitBytes?: number;
+  /** A TypeScript entry point to run instead of `pma` (through bin/run-ts.js), with `args` after it. */
+  script?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export class ServiceProcess {
   private partial = '';
 
   constructor(o: ServiceProcessOptions) {
-    const argv = [resolve(ROOT, 'bin/pma.js'), ...o.args];
+    const argv = o.script === undefined ? [resolve(ROOT, 'bin/pma.js'), ...o.args] : [resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, o.script), ...o.args];
     const [cmd, args] = o.fileSizeLimitBytes === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${Math.ceil(o.fileSizeLimitBytes / 512)} && exec "$0" "$@"`, process.execPath, ...argv]];
     this.child = spawn(cmd, args, {
       cwd: ROOT,
