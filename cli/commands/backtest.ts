@@ -58,12 +58,13 @@ export function register(program: Command): void {
       const outputs = new PendingOutputs();
       const interrupt = abortOnInterrupt();
       let progress: Progress | null = null;
+      const onProgress = (p: Progress) => {
+        progress = p;
+        bar?.update(p);
+      };
       let result;
       try {
-        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, outputs, signal: interrupt.signal, onProgress: (p) => {
-            progress = p;
-            bar?.update(p);
-          }, });
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, outputs, signal: interrupt.signal, onProgress });
       } catch (err) {
         await reportFailure('backtest', err, { outputs, bar, progress, inputs: ticks });
         return;

@@ -60,12 +60,13 @@ export function register(program: Command): void {
       const outputs = new PendingOutputs();
       const interrupt = abortOnInterrupt();
       let progress: Progress | null = null;
+      const onProgress = (p: Progress) => {
+        progress = p;
+        bar?.update(p);
+      };
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress: (p) => {
-            progress = p;
-            bar?.update(p);
-          }, });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress });
       } catch (err) {
         await reportFailure('replay', err, { outputs, bar, progress, inputs: [ticks] });
         return;
