@@ -5,7 +5,6 @@ import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { ResolutionCheck } from '../actors/backtest/resolutionCheck';
 import { importHistory } from '../actors/venues/polymarket/history';
-import { SystemClock } from '../events/clock';
 import { InputError } from '../events/errors';
 import type { AnyEvent, InputEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
@@ -64,7 +63,7 @@ describeWithShared('Polymarket collector recordings (SOURCES.md 5a)', [`${C}/btc
     const ticks = join(dir, 'btc-e2e.jsonl');
     await importHistory([btcUp, btcDown], ticks);
     const reportDir = join(dir, 'btc-report');
-    const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir, deadlineClock: new SystemClock() });
+    const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir });
     expect(report.markets).toEqual([{ slug: 'btc-updown-15m-1765450800', id: 'derived:btc-updown-15m-1765450800', prices: 'recorded trades only', derivedIds: true, books: 0, trades: 2962 }]);
     expect(report.simulated.markets).toEqual([]);
     const log = fileLines(join(reportDir, 'events.jsonl')).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -24,11 +24,15 @@ export function readText(path: string): string {
 export function peekText(path: string, bytes = 65536): string {
   const buf = Buffer.alloc(bytes);
   let n: number;
-  const fd = openSync(path, 'r');
   try {
-    n = readSync(fd, buf, 0, bytes, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, buf, 0, bytes, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new InputError({ file: path }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const head = buf.subarray(0, n);
   if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
