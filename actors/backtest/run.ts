@@ -14,6 +14,8 @@ import { textSize } from '../replay';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
+import { MarketSources } from './marketSources';
+import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
@@ -67,9 +69,9 @@ async function sha256(path: string): Promise<string> {
 
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
-  if (event.type !== 'market_snapshot' || event.source === 'model') return [];
+  const markets = event.type === 'market_definition' ? [event.market] : event.type === 'market_snapshot' && event.source !== 'model' ? event.markets : [];
   const out: string[] = [];
-  for (const m of event.markets) {
+  for (const m of markets) {
     const match = /^(btc|eth|sol|xrp)-updown-15m-/.exec(m.slug);
     if (match) out.push(match[1]);
   }
@@ -107,6 +109,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
   const timerMs = config.backtest.timerMs;
+  const resolutions = new ResolutionCheck();
+  const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
   let derivedSkipped = 0;
@@ -171,6 +175,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
+        resolutions.onInput(input);
+        sources.onInput(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
@@ -203,6 +209,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
         note: windows.length ? SIMULATED_NOTE : '',
       },
+      markets: sources.finish(windows.map((w) => w.slug)),
+      resolutions: resolutions.finish(),
       ...body,
     };
     writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
