@@ -51,7 +51,7 @@ export interface TradingParts {
 }
 
 /** Inputs that change what the market state or the portfolio knows. */
-const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
 /** An exchange's final word on a live order that did not fill (or filled only in part). */
 const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired']);
@@ -67,7 +67,7 @@ interface InFlight {
 
 /**
  * The trading half of the system, as one engine reactor: it folds market data into the market
- * state (`absorb`, for every input of an instant before any strategy reacts), fans events out to the strategies through the supervisor, and sends every order intent
+ * state, fans events out to the strategies through the supervisor, and sends every order intent
  * they emit through the risk checks to the broker, booking fills in the portfolio at once (so the
  * next check sees them) and counting orders sent but not ended (live) as pending. Each fill or rejection is handed straight back to the strategies (the
  * engine does not offer a reactor its own outputs), depth first, so one reaction returns the whole
@@ -75,12 +75,12 @@ interface InFlight {
  */
 export class TradingReactor implements Reactor {
   readonly name = 'trading';
-
-  /** In time order of `due`, then of sending. */
+  /** Orders on their way to the book, in order of `due`, then of sending. */
   private readonly inFlight: InFlight[] = [];
 
   constructor(private readonly parts: TradingParts) {}
 
+  /** Folds an input into the market state, the portfolio and the pending orders (the engine calls it for every input of an instant before any reaction). */
   absorb(event: InputEvent): void {
     const { markets, portfolio, pending } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
@@ -94,29 +94,29 @@ export class TradingReactor implements Reactor {
   }
 
   /** The orders due at `ts` reach the book: filled against it as it stands now, then their strategies hear. */
-  async wake(ts: number): Promise<DerivedEvent[]> {
+  wake(ts: number): DerivedEvent[] {
     const result: DerivedEvent[] = [];
     while (this.inFlight.length > 0 && this.inFlight[0].due <= ts) {
       const { intents } = this.inFlight.shift()!;
       const outcomes = this.fillAtBook(intents, ts);
       result.push(...outcomes);
       for (const o of outcomes) this.parts.pending.apply(o);
-      for (const o of outcomes) await this.settle(await this.dispatch(o), ts, result, 1);
+      for (const o of outcomes) this.settle(this.dispatch(o), ts, result, 1);
     }
     return result;
   }
 
-  async react(event: AnyEvent): Promise<DerivedEvent[]> {
+  react(event: AnyEvent): DerivedEvent[] {
     const { supervisor } = this.parts;
     const result: DerivedEvent[] = [];
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
-    if (answer) await this.settle(await this.dispatch(answer), event.ts, result, 0);
-    if (supervisor.wants(event.type)) await this.settle(await this.dispatch(event), event.ts, result, 0);
+    if (answer) this.settle(this.dispatch(answer), event.ts, result, 0);
+    if (supervisor.wants(event.type)) this.settle(this.dispatch(event), event.ts, result, 0);
     return result;
   }
 
-  private dispatch(event: AnyEvent): Promise<DerivedEvent[]> {
+  private dispatch(event: AnyEvent): DerivedEvent[] {
     return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
   }
 
@@ -126,7 +126,7 @@ export class TradingReactor implements Reactor {
   }
 
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */
-  private async settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): Promise<void> {
+  private settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): void {
     if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
     const done = new Set<string>();
     for (const e of outputs) {
@@ -140,11 +140,11 @@ export class TradingReactor implements Reactor {
       const outcomes = this.executeOrders(group, ts);
       result.push(...group, ...outcomes);
       for (const logged of [...group, ...outcomes]) this.parts.pending.apply(logged);
-      for (const outcome of outcomes) await this.settle(await this.dispatch(outcome), ts, result, depth + 1);
+      for (const outcome of outcomes) this.settle(this.dispatch(outcome), ts, result, depth + 1);
     }
   }
 
-  /** Risk-checks the orders now; sends them: the outcomes now, or none until they reach the book (`wake`). */
+  /** Risk-checks the orders now and sends them: the outcomes now, or none until they reach the book (`wake`). */
   private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
     const { markets, portfolio, pending, broker, limits } = this.parts;
     for (const intent of intents) portfolio.apply(intent);

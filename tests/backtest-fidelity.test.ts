@@ -17,7 +17,7 @@ const clock = new SystemClock();
 const readLog = (path: string): LoggedEvent[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LoggedEvent);
 
 async function backtest(dir: string, ticks: string[]): Promise<LoggedEvent[]> {
-  await runBacktest({ ticks, config: defaultConfig(), reportDir: dir, deadlineClock: clock });
+  await runBacktest({ ticks, config: defaultConfig(), reportDir: dir });
   return readLog(join(dir, 'events.jsonl'));
 }
 
@@ -26,7 +26,7 @@ async function oneByOne(inputs: InputEvent[], path: string): Promise<LoggedEvent
   const config = defaultConfig();
   const eventClock = new SimulatedClock(0);
   const log = EventLogWriter.open(path, { truncate: true, durability: 'batched' });
-  const system = createTradingSystem(config, { deadlineClock: clock, eventClock, llm: { mode: 'replay', engine: null } });
+  const system = createTradingSystem(config, { eventClock, llm: { mode: 'replay', engine: null } });
   const engine = new Engine({ log, signals: config.signals, clock: eventClock });
   for (const r of system.reactors) engine.use(r);
   for (const e of inputs) {
@@ -81,7 +81,7 @@ describeWithShared('one instant, one state on the shared Binance recordings (hft
         const config = defaultConfig();
         config.backtest.model.quoteIntervalMs = quoteIntervalMs;
         const out = join(dir, `q${quoteIntervalMs}`);
-        await runBacktest({ ticks: [ticks], config, reportDir: out, deadlineClock: clock });
+        await runBacktest({ ticks: [ticks], config, reportDir: out });
         const log = readLog(join(out, 'events.jsonl'));
         expect(log.filter((e) => e.type === 'order_intent').length).toBeGreaterThan(0);
         expect(staleBookViolations(log)).toEqual([]);

@@ -60,7 +60,7 @@ describeWithShared(
       try {
         const eventClock = new SimulatedClock(0);
         const log = EventLogWriter.open(join(dir, 'events.jsonl'), { truncate: true, durability: 'batched' });
-        const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedBuyer('sol-up', market.id)] });
+        const system = createTradingSystem(config, { eventClock, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedBuyer('sol-up', market.id)] });
         const engine = new Engine({ log, signals: config.signals, clock: eventClock });
         for (const r of system.reactors) engine.use(r);
         const inputs: InputEvent[] = [makeEvent('market_snapshot', Number(snapshots[0].timestamp) - 1, { source: 'gamma', request: '/markets', markets: [market] })];
