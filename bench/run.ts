@@ -8,6 +8,7 @@ import * as books from './books';
 import * as replay from './replay';
 import * as backtest from './backtest';
 import * as supervisor from './supervisor';
+import * as model from './model';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
@@ -19,6 +20,7 @@ const benches: Bench[] = [
   replay,
   backtest,
   supervisor,
+  model,
 ];
 
 async function main(): Promise<void> {

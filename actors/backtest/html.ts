@@ -117,6 +117,11 @@ function horizonTable(r: BacktestReport): string {
   );
 }
 
+function modelMae(r: BacktestReport): string {
+  const rows = Object.entries(r.model_mae).map(([slug, e]) => `<li><code>${esc(slug)}</code>: model_mae ${e.mae === null ? 'n/a' : e.mae.toFixed(4)} over ${e.samples} recorded Up prices</li>`);
+  return rows.length ? `<section><h3>Market model against recorded markets</h3><ul id="model-mae">${rows.join('')}</ul></section>` : '';
+}
+
 function haltList(r: BacktestReport): string {
   if (r.halts.length === 0) return `<section><h3>Trading halts</h3><p id="halts">Trading never halted.</p></section>`;
   const items = r.halts.map((h) => `<li>${iso(h.ts)}: <b>${esc(h.reason)}</b> (first refused: ${esc(h.strategy)}; ${h.ordersRefused} orders refused): ${esc(h.detail)}</li>`).join('');
@@ -167,6 +172,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde2ea;
 <p>${r.range.firstEventTs !== null ? `${iso(r.range.firstEventTs)} to ${iso(r.range.lastEventTs ?? r.range.firstEventTs)}` : 'no events'}: ${r.events.inputs} input events (${r.events.trades} trades), ${r.events.derived} derived.
 Starting capital ${r.total.startingCapital}, ending equity ${r.total.endingEquity}. LLM: ${r.llm.requests} requests, ${r.llm.cacheHits} cache hits (${pct(r.llm.hitRate)}).</p>
 ${simulated}
+${modelMae(r)}
 ${marketsSection(r)}
 <section><h3>Results</h3><table id="results"><thead><tr><th>strategy</th><th>fills</th><th>round trips</th><th>win rate</th><th>gross P&amp;L</th><th>fees</th><th>net P&amp;L</th><th>max drawdown</th><th>max exposure</th><th>orders</th><th>rejections</th><th>errors</th></tr></thead>
 <tbody>${strategies}${row('total', r.total)}</tbody></table></section>

@@ -87,6 +87,11 @@ export interface BacktestReport {
   tradeList: TradeRow[];
   /** False-signal rates at 10 s, 30 s, 60 s and the 15-minute window's end, per signal and per episode (streams/signalHorizons.ts). */
   signalQuality: HorizonQuality;
+  /**
+   * The market model's error against each recorded 15-minute Up/Down market in the inputs (run on the
+   * asset's reference prices): mean |model P(Up) - recorded Up trade price| (actors/backtest/modelError.ts).
+   */
+  model_mae: Record<string, { mae: number | null; samples: number }>;
   /** When and why trading halted (the first refused order of each halt, and how many were refused). */
   halts: HaltRow[];
   /** Chart data, down-sampled to a bounded number of points. */
