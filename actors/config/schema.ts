@@ -66,6 +66,8 @@ export const marketDataSchema = z
     retries: z.number().int().min(0).default(3),
     retryBaseMs: ms.default(250),
     marketsLimit: z.number().int().positive().max(500).default(100),
+    /** A 15-minute market Gamma does not list yet is not asked for again for this long. */
+    notListedTtlMs: ms.default(60_000),
   })
   .strict();
 
@@ -73,8 +75,13 @@ export const scanSchema = z
   .object({
     baseIntervalMs: ms.default(2_000),
     minIntervalMs: ms.default(500),
-    /** Average (max - min) / mean above this halves the interval. */
+    /** Volatility above this halves the interval. */
     volatilityThreshold: z.number().positive().default(0.02),
+    /**
+     * priceMove: mean |relative change| of the sampled markets' mid prices between two fetched lists;
+     * outcomeSpread: the plan's average (max - min) / mean of each market's outcome prices (how one-sided, not how moving).
+     */
+    volatilityMeasure: z.enum(['priceMove', 'outcomeSpread']).default('priceMove'),
     sampleMarkets: z.number().int().positive().default(10),
     /** Each strategy's reaction to a snapshot must finish within this. */
     strategyDeadlineMs: ms.default(1_000),

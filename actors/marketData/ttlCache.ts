@@ -47,13 +47,22 @@ interface Entry<T> {
   fetchedAt: number;
 }
 
+/** A refresh that failed (after its retries): the key is not loaded again before one TTL after that. */
+interface Failure {
+  at: number;
+  error: unknown;
+}
+
 /**
  * Keyed cache with a TTL, one shared in-flight load per key, and a bounded stale fallback.
+ * A key is loaded at most once per TTL whatever asks for it, also when the last load failed
+ * (until then the held value is served as stale, or the failure is thrown again).
  * `load` reports when its value was fetched; ages are measured on the injected clock.
  */
 export class TtlCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly inFlight = new Map<string, Promise<Cached<T>>>();
+  private readonly failures = new Map<string, Failure>();
   private readonly maxEntries: number;
 
   constructor(private readonly o: TtlCacheOptions) {
@@ -65,6 +74,14 @@ export class TtlCache<T> {
     const now = this.o.clock.now();
     const entry = this.entries.get(key);
     if (entry && now - entry.fetchedAt < this.o.ttlMs) return Promise.resolve(this.view(key, entry, now, null));
+    const failed = this.failures.get(key);
+    if (failed && now - failed.at < this.o.ttlMs && !this.inFlight.has(key)) {
+      try {
+        return Promise.resolve(this.fallback(key, now, failed.error));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.refresh(key, load);
@@ -87,16 +104,22 @@ export class TtlCache<T> {
     try {
       const fresh = await load();
       this.store(key, fresh);
+      this.failures.delete(key);
       return this.view(key, fresh, this.o.clock.now(), null);
     } catch (err) {
-      const now = this.o.clock.now();
-      const held = this.entries.get(key);
-      const age = held ? now - held.fetchedAt : null;
-      if (held && age! < this.o.maxStaleMs) return this.view(key, held, now, err instanceof Error ? err.message : String(err));
-      throw new StaleDataError(key, age, this.o.maxStaleMs, err);
+      this.failures.set(key, { at: this.o.clock.now(), error: err });
+      return this.fallback(key, this.o.clock.now(), err);
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** After a failed load: the held value while younger than maxStaleMs (marked stale), else `StaleDataError`. */
+  private fallback(key: string, now: number, err: unknown): Cached<T> {
+    const held = this.entries.get(key);
+    const age = held ? now - held.fetchedAt : null;
+    if (held && age! < this.o.maxStaleMs) return this.view(key, held, now, err instanceof Error ? err.message : String(err));
+    throw new StaleDataError(key, age, this.o.maxStaleMs, err);
   }
 
   private store(key: string, entry: Entry<T>): void {
