@@ -9,6 +9,7 @@ import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
+import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { PaperBroker } from '../execution/paperBroker';
 import { liveRefusals } from '../execution/live/marketRules';
@@ -281,9 +282,21 @@ export class TradingService {
     for (const feed of this.feeds) feed.start();
     if (!off.scan) {
       const assets = (config.fifteenMin.enabled ? config.fifteenMin.assets : []) as UpDownAsset[];
+      const fifteenMin =
+        assets.length === 0
+          ? null
+          : new FifteenMinDiscovery({
+              source: this.marketData.gamma,
+              clock,
+              assets,
+              notListedTtlMs: config.marketData.notListedTtlMs,
+              retryMs: config.marketData.cacheTtlMs,
+              prefetchMs: PREFETCH_MS,
+              onError: (slug, err) => logger.warn({ slug, err: err instanceof Error ? err.message : String(err) }, '15-minute market lookup failed; asked again after a backoff'),
+            });
       this.scanLoop = new ScanLoop({
         clock,
-        scan: () => liveSnapshot(this.marketData, assets, clock),
+        scan: () => liveSnapshot(this.marketData, fifteenMin),
         intervalMs: () => this.system.scanInterval.intervalMs,
         onSnapshot: (snapshot) => {
           this.push(snapshot);
