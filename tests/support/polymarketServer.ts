@@ -25,7 +25,7 @@ export interface Arrival {
   method: string;
   /** Path with query. */
   path: string;
-  /** Wall-clock ms when the request arrived. */
+  /** When the request arrived, on `arrivalClock` (wall-clock ms unless a test sets it). */
   at: number;
 }
 
@@ -50,6 +50,8 @@ export class PolymarketServer {
   faultRate = 0;
   randomFaults: Fault[] = [];
   random: () => number = () => 0.5;
+  /** Stamps arrivals: the wall clock, or the clock of the service under test. */
+  arrivalClock: { now(): number } = wallClock;
   private readonly faults: { prefix: string; fault: Fault }[] = [];
   private readonly server: Server;
   private port = 0;
@@ -86,7 +88,7 @@ export class PolymarketServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
-    this.arrivals.push({ method: req.method ?? 'GET', path, at: wallClock.now() });
+    this.arrivals.push({ method: req.method ?? 'GET', path, at: this.arrivalClock.now() });
     let body = '';
     for await (const chunk of req) body += chunk;
     const i = this.faults.findIndex((f) => path.startsWith(f.prefix));
