@@ -107,6 +107,22 @@ describe('market-data cache', () => {
     expect([fresh.stale, fresh.ageMs, server.count('/markets')]).toEqual([false, 0, 4]);
   });
 
+  it('backs off a list whose refreshes keep failing: asked again 2, 4, 8, then every 10 s (maxStaleMs), each refresh with its retry', async () => {
+    await md.service.markets(query);
+    server.faultRate = 1;
+    server.randomFaults = [{ status: 500 }];
+    const refreshedAt: number[] = [];
+    let sent = server.count('/markets');
+    for (let t = 500; t <= 40_000; t += 500) {
+      clock.step(500);
+      await md.service.markets(query).catch(() => undefined);
+      if (server.count('/markets') > sent) refreshedAt.push(t);
+      expect([0, 2]).toContain(server.count('/markets') - sent);
+      sent = server.count('/markets');
+    }
+    expect(refreshedAt).toEqual([2_000, 4_000, 8_000, 16_000, 26_000, 36_000]);
+  });
+
   it('fails clearly when the first fetch fails (nothing to fall back on)', async () => {
     server.fail('/markets', { delayMs: 600 }, { delayMs: 600 });
     const err = await rejection(md.service.markets(query));

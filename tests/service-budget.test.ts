@@ -38,7 +38,7 @@ interface Run {
 }
 
 /** Gamma lists windows that opened by `listedAt(startSec)` on the service's clock. */
-async function startRun(at: number, o: { listedFrom: (startMs: number) => number; faultRate?: number }): Promise<Run> {
+async function startRun(at: number, o: { listedFrom: (startMs: number) => number; faultRate?: number; marketData?: Record<string, number> }): Promise<Run> {
   const clock = new ScaledClock(at, SPEED);
   const server = await PolymarketServer.start();
   server.arrivalClock = clock;
@@ -51,7 +51,7 @@ async function startRun(at: number, o: { listedFrom: (startMs: number) => number
   // A hang outlasts the 5 s (simulated) request timeout.
   server.randomFaults = standardFaults(6_000 / SPEED + 200);
   server.random = seededRandom(18);
-  const config = parseConfig({ feeds: { gammaUrl: server.url, clobUrl: server.url } });
+  const config = parseConfig({ feeds: { gammaUrl: server.url, clobUrl: server.url }, marketData: o.marketData ?? {} });
   const logPath = join(dir, 'events.jsonl');
   const svc = new TradingService({ config, logPath, env: {}, logger: quiet, clock, random: seededRandom(7), disable: { binance: true, clobWs: true, rtds: true } });
   await svc.start();
@@ -92,6 +92,22 @@ describe('the service request budget, counted by a loopback Gamma', () => {
       expect(r.server.count('/book')).toBe(0);
     }, 60_000);
   }
+
+  it('with Gamma failing every request, backs off within the budget; gammaRequestsPerMinute caps any 60 s', async () => {
+    for (const cap of [50, 12]) {
+      const start = W0 + 120_000;
+      const r = await startRun(start, { listedFrom: (s) => s - 86_400_000, faultRate: 1, marketData: { gammaRequestsPerMinute: cap } });
+      r.server.randomFaults = [{ status: 500 }];
+      try {
+        await r.clock.until(start + 2 * MIN);
+      } finally {
+        await stopRun(r);
+      }
+      const at = gammaArrivals(r.server.arrivals, 0, Infinity).map((a) => a.at);
+      for (let i = 0; i < at.length; i++) expect(at.filter((t) => t >= at[i] && t < at[i] + MIN).length).toBeLessThanOrEqual(cap);
+      if (cap === 12) expect(at.length).toBeGreaterThanOrEqual(12);
+    }
+  }, 60_000);
 
   it('asks a slug Gamma does not list no more than once per notListedTtlMs (60 s)', async () => {
     const start = W0 + 60_000;

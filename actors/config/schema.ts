@@ -68,6 +68,8 @@ export const marketDataSchema = z
     marketsLimit: z.number().int().positive().max(500).default(100),
     /** A 15-minute market Gamma does not list yet is not asked for again for this long. */
     notListedTtlMs: ms.default(60_000),
+    /** The service sends at most this many Gamma requests (retries included) in any 60 s; more wait for a slot. */
+    gammaRequestsPerMinute: z.number().int().positive().default(50),
   })
   .strict();
 

@@ -47,16 +47,21 @@ interface Entry<T> {
   fetchedAt: number;
 }
 
-/** A refresh that failed (after its retries): the key is not loaded again before one TTL after that. */
+/**
+ * The last refresh failed (after its retries): the key is not loaded again before `until`, one TTL
+ * after the failure, doubling per failure in a row, at most maxStaleMs.
+ */
 interface Failure {
-  at: number;
+  until: number;
+  inARow: number;
   error: unknown;
 }
 
 /**
  * Keyed cache with a TTL, one shared in-flight load per key, and a bounded stale fallback.
  * A key is loaded at most once per TTL whatever asks for it, also when the last load failed
- * (until then the held value is served as stale, or the failure is thrown again).
+ * (then later still, backing off; until then the held value is served as stale, or the failure is
+ * thrown again).
  * `load` reports when its value was fetched; ages are measured on the injected clock.
  */
 export class TtlCache<T> {
@@ -75,7 +80,7 @@ export class TtlCache<T> {
     const entry = this.entries.get(key);
     if (entry && now - entry.fetchedAt < this.o.ttlMs) return Promise.resolve(this.view(key, entry, now, null));
     const failed = this.failures.get(key);
-    if (failed && now - failed.at < this.o.ttlMs && !this.inFlight.has(key)) {
+    if (failed && now < failed.until && !this.inFlight.has(key)) {
       try {
         return Promise.resolve(this.fallback(key, now, failed.error));
       } catch (err) {
@@ -107,7 +112,9 @@ export class TtlCache<T> {
       this.failures.delete(key);
       return this.view(key, fresh, this.o.clock.now(), null);
     } catch (err) {
-      this.failures.set(key, { at: this.o.clock.now(), error: err });
+      const inARow = (this.failures.get(key)?.inARow ?? 0) + 1;
+      const wait = Math.min(this.o.maxStaleMs, this.o.ttlMs * 2 ** (inARow - 1));
+      this.failures.set(key, { until: this.o.clock.now() + wait, inARow, error: err });
       return this.fallback(key, this.o.clock.now(), err);
     } finally {
       this.inFlight.delete(key);

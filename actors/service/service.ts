@@ -16,6 +16,7 @@ import { liveRefusals } from '../execution/live/marketRules';
 import type { Broker } from '../trading';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
+import { serviceLimits } from '../venues/polymarket/rateLimiter';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
@@ -94,7 +95,7 @@ export class TradingService {
     // A live broker sends nothing while the log is replayed: what the exchange said is in the log.
     const broker = opts.broker ? replayGate(opts.broker, () => this.rebuilding) : undefined;
     this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
-    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
+    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry, limits: serviceLimits(config.marketData.gammaRequestsPerMinute) });
     this.llmEngine = new LlmEngine({
       config: config.llm,
       apiKey: opts.env.ANTHROPIC_API_KEY,
