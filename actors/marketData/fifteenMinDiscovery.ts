@@ -52,11 +52,6 @@ export class FifteenMinDiscovery {
     return found;
   }
 
-  /** Lookups currently held (found or negative), for tests and status. */
-  get held(): number {
-    return this.answers.size;
-  }
-
   private startOf(slug: string): number {
     return Number(slug.slice(slug.lastIndexOf('-') + 1));
   }
