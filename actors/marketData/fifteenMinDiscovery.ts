@@ -1,5 +1,5 @@
 import type { Clock } from '../../events/clock';
-import { fifteenMinSlug, findFifteenMin, windowStartSec, WINDOW_SEC, type FifteenMinMarket, type UpDownAsset, type UpDownSource } from '../venues/polymarket/fifteenMinMarkets';
+import { fifteenMinSlug, findFifteenMin, parseFifteenMinSlug, windowStartSec, WINDOW_SEC, type FifteenMinMarket, type UpDownAsset, type UpDownSource } from '../venues/polymarket/fifteenMinMarkets';
 
 export interface FifteenMinDiscoveryOptions {
   /** Gamma, uncached: this holds its own answers, one per slug. */
@@ -40,7 +40,7 @@ export class FifteenMinDiscovery {
   async current(): Promise<FifteenMinMarket[]> {
     const now = this.o.clock.now();
     const start = windowStartSec(now);
-    for (const slug of this.answers.keys()) if (this.startOf(slug) < start) this.answers.delete(slug);
+    for (const slug of this.answers.keys()) if (parseFifteenMinSlug(slug)!.startSec < start) this.answers.delete(slug);
     const next = start + WINDOW_SEC;
     if (next * 1000 - now <= this.o.prefetchMs) for (const asset of this.o.assets) void this.ensure(asset, next, now);
     await Promise.all(this.o.assets.map((asset) => this.ensure(asset, start, now)));
@@ -50,10 +50,6 @@ export class FifteenMinDiscovery {
       if (a?.kind === 'found') found.push(a.market);
     }
     return found;
-  }
-
-  private startOf(slug: string): number {
-    return Number(slug.slice(slug.lastIndexOf('-') + 1));
   }
 
   private ensure(asset: UpDownAsset, startSec: number, now: number): Promise<void> {
