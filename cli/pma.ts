@@ -6,6 +6,8 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as sweepCommand from './commands/sweep';
+import * as workerCommand from './commands/worker';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    sweepCommand,
+    workerCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

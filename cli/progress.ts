@@ -13,7 +13,7 @@ export interface ProgressBar {
 
 const WIDTH = 30;
 
-function formatEta(seconds: number): string {
+export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds)) return 'ETA -';
   return seconds < 60 ? `ETA ${seconds.toFixed(0)} s` : `ETA ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
