@@ -9,7 +9,7 @@ import type { RunResult, TickRef } from './job';
  * results bucket as workers record them. Runs recorded by an earlier (stopped) submission are not run
  * again; a resubmitted job is dropped by the stream.
  */
-export async function natsExecutor(url: string, ackWaitMs: number): Promise<Executor> {
+export async function natsExecutor(url: string, ackWaitMs: number, log: (line: string) => void = () => {}): Promise<Executor> {
   const q = await openSweepQueue(url, ackWaitMs, true);
   const encode = (x: unknown) => new TextEncoder().encode(JSON.stringify(x));
   return {
@@ -25,11 +25,14 @@ export async function natsExecutor(url: string, ackWaitMs: number): Promise<Exec
       // One watch over every key (nats-server 2.9 filters a consumer on one subject only), kept to this sweep's runs.
       const watch = await q.results.watch();
       const pending = new Set(wanted);
+      let submitted = 0;
       for (const job of queue) {
         const recorded = await q.results.get(job.hash);
         if (recorded?.operation === 'PUT') continue;
-        await q.js.publish(JOB_SUBJECT, encode(job), { msgID: job.hash });
+        const ack = await q.js.publish(JOB_SUBJECT, encode(job), { msgID: job.hash });
+        if (!ack.duplicate) submitted++;
       }
+      log(`${url}: ${submitted} new jobs queued, ${queue.length - submitted} already queued or recorded; waiting for workers`);
       for await (const entry of watch) {
         if (entry.operation !== 'PUT' || !pending.has(entry.key)) continue;
         const r = entry.json<RunResult>();

@@ -12,6 +12,7 @@ export interface WorkerOptions {
   /** Ack wait of the shared consumer when this worker has to create it (the sweep sets it otherwise). */
   ackWaitMs: number;
   deadlineClock: Clock;
+  onStart?: (job: RunJob) => void;
   onJob?: (job: RunJob, result: RunResult, recorded: boolean) => void;
 }
 
@@ -51,6 +52,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         await msg.ackAck();
         continue;
       }
+      o.onStart?.(job);
       const beat = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 3));
       let result: RunResult;
       try {

@@ -80,7 +80,7 @@ export function register(program: Command): void {
         if (from !== undefined && to !== undefined && from > to) throw new ConfigError(`--from (${opts.from}) is after --to (${opts.to})`);
         const walkForward = opts.walkForward !== undefined ? parseWalkForward(opts.walkForward) : undefined;
         prepared = { base, grid, from, to, walkForward };
-        executor = opts.nats ? await natsExecutor(opts.nats, base.sweep.ackWaitMs) : localPool(workers);
+        executor = opts.nats ? await natsExecutor(opts.nats, base.sweep.ackWaitMs, (line) => process.stderr.write(`pma sweep: ${line}\n`)) : localPool(workers);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stderr.write(`pma sweep: ${err.message}\n`);

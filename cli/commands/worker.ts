@@ -34,7 +34,8 @@ export function register(program: Command): void {
         cacheDir: opts.cache!,
         ackWaitMs: config.sweep.ackWaitMs,
         deadlineClock: new SystemClock(),
-        onJob: (job, result, recorded) => process.stdout.write(`run ${job.hash.slice(0, 12)}: ${result.error ? `error: ${result.error}` : `net P&L ${result.figures['total.netPnl']}`}${recorded ? '' : ' (already recorded by another worker)'}\n`),
+        onStart: (job) => process.stdout.write(`run ${job.hash.slice(0, 12)}: started\n`),
+        onJob: (job, result, recorded) => process.stdout.write(`run ${job.hash.slice(0, 12)}: ${result.error ? `error: ${result.error}` : `net P&L ${result.figures['total.netPnl']}`}${!recorded ? ' (already recorded by another worker)' : ' recorded'}\n`),
       });
       process.stdout.write(`pma worker: taking sweep jobs from ${opts.nats}\n`);
       const stop = () => worker.stop();
