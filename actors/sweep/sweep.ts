@@ -79,8 +79,11 @@ function tooMany(o: SweepOptions, runs: number, detail: string): ConfigError {
   return new ConfigError(`${o.gridSource}: the grid makes ${runs} runs (${detail}), more than sweep.maxRuns = ${o.base.sweep.maxRuns}; narrow the grid or raise sweep.maxRuns in the config`);
 }
 
+/** b - a, with as many decimals as the more precise of the two (money stays at cents). */
 function gap(a: Figure, b: Figure): string | null {
-  return a === null || b === null ? null : new Big(b).minus(a).toString();
+  if (a === null || b === null) return null;
+  const dp = Math.max(...[a, b].map((x) => (String(x).split('.')[1] ?? '').length));
+  return new Big(b).minus(a).toFixed(dp);
 }
 
 /**
