@@ -5,6 +5,7 @@ import type { Executor } from '../../actors/sweep/executor';
 import { loadGrid } from '../../actors/sweep/grid';
 import { localPool } from '../../actors/sweep/localPool';
 import { natsExecutor } from '../../actors/sweep/natsExecutor';
+import { NatsUnavailable } from '../../actors/venues/nats/queue';
 import { rankRows } from '../../actors/sweep/rank';
 import { writeSweepOutputs } from '../../actors/sweep/results';
 import { runSweep, type SweepResults } from '../../actors/sweep/sweep';
@@ -82,9 +83,9 @@ export function register(program: Command): void {
         prepared = { base, grid, from, to, walkForward };
         executor = opts.nats ? await natsExecutor(opts.nats, base.sweep.ackWaitMs, (line) => process.stderr.write(`pma sweep: ${line}\n`)) : localPool(workers);
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
+        if (!(err instanceof ConfigError || err instanceof NatsUnavailable)) throw err;
         process.stderr.write(`pma sweep: ${err.message}\n`);
-        process.exitCode = 2;
+        process.exitCode = err instanceof ConfigError ? 2 : 1;
         return;
       }
       const progress = runsProgress();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { startWorker } from '../../actors/sweep/worker';
+import { NatsUnavailable } from '../../actors/venues/nats/queue';
 import { SystemClock } from '../../events/clock';
 
 interface WorkerCommandOptions {
@@ -29,14 +30,22 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const worker = await startWorker({
-        url: opts.nats,
-        cacheDir: opts.cache!,
-        ackWaitMs: config.sweep.ackWaitMs,
-        deadlineClock: new SystemClock(),
-        onStart: (job) => process.stdout.write(`run ${job.hash.slice(0, 12)}: started\n`),
-        onJob: (job, result, recorded) => process.stdout.write(`run ${job.hash.slice(0, 12)}: ${result.error ? `error: ${result.error}` : `net P&L ${result.figures['total.netPnl']}`}${!recorded ? ' (already recorded by another worker)' : ' recorded'}\n`),
-      });
+      let worker;
+      try {
+        worker = await startWorker({
+          url: opts.nats,
+          cacheDir: opts.cache!,
+          ackWaitMs: config.sweep.ackWaitMs,
+          deadlineClock: new SystemClock(),
+          onStart: (job) => process.stdout.write(`run ${job.hash.slice(0, 12)}: started\n`),
+          onJob: (job, result, recorded) => process.stdout.write(`run ${job.hash.slice(0, 12)}: ${result.error ? `error: ${result.error}` : `net P&L ${result.figures['total.netPnl']}`}${!recorded ? ' (already recorded by another worker)' : ' recorded'}\n`),
+        });
+      } catch (err) {
+        if (!(err instanceof NatsUnavailable)) throw err;
+        process.stderr.write(`pma worker: ${err.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       process.stdout.write(`pma worker: taking sweep jobs from ${opts.nats}\n`);
       const stop = () => worker.stop();
       process.once('SIGINT', stop);

@@ -50,9 +50,22 @@ async function ensureConsumer(jsm: JetStreamManager, ackWaitMs: number, owner: b
   }
 }
 
+/** NATS cannot be used at that URL (not reachable, or JetStream off). */
+export class NatsUnavailable extends Error {
+  constructor(url: string, cause: Error) {
+    super(`cannot use NATS JetStream at ${url} (${cause.message}); is \`nats-server -js\` running there?`);
+    this.name = 'NatsUnavailable';
+  }
+}
+
 /** Connects and makes sure every resource exists (creating what is missing). */
 export async function openSweepQueue(url: string, ackWaitMs: number, owner: boolean): Promise<SweepQueue> {
-  const nc = await connect({ servers: url, name: owner ? 'pma-sweep' : 'pma-worker' });
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: url, name: owner ? 'pma-sweep' : 'pma-worker' });
+  } catch (err) {
+    throw new NatsUnavailable(url, err as Error);
+  }
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm);
@@ -64,6 +77,6 @@ export async function openSweepQueue(url: string, ackWaitMs: number, owner: bool
     return { nc, js, jsm, results, ticks, consumer, close: () => nc.drain() };
   } catch (err) {
     await nc.close();
-    throw err;
+    throw /jetstream/i.test((err as Error).message) ? new NatsUnavailable(url, err as Error) : err;
   }
 }
