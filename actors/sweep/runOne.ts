@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../events/clock';
 import { runBacktest } from '../backtest/run';
 import { reportFigures, thinEquity } from './figures';
 import type { RunJob, RunResult } from './job';
@@ -11,10 +10,10 @@ import type { RunJob, RunResult } from './job';
  * files at `paths` (the job's ticks, in order, as this machine reads them), in a scratch folder
  * removed afterwards. A failing backtest is a result with its error, so a sweep never waits forever.
  */
-export async function runOne(job: RunJob, paths: string[], deadlineClock: Clock): Promise<RunResult> {
+export async function runOne(job: RunJob, paths: string[]): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'pma-sweep-run-'));
   try {
-    const { report } = await runBacktest({ ticks: paths, config: job.config, reportDir: dir, from: job.from ?? undefined, to: job.to ?? undefined, deadlineClock });
+    const { report } = await runBacktest({ ticks: paths, config: job.config, reportDir: dir, from: job.from ?? undefined, to: job.to ?? undefined });
     return { hash: job.hash, figures: reportFigures(report), equity: thinEquity(report.charts.equity) };
   } catch (err) {
     return { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };

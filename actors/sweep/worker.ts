@@ -1,5 +1,4 @@
 import { millis } from '@nats-io/transport-node';
-import type { Clock } from '../../events/clock';
 import { openSweepQueue, type SweepQueue } from '../venues/nats/queue';
 import { fetchTicks } from '../venues/nats/ticks';
 import type { RunJob, RunResult } from './job';
@@ -11,7 +10,6 @@ export interface WorkerOptions {
   cacheDir: string;
   /** Ack wait of the shared consumer when this worker has to create it (the sweep sets it otherwise). */
   ackWaitMs: number;
-  deadlineClock: Clock;
   onStart?: (job: RunJob) => void;
   onJob?: (job: RunJob, result: RunResult, recorded: boolean) => void;
 }
@@ -56,7 +54,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       const beat = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 3));
       let result: RunResult;
       try {
-        result = await runOne(job, await fetchTicks(q.ticks, job.ticks, o.cacheDir), o.deadlineClock);
+        result = await runOne(job, await fetchTicks(q.ticks, job.ticks, o.cacheDir));
       } catch (err) {
         result = { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
       } finally {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import type { Executor } from '../../actors/sweep/executor';
@@ -10,8 +11,6 @@ import { rankRows } from '../../actors/sweep/rank';
 import { writeSweepOutputs } from '../../actors/sweep/results';
 import { runSweep, type SweepResults } from '../../actors/sweep/sweep';
 import { parseWalkForward } from '../../actors/sweep/walkForward';
-import { SystemClock } from '../../events/clock';
-import { formatEta } from '../progress';
 import { parseTime } from './backtest';
 
 interface SweepCommandOptions {
@@ -25,15 +24,17 @@ interface SweepCommandOptions {
   to?: string;
 }
 
-/** `[#####-----] 12/40 runs  ETA 30 s` on a terminal's stderr; nothing when stderr is a pipe. */
-function runsProgress(): ((done: number, total: number) => void) | null {
+/** `[#####-----] 12/40 runs | ETA 30s` on a terminal's stderr (cli-progress); null when stderr is a pipe. */
+function runsProgress(): { update(done: number, total: number): void; stop(): void } | null {
   if (!process.stderr.isTTY) return null;
-  const clock = new SystemClock();
-  const start = clock.now();
-  return (done, total) => {
-    const f = total ? done / total : 0;
-    const elapsed = (clock.now() - start) / 1000;
-    process.stderr.write(`\r[${'#'.repeat(Math.round(f * 30)).padEnd(30, '-')}] ${done}/${total} runs  ${formatEta(done ? (elapsed * (total - done)) / done : NaN)}\x1b[K`);
+  const bar = new SingleBar({ stream: process.stderr, format: '[{bar}] {value}/{total} runs | {duration_formatted} | ETA {eta_formatted}', barsize: 30, barCompleteChar: '#', barIncompleteChar: '-', hideCursor: true, clearOnComplete: true, etaBuffer: 10 });
+  bar.start(1, 0);
+  return {
+    update(done, total) {
+      bar.setTotal(total);
+      bar.update(done);
+    },
+    stop: () => bar.stop(),
   };
 }
 
@@ -90,8 +91,8 @@ export function register(program: Command): void {
       }
       const progress = runsProgress();
       try {
-        const outcome = await runSweep({ ...prepared, gridSource: opts.grid, ticks, executor, onProgress: progress ?? undefined });
-        if (progress) process.stderr.write('\r\x1b[K');
+        const outcome = await runSweep({ ...prepared, gridSource: opts.grid, ticks, executor, onProgress: progress ? (d, t) => progress.update(d, t) : undefined });
+        progress?.stop();
         const files = writeSweepOutputs(opts.out, outcome);
         process.stdout.write([...summary(outcome.results), `wrote ${files.join(', ')}`].join('\n') + '\n');
       } catch (err) {
@@ -99,6 +100,7 @@ export function register(program: Command): void {
         process.stderr.write(`pma sweep: ${err.message}\n`);
         process.exitCode = 2;
       } finally {
+        progress?.stop();
         await executor.close();
       }
     });

@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { startWorker } from '../../actors/sweep/worker';
 import { NatsUnavailable } from '../../actors/venues/nats/queue';
-import { SystemClock } from '../../events/clock';
 
 interface WorkerCommandOptions {
   nats: string;
@@ -36,7 +35,6 @@ export function register(program: Command): void {
           url: opts.nats,
           cacheDir: opts.cache!,
           ackWaitMs: config.sweep.ackWaitMs,
-          deadlineClock: new SystemClock(),
           onStart: (job) => process.stdout.write(`run ${job.hash.slice(0, 12)}: started\n`),
           onJob: (job, result, recorded) => process.stdout.write(`run ${job.hash.slice(0, 12)}: ${result.error ? `error: ${result.error}` : `net P&L ${result.figures['total.netPnl']}`}${!recorded ? ' (already recorded by another worker)' : ' recorded'}\n`),
         });
