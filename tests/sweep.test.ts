@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { defaultConfig, parseConfig } from '../actors/config/load';
 import type { BacktestReport } from '../actors/backtest/reportTypes';
 import { reportFigures } from '../actors/sweep/figures';
-import { combinations, parseGrid } from '../actors/sweep/grid';
+import { combinations, loadGrid, parseGrid } from '../actors/sweep/grid';
 import type { SweepResults } from '../actors/sweep/sweep';
-import { DEMO, runPma, SLICE } from './support/pmaCli';
+import { DEMO, ROOT, runPma, SLICE } from './support/pmaCli';
 
 /**
  * `pma sweep` with local workers on a slice of the demo tick file: the same grid gives the same
@@ -93,6 +93,15 @@ describe('grid validation', () => {
     ]);
     expect(combinations(grid)).toHaveLength(6);
     expect(parseGrid({ parameters: { 'flashCrash.dropRelative': { from: 0.1, to: 0.3, step: 0.1 } } }, base).parameters[0].values).toEqual([0.1, 0.2, 0.3]);
+  });
+
+  it('the example grid of the README (data/sweep-grid.yaml) is valid', () => {
+    const grid = loadGrid(join(ROOT, 'data/sweep-grid.yaml'), base);
+    expect(grid.metric).toBe('netPnl');
+    expect(grid.parameters.map((p) => [p.key, p.values])).toEqual([
+      ['signals.threshold', [0.0005, 0.001]],
+      ['flashCrash.dropRelative', [0.1, 0.2, 0.3]],
+    ]);
   });
 
   it('names the key of every mistake', () => {

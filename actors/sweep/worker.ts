@@ -1,4 +1,5 @@
 import { millis } from '@nats-io/transport-node';
+import { SystemClock, type TimerId } from '../../events/clock';
 import { openSweepQueue, type SweepQueue } from '../venues/nats/queue';
 import { fetchTicks } from '../venues/nats/ticks';
 import type { RunJob, RunResult } from './job';
@@ -40,6 +41,7 @@ async function record(q: SweepQueue, result: RunResult): Promise<boolean> {
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const q = await openSweepQueue(o.url, o.ackWaitMs, false);
   const ackWaitMs = millis((await q.consumer.info()).config.ack_wait ?? 0) || o.ackWaitMs;
+  const clock = new SystemClock();
   let stopping = false;
   const loop = async () => {
     while (!stopping) {
@@ -51,14 +53,19 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
         continue;
       }
       o.onStart?.(job);
-      const beat = setInterval(() => msg.working(), Math.max(250, ackWaitMs / 3));
+      let beat: TimerId;
+      const working = () => {
+        msg.working();
+        beat = clock.setTimeout(working, Math.max(250, ackWaitMs / 3));
+      };
+      beat = clock.setTimeout(working, Math.max(250, ackWaitMs / 3));
       let result: RunResult;
       try {
         result = await runOne(job, await fetchTicks(q.ticks, job.ticks, o.cacheDir));
       } catch (err) {
         result = { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
       } finally {
-        clearInterval(beat);
+        clock.clearTimeout(beat);
       }
       const recorded = await record(q, result);
       await msg.ackAck();
