@@ -9,7 +9,7 @@ const ROOT = resolve(__dirname, '../..');
  * N child processes on this machine, each running one backtest at a time (a backtest is
  * single-threaded: one process per core). Tick files are read where the sweep names them.
  */
-export function localPool(workers: number): Executor {
+export function localPool(workers: number): Executor & { pids(): number[] } {
   const children: ChildProcess[] = [];
   return {
     run(jobs, onResult) {
@@ -40,6 +40,8 @@ export function localPool(workers: number): Executor {
         }
       });
     },
+    /** The worker processes' ids (benchmarks read their CPU time). */
+    pids: () => children.map((c) => c.pid!),
     async close() {
       await Promise.all(
         children.splice(0).map(
