@@ -9,6 +9,7 @@ import * as books from './books';
 import * as replay from './replay';
 import * as backtest from './backtest';
 import * as supervisor from './supervisor';
+import * as sweep from './sweep';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
@@ -21,6 +22,7 @@ const benches: Bench[] = [
   replay,
   backtest,
   supervisor,
+  sweep,
 ];
 
 async function main(): Promise<void> {
