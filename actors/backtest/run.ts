@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SimulatedClock, type Clock } from '../../events/clock';
+import { SimulatedClock } from '../../events/clock';
 import { EventLogWriter, type TornTail } from '../../events/log';
 import { mergeEventFiles } from '../../events/merge';
 import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
@@ -10,6 +9,7 @@ import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marke
 import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
 import { textSize } from '../replay';
+import { fileSha256, tickRecords } from '../tickCache';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
@@ -26,6 +26,11 @@ export interface BacktestOptions {
   to?: number;
   extraStrategies?: Strategy[];
   /**
+   * A folder of columnar tick caches (`pma cache`): a tick file with a cache there (same SHA-256) is
+   * read from it, with the same events and report; the others from the file.
+   */
+  tickCache?: string;
+  /**
    * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
    * engine answers anew (actors/backtest/reask.ts). Without it the recorded answers (or the rules) decide.
    */
@@ -41,18 +46,14 @@ export interface BacktestResult {
   tornTails: { file: string; tail: TornTail }[];
   /** The decision cache's and (when re-asking) the engine's counters at the end. */
   llm: LlmMetrics;
+  /** The tick files read from their columnar cache (`tickCache`), not parsed. */
+  inputsFromCache: string[];
 }
 
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
@@ -75,8 +76,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const { config } = options;
   if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
   mkdirSync(options.reportDir, { recursive: true });
-  const inputs = [];
-  for (const file of options.ticks) inputs.push({ file, sha256: await sha256(file), bytes: statSync(file).size });
+  const inputs: { file: string; sha256: string; bytes: number }[] = [];
+  for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
   const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
@@ -102,7 +103,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) ingest(a);
   };
 
-  const merged = mergeEventFiles(options.ticks);
+  const inputsFromCache: string[] = [];
+  const merged = mergeEventFiles(options.ticks, (path, i) => {
+    const { records, cached } = tickRecords(path, inputs[i].sha256, options.tickCache);
+    if (cached) inputsFromCache.push(path);
+    return records;
+  });
   let summaries;
   try {
     for (;;) {
@@ -169,5 +175,5 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(options.reportDir, 'report.html'), renderReportHtml(report));
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  return { report, derivedSkipped, tornTails, llm: system.llm.metrics() };
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), inputsFromCache };
 }

@@ -9,6 +9,7 @@ interface BacktestCommandOptions {
   config?: string;
   from?: string;
   to?: string;
+  tickCache?: string;
 }
 
 /** A time given as ms since the epoch or as an ISO 8601 date-time. */
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config file (strategies, risk, signals, backtest.model ...); defaults otherwise')
     .option('--from <time>', 'replay only events at or after this time (ms or ISO 8601)')
     .option('--to <time>', 'replay only events at or before this time (ms or ISO 8601)')
+    .option('--tick-cache <dir>', 'read each tick file from its columnar cache in DIR when there is one (pma cache); same results')
     .addHelpText('after', '\nExample:\n  pma backtest data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --report out/demo\n')
     .action(async (ticks: string[], opts: BacktestCommandOptions) => {
       let config;
@@ -53,7 +55,7 @@ export function register(program: Command): void {
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
-      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, onProgress: bar ? (p) => bar.update(p) : undefined });
+      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, tickCache: opts.tickCache, onProgress: bar ? (p) => bar.update(p) : undefined });
       bar?.done();
       const r = result.report;
       const seconds = (clock.now() - started) / 1000;

@@ -8,6 +8,7 @@ interface ReplayCommandOptions {
   out: string;
   config?: string;
   json?: boolean;
+  tickCache?: string;
 }
 
 export function formatReplaySummary(ticks: string, out: string, s: ReplaySummary, wallMs: number): string {
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .requiredOption('--out <log>', 'event log to write (replaced)')
     .option('--config <file>', 'JSON config file (its `signals` section sets windowMs, threshold, volumeWindow, volumeAverageOf, volumeMultiplier)')
     .option('--json', 'print the summary as one JSON object instead of text')
+    .option('--tick-cache <dir>', 'read the tick file from its columnar cache in DIR when there is one (pma cache); same output')
     .action(async (ticks: string, opts: ReplayCommandOptions) => {
       let signals;
       try {
@@ -56,7 +58,7 @@ export function register(program: Command): void {
       const start = clock.now();
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, onProgress: bar ? (p) => bar.update(p) : undefined });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, tickCache: opts.tickCache, onProgress: bar ? (p) => bar.update(p) : undefined });
       } finally {
         bar?.done();
       }
