@@ -10,7 +10,7 @@
  * The file, the cache and the report folders live in a temp dir, deleted afterwards.
  * Size (trades) can be lowered while developing: PMA_BENCH_BACKTEST_TRADES (default 10 million).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,11 +40,20 @@ async function realTrades(): Promise<{ trades: BaseTrade[]; source: string }> {
   return { trades, source: 'data/ demo tick file' };
 }
 
-function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache?: string): BacktestChildResult {
+/** One child run; the children of one bench run in parallel (each measures its own CPU time, parse and backtest in the same process). */
+function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache?: string): Promise<BacktestChildResult> {
   const runTs = resolve(__dirname, '../bin/run-ts.js');
-  const child = spawnSync(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, ...(tickCache ? [tickCache] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (child.status !== 0) throw new Error(`backtest child failed (${child.status}): ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').pop()!) as BacktestChildResult;
+  const child = spawn(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, ...(tickCache ? [tickCache] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  return new Promise((done, fail) => {
+    child.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`backtest child failed (${code}): ${stderr}`));
+      else done(JSON.parse(stdout.trim().split('\n').pop()!) as BacktestChildResult);
+    });
+  });
 }
 
 export async function run(): Promise<Record<string, number | string>> {
@@ -54,19 +63,21 @@ export async function run(): Promise<Record<string, number | string>> {
     const { trades: base, source } = await realTrades();
     const ticks = join(dir, 'big.ticks.jsonl');
     const bytes = writeShiftedTicks(ticks, base, size);
-    const r = runChild(ticks, join(dir, 'report'));
-    if (r.lines !== size || r.trades !== size) throw new Error(`backtest bench: parsed ${r.lines} lines and replayed ${r.trades} trades of ${size}`);
-    const one = runChild(ticks, join(dir, 'report-flash'), 'flash_crash');
     const cacheDir = join(dir, 'cache');
-    let start = cpuSeconds();
+    const start = cpuSeconds();
     await buildTickCache([ticks], cacheDir);
     const cacheBuildCpuS = cpuSeconds() - start;
-    const col = runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir);
-    if (!col.fromCache || col.trades !== size) throw new Error('backtest bench: the columnar run did not read the cache');
     const tenth = Math.round(size / 10);
     const smallTicks = join(dir, 'tenth.ticks.jsonl');
     writeShiftedTicks(smallTicks, base, tenth);
-    const small = runChild(smallTicks, join(dir, 'report-tenth'));
+    const [r, one, col, small] = await Promise.all([
+      runChild(ticks, join(dir, 'report')),
+      runChild(ticks, join(dir, 'report-flash'), 'flash_crash'),
+      runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir),
+      runChild(smallTicks, join(dir, 'report-tenth')),
+    ]);
+    if (r.lines !== size || r.trades !== size) throw new Error(`backtest bench: parsed ${r.lines} lines and replayed ${r.trades} trades of ${size}`);
+    if (!col.fromCache || col.trades !== size) throw new Error('backtest bench: the columnar run did not read the cache');
     const perS = (x: BacktestChildResult) => x.trades / x.backtestCpuS;
     const parse = (x: BacktestChildResult) => x.lines / x.parseCpuS;
     return {
