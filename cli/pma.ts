@@ -7,6 +7,7 @@ import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
 import * as cacheCommand from './commands/cache';
+import * as mergeLogCommand from './commands/mergeLog';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     recordCommand,
     visualizeCommand,
     cacheCommand,
+    mergeLogCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { fileSha256, tickRecords } from '../tickCache';
+import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
@@ -30,6 +31,12 @@ export interface BacktestOptions {
    * read from it, with the same events and report; the others from the file.
    */
   tickCache?: string;
+  /**
+   * `full` (default): `events.jsonl` with every input copied in. `derived`: `events.derived.jsonl`
+   * without the tick files' inputs (seq gaps) and `events.inputs.json` naming them (path + SHA-256),
+   * from which `pma merge-log` rebuilds the full log byte for byte.
+   */
+  events?: 'full' | 'derived';
   /**
    * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
    * engine answers anew (actors/backtest/reask.ts). Without it the recorded answers (or the rules) decide.
@@ -54,6 +61,10 @@ const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
+
+function reaskWanted(options: BacktestOptions): boolean {
+  return options.llm !== undefined;
+}
 
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
@@ -80,12 +91,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
-  const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
+  const derivedOnly = options.events === 'derived';
+  if (derivedOnly && reaskWanted(options)) throw new Error('runBacktest: the derived-only output cannot be rebuilt when re-asking the model (recorded answers are dropped); use the full log');
+  const log = EventLogWriter.open(join(options.reportDir, derivedOnly ? DERIVED_LOG : 'events.jsonl'), { truncate: true, durability: 'batched' });
+  if (derivedOnly) writeDerivedInputs(join(options.reportDir, DERIVED_INPUTS), inputs, options.from, options.to);
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
-  const engine = new Engine({ log, signals: config.signals, clock });
+  const engine = new Engine({ log: derivedOnly ? new DerivedOnlySink(log) : log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
