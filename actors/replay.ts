@@ -6,6 +6,7 @@ import { readLineBatches } from '../events/lines';
 import { isInputType } from '../events/types';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
+import { Interrupted, PendingOutputs } from './outputFiles';
 import { fileSha256, tickRecords } from './tickCache';
 
 export interface ReplayProgress {
@@ -26,6 +27,10 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Events per write of the output log (batched durability); default 1 MiB. */
   batchBytes?: number;
+  /** Where the log is staged until the replay completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the replay stops at the next batch with `Interrupted`, leaving no partial log. */
+  signal?: AbortSignal;
   /** A folder of columnar tick caches (`pma cache`): read the tick file from its cache there when there is one. */
   tickCache?: string;
 }
@@ -68,37 +73,40 @@ export function textSize(path: string): number | null {
 export async function replayTickFile(options: ReplayOptions): Promise<ReplaySummary> {
   if (resolve(options.ticks) === resolve(options.out)) throw new Error(`replay: --out must differ from the tick file (${options.ticks})`);
   const totalBytes = textSize(options.ticks);
-  const log = EventLogWriter.open(options.out, { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  const outputs = options.outputs ?? new PendingOutputs();
+  const log = EventLogWriter.open(outputs.temp(options.out), { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  let completed = false;
   let derivedSkipped = 0;
   let events = 0;
   let bytes = 0;
-  let read: ReadSummary;
+  let read!: ReadSummary;
   let stats: EngineStats;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
     const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await fileSha256(options.ticks), options.tickCache);
-    if (cached?.cached) {
-      for (;;) {
-        const next = await cached.records.next();
-        if (next.done) {
-          read = next.value;
-          break;
-        }
-        for (const r of next.value) {
-          events++;
-          if (options.onProgress) bytes += r.line.length + 1;
-          if (r.event.type !== 'trade' && !isInputType(r.event.type)) derivedSkipped++;
-          else engine.ingestLine(r.event, r.line, r.lineNo);
-        }
-        options.onProgress?.({ events, bytes, totalBytes });
+    // From the columnar cache: the same records, no JSON.parse of trades.
+    for (;;) {
+      if (!cached?.cached) break;
+      if (options.signal?.aborted) throw new Interrupted();
+      const next = await cached.records.next();
+      if (next.done) {
+        read = next.value;
+        break;
       }
-      stats = engine.stats();
-      return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail };
+      for (const r of next.value) {
+        events++;
+        if (options.onProgress) bytes += r.line.length + 1;
+        if (r.event.type !== 'trade' && !isInputType(r.event.type)) derivedSkipped++;
+        else engine.ingestLine(r.event, r.line, r.lineNo);
+      }
+      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
     // Each line is parsed just before the engine takes it, so parsed events die young (no batch of them is held).
     const lines = readLineBatches(options.ticks);
     for (;;) {
+      if (cached?.cached) break;
+      if (options.signal?.aborted) throw new Interrupted();
       const next = await lines.next();
       if (next.done) {
         read = readSummary(next.value, events);
@@ -119,11 +127,14 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
         }
         engine.ingestLine(event, line, lineNo);
       }
-      if (events > eventsBefore) options.onProgress?.({ events, bytes, totalBytes });
+      if (events > eventsBefore) options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
     stats = engine.stats();
+    completed = true;
   } finally {
     log.close();
+    if (completed) outputs.commit();
+    else outputs.discard();
   }
   return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail };
 }

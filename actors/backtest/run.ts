@@ -1,19 +1,22 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SimulatedClock } from '../../events/clock';
-import { EventLogWriter, type TornTail } from '../../events/log';
+import { SimulatedClock, type Clock } from '../../events/clock';
+import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
+import { Interrupted, PendingOutputs } from '../outputFiles';
 import { mergeEventFiles } from '../../events/merge';
 import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type Reactor } from '../engine';
+import { Engine, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { fileSha256, tickRecords } from '../tickCache';
 import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
+import { MarketSources } from './marketSources';
+import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
@@ -44,7 +47,12 @@ export interface BacktestOptions {
   llm?: ReaskOptions;
   /** Wraps each reactor of the trading system before the engine uses it (benchmarks time them). */
   wrapReactor?: (reactor: Reactor) => Reactor;
+  /** After each batch: input events so far (as the summary counts them: engine inputs) and bytes read. */
   onProgress?: (p: { events: number; bytes: number; totalBytes: number | null }) => void;
+  /** Where the outputs are staged until the run completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the run stops at the next batch with `Interrupted`, leaving no partial output. */
+  signal?: AbortSignal;
 }
 
 export interface BacktestResult {
@@ -53,24 +61,40 @@ export interface BacktestResult {
   tornTails: { file: string; tail: TornTail }[];
   /** The decision cache's and (when re-asking) the engine's counters at the end. */
   llm: LlmMetrics;
+  /** Why the report may be empty or misleading (no data in range, empty files, ...): one sentence each. */
+  warnings: string[];
   /** The tick files read from their columnar cache (`tickCache`), not parsed. */
   inputsFromCache: string[];
 }
+
+/** Longer than this without an input event, the data has a hole: synthesized clock ticks pause until the next event. */
+export const IDLE_TICKS_MS = 3_600_000;
 
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
-function reaskWanted(options: BacktestOptions): boolean {
-  return options.llm !== undefined;
+
+/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
+const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
+
+/** Consecutive events that form one instant: market data of one ts together, anything else alone. */
+function instants(events: InputEvent[]): InputEvent[][] {
+  const out: InputEvent[][] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (last && INSTANT_TYPES.has(e.type) && INSTANT_TYPES.has(last[0].type) && last[0].ts === e.ts) last.push(e);
+    else out.push([e]);
+  }
+  return out;
 }
 
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
-  if (event.type !== 'market_snapshot' || event.source === 'model') return [];
+  const markets = event.type === 'market_definition' ? [event.market] : event.type === 'market_snapshot' && event.source !== 'model' ? event.markets : [];
   const out: string[] = [];
-  for (const m of event.markets) {
+  for (const m of markets) {
     const match = /^(btc|eth|sol|xrp)-updown-15m-/.exec(m.slug);
     if (match) out.push(match[1]);
   }
@@ -86,35 +110,58 @@ function recordedUpDownAssets(event: InputEvent): string[] {
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { config } = options;
   if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
+  if (statSync(options.reportDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw Object.assign(new Error(`ENOTDIR: ${options.reportDir}`), { code: 'ENOTDIR', path: options.reportDir });
+  }
+  const outputs = options.outputs ?? new PendingOutputs();
+  const derivedOnly = options.events === 'derived';
+  if (derivedOnly && options.llm) throw new Error('runBacktest: the derived-only output cannot be rebuilt when re-asking the model (recorded answers are dropped); use the full log');
+  const paths = { log: join(options.reportDir, derivedOnly ? DERIVED_LOG : 'events.jsonl'), json: join(options.reportDir, 'report.json'), html: join(options.reportDir, 'report.html') };
+  const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
+  const inputsRef = derivedOnly ? outputs.temp(join(options.reportDir, DERIVED_INPUTS)) : null;
   mkdirSync(options.reportDir, { recursive: true });
   const inputs: { file: string; sha256: string; bytes: number }[] = [];
   for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
+  if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
-  const derivedOnly = options.events === 'derived';
-  if (derivedOnly && reaskWanted(options)) throw new Error('runBacktest: the derived-only output cannot be rebuilt when re-asking the model (recorded answers are dropped); use the full log');
-  const log = EventLogWriter.open(join(options.reportDir, derivedOnly ? DERIVED_LOG : 'events.jsonl'), { truncate: true, durability: 'batched' });
-  if (derivedOnly) writeDerivedInputs(join(options.reportDir, DERIVED_INPUTS), inputs, options.from, options.to);
+  const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
-  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
+  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name), config.signals.windowMs);
   const engine = new Engine({ log: derivedOnly ? new DerivedOnlySink(log) : log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
   const timerMs = config.backtest.timerMs;
+  const resolutions = new ResolutionCheck();
+  const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
   let derivedSkipped = 0;
   let events = 0;
   let bytes = 0;
+  let read = 0;
+  let dataFirstTs: number | null = null;
+  let dataLastTs: number | null = null;
+  let idleGaps = 0;
+  let lastInputTs: number | null = null;
   const ingest = (e: InputEvent) => engine.ingest(e);
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
   const ingestAnswers = async (ts: number) => {
     for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) ingest(a);
+  };
+
+  /** Recorded market data of one millisecond, held until the millisecond is complete. */
+  let instant: InstantRecord[] = [];
+  const flushInstant = () => {
+    if (instant.length === 0) return;
+    const items = instant;
+    instant = [];
+    engine.ingestInstant(items);
   };
 
   const inputsFromCache: string[] = [];
@@ -124,8 +171,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     return records;
   });
   let summaries;
+  let completed = false;
   try {
     for (;;) {
+      if (options.signal?.aborted) throw new Interrupted();
       const next = await merged.next();
       if (next.done) {
         summaries = next.value;
@@ -134,6 +183,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       for (const record of next.value) {
         bytes += record.line.length + 1;
         const e = record.event;
+        read++;
+        dataFirstTs ??= e.ts;
+        dataLastTs = e.ts;
         if ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to)) continue;
         if (!isInputType(e.type)) {
           derivedSkipped++;
@@ -141,53 +193,121 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         const input = e as InputEvent;
         if (reask && !system.llm.keepsRecorded(input)) continue;
-        if (reask && events === 0) ingest(reask.start(input.ts));
-        if (input.type === 'timer') synthesizeTimers = false;
-        for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-        // What the simulated world does before this event: model quotes, then clock ticks.
-        const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-        if (synthesizeTimers) {
-          nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-          for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+        const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+        if (!joins) {
+          flushInstant();
+          if (reask && events === 0) ingest(reask.start(input.ts));
+          if (input.type === 'timer') synthesizeTimers = false;
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+          // What the simulated world does before this event: model quotes (each quote one instant), then clock ticks.
+          const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+          if (synthesizeTimers) {
+            nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+            // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+            // the next event: a hole of years between two files must not become years of ticks.
+            const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+            for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+            if (nextTimer < input.ts) {
+              idleGaps++;
+              nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+            }
+          }
+          due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+          for (const group of instants(due)) {
+            if (reask) await ingestAnswers(group[0].ts);
+            engine.ingestInstant(group);
+          }
+          if (reask) await ingestAnswers(input.ts);
+        } else {
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
         }
-        due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-        for (const d of due) {
-          if (reask) await ingestAnswers(d.ts);
-          ingest(d);
-        }
-        if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
+        resolutions.onInput(input);
+        sources.onInput(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
         }
-        engine.ingestRecord(record);
+        // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
+        if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
+        else engine.ingestRecord(record);
         events++;
+        lastInputTs = input.ts;
       }
-      options.onProgress?.({ events, bytes, totalBytes });
+      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
+    flushInstant();
     if (reask) for (const a of await reask.rest()) ingest(a);
+    // Orders still on their way reach the book after the last input (the book then is the last one).
+    engine.advanceTo(Number.MAX_SAFE_INTEGER);
+    completed = true;
   } finally {
     log.close();
+    if (!completed) outputs.discard();
   }
 
-  const stats = engine.stats();
-  const body = collector.finish();
-  const windows = model?.windows() ?? [];
-  const report: BacktestReport = {
-    version: 1,
-    inputs,
-    config,
-    range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
-    events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
-    simulated: {
-      markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
-      note: windows.length ? SIMULATED_NOTE : '',
-    },
-    ...body,
-  };
-  writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(options.reportDir, 'report.html'), renderReportHtml(report));
+  let report: BacktestReport;
+  try {
+    const stats = engine.stats();
+    const body = collector.finish();
+    const windows = model?.windows() ?? [];
+    report = {
+      version: 1,
+      inputs,
+      config,
+      range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
+      events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
+      simulated: {
+        markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
+        note: windows.length ? SIMULATED_NOTE : '',
+      },
+      markets: sources.finish(windows.map((w) => w.slug)),
+      resolutions: resolutions.finish(),
+      ...body,
+    };
+    writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(temp.html, renderReportHtml(report));
+    outputs.commit();
+  } catch (err) {
+    outputs.discard();
+    throw err;
+  }
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), inputsFromCache };
+  const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols() });
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings, inputsFromCache };
+}
+
+const isoTime = (ts: number) => new Date(ts).toISOString();
+
+/** Why a backtest may show nothing: each a sentence for the user, in a fixed order. */
+function backtestWarnings(w: {
+  ticks: string[];
+  config: Config;
+  from?: number;
+  to?: number;
+  summaries: ReadSummary[];
+  read: number;
+  replayed: number;
+  dataFirstTs: number | null;
+  dataLastTs: number | null;
+  idleGaps: number;
+  tradedSymbols: string[];
+}): string[] {
+  const out: string[] = [];
+  w.summaries.forEach((s, i) => {
+    if (s.events === 0) out.push(`${w.ticks[i]} holds no events (empty file)`);
+  });
+  if (w.read > 0 && w.replayed === 0 && (w.from !== undefined || w.to !== undefined)) {
+    out.push(
+      `no events between ${w.from !== undefined ? isoTime(w.from) : 'the start'} and ${w.to !== undefined ? isoTime(w.to) : 'the end'} (--from/--to): ` +
+        `the data spans ${isoTime(w.dataFirstTs!)} to ${isoTime(w.dataLastTs!)}`,
+    );
+  }
+  const fifteen = w.config.fifteenMin;
+  const traded = new Set(fifteen.enabled ? fifteen.assets.map((a) => `${a}USDT`) : []);
+  for (const symbol of w.tradedSymbols) {
+    if (!traded.has(symbol)) out.push(`${symbol}: no strategy trades this symbol (the 15-minute strategy trades ${[...traded].join(', ') || 'nothing: it is disabled'})`);
+  }
+  if (w.idleGaps > 0) out.push(`the data has ${w.idleGaps} gap(s) longer than ${IDLE_TICKS_MS / 60_000} min without events: clock ticks paused in them`);
+  return out;
 }
