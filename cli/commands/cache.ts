@@ -17,7 +17,7 @@ export function register(program: Command): void {
     )
     .argument('<ticks...>', 'tick files (plain or gzip)')
     .option('--dir <dir>', 'cache folder', DEFAULT_TICK_CACHE_DIR)
-    .addHelpText('after', `\nExample:\n  pma cache data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz\n  pma backtest data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --tick-cache ${DEFAULT_TICK_CACHE_DIR} --report out/demo\n`)
+    .addHelpText('after', `\nExamples:\n  pma cache data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz\n  pma backtest data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --tick-cache ${DEFAULT_TICK_CACHE_DIR} --report out/demo\n`)
     .action(async (ticks: string[], opts: CacheCommandOptions) => {
       for (const c of await buildTickCache(ticks, opts.dir)) {
         const h = c.header;

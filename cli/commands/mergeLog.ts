@@ -17,6 +17,7 @@ export function register(program: Command): void {
     )
     .argument('<dir>', 'report folder of a backtest run with --events derived')
     .requiredOption('--out <file>', 'full event log to write (replaced)')
+    .addHelpText('after', '\nExample (after pma backtest TICKS --events derived --report out/demo):\n  pma merge-log out/demo --out out/demo/events.jsonl\n')
     .action(async (dir: string, opts: MergeLogOptions) => {
       const r = await mergeDerivedLog(join(dir, DERIVED_LOG), join(dir, DERIVED_INPUTS), opts.out);
       process.stdout.write(`wrote ${opts.out}: ${r.events} events (${r.inputsCopied} inputs copied from the tick files)\n`);
