@@ -10,6 +10,8 @@ import * as visualizeCommand from './commands/visualize';
 import * as cacheCommand from './commands/cache';
 import * as mergeLogCommand from './commands/mergeLog';
 import * as signalsCommand from './commands/signals';
+import * as sweepCommand from './commands/sweep';
+import * as workerCommand from './commands/worker';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     cacheCommand,
     mergeLogCommand,
     signalsCommand,
+    sweepCommand,
+    workerCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -75,6 +75,8 @@ const SIMULATED_NOTE =
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
+/** SHA-256 of a file's bytes, hex (the sweep and the NATS tick transfer name inputs by it). */
+export const sha256 = fileSha256;
 
 /** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
 const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
