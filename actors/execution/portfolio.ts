@@ -34,7 +34,37 @@ interface Position {
   tripOpen: boolean;
   /** Realised P&L of the open round trip so far. */
   tripPnl: Big;
+  /** The open round trip's first buy, what its buys cost and bought, and what left it (sales, payout). */
+  trip: TripFigures;
 }
+
+interface TripFigures {
+  openedTs: number;
+  bought: Big;
+  boughtShares: Big;
+  exitValue: Big;
+  exitShares: Big;
+}
+
+/** A round trip that closed: bought from flat, then sold back to (near) flat or resolved. */
+export interface ClosedTrip {
+  strategy: string;
+  marketId: string;
+  tokenId: string;
+  openedTs: number;
+  closedTs: number;
+  /** USDC paid and shares bought over the trip (average entry = bought / boughtShares). */
+  bought: Decimal;
+  boughtShares: Decimal;
+  /** USDC received (sales before fees, payout) and shares that left over the trip. */
+  exitValue: Decimal;
+  exitShares: Decimal;
+  /** How the last shares left: sold, or the market resolved. */
+  closedBy: 'sell' | 'resolution';
+  pnl: Decimal;
+}
+
+const newTrip = (ts: number): TripFigures => ({ openedTs: ts, bought: ZERO, boughtShares: ZERO, exitValue: ZERO, exitShares: ZERO });
 
 export interface PositionView {
   strategy: string;
@@ -82,6 +112,8 @@ export class Portfolio implements RiskState {
   private losses = 0;
   private streak = 0;
   private isKilled = false;
+  /** Told of every round trip as it closes (the backtest report lists them); not part of the portfolio's state. */
+  onTripClosed: ((trip: ClosedTrip) => void) | null = null;
 
   constructor(startingCapital: Decimal) {
     this.start = new Big(startingCapital);
@@ -131,11 +163,14 @@ export class Portfolio implements RiskState {
     const k = key(t.strategy, t.tokenId);
     const notional = t.price.times(t.size);
     if (t.side === 'BUY') {
-      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, tripOpen: false, tripPnl: ZERO };
+      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, tripOpen: false, tripPnl: ZERO, trip: newTrip(t.ts) };
       if (!pos.tripOpen) {
         pos.tripOpen = true;
         pos.tripPnl = ZERO;
+        pos.trip = newTrip(t.ts);
       }
+      pos.trip.bought = pos.trip.bought.plus(notional);
+      pos.trip.boughtShares = pos.trip.boughtShares.plus(t.size);
       pos.shares = pos.shares.plus(t.size).minus(feeInShares(t.fee, t.price));
       pos.cost = pos.cost.plus(notional);
       this.open.set(k, pos);
@@ -158,8 +193,10 @@ export class Portfolio implements RiskState {
     const removed = sold.eq(pos.shares) ? pos.cost : pos.cost.times(sold).div(pos.shares).round(COST_DP, Big.roundHalfUp);
     pos.shares = pos.shares.minus(sold);
     pos.cost = pos.cost.minus(removed);
+    pos.trip.exitValue = pos.trip.exitValue.plus(t.price.times(sold));
+    pos.trip.exitShares = pos.trip.exitShares.plus(sold);
     this.realise(t.ts, proceeds.minus(removed), pos);
-    if (pos.shares.lt(DUST)) this.closeTrip(pos);
+    if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts, 'sell');
     if (pos.shares.eq(0)) this.open.delete(k);
   }
 
@@ -171,9 +208,11 @@ export class Portfolio implements RiskState {
       this.cashBalance = this.cashBalance.plus(payout);
       this.totals.payouts = this.totals.payouts.plus(payout);
       this.realise(e.ts, payout.minus(pos.cost), pos);
+      pos.trip.exitValue = pos.trip.exitValue.plus(payout);
+      pos.trip.exitShares = pos.trip.exitShares.plus(pos.shares);
       pos.shares = ZERO;
       pos.cost = ZERO;
-      this.closeTrip(pos);
+      this.closeTrip(pos, e.ts, 'resolution');
       this.open.delete(k);
     }
   }
@@ -185,9 +224,23 @@ export class Portfolio implements RiskState {
     if (pos?.tripOpen) pos.tripPnl = pos.tripPnl.plus(pnl);
   }
 
-  private closeTrip(pos: Position): void {
+  private closeTrip(pos: Position, ts: number, closedBy: ClosedTrip['closedBy']): void {
     if (!pos.tripOpen) return;
     pos.tripOpen = false;
+    const t = pos.trip;
+    this.onTripClosed?.({
+      strategy: pos.strategy,
+      marketId: pos.marketId,
+      tokenId: pos.tokenId,
+      openedTs: t.openedTs,
+      closedTs: ts,
+      bought: dec(t.bought),
+      boughtShares: dec(t.boughtShares),
+      exitValue: dec(t.exitValue),
+      exitShares: dec(t.exitShares),
+      closedBy,
+      pnl: dec(pos.tripPnl),
+    });
     if (pos.tripPnl.lt(0)) {
       this.losses++;
       this.streak++;
