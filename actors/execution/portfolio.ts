@@ -103,6 +103,7 @@ export class Portfolio implements RiskState {
   private readonly start: Big;
   private cashBalance: Big;
   private realisedTotal = ZERO;
+  private readonly realisedOf = new Map<string, Big>();
   private readonly totals = { bought: ZERO, sold: ZERO, sellFees: ZERO, buyFeeValue: ZERO, payouts: ZERO };
   private readonly daily = new Map<string, Big>();
   private readonly open = new Map<string, Position>();
@@ -186,7 +187,7 @@ export class Portfolio implements RiskState {
     const pos = this.open.get(k);
     if (!pos || pos.shares.lte(0)) {
       // Shares the log never saw bought (held outside the system): all proceeds are profit.
-      this.realise(t.ts, proceeds);
+      this.realise(t.ts, proceeds, t.strategy);
       return;
     }
     const sold = t.size.gt(pos.shares) ? pos.shares : t.size;
@@ -195,7 +196,7 @@ export class Portfolio implements RiskState {
     pos.cost = pos.cost.minus(removed);
     pos.trip.exitValue = pos.trip.exitValue.plus(t.price.times(sold));
     pos.trip.exitShares = pos.trip.exitShares.plus(sold);
-    this.realise(t.ts, proceeds.minus(removed), pos);
+    this.realise(t.ts, proceeds.minus(removed), pos.strategy, pos);
     if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts, 'sell');
     if (pos.shares.eq(0)) this.open.delete(k);
   }
@@ -207,7 +208,7 @@ export class Portfolio implements RiskState {
       const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
       this.cashBalance = this.cashBalance.plus(payout);
       this.totals.payouts = this.totals.payouts.plus(payout);
-      this.realise(e.ts, payout.minus(pos.cost), pos);
+      this.realise(e.ts, payout.minus(pos.cost), pos.strategy, pos);
       pos.trip.exitValue = pos.trip.exitValue.plus(payout);
       pos.trip.exitShares = pos.trip.exitShares.plus(pos.shares);
       pos.shares = ZERO;
@@ -217,8 +218,9 @@ export class Portfolio implements RiskState {
     }
   }
 
-  private realise(ts: number, pnl: Big, pos?: Position): void {
+  private realise(ts: number, pnl: Big, strategy: string, pos?: Position): void {
     this.realisedTotal = this.realisedTotal.plus(pnl);
+    this.realisedOf.set(strategy, (this.realisedOf.get(strategy) ?? ZERO).plus(pnl));
     const day = utcDay(ts);
     this.daily.set(day, (this.daily.get(day) ?? ZERO).plus(pnl));
     if (pos?.tripOpen) pos.tripPnl = pos.tripPnl.plus(pnl);
@@ -264,6 +266,11 @@ export class Portfolio implements RiskState {
 
   capital(): Big {
     return this.cashBalance.plus(this.heat());
+  }
+
+  /** Realised P&L per strategy (sales and resolutions, net of fees), by strategy name. */
+  realisedByStrategy(): Map<string, Big> {
+    return new Map(this.realisedOf);
   }
 
   realised(): Big {

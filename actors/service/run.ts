@@ -8,6 +8,8 @@ import { marketContext } from '../execution/marketContext';
 import { ServiceStatus, strategiesCheck } from '../observability/checks';
 import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
+import { riskLimits } from '../execution/risk';
+import { tradingView } from '../observability/tradingView';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
 import { InspectionHub } from '../visualizer/inspectionHub';
@@ -51,7 +53,14 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   // Outside the event path: catches a reaction that never returns, which nothing inside it can.
   const watchdog = new EventLoopWatchdog({ warnMs: config.service.stallWarnMs, exitMs: config.service.stallExitMs }, clock);
   metrics.watchStalls(() => watchdog.stats());
-  const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
+  // The LLM is asked for by the config and turned on by a key: without one the rules decide, and health does not count it.
+  const llmKey = Boolean(o.env.ANTHROPIC_API_KEY);
+  const status = new ServiceStatus({
+    clock,
+    marketDataMaxAgeMs: config.marketData.maxStaleMs,
+    llmEnabled: config.llm.enabled && llmKey,
+    llmOffReason: config.llm.enabled ? 'off: no ANTHROPIC_API_KEY set (the rules decide)' : 'disabled in config (llm.enabled = false)',
+  });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
   const hub = o.visualizePort !== undefined ? new InspectionHub({ clock }) : null;
@@ -87,6 +96,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
+  const limits = riskLimits(config);
+  metrics.watchTrading(() => tradingView(service!.system, limits, clock.now()));
   // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
   const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
   let server: ObservabilityServer | null = null;
