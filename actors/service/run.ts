@@ -10,6 +10,7 @@ import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
 import { riskLimits } from '../execution/risk';
 import { tradingView } from '../observability/tradingView';
+import type { TradingView } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
 import { InspectionHub } from '../visualizer/inspectionHub';
@@ -40,6 +41,10 @@ export interface RunningService {
   broker: LiveBroker | null;
   /** The kill switch (`POST /control/kill|resume` on the server, SIGUSR2 in `pma start`). */
   control: OperatorControl;
+  /** The last event appended other than a clock tick (for the terminal status line), or null before the first. */
+  lastEvent(): { seq: number; ts: number; type: string } | null;
+  /** The portfolio and the halts in force now (as `/metrics` shows them). */
+  trading(): TradingView;
   stop(reason: string): Promise<void>;
 }
 
@@ -63,6 +68,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
+  let lastEvent: { seq: number; ts: number; type: string } | null = null;
   const hub = o.visualizePort !== undefined ? new InspectionHub({ clock }) : null;
   const broker = liveBrokerFromConfig(config, { live: o.live }, o.env, {
     clock,
@@ -80,6 +86,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     onEvent: (e: AnyEvent) => {
       metrics.onEvent(e);
       status.onEvent(e);
+      if (e.type !== 'timer') lastEvent = { seq: e.seq, ts: e.ts, type: e.type };
     },
     disable: o.disable,
     // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
@@ -97,7 +104,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
   const limits = riskLimits(config);
-  metrics.watchTrading(() => tradingView(service!.system, limits, clock.now()));
+  const trading = () => tradingView(service!.system, limits, clock.now());
+  metrics.watchTrading(trading);
   // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
   const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
   let server: ObservabilityServer | null = null;
@@ -128,6 +136,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     server,
     broker,
     control,
+    lastEvent: () => lastEvent,
+    trading,
     async stop(reason) {
       await service!.stop(reason);
       stopLagProbe();
