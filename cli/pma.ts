@@ -7,6 +7,9 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as signalsCommand from './commands/signals';
+import * as sweepCommand from './commands/sweep';
+import * as workerCommand from './commands/worker';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    signalsCommand,
+    sweepCommand,
+    workerCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -2,10 +2,11 @@ import Big from 'big.js';
 import type { AnyEvent, Decimal, DerivedEvent, EventType, FillEvent, TradeEvent } from '../../events/types';
 import type { MarketState } from '../../streams/marketState';
 import { falseSignalRate, SignalQuality, type QualityCounts } from '../../streams/signalQuality';
+import { SignalHorizons } from '../../streams/signalHorizons';
 import type { Reactor } from '../engine';
 import { Portfolio, type ClosedTrip } from '../execution/portfolio';
 import { performanceOf, resultsPerMarket } from './performance';
-import type { BacktestReport, RoundTripRow, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
+import type { BacktestReport, HaltRow, RoundTripRow, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
 
 const MAX_POINTS = 2_000;
 const SAMPLE_MS = 1_000;
@@ -59,6 +60,10 @@ export class ReportCollector implements Reactor {
   private readonly orderOwner = new Map<string, string>();
   private readonly all: Portfolio;
   private readonly quality: SignalQuality;
+  private readonly horizons: SignalHorizons;
+  private readonly halts: HaltRow[] = [];
+  /** The halt being counted, until an order fills again. */
+  private halt: HaltRow | null = null;
   private readonly tradeList: TradeRow[] = [];
   private readonly equity = new Series();
   private readonly drawdown = new Series();
@@ -90,10 +95,13 @@ export class ReportCollector implements Reactor {
     private readonly markets: MarketState,
     horizonMs: number,
     private readonly strategyNames: readonly string[],
+    /** Signals of one direction this close together are one episode (the signal window). */
+    episodeGapMs = 10_000,
   ) {
     this.all = new Portfolio(startingCapital);
     this.peak = new Big(startingCapital);
     this.quality = new SignalQuality(horizonMs);
+    this.horizons = new SignalHorizons(episodeGapMs);
     for (const name of strategyNames) this.statsOf(name);
   }
 
@@ -104,6 +112,7 @@ export class ReportCollector implements Reactor {
 
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
+    this.horizons.onTrade(trade);
     const price = Number(trade.price);
     let series = this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
@@ -146,6 +155,10 @@ export class ReportCollector implements Reactor {
       }
       case 'risk_rejection': {
         this.rejections[event.reason] = (this.rejections[event.reason] ?? 0) + 1;
+        if (HALT_REASONS.has(event.reason)) {
+          if (this.halt !== null && this.halt.reason === event.reason) this.halt.ordersRefused++;
+          else this.halts.push((this.halt = { ts: event.ts, strategy: event.strategy, reason: event.reason, detail: event.detail, ordersRefused: 1 }));
+        }
         const s = this.statsOf(event.strategy);
         s.rejections[event.reason] = (s.rejections[event.reason] ?? 0) + 1;
         break;
@@ -156,6 +169,7 @@ export class ReportCollector implements Reactor {
         break;
       case 'signal': {
         this.quality.onSignal(event);
+        this.horizons.onSignal(event);
         this.signalMarks.add({ ts: event.ts, symbol: event.symbol, price: Number(event.price), direction: event.direction, confirmed: event.confirmed });
         break;
       }
@@ -192,6 +206,7 @@ export class ReportCollector implements Reactor {
   }
 
   private onFill(f: FillEvent): void {
+    this.halt = null;
     this.all.apply(f);
     const s = this.statsOf(f.strategy);
     this.exitReason = this.orderReason.get(f.orderId) ?? '';
@@ -231,15 +246,23 @@ export class ReportCollector implements Reactor {
   }
 
   private onTripClosed(t: ClosedTrip): void {
-    const market = this.markets.market(t.marketId);
-    const outcome = market ? (market.outcomes[market.tokenIds.indexOf(t.tokenId)] ?? '') : '';
+    // A trip may hold several tokens (a hedged Up+Down pair, a negRisk set): markets and outcomes joined with '+'.
+    const slugs = t.marketIds.map((id) => this.markets.market(id)?.slug ?? id);
+    const outcomes = t.tokenIds.map((tokenId) => {
+      for (const id of t.marketIds) {
+        const m = this.markets.market(id);
+        const i = m ? m.tokenIds.indexOf(tokenId) : -1;
+        if (m && i >= 0) return m.outcomes[i] ?? '';
+      }
+      return '';
+    });
     const won = new Big(t.exitValue).gt(0);
     this.tripList.push({
       strategy: t.strategy,
-      marketId: t.marketId,
-      market: market?.slug ?? t.marketId,
-      tokenId: t.tokenId,
-      outcome,
+      marketId: t.marketIds.join('+'),
+      market: [...new Set(slugs)].join(' + '),
+      tokenId: t.tokenIds.join('+'),
+      outcome: outcomes.filter((o) => o !== '').join('+'),
       entryTs: t.openedTs,
       exitTs: t.closedTs,
       holdingMs: t.closedTs - t.openedTs,
@@ -308,7 +331,7 @@ export class ReportCollector implements Reactor {
   }
 
   /** The report's strategy blocks, totals, trade list and charts (inputs and config are added by the runner). */
-  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'roundTripList' | 'perMarket' | 'performance' | 'charts' | 'llm'> {
+  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'roundTripList' | 'perMarket' | 'performance' | 'charts' | 'llm' | 'signalQuality' | 'halts'> {
     if (this.lastTs !== null) this.sample(this.lastTs);
     this.quality.finish();
     const signals = this.signalsBlock();
@@ -347,11 +370,16 @@ export class ReportCollector implements Reactor {
       roundTripList: this.tripList,
       perMarket: resultsPerMarket(this.tripList),
       performance,
+      signalQuality: this.horizons.finish(),
+      halts: this.halts,
       llm: { ...this.llm, hitRate },
       charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, tokens, signals: this.signalMarks.items },
     };
   }
 }
+
+/** Rejections that stop all trading until something lifts them. */
+const HALT_REASONS = new Set(['consecutive_losses_halt', 'daily_drawdown_halt', 'kill_switch']);
 
 function sortedCounts(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
