@@ -232,7 +232,7 @@ describe('README examples run on a fresh clone', () => {
         if (arg === '&') continue;
         if (flag === '--report') for (const f of ['events.jsonl', 'report.json', 'report.html']) written.add(`${arg}/${f}`);
         else if (flag === '--out' || (flag === '--log' && command === 'start')) written.add(arg);
-        else if (!arg.startsWith('-') && arg.includes('/') && !/^[a-z]+\/usd/.test(arg)) expect([arg, written.has(arg) || existsSync(join(ROOT, arg))]).toEqual([arg, true]);
+        else if (!arg.startsWith('-') && arg.includes('/') && !/^[a-z]+\/usd/.test(arg) && !arg.includes('://')) expect([arg, written.has(arg) || existsSync(join(ROOT, arg))]).toEqual([arg, true]);
       }
     }
   });
