@@ -14,8 +14,6 @@ export interface ControlTarget {
   portfolio(): unknown;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body) + '\n');
@@ -39,17 +37,13 @@ export class OperatorControl {
   }
 
   /**
-   * Routes for the observability server: `POST /control/kill`, `POST /control/resume`, `GET /debug/portfolio`.
-   * Only from a loopback address (403 otherwise, even when the server listens on 0.0.0.0); other methods get 405.
+   * Routes for the control server (`controlServer.ts`, loopback or a Unix socket, token checked before these):
+   * `POST /control/kill`, `POST /control/resume`, `GET /debug/portfolio`; other methods get 405.
    */
   readonly routes = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const action = path === KILL_PATH ? 'kill' : path === RESUME_PATH ? 'resume' : null;
     if (action === null && path !== PORTFOLIO_PATH) return false;
-    const from = req.socket.remoteAddress ?? '';
-    if (!LOOPBACK.has(from)) {
-      send(res, 403, { error: `${path} is only served to 127.0.0.1 (request from ${from})` });
-      return true;
-    }
+    const from = req.socket.remoteAddress ?? 'unix socket';
     if (action === null) {
       if (req.method !== 'GET') send(res, 405, { error: `${path}: GET only` }, { allow: 'GET' });
       else send(res, 200, this.target.portfolio());

@@ -10,6 +10,7 @@ import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
+import { controlToken, startControlServer, type ControlServer } from './controlServer';
 import { InspectionHub } from '../visualizer/inspectionHub';
 import { startVisualizer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
@@ -31,9 +32,12 @@ export interface RunningService {
   service: TradingService;
   metrics: ServiceMetrics;
   health: Health;
+  /** `/metrics` and `/healthz` only. */
   server: ObservabilityServer;
+  /** The operator's listener (loopback or a Unix socket, token required). */
+  controlServer: ControlServer;
   broker: LiveBroker | null;
-  /** The kill switch (`POST /control/kill|resume` on the server, SIGUSR2 in `pma start`). */
+  /** The kill switch (`POST /control/kill|resume` on the control server, SIGUSR2 in `pma start`). */
   control: OperatorControl;
   stop(reason: string): Promise<void>;
 }
@@ -44,6 +48,7 @@ export interface RunningService {
  */
 export async function startService(o: StartServiceOptions): Promise<RunningService> {
   const { config, clock, logger } = o;
+  const token = controlToken(o.env);
   const metrics = new ServiceMetrics();
   const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
   // The live broker writes what it sends and hears to the log through the service's input queue.
@@ -88,15 +93,25 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
   const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
-  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
+  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
+  const controlServer = await startControlServer({
+    host: config.service.controlHost,
+    port: config.service.controlPort,
+    socket: config.service.controlSocket,
+    token,
+    routes: control.routes,
+    onRefused: (r) => logger.warn(r, 'control request refused'),
+  });
+  if (token === null) logger.warn('PMA_CONTROL_TOKEN is not set: /control and /debug refuse every request (SIGUSR2 still sets the kill switch)');
   const visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
   if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
-  logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, mode: broker ? 'live' : 'paper' }, 'service started');
+  logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, control: controlServer.url, mode: broker ? 'live' : 'paper' }, 'service started');
   return {
     service,
     metrics,
     health,
     server,
+    controlServer,
     broker,
     control,
     async stop(reason) {
@@ -104,6 +119,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
       stopLagProbe();
       await broker?.close(false);
       await server.close();
+      await controlServer.close();
       await visualizer?.close();
     },
   };

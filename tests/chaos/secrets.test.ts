@@ -17,6 +17,7 @@ const SECRETS = {
   POLYMARKET_API_KEY: '5f1e8c2a-fake-4b7d-9e3a-c6d2b8a1f0e9',
   POLYMARKET_API_SECRET: 'ZmFrZS1zZWNyZXQtdmFsdWUtZm9yLWNoYW9zLXRlc3Q=',
   POLYMARKET_API_PASSPHRASE: 'fake-passphrase-3e9b2c7a1d4f',
+  PMA_CONTROL_TOKEN: 'fake-control-token-8d3f1b6e2a9c',
 };
 const pieces = Object.values(SECRETS).flatMap((s) => [s, s.slice(0, 12), s.slice(-12)]);
 
@@ -48,8 +49,11 @@ it('fake secrets in the environment never reach stdout, stderr, event logs, repo
     const url = await p.started();
     expect(new URL(url).hostname).toBe('127.0.0.1');
     await wallClock.sleep(1500);
-    outputs.push({ name: '/metrics', text: (await p.get('/metrics')).body }, { name: '/healthz', text: (await p.get('/healthz')).body }, { name: '/debug/portfolio', text: (await p.get('/debug/portfolio')).body });
-    outputs.push({ name: 'POST /control/kill', text: (await p.post('/control/kill')).body });
+    outputs.push({ name: '/metrics', text: (await p.get('/metrics')).body }, { name: '/healthz', text: (await p.get('/healthz')).body }, { name: '/debug/portfolio', text: (await p.control('/debug/portfolio')).body });
+    expect(new URL(p.controlUrl!).hostname).toBe('127.0.0.1');
+    outputs.push({ name: 'POST /control/kill without the token', text: (await p.control('/control/kill', 'POST', null)).body });
+    outputs.push({ name: 'POST /control/kill with a wrong token', text: (await p.control('/control/kill', 'POST', 'wrong-token-of-enough-length')).body });
+    outputs.push({ name: 'POST /control/kill', text: (await p.control('/control/kill', 'POST')).body });
     p.kill('SIGTERM');
     await p.exited;
     outputs.push({ name: 'pma start stdout', text: p.stdout }, { name: 'pma start stderr', text: p.stderr }, { name: 'service event log', text: readFileSync(logPath, 'utf8') });
