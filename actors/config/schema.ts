@@ -23,6 +23,8 @@ export const feedsSchema = z
     gammaUrl: url.default('https://gamma-api.polymarket.com'),
     clobUrl: url.default('https://clob.polymarket.com'),
     clobWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/market'),
+    /** The authenticated user channel: our order and trade events, used by the live broker only. */
+    clobUserWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/user'),
     rtdsWsUrl: url.default('wss://ws-live-data.polymarket.com'),
     /** Text `PING` keepalive on the CLOB market channel. */
     clobPingMs: ms.default(10_000),

@@ -5,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { InputError } from '../../../events/errors';
 import { Fields, type Obj } from '../../../events/validate';
 import type { LiveCredentials } from './credentials';
+import { decodeTrade, fillsOfTrade, type VenueFill } from './userChannelParse';
 
 /**
  * The authenticated half of the Polymarket CLOB, through `@polymarket/clob-client-v2`: signing
@@ -59,14 +60,7 @@ export interface VenueOrder {
   sizeMatched: string;
 }
 
-/** One fill of our order in a `GET /data/trades` trade: as taker (the trade) or as maker (our maker leg). */
-export interface VenueFill {
-  tradeId: string;
-  price: string;
-  size: string;
-  liquidity: 'taker' | 'maker';
-  status: string;
-}
+export type { VenueFill } from './userChannelParse';
 
 export interface ClobOrdersOptions {
   host: string;
@@ -274,13 +268,5 @@ function decodeVenueOrder(res: unknown, url: string): VenueOrder {
 
 function fillsOf(trade: unknown, hash: string, url: string, i: number): VenueFill[] {
   if (typeof trade !== 'object' || trade === null) throw new InputError({ file: url }, `data[${i}]`, 'expected a trade object');
-  const f = new Fields(trade as Obj, { file: url }, `data[${i}].`);
-  const id = f.string('id');
-  const status = f.string('status');
-  const same = (a: string) => a.toLowerCase() === hash.toLowerCase();
-  if (same(f.string('taker_order_id'))) return [{ tradeId: id, price: f.probability('price'), size: f.positiveDecimal('size'), liquidity: 'taker', status }];
-  return f
-    .objects('maker_orders')
-    .filter((m) => same(m.string('order_id')))
-    .map((m) => ({ tradeId: id, price: m.probability('price'), size: m.positiveDecimal('matched_amount'), liquidity: 'maker' as const, status }));
+  return fillsOfTrade(decodeTrade(new Fields(trade as Obj, { file: url }, `data[${i}].`)), hash);
 }
