@@ -10,6 +10,9 @@ import { ClobOrderServer } from './support/clobOrderServer';
 import { context, intent, marketInfo } from './support/execution';
 import { describeWithShared } from './support/shared';
 import { UserChannelServer } from './support/userChannelServer';
+import { OperatorControl } from '../actors/service/control';
+import { startControlServer } from '../actors/service/controlServer';
+import { httpRequest } from './chaos/support/http';
 
 const wall = new SystemClock();
 const T0 = 1_760_000_000_000;
@@ -242,5 +245,34 @@ describeWithShared('user-channel decoding of the recorded venue shapes (Nautilus
     const t = messages[7] as UserTradeMessage;
     expect(fillsOfTrade(t, '0x1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef12')).toEqual([{ tradeId: 'trade-0xabcdef1234', price: '0.5', size: '25.0', liquidity: 'taker', status: 'CONFIRMED' }]);
     expect(fillsOfTrade(t, '0xmaker01maker01maker01maker01maker01maker01maker01maker01maker01maker01')).toEqual([{ tradeId: 'trade-0xabcdef1234', price: '0.5000', size: '25.0000', liquidity: 'maker', status: 'CONFIRMED' }]);
+  });
+});
+
+describe('the kill switch in live mode', () => {
+  it('POST /control/kill on the control listener logs the kill, then cancels every resting order at the venue; the cancellations come back as order updates', async () => {
+    const r = await rig();
+    const a = await resting(r, 'k-1');
+    r.broker.execute(intent({ orderId: 'k-2', tokenId: '1002', side: 'BUY', price: '0.5', size: '10', orderType: 'limit', ts: T0 }), context(plain, null, T0), T0);
+    await until(() => updates(r).filter((u) => u.status === 'accepted').length === 2, 'second order resting');
+    await r.broker.settled();
+    const b = updates(r).find((u) => u.orderId === 'k-2')!.exchangeOrderId;
+    const token = 'kill-live-test-token-7d2e9c41';
+    const control = new OperatorControl({ append: async (e) => void r.events.push(e), portfolio: () => ({}), cancelResting: () => r.broker.cancelResting() }, r.clock);
+    const server = await startControlServer({ host: '127.0.0.1', port: 0, socket: null, token, routes: control.routes, onRefused: () => undefined });
+    try {
+      expect((await httpRequest(`${server.url}/control/kill`, 'POST')).status).toBe(401);
+      expect(r.server.count('DELETE', '/orders')).toBe(0);
+      const res = await httpRequest(`${server.url}/control/kill`, 'POST', 5000, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ action: 'kill', ts: T0, cancelled: ['k-1', 'k-2'] });
+    } finally {
+      await server.close();
+    }
+    await until(() => updates(r).filter((u) => u.status === 'cancelled').length === 2, 'both cancelled');
+    expect(JSON.parse(r.server.requests.find((q) => q.method === 'DELETE')!.raw)).toEqual([a, b]);
+    // The kill is in the log before the cancellations it caused.
+    const kinds = r.events.map((e) => (e.type === 'risk_control' ? 'kill' : e.type === 'order_update' && e.status === 'cancelled' ? `cancelled:${e.orderId}` : null)).filter((x) => x !== null);
+    expect(kinds).toEqual(['kill', 'cancelled:k-1', 'cancelled:k-2']);
+    expect(r.broker.openOrders()).toEqual([]);
   });
 });

@@ -513,13 +513,16 @@ export function liveBrokerFromConfig(
   config: Pick<Config, 'service' | 'live' | 'feeds'>,
   flags: { live: boolean },
   env: Record<string, string | undefined>,
-  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'>,
+  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'> & { random?: () => number },
 ): LiveBroker | null {
   const modeLive = config.service.mode === 'live';
   if (!modeLive && !flags.live) return null;
   if (!flags.live) throw new Error("service.mode is 'live' but --live was not given: refusing to place real orders without both");
   if (!modeLive) throw new Error("--live was given but service.mode is 'paper': set service.mode to 'live' as well to place real orders");
-  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: config.feeds.clobUrl, config: config.live, ...deps });
+  const f = config.feeds;
+  const { random, ...rest } = deps;
+  const userChannel = random ? { url: f.clobUserWsUrl, random, watchdogMs: f.watchdogMs, reconnectBaseMs: f.reconnectBaseMs, reconnectMaxMs: f.reconnectMaxMs, pingMs: f.clobPingMs } : undefined;
+  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: f.clobUrl, config: config.live, ...rest, userChannel });
 }
 
 /** The CLOB client and its signing code (viem) load only for live orders: they are 40 % of a paper service's start-up time. */

@@ -12,6 +12,8 @@ export interface ControlTarget {
   append(event: InputEvent): Promise<void>;
   /** The portfolio as the service holds it now (sorted-key JSON, comparable with `Portfolio.fromEvents`). */
   portfolio(): unknown;
+  /** Live mode: cancels every resting order at the venue; resolves with their intent order ids. */
+  cancelResting?: () => Promise<string[]>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -30,10 +32,16 @@ export class OperatorControl {
     private readonly clock: Clock,
   ) {}
 
-  async command(action: RiskControlEvent['action'], detail: string): Promise<RiskControlEvent> {
+  /** Logs the command; a kill then cancels the resting live orders (`cancelled` lists them; a failed cancel is in `cancelError`). */
+  async command(action: RiskControlEvent['action'], detail: string): Promise<RiskControlEvent & { cancelled?: string[]; cancelError?: string }> {
     const event = makeEvent('risk_control', this.clock.now(), { action, detail });
     await this.target.append(event);
-    return event;
+    if (action !== 'kill' || !this.target.cancelResting) return event;
+    try {
+      return { ...event, cancelled: await this.target.cancelResting() };
+    } catch (err) {
+      return { ...event, cancelError: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /**
@@ -56,7 +64,7 @@ export class OperatorControl {
     req.resume(); // the body is not read: the path is the command
     try {
       const event = await this.command(action, `operator: POST ${path} from ${from}`);
-      send(res, 200, { action, ts: event.ts });
+      send(res, 200, { action, ts: event.ts, ...(event.cancelled ? { cancelled: event.cancelled } : {}), ...(event.cancelError ? { cancelError: event.cancelError } : {}) });
     } catch (err) {
       send(res, 503, { error: `${action} not logged: ${err instanceof Error ? err.message : String(err)}` });
     }

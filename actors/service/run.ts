@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SystemClock } from '../../events/clock';
+import { systemRandom, type SystemClock } from '../../events/clock';
 import { readAllEvents } from '../../events/log';
 import type { AnyEvent } from '../../events/types';
 import type { Config } from '../config/schema';
@@ -10,6 +10,7 @@ import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
+import { FEED_CLOB_USER } from '../venues/polymarket/userChannel';
 import { controlToken, startControlServer, type ControlServer } from './controlServer';
 import { InspectionHub } from '../visualizer/inspectionHub';
 import { startVisualizer } from '../visualizer/server';
@@ -58,6 +59,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     clock,
     append: (event) => service!.append(event),
     onProblem: (problem) => logger.warn({ problem }, 'live broker'),
+    // Fills and order events by the CLOB user channel (feeds.clobUserWsUrl), polled only while it is down.
+    random: systemRandom,
   });
   service = new TradingService({
     config,
@@ -89,10 +92,20 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     metrics.watchFeed(feed.name, feed.counters);
     health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
   }
+  // Counters only: the channel opens with the first order, so a health check would read "never connected" until then.
+  if (broker?.streamCounters) metrics.watchFeed(FEED_CLOB_USER, () => broker.streamCounters!);
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
-  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
+  const control = new OperatorControl(
+    {
+      append: (e) => service!.append(e),
+      portfolio: () => service!.system.portfolio.toJSON(),
+      // Live: the kill also cancels every order resting on the book; the venue's answers are logged as for any order.
+      cancelResting: broker ? () => broker.cancelResting() : undefined,
+    },
+    clock,
+  );
   const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
   const controlServer = await startControlServer({
     host: config.service.controlHost,

@@ -23,8 +23,8 @@ export function register(program: Command): void {
         'in the event log; all strategies under the supervisor; paper trading unless --live. On start the state ' +
         '(positions, cash, halts, strategy machines) is rebuilt from the event log. SIGINT/SIGTERM stop it gracefully; SIGUSR2 or POST /control/kill (on the control listener, ' +
         '127.0.0.1:9465 or service.controlSocket, with Authorization: Bearer $PMA_CONTROL_TOKEN) stops all new orders ' +
-        'until POST /control/resume. ' +
-        'Endpoints come from the config or BINANCE_WS_URL, GAMMA_URL, CLOB_URL, CLOB_WS_URL, RTDS_WS_URL, ANTHROPIC_BASE_URL.',
+        'until POST /control/resume; in live mode the kill also cancels every resting order. ' +
+        'Endpoints come from the config or BINANCE_WS_URL, GAMMA_URL, CLOB_URL, CLOB_WS_URL, CLOB_USER_WS_URL, RTDS_WS_URL, ANTHROPIC_BASE_URL.',
     )
     .option('--config <file>', 'JSON config file (see docs/config.md); environment variables override endpoints')
     .option('--log <file>', 'event log path (default: config log.path, var/events.jsonl)')
@@ -98,7 +98,7 @@ export function register(program: Command): void {
       // The kill switch without HTTP: every new order is refused until POST /control/resume.
       process.on('SIGUSR2', () => {
         running.control.command('kill', 'operator: SIGUSR2').then(
-          () => logger.warn('kill switch set by SIGUSR2: every new order is refused until POST /control/resume'),
+          (e) => logger.warn({ cancelled: e.cancelled, cancelError: e.cancelError }, 'kill switch set by SIGUSR2: every new order is refused until POST /control/resume'),
           (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'kill switch (SIGUSR2) not logged'),
         );
       });
