@@ -276,3 +276,29 @@ describe('the kill switch in live mode', () => {
     expect(r.broker.openOrders()).toEqual([]);
   });
 });
+
+describe('venue rules of now', () => {
+  it('an answer carrying Poly-RateLimit-Warning is reported (first of each request, then every 100th) and counted; FOK/FAK trade ids are kept in the accepted record', async () => {
+    const server = await ClobOrderServer.start(137);
+    server.markets.push({ conditionId: plain.conditionId, tokenIds: plain.tokenIds, tickSize: plain.tickSize, negRisk: false });
+    server.rateLimitWarnings.add('/order');
+    const clock = new SimulatedClock(T0);
+    const events: InputEvent[] = [];
+    const problems: string[] = [];
+    const broker = new LiveBroker({ live: true, credentials: creds, clobUrl: server.url, config: liveConfig, clock, append: (e) => void events.push(e), onProblem: (m) => void problems.push(m) });
+    try {
+      server.postModes.push({ kind: 'match' }, { kind: 'match' });
+      broker.execute(intent({ orderId: 'w-1', tokenId: '1001', side: 'BUY', price: '0.43', size: '10', orderType: 'fok', ts: T0 }), context(plain, null, T0), T0);
+      broker.execute(intent({ orderId: 'w-2', tokenId: '1001', side: 'BUY', price: '0.43', size: '10', orderType: 'fok', ts: T0 }), context(plain, null, T0), T0);
+      await until(() => events.filter((e) => e.type === 'order_update' && e.status === 'filled').length === 2, 'both filled');
+      await broker.settled();
+      expect(broker.rateLimitWarnings).toEqual(new Map([['POST /order', 2]]));
+      expect(problems.filter((p) => p.startsWith('rate limit warning'))).toEqual(["rate limit warning: POST /order would be refused under Polymarket's per-signer limits (1 so far); slow down"]);
+      const accepted = events.filter((e): e is OrderUpdateEvent => e.type === 'order_update' && e.status === 'accepted');
+      expect(accepted.map((a) => a.detail)).toEqual(['venue status matched; trades t1', 'venue status matched; trades t2']);
+    } finally {
+      await broker.close();
+      await server.close();
+    }
+  });
+});

@@ -57,8 +57,8 @@ interface Tracked {
 }
 
 const TIMEOUT = Symbol('timeout');
-/** Orders per `DELETE /orders` (docs/live-orders.md, "Venue rules"). */
-const CANCEL_BATCH = 1000;
+/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
+const CANCEL_BATCH = 3000;
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -101,7 +101,10 @@ export class LiveBroker implements Broker {
     if (live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
     if (credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
     this.options = options;
-    this.#orders = new (clobOrdersClass())({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
+    this.#orders = new (clobOrdersClass())(
+      { host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType, onRateLimitWarning: (request) => this.rateLimitWarning(request) },
+      credentials,
+    );
     const u = options.userChannel;
     this.#stream = u
       ? new ClobUserChannel(
@@ -118,6 +121,16 @@ export class LiveBroker implements Broker {
           { apiKey: credentials.apiKey, secret: credentials.apiSecret, passphrase: credentials.apiPassphrase },
         )
       : null;
+  }
+
+  /** Answers that carried `Poly-RateLimit-Warning: true`, by request (`POST /order`, `DELETE /orders`, ...). */
+  readonly rateLimitWarnings = new Map<string, number>();
+
+  private rateLimitWarning(request: string): void {
+    const n = (this.rateLimitWarnings.get(request) ?? 0) + 1;
+    this.rateLimitWarnings.set(request, n);
+    // The first of each request, then every 100th: a warning per order would flood the log.
+    if (n === 1 || n % 100 === 0) this.problem(`rate limit warning: ${request} would be refused under Polymarket's per-signer limits (${n} so far); slow down`);
   }
 
   /** The user channel's counters (null without one). */
@@ -206,6 +219,7 @@ export class LiveBroker implements Broker {
     this.timer = null;
     if (cancelResting) await this.#orders.cancel(this.restingHashes());
     await this.#stream?.close();
+    this.#orders.dispose();
   }
 
   /**
@@ -286,7 +300,8 @@ export class LiveBroker implements Broker {
   private async answer(t: Tracked, outcome: PostOutcome): Promise<void> {
     if (outcome.kind === 'accepted') {
       const renamed = outcome.exchangeOrderId.toLowerCase() !== t.hash.toLowerCase();
-      const detail = renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`;
+      const trades = outcome.tradeIds.length > 0 ? `; trades ${outcome.tradeIds.join(',')}` : '';
+      const detail = (renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`) + trades;
       if (renamed) t.hash = outcome.exchangeOrderId;
       t.phase = 'open';
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);

@@ -70,6 +70,8 @@ export class ClobOrderServer {
   readonly trades: Json[] = [];
   /** Modes for the next POST /order requests, in order; `rest` when empty. */
   readonly postModes: PostMode[] = [];
+  /** Answer with `Poly-RateLimit-Warning: true` (the per-signer limiter in warning mode) on these paths. */
+  readonly rateLimitWarnings = new Set<string>();
   /** Told of every order and trade event the venue's user channel would push (see userChannelServer.ts). */
   onUser: ((message: Json) => void) | null = null;
   private held: (() => void)[] = [];
@@ -189,7 +191,7 @@ export class ClobOrderServer {
     this.requests.push({ method, path, headers: req.headers, raw });
     const url = new URL(path, this.url);
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', ...(this.rateLimitWarnings.has(url.pathname) ? { 'Poly-RateLimit-Warning': 'true' } : {}) });
       res.end(JSON.stringify(body));
     };
     const p = url.pathname;

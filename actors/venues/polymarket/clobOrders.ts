@@ -1,3 +1,4 @@
+import axios from 'axios';
 import Big from 'big.js';
 import { ClobClient, OrderType, Side, getContractConfig, type OrderVersion, type SignedOrder, type TickSize } from '@polymarket/clob-client-v2';
 import { createWalletClient, hashTypedData, http, keccak256, toHex, type Hex } from 'viem';
@@ -67,7 +68,15 @@ export interface ClobOrdersOptions {
   chainId: 137 | 80002;
   /** 0 EOA, 1 Polymarket proxy, 2 Gnosis safe. */
   signatureType: 0 | 1 | 2;
+  /**
+   * An answer of this host carried `Poly-RateLimit-Warning: true` (Polymarket's per-signer order and cancel
+   * buckets in warning mode: the request would have been refused under enforcement). Told `METHOD /path`.
+   */
+  onRateLimitWarning?: (request: string) => void;
 }
+
+/** The header Polymarket sets on answers that its per-signer rate limiter would refuse once enforced. */
+export const RATE_LIMIT_WARNING = 'poly-ratelimit-warning';
 
 const ORDER_STRUCT = [
   { name: 'salt', type: 'uint256' },
@@ -92,6 +101,8 @@ export class ClobOrders {
   readonly address: string;
   readonly #client: ClobClient;
   #version: OrderVersion | null = null;
+  /** The axios interceptor that reads the rate-limit warning (the client posts through axios' default instance). */
+  readonly #interceptor: number | null;
 
   constructor(
     private readonly options: ClobOrdersOptions,
@@ -110,6 +121,22 @@ export class ClobOrders {
       funderAddress: credentials.funder ?? undefined,
       throwOnError: false,
     });
+    const warn = options.onRateLimitWarning;
+    this.#interceptor = warn ? axios.interceptors.response.use((res) => this.readWarning(res, warn), (err: unknown) => Promise.reject(this.readWarning((err as { response?: unknown }).response, warn, err))) : null;
+  }
+
+  /** Stops reading this client's answers (the interceptor sits on a process-wide instance). */
+  dispose(): void {
+    if (this.#interceptor !== null) axios.interceptors.response.eject(this.#interceptor);
+  }
+
+  private readWarning<T>(res: unknown, warn: (request: string) => void, pass: T = res as T): T {
+    const r = res as { headers?: Record<string, unknown>; config?: { method?: string; url?: string } } | undefined;
+    const url = r?.config?.url ?? '';
+    if (url.startsWith(this.options.host) && String(r?.headers?.[RATE_LIMIT_WARNING] ?? '').toLowerCase() === 'true') {
+      warn(`${(r?.config?.method ?? '').toUpperCase()} ${url.slice(this.options.host.length).split('?')[0]}`);
+    }
+    return pass;
   }
 
   /** Signs an order once; posting the same prepared order again could never double it (one hash). */
