@@ -17,7 +17,7 @@ export interface Reactor {
   readonly name: string;
   /** The event types it reacts to; every type that reaches reactors when absent. */
   readonly handles?: ReadonlySet<EventType>;
-  react(event: AnyEvent): Reaction | Promise<Reaction>;
+  react(event: AnyEvent): Reaction;
 }
 
 export interface EngineOptions {
@@ -44,18 +44,13 @@ interface Queued {
   from: Reactor | null;
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}
-
 /**
  * The one path live and replay share: each input is appended to the log before anything reacts to
  * it; trades go synchronously through the signal operators (a signal is appended right after its
  * trade); other inputs and signals go to the reactors, whose derived events are appended in order.
  *
- * `ingest` returns nothing when every reaction was synchronous (always so for a trade without a
- * signal), or a promise when a reactor went async: the caller must await it before the next input,
- * so the log order never depends on timing.
+ * Everything is synchronous: when `ingest` returns, the input and all it caused are appended, so the
+ * log order never depends on timing, and no promise or timer is paid per event.
  */
 export class Engine {
   readonly clock: Clock;
@@ -67,7 +62,6 @@ export class Engine {
   private readonly reactors: Reactor[] = [];
   private newSignals: SignalEvent[] = [];
   private failure: unknown = null;
-  private busy = false;
   private inputs = 0;
   private tradeCount = 0;
   private derived = 0;
@@ -102,7 +96,6 @@ export class Engine {
    * log into a throwaway writer, then continues on the real one with every window and actor intact.
    */
   switchLog(log: EventSink): void {
-    if (this.busy) throw new Error('engine: cannot switch logs while reacting to an input');
     this.log = log;
   }
 
@@ -113,17 +106,17 @@ export class Engine {
   }
 
   /** A live input event: serialised and appended, then reacted to. */
-  ingest(event: InputEvent): void | Promise<void> {
+  ingest(event: InputEvent): void {
     return this.accept(event, null);
   }
 
   /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
-  ingestRecord(record: LogRecord): void | Promise<void> {
+  ingestRecord(record: LogRecord): void {
     return this.ingestLine(record.event, record.line, record.lineNo);
   }
 
   /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
-  ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
+  ingestLine(event: AnyEvent, line: string, lineNo: number): void {
     if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
     return this.accept(event, line);
   }
@@ -132,9 +125,8 @@ export class Engine {
     return { inputs: this.inputs, trades: this.tradeCount, derived: this.derived, signals: this.counter.snapshot() };
   }
 
-  private accept(event: InputEvent, line: string | null): void | Promise<void> {
+  private accept(event: InputEvent, line: string | null): void {
     if (this.failure !== null) throw this.failure;
-    if (this.busy) throw new Error('engine: an input arrived while the previous one is still being reacted to; await ingest() first');
     this.simulated?.advanceTo(event.ts);
     if (line !== null) event.seq = this.log.appendRead(event, line);
     else this.log.append(event);
@@ -156,43 +148,24 @@ export class Engine {
    * Offers the queue's events to every reactor in order; events a reactor returns join the queue
    * for the other reactors.
    */
-  private dispatch(events: AnyEvent[], input: InputEvent): void | Promise<void> {
+  private dispatch(events: AnyEvent[], input: InputEvent): void {
     const queue: Queued[] = events.map((event) => ({ event, from: null }));
-    let qi = 0;
-    let ri = 0;
-    const step = (): void | Promise<void> => {
-      for (; qi < queue.length; qi++, ri = 0) {
-        if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);
-        const { event, from } = queue[qi];
-        for (; ri < this.reactors.length; ri++) {
-          const reactor = this.reactors[ri];
-          if (reactor === from) continue;
-          if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
-          let out: Reaction | Promise<Reaction>;
-          try {
-            out = reactor.react(event);
-          } catch (err) {
-            this.appendDerived(reactor, event, [], err, queue);
-            continue;
-          }
-          if (isPromise(out)) {
-            ri++;
-            this.busy = true;
-            return out
-              .then(
-                (result) => this.appendDerived(reactor, event, result, null, queue),
-                (err: unknown) => this.appendDerived(reactor, event, [], err, queue),
-              )
-              .then(() => {
-                this.busy = false;
-                return step();
-              });
-          }
-          this.appendDerived(reactor, event, out, null, queue);
+    for (let qi = 0; qi < queue.length; qi++) {
+      if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);
+      const { event, from } = queue[qi];
+      for (const reactor of this.reactors) {
+        if (reactor === from) continue;
+        if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
+        let out: Reaction;
+        try {
+          out = reactor.react(event);
+        } catch (err) {
+          this.appendDerived(reactor, event, [], err, queue);
+          continue;
         }
+        this.appendDerived(reactor, event, out, null, queue);
       }
-    };
-    return step();
+    }
   }
 
   /** Appends a reactor's output; a throw or an input event returned becomes a named `error` event. */

@@ -95,8 +95,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
           derivedSkipped++;
           continue;
         }
-        const pending = engine.ingestLine(event, line, lineNo);
-        if (pending !== undefined) await pending;
+        engine.ingestLine(event, line, lineNo);
       }
       if (events > eventsBefore) options.onProgress?.({ events, bytes, totalBytes });
     }

@@ -66,7 +66,7 @@ export class TradingReactor implements Reactor {
 
   constructor(private readonly parts: TradingParts) {}
 
-  async react(event: AnyEvent): Promise<DerivedEvent[]> {
+  react(event: AnyEvent): DerivedEvent[] {
     const { markets, supervisor, portfolio, pending } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     // A CLOB resolution names the market by condition id; positions are booked under the Gamma id.
@@ -75,12 +75,12 @@ export class TradingReactor implements Reactor {
     const result: DerivedEvent[] = [];
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
-    if (answer) await this.settle(await this.dispatch(answer), event.ts, result, 0);
-    if (supervisor.wants(event.type)) await this.settle(await this.dispatch(event), event.ts, result, 0);
+    if (answer) this.settle(this.dispatch(answer), event.ts, result, 0);
+    if (supervisor.wants(event.type)) this.settle(this.dispatch(event), event.ts, result, 0);
     return result;
   }
 
-  private dispatch(event: AnyEvent): Promise<DerivedEvent[]> {
+  private dispatch(event: AnyEvent): DerivedEvent[] {
     return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
   }
 
@@ -90,7 +90,7 @@ export class TradingReactor implements Reactor {
   }
 
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */
-  private async settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): Promise<void> {
+  private settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): void {
     if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
     const done = new Set<string>();
     for (const e of outputs) {
@@ -104,7 +104,7 @@ export class TradingReactor implements Reactor {
       const outcomes = this.executeOrders(group, ts);
       result.push(...group, ...outcomes);
       for (const logged of [...group, ...outcomes]) this.parts.pending.apply(logged);
-      for (const outcome of outcomes) await this.settle(await this.dispatch(outcome), ts, result, depth + 1);
+      for (const outcome of outcomes) this.settle(this.dispatch(outcome), ts, result, depth + 1);
     }
   }
 

@@ -15,9 +15,9 @@ const market = btc15mMarket({ feesEnabled: true, feeSchedule: { rate: '0.07', ex
 describe('live answers reach the strategy that sent the order', () => {
   const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { stopLossUsd: '1' } });
   const broker = new AnswersLater();
-  const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+  const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
   const flash = system.strategies[0] as KeyedMachineStrategy<never>;
-  const feed = (e: AnyEvent): Promise<DerivedEvent[]> => system.trading.react(e);
+  const feed = (e: AnyEvent): DerivedEvent[] => system.trading.react(e);
 
   it('counts partial exchange fills up to the order size, then holds; an exchange cancel of the exit is a rejection', async () => {
     await feed(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
@@ -84,7 +84,7 @@ describe('a live 15-minute entry the venue never answers', () => {
 
   async function run(events: AnyEvent[]) {
     const broker = new AnswersLater();
-    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+    const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
     const out: DerivedEvent[][] = [];
     for (const e of events) out.push(await system.trading.react(e));
     return { broker, system, out, strategy: system.strategies[0] as KeyedMachineStrategy<never> };
@@ -117,7 +117,7 @@ describe('a live 15-minute entry the venue never answers', () => {
 describe('a CLOB resolution, named by condition id, settles positions booked under the Gamma id', () => {
   it('pays the winner and writes off the loser, even when only the losing token was held', async () => {
     const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { enabled: false } });
-    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), llm: { mode: 'replay', engine: null } });
+    const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), llm: { mode: 'replay', engine: null } });
     const downToken = market.tokenIds[1];
     await system.trading.react(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
     // A live fill of the Down token under the Gamma market id (as the intent named it).

@@ -47,7 +47,7 @@ interface Rig {
 
 async function rig(): Promise<Rig> {
   const broker = new AnswersLater();
-  const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedTrader()] });
+  const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedTrader()] });
   const log: AnyEvent[] = [];
   const feed = async (e: InputEvent) => {
     const derived = await system.trading.react(e);

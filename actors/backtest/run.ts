@@ -24,8 +24,6 @@ export interface BacktestOptions {
   /** Only events with from <= ts <= to (ms) are replayed. */
   from?: number;
   to?: number;
-  /** Wall clock for the supervisor's hang deadline (never for market time). */
-  deadlineClock: Clock;
   extraStrategies?: Strategy[];
   /**
    * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
@@ -84,7 +82,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
-  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
+  const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
   const engine = new Engine({ log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
@@ -97,14 +95,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let derivedSkipped = 0;
   let events = 0;
   let bytes = 0;
-  const ingest = async (e: InputEvent) => {
-    const pending = engine.ingest(e);
-    if (pending !== undefined) await pending;
-  };
+  const ingest = (e: InputEvent) => engine.ingest(e);
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
   const ingestAnswers = async (ts: number) => {
-    for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) await ingest(a);
+    for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) ingest(a);
   };
 
   const merged = mergeEventFiles(options.ticks);
@@ -126,7 +121,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         const input = e as InputEvent;
         if (reask && !system.llm.keepsRecorded(input)) continue;
-        if (reask && events === 0) await ingest(reask.start(input.ts));
+        if (reask && events === 0) ingest(reask.start(input.ts));
         if (input.type === 'timer') synthesizeTimers = false;
         for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
         // What the simulated world does before this event: model quotes, then clock ticks.
@@ -138,7 +133,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
         for (const d of due) {
           if (reask) await ingestAnswers(d.ts);
-          await ingest(d);
+          ingest(d);
         }
         if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
@@ -146,13 +141,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
         }
-        const pending = engine.ingestRecord(record);
-        if (pending !== undefined) await pending;
+        engine.ingestRecord(record);
         events++;
       }
       options.onProgress?.({ events, bytes, totalBytes });
     }
-    if (reask) for (const a of await reask.rest()) await ingest(a);
+    if (reask) for (const a of await reask.rest()) ingest(a);
   } finally {
     log.close();
   }

@@ -78,8 +78,6 @@ export const scanSchema = z
     /** Average (max - min) / mean above this halves the interval. */
     volatilityThreshold: z.number().positive().default(0.02),
     sampleMarkets: z.number().int().positive().default(10),
-    /** Each strategy's reaction to a snapshot must finish within this. */
-    strategyDeadlineMs: ms.default(1_000),
   })
   .strict();
 
@@ -199,6 +197,10 @@ export const serviceSchema = z
     shutdownTimeoutMs: ms.default(10_000),
     /** A `timer` input event every this many ms drives time-based exits (logged, so replays see them). */
     tickMs: ms.default(1_000),
+    /** The event loop stuck this long (a strategy that never returns) is logged, counted and shown on /healthz. */
+    stallWarnMs: ms.default(2_000),
+    /** The event loop stuck this long ends the process (SIGKILL) for its supervisor to restart; 0: never. */
+    stallExitMs: z.number().int().min(0).default(30_000),
   })
   .strict();
 

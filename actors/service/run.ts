@@ -15,6 +15,7 @@ import { controlToken, startControlServer, type ControlServer } from './controlS
 import { InspectionHub } from '../visualizer/inspectionHub';
 import { startVisualizer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
+import { EventLoopWatchdog } from './watchdog';
 
 export interface StartServiceOptions {
   config: Config;
@@ -25,6 +26,8 @@ export interface StartServiceOptions {
   /** `--live` was given (with service.mode "live"): real orders through the CLOB. */
   live: boolean;
   disable?: ServiceOptions['disable'];
+  /** Strategies run beside the configured ones (tests of a misbehaving strategy in a real process). */
+  extraStrategies?: ServiceOptions['extraStrategies'];
   /** Serve the state-machine visualizer with every live actor on this port (127.0.0.1). */
   visualizePort?: number;
 }
@@ -51,6 +54,9 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const { config, clock, logger } = o;
   const token = controlToken(o.env);
   const metrics = new ServiceMetrics();
+  // Outside the event path: catches a reaction that never returns, which nothing inside it can.
+  const watchdog = new EventLoopWatchdog({ warnMs: config.service.stallWarnMs, exitMs: config.service.stallExitMs }, clock);
+  metrics.watchStalls(() => watchdog.stats());
   const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
@@ -78,12 +84,14 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
     beforeLive: broker ? async () => broker.recover((await readAllEvents(o.logPath)).records.map((r) => r.event)) : undefined,
     inspect: hub?.inspect,
+    extraStrategies: o.extraStrategies,
   });
   const health = new Health();
   health.registerGroup('', () => service!.health());
   health.register('market_data', status.marketDataCheck());
   health.register('llm', status.llmCheck());
   health.register('strategies', strategiesCheck(service.system.supervisor));
+  health.register('event_loop', watchdog.check());
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
@@ -130,6 +138,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     async stop(reason) {
       await service!.stop(reason);
       stopLagProbe();
+      await watchdog.stop();
       await broker?.close(false);
       await server.close();
       await controlServer.close();

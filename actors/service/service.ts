@@ -13,12 +13,14 @@ import { createTradingSystem, type TradingSystem } from '../system';
 import { PaperBroker } from '../execution/paperBroker';
 import { liveRefusals } from '../execution/live/marketRules';
 import type { Broker } from '../trading';
+import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
+import { REBUILD_PROGRESS, RebuildProgress } from './rebuildProgress';
 import { RebuildSink } from './rebuildSink';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
@@ -45,6 +47,8 @@ export interface ServiceOptions {
    * appended, which it reports as never sent).
    */
   beforeLive?: () => Promise<void>;
+  /** Strategies run beside the configured ones (tests, experiments). */
+  extraStrategies?: Strategy[];
 }
 
 export interface RebuildSummary {
@@ -92,7 +96,7 @@ export class TradingService {
     this.random = opts.random ?? systemRandom;
     // A live broker sends nothing while the log is replayed: what the exchange said is in the log.
     const broker = opts.broker ? replayGate(opts.broker, () => this.rebuilding) : undefined;
-    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
+    this.system = createTradingSystem(config, { eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect, extraStrategies: opts.extraStrategies });
     this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
     this.llmEngine = new LlmEngine({
       config: config.llm,
@@ -119,14 +123,15 @@ export class TradingService {
     this.opts.logger.info({ log: path, bytes }, 'rebuilding state from the event log');
     this.rebuilding = true;
     try {
-      return await this.replayLog(path);
+      return await this.replayLog(path, bytes);
     } finally {
       this.rebuilding = false;
     }
   }
 
-  private async replayLog(path: string): Promise<RebuildSummary> {
+  private async replayLog(path: string, bytes: number): Promise<RebuildSummary> {
     const batches = readEventBatches(path);
+    const progress = new RebuildProgress(bytes, (seq, percent) => this.opts.logger.info({ seq, percent }, REBUILD_PROGRESS));
     let events = 0;
     let inputs = 0;
     /** The logged derived events of the latest input. */
@@ -142,9 +147,9 @@ export class TradingService {
         }
         logged = [];
         inputs++;
-        const pending = this.engine.ingestRecord(record);
-        if (pending !== undefined) await pending;
+        this.engine.ingestRecord(record);
       }
+      progress.passed(next.value);
     }
   }
 
@@ -248,7 +253,7 @@ export class TradingService {
     this.queue?.push(event);
   }
 
-  private ingest(event: InputEvent): void | Promise<void> {
+  private ingest(event: InputEvent): void {
     return this.engine.ingest(event);
   }
 

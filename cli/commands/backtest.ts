@@ -53,7 +53,7 @@ export function register(program: Command): void {
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
-      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, onProgress: bar ? (p) => bar.update(p) : undefined });
+      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, onProgress: bar ? (p) => bar.update(p) : undefined });
       bar?.done();
       const r = result.report;
       const seconds = (clock.now() - started) / 1000;

@@ -16,6 +16,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** RLIMIT_FSIZE for the child in bytes (a multiple of 512, dash's `ulimit -f` unit): no file it writes grows past it (EFBIG), a disk that fills up. */
   fileSizeLimitBytes?: number;
+  /** A TypeScript entry point to run instead of `pma` (through bin/run-ts.js), with `args` after it. */
+  script?: string;
 }
 
 /**
@@ -32,11 +34,13 @@ export class ServiceProcess {
   private readonly token: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
+  private watchers: ((line: Record<string, unknown>) => boolean)[] = [];
+  private partial = '';
 
   constructor(o: ServiceProcessOptions) {
     // Children share the machine: the operator listener on a free port unless the test picks one.
-    const pmaArgs = o.args[0] === 'start' && !o.args.includes('--control-port') ? [...o.args, '--control-port', '0'] : o.args;
-    const argv = [resolve(ROOT, 'bin/pma.js'), ...pmaArgs];
+    const pmaArgs = o.script === undefined && o.args[0] === 'start' && !o.args.includes('--control-port') ? [...o.args, '--control-port', '0'] : o.args;
+    const argv = o.script === undefined ? [resolve(ROOT, 'bin/pma.js'), ...pmaArgs] : [resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, o.script), ...o.args];
     const env = { PMA_CONTROL_TOKEN: TEST_CONTROL_TOKEN, ...o.env };
     this.token = env.PMA_CONTROL_TOKEN;
     const [cmd, args] = o.fileSizeLimitBytes === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${Math.ceil(o.fileSizeLimitBytes / 512)} && exec "$0" "$@"`, process.execPath, ...argv]];
@@ -47,6 +51,7 @@ export class ServiceProcess {
     });
     this.child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       this.stdout += s;
+      this.scan(s);
       if (this.url === null) {
         this.controlUrl = /"control":"([^"]+)"/.exec(this.stdout)?.[1] ?? null;
         this.url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(this.stdout)?.[1] ?? null;
@@ -82,6 +87,38 @@ export class ServiceProcess {
       if (!this.running) throw new Error(`pma exited before logging "${text}":\n${this.stderr}\n${this.stdout.slice(-2000)}`);
       if (wall.now() > until) throw new Error(`pma did not log "${text}" within ${timeoutMs} ms:\n${this.stderr}\n${this.stdout.slice(-2000)}`);
       await wall.sleep(5);
+    }
+  }
+
+  /**
+   * Sends `signal` from within the output handler, as soon as a JSON log line satisfies `when`, so
+   * the kill lands at a point of the child's own progress, not after a wall-clock guess. Resolves
+   * with that line; rejects if the child exits first.
+   */
+  killWhen(when: (line: Record<string, unknown>) => boolean, signal: NodeJS.Signals): Promise<Record<string, unknown>> {
+    return new Promise((done, fail) => {
+      const watch = (line: Record<string, unknown>): boolean => {
+        if (!when(line)) return false;
+        this.child.kill(signal);
+        done(line);
+        return true;
+      };
+      this.watchers.push(watch);
+      void this.exited.then(() => fail(new Error(`pma exited before the awaited log line:\n${this.stderr}\n${this.stdout.slice(-2000)}`)));
+    });
+  }
+
+  private scan(chunk: string): void {
+    if (this.watchers.length === 0) {
+      this.partial = '';
+      return;
+    }
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.startsWith('{')) continue;
+      const line = JSON.parse(l) as Record<string, unknown>;
+      this.watchers = this.watchers.filter((w) => !w(line));
     }
   }
 
