@@ -3,6 +3,7 @@ import { generatePrivateKey } from 'viem/accounts';
 import { SimulatedClock, SystemClock } from '../events/clock';
 import type { ExchangeFillEvent, FeedStatusEvent, InputEvent, MarketInfo, OrderUpdateEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
+import { Portfolio } from '../actors/execution/portfolio';
 import { LiveBroker, type LiveConfig } from '../actors/execution/liveBroker';
 import type { LiveCredentials } from '../actors/venues/polymarket/credentials';
 import { fillsOfTrade, parseUserFrame, type UserTradeMessage } from '../actors/venues/polymarket/userChannelParse';
@@ -110,6 +111,11 @@ describe('the CLOB user channel through the live broker', () => {
     expect(polls(r)).toBe(pollsAfterAccept);
     expect(r.broker.openOrders()).toEqual([]);
     for (const e of r.events) expect(() => validateEvent(JSON.parse(JSON.stringify(e)), { file: 'events' })).not.toThrow();
+    // Through to the portfolio: the log (intent + what the broker appended) folds to 12 shares at 0.43, cash down 5.16.
+    const sent = intent({ orderId: 'fc-1', strategy: 'flash_crash', tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', ts: T0 });
+    const folded = Portfolio.fromEvents('1000', [sent, ...r.events].map((e, i) => ({ ...e, seq: i + 1 })));
+    expect(folded.positions().map((p) => [p.tokenId, p.shares.toString()])).toEqual([['1001', '12']]);
+    expect(folded.cash().toString()).toBe('994.84');
   });
 
   it('a fill seen by the stream and by the poll is booked once', async () => {
