@@ -6,6 +6,7 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as redeemCommand from './commands/redeem';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    redeemCommand,
   ];
   for (const m of modules) m.register(program);
   return program;
