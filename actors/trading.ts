@@ -45,7 +45,7 @@ export interface TradingParts {
 }
 
 /** Inputs that change what the market state or the portfolio knows. */
-const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
 /** An exchange's final word on a live order that did not fill (or filled only in part). */
 const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired']);

@@ -149,6 +149,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde2ea;
 <p>${r.range.firstEventTs !== null ? `${iso(r.range.firstEventTs)} to ${iso(r.range.lastEventTs ?? r.range.firstEventTs)}` : 'no events'}: ${r.events.inputs} input events (${r.events.trades} trades), ${r.events.derived} derived.
 Starting capital ${r.total.startingCapital}, ending equity ${r.total.endingEquity}. LLM: ${r.llm.requests} requests, ${r.llm.cacheHits} cache hits (${pct(r.llm.hitRate)}).</p>
 ${simulated}
+${marketsSection(r)}
 <section><h3>Results</h3><table id="results"><thead><tr><th>strategy</th><th>fills</th><th>round trips</th><th>win rate</th><th>gross P&amp;L</th><th>fees</th><th>net P&amp;L</th><th>max drawdown</th><th>max exposure</th><th>orders</th><th>rejections</th><th>errors</th></tr></thead>
 <tbody>${strategies}${row('total', r.total)}</tbody></table></section>
 ${lineChart('equity', 'Equity (USDC)', r.charts.equity, 2)}
@@ -159,4 +160,17 @@ ${signalTable(r)}
 <section><h3>Inputs</h3><ul>${inputs}</ul></section>
 </body></html>
 `;
+}
+
+/** Per market where its prices came from, and the oracle-derived resolutions against the recorded ones. */
+function marketsSection(r: BacktestReport): string {
+  const recorded = r.markets.filter((m) => m.prices !== 'simulated');
+  if (recorded.length === 0 && !r.resolutions) return '';
+  const rows = recorded.map((m) => `<tr><td>${esc(m.slug)}</td><td>${esc(m.prices)}</td><td>${m.derivedIds ? 'derived' : 'venue'}</td><td>${m.books}</td><td>${m.trades}</td></tr>`).join('');
+  const res = r.resolutions;
+  const rate = res && res.agreementRate !== null ? `${(res.agreementRate * 100).toFixed(1)} %` : '-';
+  const resolutions = res
+    ? `<p id="resolutions">Resolutions: agreement rate ${rate} (${res.agree} of ${res.judged} judged agree, ${res.disagree} disagree; by strike ${res.judgedByStrike}, by window open ${res.judgedByOpen}; not judged ${res.unjudgeable.length}: ${res.unjudgeable.map((u) => `${esc(u.slug)} (${esc(u.reason)})`).join(', ')}). ${esc(res.rule)}.</p>`
+    : '';
+  return `<section id="markets"><h2>Markets</h2><table><tr><th>market</th><th>prices</th><th>token ids</th><th>books</th><th>trades</th></tr>${rows}</table>${resolutions}</section>`;
 }

@@ -1,3 +1,5 @@
+import type { MarketSource } from './marketSources';
+import type { ResolutionReport } from './resolutionCheck';
 import type { Decimal } from '../../events/types';
 
 /** Signal quality: the share of signals followed by an adverse move within the horizon. */
@@ -62,6 +64,13 @@ export interface BacktestReport {
   events: { inputs: number; trades: number; derived: number };
   /** Which markets came from the simulated market model (labelled in the report). */
   simulated: { markets: string[]; note: string };
+  /**
+   * Per market, where its prices came from: recorded books, recorded trades only (tape fills), no
+   * prices (definition and outcome only) or simulated (market model); and whether its ids were derived.
+   */
+  markets: MarketSource[];
+  /** Oracle-derived outcomes against the recorded ones (markets with a window and a recorded outcome), or null. */
+  resolutions: ResolutionReport | null;
   llm: { requests: number; answers: number; cacheHits: number; hitRate: number | null };
   total: StrategyBlock & { startingCapital: Decimal; endingCash: Decimal; endingEquity: Decimal };
   strategies: Record<string, StrategyBlock>;

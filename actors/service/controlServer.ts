@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListenError } from '../listenError';
 
 /** The environment variable (set from the git-ignored deploy/secrets.env) holding the operator's token. */
 export const CONTROL_TOKEN_ENV = 'PMA_CONTROL_TOKEN';
@@ -81,8 +82,9 @@ export function startControlServer(o: ControlServerOptions): Promise<ControlServ
     );
   });
   return new Promise((resolve, reject) => {
-    const where = o.socket ?? `${o.host}:${o.port}`;
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`control server: cannot listen on ${where} (${err.code ?? err.message})`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(o.socket === null ? new ListenError('control server', o.host, o.port, err.code, 'set service.controlPort or --control-port') : new ListenError('control server', o.socket, 0, err.code, 'set service.controlSocket')),
+    );
     const done = (): void => {
       const address = server.address();
       const port = o.socket === null ? (address as AddressInfo).port : null;

@@ -13,7 +13,7 @@ import { OperatorControl } from './control';
 import { FEED_CLOB_USER } from '../venues/polymarket/userChannel';
 import { controlToken, startControlServer, type ControlServer } from './controlServer';
 import { InspectionHub } from '../visualizer/inspectionHub';
-import { startVisualizer } from '../visualizer/server';
+import { startVisualizer, type VisualizerServer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
 import { EventLoopWatchdog } from './watchdog';
 
@@ -95,16 +95,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
-  await service.start();
-  for (const feed of service.feedCounters()) {
-    metrics.watchFeed(feed.name, feed.counters);
-    health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
-  }
-  // Counters only: the channel opens with the first order, so a health check would read "never connected" until then.
-  if (broker?.streamCounters) metrics.watchFeed(FEED_CLOB_USER, () => broker.streamCounters!);
-  const log = service.eventLog();
-  if (log) metrics.timeAppends(log);
-  if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
+  // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
   const control = new OperatorControl(
     {
       append: (e) => service!.append(e),
@@ -114,17 +105,38 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     },
     clock,
   );
-  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
-  const controlServer = await startControlServer({
-    host: config.service.controlHost,
-    port: config.service.controlPort,
-    socket: config.service.controlSocket,
-    token,
-    routes: control.routes,
-    onRefused: (r) => logger.warn(r, 'control request refused'),
-  });
+  let server: ObservabilityServer | null = null;
+  let controlServer: ControlServer | null = null;
+  let visualizer: VisualizerServer | null = null;
+  try {
+    server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health });
+    controlServer = await startControlServer({
+      host: config.service.controlHost,
+      port: config.service.controlPort,
+      socket: config.service.controlSocket,
+      token,
+      routes: control.routes,
+      onRefused: (r) => logger.warn(r, 'control request refused'),
+    });
+    visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
+    await service.start();
+  } catch (err) {
+    stopLagProbe();
+    await visualizer?.close();
+    await controlServer?.close();
+    await server?.close();
+    throw err;
+  }
   if (token === null) logger.warn('PMA_CONTROL_TOKEN is not set: /control and /debug refuse every request (SIGUSR2 still sets the kill switch)');
-  const visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
+  for (const feed of service.feedCounters()) {
+    metrics.watchFeed(feed.name, feed.counters);
+    health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
+  }
+  // Counters only: the channel opens with the first order, so a health check would read "never connected" until then.
+  if (broker?.streamCounters) metrics.watchFeed(FEED_CLOB_USER, () => broker.streamCounters!);
+  const log = service.eventLog();
+  if (log) metrics.timeAppends(log);
+  if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
   if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
   logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, control: controlServer.url, mode: broker ? 'live' : 'paper' }, 'service started');
   return {
