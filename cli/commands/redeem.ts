@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config file (risk.startingCapital, log.path)')
     .option('--dry-run', 'show what would be redeemed; nothing is sent')
     .option('--json', 'one JSON object per line instead of a table')
+    .addHelpText('after', '\nExample:\n  pma redeem --dry-run --log var/events.jsonl\n')
     .action(async (opts: RedeemOptions) => {
       let config;
       try {
