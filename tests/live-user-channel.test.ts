@@ -11,6 +11,7 @@ import { ClobOrderServer } from './support/clobOrderServer';
 import { context, intent, marketInfo } from './support/execution';
 import { describeWithShared } from './support/shared';
 import { UserChannelServer } from './support/userChannelServer';
+import { waitFor } from './support/wsReplayServer';
 import { OperatorControl } from '../actors/service/control';
 import { startControlServer } from '../actors/service/controlServer';
 import { httpRequest } from './chaos/support/http';
@@ -63,13 +64,8 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await wall.sleep(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The broker, the CLOB and the channel talk over real sockets: wait (wall time) for what they do. */
+const until = (cond: () => boolean, what: string) => waitFor(cond, what);
 
 const updates = (r: Rig) => r.events.filter((e): e is OrderUpdateEvent => e.type === 'order_update');
 const statuses = (r: Rig) => updates(r).map((u) => `${u.status}:${u.reason}`);
