@@ -38,10 +38,12 @@ function text(path: string): string {
 
 it('fake secrets in the environment never reach stdout, stderr, event logs, reports, /metrics, /healthz or error messages; servers bind 127.0.0.1; no order leaves without --live and keys', async () => {
   const binance = await WsReplayServer.start();
+  // The user channel (live fills): without --live nothing may even connect to it, let alone send the API key.
+  const userChannel = await WsReplayServer.start();
   const gamma = await PolymarketServer.start();
   gamma.markets = twentyMarkets();
   // An Anthropic endpoint that refuses every connection: the LLM's errors are outputs too.
-  const env = { ...SECRETS, BINANCE_WS_URL: binance.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: binance.url, RTDS_WS_URL: binance.url, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' };
+  const env = { ...SECRETS, BINANCE_WS_URL: binance.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: binance.url, CLOB_USER_WS_URL: `${userChannel.url}/ws/user`, RTDS_WS_URL: binance.url, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' };
   const outputs: { name: string; text: string }[] = [];
   try {
     const logPath = join(dir, 'service.jsonl');
@@ -76,8 +78,10 @@ it('fake secrets in the environment never reach stdout, stderr, event logs, repo
     outputs.push({ name: 'pma start --live without keys', text: noKeys.stdout + noKeys.stderr });
   } finally {
     await binance.stop();
+    await userChannel.stop();
     await gamma.close();
   }
+  expect(userChannel.conns.length).toBe(0);
   const orderRequests = gamma.arrivals.filter((a) => a.method !== 'GET').length;
   const leaks = outputs.flatMap((o) => pieces.filter((s) => o.text.includes(s)).map((s) => `${o.name}: ${s.slice(0, 6)}…`));
   reportFigures('fake secrets through pma start, backtest and replay', { outputs_searched: outputs.length, bytes_searched: outputs.reduce((n, o) => n + o.text.length, 0), secrets_found: leaks.length, clob_order_requests_without_live: orderRequests });
