@@ -7,6 +7,7 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as signalsCommand from './commands/signals';
 import * as redeemCommand from './commands/redeem';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    signalsCommand,
     redeemCommand,
   ];
   for (const m of modules) m.register(program);

@@ -90,8 +90,14 @@ export const flashCrashSchema = z
     /** Absolute drop in price (e.g. 0.30); null: only the relative rule applies. */
     dropAbsolute: ratio.nullable().default(null),
     tradeUsd: decimal.default('5'),
-    takeProfitUsd: decimal.default('0.10'),
-    stopLossUsd: decimal.default('0.05'),
+    /** Exits in price terms, at the best bid against the entry's average price; null turns a rule off. */
+    takeProfitTicks: z.number().int().positive().nullable().default(10),
+    stopLossTicks: z.number().int().positive().nullable().default(5),
+    takeProfitFraction: z.number().positive().nullable().default(null),
+    stopLossFraction: z.number().positive().max(1).nullable().default(null),
+    /** Exits in dollars of net P&L at the bid (off by default: on 10-20 shares a few cents is less than one tick). */
+    takeProfitUsd: decimal.nullable().default(null),
+    stopLossUsd: decimal.nullable().default(null),
     maxHoldMs: ms.default(300_000),
     exitBeforeEndMs: ms.default(120_000),
     cooldownMs: ms.default(60_000),
@@ -159,6 +165,8 @@ export const riskSchema = z
     maxHeatPct: ratio.default(0.3),
     maxDailyDrawdownPct: ratio.default(0.1),
     maxConsecutiveLosses: z.number().int().positive().default(3),
+    /** A loss-streak halt lifts at the next UTC day after its last loss (daily), or only on a reset_losses risk_control (never). */
+    lossStreakReset: z.enum(['daily', 'never']).default('daily'),
     killSwitch: z.boolean().default(false),
   })
   .strict();
@@ -224,6 +232,16 @@ export const liveSchema = z
   })
   .strict();
 
+/** The paper broker (docs/execution.md): when an order reaches the book. */
+export const paperSchema = z
+  .object({
+    /** Event time from sending an order to its reaching the book, on every market. */
+    latencyMs: z.number().int().min(0).default(0),
+    /** Added on crypto Up/Down markets: Polymarket's non-cancellable taker delay (250 ms via the API since 2026-06-05). */
+    upDownTakerDelayMs: z.number().int().min(0).default(250),
+  })
+  .strict();
+
 export const backtestSchema = z
   .object({
     /** A signal is false when the price moved against it after this long. */
@@ -260,6 +278,7 @@ export const configSchema = z
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
     live: liveSchema.default(() => liveSchema.parse({})),
+    paper: paperSchema.default(() => paperSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
   })
   .strict();
