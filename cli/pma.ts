@@ -8,6 +8,8 @@ import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
 import * as signalsCommand from './commands/signals';
+import * as sweepCommand from './commands/sweep';
+import * as workerCommand from './commands/worker';
 import * as redeemCommand from './commands/redeem';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
     recordCommand,
     visualizeCommand,
     signalsCommand,
+    sweepCommand,
+    workerCommand,
     redeemCommand,
   ];
   for (const m of modules) m.register(program);

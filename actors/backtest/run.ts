@@ -61,7 +61,7 @@ const SIMULATED_NOTE =
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
-async function sha256(path: string): Promise<string> {
+export async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -68,6 +68,10 @@ export const marketDataSchema = z
     retries: z.number().int().min(0).default(3),
     retryBaseMs: ms.default(250),
     marketsLimit: z.number().int().positive().max(500).default(100),
+    /** A 15-minute market Gamma does not list yet is not asked for again for this long. */
+    notListedTtlMs: ms.default(60_000),
+    /** The service sends at most this many Gamma requests (retries included) in any 60 s; more wait for a slot. */
+    gammaRequestsPerMinute: z.number().int().positive().default(50),
   })
   .strict();
 
@@ -75,8 +79,13 @@ export const scanSchema = z
   .object({
     baseIntervalMs: ms.default(2_000),
     minIntervalMs: ms.default(500),
-    /** Average (max - min) / mean above this halves the interval. */
+    /** Volatility above this halves the interval. */
     volatilityThreshold: z.number().positive().default(0.02),
+    /**
+     * priceMove: mean |relative change| of the sampled markets' mid prices between two fetched lists;
+     * outcomeSpread: the plan's average (max - min) / mean of each market's outcome prices (how one-sided, not how moving).
+     */
+    volatilityMeasure: z.enum(['priceMove', 'outcomeSpread']).default('priceMove'),
     sampleMarkets: z.number().int().positive().default(10),
   })
   .strict();
@@ -264,6 +273,16 @@ export const backtestSchema = z
   })
   .strict();
 
+/** Parameter sweeps (`pma sweep`, docs/sweeps.md). Not a backtest parameter: a grid cannot vary it. */
+export const sweepSchema = z
+  .object({
+    /** A grid (times the walk-forward folds) with more runs than this is refused before anything runs. */
+    maxRuns: z.number().int().positive().default(1_000),
+    /** NATS: a job not acknowledged (nor reported in progress) within this is redelivered to another worker. */
+    ackWaitMs: ms.min(1_000).default(60_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     feeds: feedsSchema.default(() => feedsSchema.parse({})),
@@ -280,8 +299,27 @@ export const configSchema = z
     live: liveSchema.default(() => liveSchema.parse({})),
     paper: paperSchema.default(() => paperSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
+    sweep: sweepSchema.default(() => sweepSchema.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type SignalsConfig = Config['signals'];
+
+/** A value tried by a sweep: one number, boolean or string (decimal strings for money keys). */
+const gridValue = z.union([z.number(), z.boolean(), z.string()]);
+/** An inclusive range `{from, to, step}` of numbers. */
+const gridRange = z.object({ from: z.number(), to: z.number(), step: z.number().positive() }).strict();
+
+/**
+ * A sweep's grid file (`pma sweep --grid`, docs/sweeps.md): dotted config keys and the values to
+ * try (a list, or an inclusive range), and the report figure runs are ranked by.
+ */
+export const gridSchema = z
+  .object({
+    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
+    parameters: z.record(z.string(), z.union([z.array(gridValue), gridRange])),
+  })
+  .strict();
+
+export type GridFile = z.infer<typeof gridSchema>;
