@@ -12,6 +12,7 @@ import * as mergeLogCommand from './commands/mergeLog';
 import * as signalsCommand from './commands/signals';
 import * as sweepCommand from './commands/sweep';
 import * as workerCommand from './commands/worker';
+import * as redeemCommand from './commands/redeem';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     signalsCommand,
     sweepCommand,
     workerCommand,
+    redeemCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -48,7 +48,7 @@ describe('an installed pma', () => {
     for (const command of ['import', 'replay', 'backtest', 'start', 'record', 'visualize']) expect(help.stdout).toContain(command);
   });
 
-  it.each(['import', 'replay', 'backtest', 'start', 'record', 'visualize', 'cache', 'merge-log'])('pma %s --help shows an example', async (command) => {
+  it.each(['import', 'replay', 'backtest', 'start', 'record', 'visualize', 'cache', 'merge-log', 'redeem'])('pma %s --help shows an example', async (command) => {
     const help = await pma([command, '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(new RegExp(`Example[^\\n]*:\\n  pma ${command} `));

@@ -6,6 +6,7 @@ import { defaultConfig, loadConfig } from '../actors/config/load';
 import { Health } from '../actors/observability/health';
 import { ServiceMetrics } from '../actors/observability/metrics';
 import { HEALTH_PATH, METRICS_PATH, startObservabilityServer } from '../actors/observability/server';
+import { startControlServer } from '../actors/service/controlServer';
 import { dockerIgnored, dockerignorePatterns, execForm, optionValue, packageName, parseDockerfile, runtimeGraph, splitFlags, type Instruction } from './deployment.support';
 
 /**
@@ -192,6 +193,52 @@ describe('the health-check script against the real server', () => {
     const gone = await run(url.href);
     expect(gone.code).toBe(1);
     expect(gone.out).toMatch(/^unreachable: .*ECONNREFUSED/);
+  });
+});
+
+describe('the control script against the real control listener', () => {
+  const TOKEN = 'deployment-test-token-9a4c1e7b';
+  const run = (args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, ['deploy/control.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => done({ code, out }));
+    });
+
+  it('sends the token from the environment; refused without it; 2 on bad use', async () => {
+    const commands: string[] = [];
+    const server = await startControlServer({
+      host: '127.0.0.1',
+      port: 0,
+      socket: null,
+      token: TOKEN,
+      routes: async (req, res, path) => {
+        commands.push(`${req.method} ${path}`);
+        res.end('{"action":"kill"}\n');
+        return true;
+      },
+      onRefused: (r) => commands.push(`refused ${r.path}: ${r.reason}`),
+    });
+    try {
+      expect(await run(['kill', server.url], { PMA_CONTROL_TOKEN: TOKEN })).toEqual({ code: 0, out: '{"action":"kill"}\n' });
+      expect((await run(['kill', server.url], { PMA_CONTROL_TOKEN: 'some-other-token-entirely' })).code).toBe(1);
+      expect((await run(['kill', server.url], {})).code).toBe(2);
+      expect((await run(['launch', server.url], { PMA_CONTROL_TOKEN: TOKEN })).code).toBe(2);
+    } finally {
+      await server.close();
+    }
+    expect(commands).toEqual(['POST /control/kill', 'refused /control/kill: wrong token']);
+  });
+
+  it('the image carries it, the compose file publishes no control port and the container keeps the control host on loopback', () => {
+    expect(imageFile('deploy/control.js')).toBe(posix.join(workdir, 'deploy/control.js'));
+    const env = Object.fromEntries(Object.entries(bot.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    const config = loadConfig(deployConfigHost ?? undefined, env);
+    expect(config.service.controlHost).toBe('127.0.0.1');
+    const published = (bot.ports ?? []).map((p) => Number(p.split(':').slice(-1)[0]));
+    expect(published).not.toContain(config.service.controlPort);
+    expect(published).toEqual([config.service.metricsPort]);
   });
 });
 
