@@ -7,6 +7,7 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as signalsCommand from './commands/signals';
 import * as sweepCommand from './commands/sweep';
 import * as workerCommand from './commands/worker';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    signalsCommand,
     sweepCommand,
     workerCommand,
   ];

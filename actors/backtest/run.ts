@@ -9,11 +9,13 @@ import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type Reactor } from '../engine';
+import { Engine, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
+import { MarketSources } from './marketSources';
+import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
@@ -65,11 +67,25 @@ export async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
+const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
+
+/** Consecutive events that form one instant: market data of one ts together, anything else alone. */
+function instants(events: InputEvent[]): InputEvent[][] {
+  const out: InputEvent[][] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (last && INSTANT_TYPES.has(e.type) && INSTANT_TYPES.has(last[0].type) && last[0].ts === e.ts) last.push(e);
+    else out.push([e]);
+  }
+  return out;
+}
+
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
-  if (event.type !== 'market_snapshot' || event.source === 'model') return [];
+  const markets = event.type === 'market_definition' ? [event.market] : event.type === 'market_snapshot' && event.source !== 'model' ? event.markets : [];
   const out: string[] = [];
-  for (const m of event.markets) {
+  for (const m of markets) {
     const match = /^(btc|eth|sol|xrp)-updown-15m-/.exec(m.slug);
     if (match) out.push(match[1]);
   }
@@ -100,13 +116,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
-  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
+  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name), config.signals.windowMs);
   const engine = new Engine({ log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
   const timerMs = config.backtest.timerMs;
+  const resolutions = new ResolutionCheck();
+  const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
   let derivedSkipped = 0;
@@ -122,6 +140,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   /** The re-asked answers stamped at or before ts, in time order. */
   const ingestAnswers = async (ts: number) => {
     for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) ingest(a);
+  };
+
+  /** Recorded market data of one millisecond, held until the millisecond is complete. */
+  let instant: InstantRecord[] = [];
+  const flushInstant = () => {
+    if (instant.length === 0) return;
+    const items = instant;
+    instant = [];
+    engine.ingestInstant(items);
   };
 
   const merged = mergeEventFiles(options.ticks);
@@ -148,40 +175,53 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         const input = e as InputEvent;
         if (reask && !system.llm.keepsRecorded(input)) continue;
-        if (reask && events === 0) ingest(reask.start(input.ts));
-        if (input.type === 'timer') synthesizeTimers = false;
-        for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-        // What the simulated world does before this event: model quotes, then clock ticks.
-        const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-        if (synthesizeTimers) {
-          nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-          // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
-          // the next event: a hole of years between two files must not become years of ticks.
-          const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
-          for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
-          if (nextTimer < input.ts) {
-            idleGaps++;
-            nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+        const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+        if (!joins) {
+          flushInstant();
+          if (reask && events === 0) ingest(reask.start(input.ts));
+          if (input.type === 'timer') synthesizeTimers = false;
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+          // What the simulated world does before this event: model quotes (each quote one instant), then clock ticks.
+          const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+          if (synthesizeTimers) {
+            nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+            // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+            // the next event: a hole of years between two files must not become years of ticks.
+            const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+            for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+            if (nextTimer < input.ts) {
+              idleGaps++;
+              nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+            }
           }
+          due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+          for (const group of instants(due)) {
+            if (reask) await ingestAnswers(group[0].ts);
+            engine.ingestInstant(group);
+          }
+          if (reask) await ingestAnswers(input.ts);
+        } else {
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
         }
-        due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-        for (const d of due) {
-          if (reask) await ingestAnswers(d.ts);
-          ingest(d);
-        }
-        if (reask) await ingestAnswers(input.ts);
         if (input.type === 'oracle_price') model?.onOracle(input);
+        resolutions.onInput(input);
+        sources.onInput(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
           collector.onTrade(input as TradeEvent);
         }
-        engine.ingestRecord(record);
+        // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
+        if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
+        else engine.ingestRecord(record);
         events++;
         lastInputTs = input.ts;
       }
       options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
+    flushInstant();
     if (reask) for (const a of await reask.rest()) ingest(a);
+    // Orders still on their way reach the book after the last input (the book then is the last one).
+    engine.advanceTo(Number.MAX_SAFE_INTEGER);
     completed = true;
   } finally {
     log.close();
@@ -203,6 +243,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
         note: windows.length ? SIMULATED_NOTE : '',
       },
+      markets: sources.finish(windows.map((w) => w.slug)),
+      resolutions: resolutions.finish(),
       ...body,
     };
     writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');

@@ -66,6 +66,10 @@ export const marketDataSchema = z
     retries: z.number().int().min(0).default(3),
     retryBaseMs: ms.default(250),
     marketsLimit: z.number().int().positive().max(500).default(100),
+    /** A 15-minute market Gamma does not list yet is not asked for again for this long. */
+    notListedTtlMs: ms.default(60_000),
+    /** The service sends at most this many Gamma requests (retries included) in any 60 s; more wait for a slot. */
+    gammaRequestsPerMinute: z.number().int().positive().default(50),
   })
   .strict();
 
@@ -73,8 +77,13 @@ export const scanSchema = z
   .object({
     baseIntervalMs: ms.default(2_000),
     minIntervalMs: ms.default(500),
-    /** Average (max - min) / mean above this halves the interval. */
+    /** Volatility above this halves the interval. */
     volatilityThreshold: z.number().positive().default(0.02),
+    /**
+     * priceMove: mean |relative change| of the sampled markets' mid prices between two fetched lists;
+     * outcomeSpread: the plan's average (max - min) / mean of each market's outcome prices (how one-sided, not how moving).
+     */
+    volatilityMeasure: z.enum(['priceMove', 'outcomeSpread']).default('priceMove'),
     sampleMarkets: z.number().int().positive().default(10),
   })
   .strict();
@@ -88,8 +97,14 @@ export const flashCrashSchema = z
     /** Absolute drop in price (e.g. 0.30); null: only the relative rule applies. */
     dropAbsolute: ratio.nullable().default(null),
     tradeUsd: decimal.default('5'),
-    takeProfitUsd: decimal.default('0.10'),
-    stopLossUsd: decimal.default('0.05'),
+    /** Exits in price terms, at the best bid against the entry's average price; null turns a rule off. */
+    takeProfitTicks: z.number().int().positive().nullable().default(10),
+    stopLossTicks: z.number().int().positive().nullable().default(5),
+    takeProfitFraction: z.number().positive().nullable().default(null),
+    stopLossFraction: z.number().positive().max(1).nullable().default(null),
+    /** Exits in dollars of net P&L at the bid (off by default: on 10-20 shares a few cents is less than one tick). */
+    takeProfitUsd: decimal.nullable().default(null),
+    stopLossUsd: decimal.nullable().default(null),
     maxHoldMs: ms.default(300_000),
     exitBeforeEndMs: ms.default(120_000),
     cooldownMs: ms.default(60_000),
@@ -157,6 +172,8 @@ export const riskSchema = z
     maxHeatPct: ratio.default(0.3),
     maxDailyDrawdownPct: ratio.default(0.1),
     maxConsecutiveLosses: z.number().int().positive().default(3),
+    /** A loss-streak halt lifts at the next UTC day after its last loss (daily), or only on a reset_losses risk_control (never). */
+    lossStreakReset: z.enum(['daily', 'never']).default('daily'),
     killSwitch: z.boolean().default(false),
   })
   .strict();
@@ -217,6 +234,16 @@ export const liveSchema = z
   })
   .strict();
 
+/** The paper broker (docs/execution.md): when an order reaches the book. */
+export const paperSchema = z
+  .object({
+    /** Event time from sending an order to its reaching the book, on every market. */
+    latencyMs: z.number().int().min(0).default(0),
+    /** Added on crypto Up/Down markets: Polymarket's non-cancellable taker delay (250 ms via the API since 2026-06-05). */
+    upDownTakerDelayMs: z.number().int().min(0).default(250),
+  })
+  .strict();
+
 export const backtestSchema = z
   .object({
     /** A signal is false when the price moved against it after this long. */
@@ -263,6 +290,7 @@ export const configSchema = z
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
     live: liveSchema.default(() => liveSchema.parse({})),
+    paper: paperSchema.default(() => paperSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
     sweep: sweepSchema.default(() => sweepSchema.parse({})),
   })
