@@ -18,6 +18,7 @@ import { ReportCollector } from './collector';
 import { MarketSources } from './marketSources';
 import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
+import { ModelErrorCollector } from './modelError';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
 
@@ -136,7 +137,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
-  const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
+  const modelParams = { ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, volFloor: m.volFloor, depthShares: m.depthShares, levels: m.levels };
+  const model = m.enabled ? new FifteenMinMarketModel(modelParams) : null;
   const timerMs = config.backtest.timerMs;
   const resolutions = new ResolutionCheck();
   const sources = new MarketSources();
@@ -166,6 +168,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     engine.ingestInstant(items);
   };
 
+  const modelErrors = new ModelErrorCollector();
   const inputsFromCache: string[] = [];
   const merged = mergeEventFiles(options.ticks, (path, i) => {
     const { records, cached } = tickRecords(path, inputs[i].sha256, options.tickCache);
@@ -225,6 +228,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         if (input.type === 'oracle_price') model?.onOracle(input);
         resolutions.onInput(input);
+        modelErrors.onInput(input);
         sources.onInput(input);
         if (input.type === 'trade') {
           model?.onTrade(input as TradeEvent);
@@ -265,6 +269,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       },
       markets: sources.finish(windows.map((w) => w.slug)),
       resolutions: resolutions.finish(),
+      model_mae: modelErrors.finish(modelParams),
       ...body,
     };
     writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
