@@ -7,6 +7,8 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as cacheCommand from './commands/cache';
+import * as mergeLogCommand from './commands/mergeLog';
 import * as signalsCommand from './commands/signals';
 import * as sweepCommand from './commands/sweep';
 import * as workerCommand from './commands/worker';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    cacheCommand,
+    mergeLogCommand,
     signalsCommand,
     sweepCommand,
     workerCommand,

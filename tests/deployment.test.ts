@@ -271,6 +271,33 @@ describe('docker-compose.yml', () => {
     for (const { target } of targets) expect(Object.keys(compose.services)).toContain(target.split(':')[0]);
     expect(dirname(mount![0])).toBe('./deploy');
   });
+  it('Grafana beside Prometheus: provisioned with Prometheus by service name and a dashboard of metrics /metrics really has', async () => {
+    const grafana = compose.services.grafana;
+    expect(grafana).toBeDefined();
+    const mounts = new Map((grafana.volumes ?? []).map((v) => v.split(':')).map(([source, target]) => [target, source]));
+    const provisioning = mounts.get('/etc/grafana/provisioning')!;
+    const dashboards = mounts.get('/var/lib/grafana/dashboards')!;
+    expect(existsSync(join(ROOT, provisioning))).toBe(true);
+    const sources = parseYaml(readFileSync(join(ROOT, provisioning, 'datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; type: string; url: string }[] };
+    const prometheus = sources.datasources.find((d) => d.type === 'prometheus')!;
+    expect(prometheus.url).toBe('http://prometheus:9090');
+    expect(Object.keys(compose.services)).toContain('prometheus');
+    const providers = parseYaml(readFileSync(join(ROOT, provisioning, 'dashboards/pma.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    expect(providers.providers.map((p) => p.options.path)).toEqual(['/var/lib/grafana/dashboards']);
+
+    const dashboard = JSON.parse(readFileSync(join(ROOT, dashboards, 'pma.json'), 'utf8')) as { panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
+    const metrics = new ServiceMetrics({ processMetrics: false });
+    metrics.watchTrading(() => ({ equity: 1000, cash: 990, exposure: 10, realised: { flash_crash: 1 }, positions: { flash_crash: 1 }, halts: [] }));
+    const exported = new Set([...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const used = new Set<string>();
+    for (const panel of dashboard.panels) {
+      expect([panel.title, panel.datasource.uid]).toEqual([panel.title, prometheus.uid]);
+      for (const t of panel.targets) for (const [name] of t.expr.matchAll(/pma_[a-z_]+/g)) used.add(name.replace(/_(bucket|sum|count)$/, ''));
+    }
+    for (const name of ['pma_equity_usdc', 'pma_cash_usdc', 'pma_open_exposure_usdc', 'pma_realised_pnl_usdc', 'pma_positions', 'pma_halted']) expect(used).toContain(name);
+    for (const name of used) expect([name, exported.has(name)]).toEqual([name, true]);
+    expect(grafana.ports).toEqual(['127.0.0.1:3000:3000']);
+  });
 });
 
 describe('docker-compose.yml sweep services (docs/sweeps.md)', () => {

@@ -258,11 +258,13 @@ export const backtestSchema = z
         lagMs: z.number().int().min(0).default(2_000),
         spread: z.number().positive().max(0.5).default(0.02),
         volLookbackMs: ms.default(60_000),
+        /** Floor of the model's volatility, annualised (fitted on the recorded BTC 15-minute market of 2025-12-11: docs/backtest.md). */
+        volFloor: z.number().min(0).max(10).default(0.3),
         depthShares: decimal.default('200'),
         levels: z.number().int().positive().default(3),
       })
       .strict()
-      .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, depthShares: '200', levels: 3 })),
+      .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, volFloor: 0.3, depthShares: '200', levels: 3 })),
   })
   .strict();
 

@@ -8,6 +8,9 @@ import { marketContext } from '../execution/marketContext';
 import { ServiceStatus, strategiesCheck } from '../observability/checks';
 import { Health } from '../observability/health';
 import { ServiceMetrics } from '../observability/metrics';
+import { riskLimits } from '../execution/risk';
+import { tradingView } from '../observability/tradingView';
+import type { TradingView } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
 import { InspectionHub } from '../visualizer/inspectionHub';
@@ -38,6 +41,10 @@ export interface RunningService {
   broker: LiveBroker | null;
   /** The kill switch (`POST /control/kill|resume` on the server, SIGUSR2 in `pma start`). */
   control: OperatorControl;
+  /** The last event appended other than a clock tick (for the terminal status line), or null before the first. */
+  lastEvent(): { seq: number; ts: number; type: string } | null;
+  /** The portfolio and the halts in force now (as `/metrics` shows them). */
+  trading(): TradingView;
   stop(reason: string): Promise<void>;
 }
 
@@ -51,9 +58,17 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   // Outside the event path: catches a reaction that never returns, which nothing inside it can.
   const watchdog = new EventLoopWatchdog({ warnMs: config.service.stallWarnMs, exitMs: config.service.stallExitMs }, clock);
   metrics.watchStalls(() => watchdog.stats());
-  const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
+  // The LLM is asked for by the config and turned on by a key: without one the rules decide, and health does not count it.
+  const llmKey = Boolean(o.env.ANTHROPIC_API_KEY);
+  const status = new ServiceStatus({
+    clock,
+    marketDataMaxAgeMs: config.marketData.maxStaleMs,
+    llmEnabled: config.llm.enabled && llmKey,
+    llmOffReason: config.llm.enabled ? 'off: no ANTHROPIC_API_KEY set (the rules decide)' : 'disabled in config (llm.enabled = false)',
+  });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
+  let lastEvent: { seq: number; ts: number; type: string } | null = null;
   const hub = o.visualizePort !== undefined ? new InspectionHub({ clock }) : null;
   const broker = liveBrokerFromConfig(config, { live: o.live }, o.env, {
     clock,
@@ -71,6 +86,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     onEvent: (e: AnyEvent) => {
       metrics.onEvent(e);
       status.onEvent(e);
+      if (e.type !== 'timer') lastEvent = { seq: e.seq, ts: e.ts, type: e.type };
     },
     disable: o.disable,
     // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
@@ -87,6 +103,9 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
+  const limits = riskLimits(config);
+  const trading = () => tradingView(service!.system, limits, clock.now());
+  metrics.watchTrading(trading);
   // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
   const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
   let server: ObservabilityServer | null = null;
@@ -117,6 +136,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     server,
     broker,
     control,
+    lastEvent: () => lastEvent,
+    trading,
     async stop(reason) {
       await service!.stop(reason);
       stopLagProbe();

@@ -5,6 +5,7 @@ import { SystemClock } from '../../events/clock';
 import { createServiceLogger } from '../../actors/observability/logger';
 import { ListenError } from '../../actors/listenError';
 import { fsErrorLine } from '../../events/errors';
+import { formatStatus } from '../statusLine';
 
 interface StartOptions {
   config?: string;
@@ -49,9 +50,13 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const logger = createServiceLogger({ env: process.env });
-      const clock = new SystemClock();
+      // On a terminal one status line is redrawn each second; the JSON log goes to a file beside the event log.
+      const tty = process.stdout.isTTY === true && process.stderr.isTTY === true;
       const logPath = opts.log ?? config.log.path;
+      const jsonLog = tty ? `${logPath}.service.log` : undefined;
+      const logger = createServiceLogger({ env: process.env, file: jsonLog });
+      if (jsonLog) process.stderr.write(`pma start: details in the JSON log ${jsonLog}; Ctrl-C stops\n`);
+      const clock = new SystemClock();
       let running;
       try {
         running = await startService({ config, logPath, env: process.env, logger, clock, live: opts.live === true, visualizePort: opts.visualizePort === undefined ? undefined : Number(opts.visualizePort) });
@@ -63,10 +68,21 @@ export function register(program: Command): void {
         process.stderr.write(`pma start: ${fsErrorLine(err) ?? message}\n`);
         process.exit(err instanceof ListenError || fsErrorLine(err) !== null ? 2 : 1);
       }
+      let statusTimer = 0;
+      const drawStatus = () => {
+        const line = formatStatus({ health: running.health.report(), lastEvent: running.lastEvent(), trading: running.trading(), now: clock.now() });
+        process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 160) - 1)}`);
+        statusTimer = clock.setBackgroundTimeout(drawStatus, 1_000);
+      };
+      if (tty) drawStatus();
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
+        if (tty) {
+          clock.clearTimeout(statusTimer);
+          process.stderr.write(`\npma start: stopping (${signal})\n`);
+        }
         const bound = clock.setTimeout(() => {
           logger.error({ signal, boundMs: config.service.shutdownTimeoutMs }, 'shutdown took too long; exiting anyway (the log is written per event)');
           process.exit(1);
