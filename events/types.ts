@@ -379,6 +379,8 @@ export interface FillEvent extends EventBase<'fill'> {
   fee: Decimal;
   /** Filled less than asked (depth was short). */
   partial: boolean;
+  /** `tape`: filled by the tape-only fill model (a market with no recorded book); absent for book fills. */
+  model?: 'tape';
 }
 
 export interface DecisionEvent extends EventBase<'decision'> {

@@ -125,7 +125,7 @@ export function renderReportHtml(r: BacktestReport): string {
     .join('');
   const trades = r.tradeList
     .slice(0, 500)
-    .map((t) => `<tr><td>${t.seq}</td><td>${iso(t.ts)}</td><td>${esc(t.strategy)}</td><td>${t.side}</td><td>${esc(t.tokenId)}</td><td>${t.price}</td><td>${t.size}</td><td>${t.fee}</td></tr>`)
+    .map((t) => `<tr><td>${t.seq}</td><td>${iso(t.ts)}</td><td>${esc(t.strategy)}</td><td>${t.side}</td><td>${esc(t.tokenId)}</td><td>${t.price}</td><td>${t.size}</td><td>${t.fee}</td><td>${t.model === 'tape' ? 'tape' : 'book'}</td></tr>`)
     .join('');
   const inputs = r.inputs.map((i) => `<li><code>${esc(i.file)}</code> sha256 <code>${i.sha256}</code> (${i.bytes} bytes)</li>`).join('');
   const simulated = r.simulated.markets.length
@@ -156,7 +156,7 @@ ${lineChart('equity', 'Equity (USDC)', r.charts.equity, 2)}
 ${lineChart('drawdown', 'Drawdown (USDC below the running peak)', r.charts.drawdown, 2, 'dd')}
 ${prices}
 ${signalTable(r)}
-<section><h3>Trades (first 500)</h3><table id="trades"><thead><tr><th>seq</th><th>time</th><th>strategy</th><th>side</th><th>token</th><th>price</th><th>size</th><th>fee</th></tr></thead><tbody>${trades}</tbody></table></section>
+<section><h3>Trades (first 500)</h3><table id="trades"><thead><tr><th>seq</th><th>time</th><th>strategy</th><th>side</th><th>token</th><th>price</th><th>size</th><th>fee</th><th>filled from</th></tr></thead><tbody>${trades}</tbody></table></section>
 <section><h3>Inputs</h3><ul>${inputs}</ul></section>
 </body></html>
 `;

@@ -49,6 +49,8 @@ export interface TradeRow {
   size: Decimal;
   fee: Decimal;
   partial: boolean;
+  /** `tape`: filled by the tape-only fill model (no book recorded; docs/backtest.md, Tape fills). */
+  model?: 'tape';
 }
 
 export interface SeriesPoint {

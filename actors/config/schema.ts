@@ -236,6 +236,14 @@ export const backtestSchema = z
       })
       .strict()
       .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, depthShares: '200', levels: 3 })),
+    /** Fills on markets recorded as a trade tape only, no book (docs/backtest.md, Tape fills). */
+    tapeFill: z
+      .object({
+        latencyMs: z.number().int().min(0).default(250),
+        windowMs: ms.default(5_000),
+      })
+      .strict()
+      .default(() => ({ latencyMs: 250, windowMs: 5_000 })),
   })
   .strict();
 
