@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../events/errors';
 import * as importCommand from './commands/import';
+import * as downloadCommand from './commands/download';
 import * as replayCommand from './commands/replay';
 import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   const modules: { register(program: Command): void }[] = [
     // registered commands (one module each under cli/commands/)
     importCommand,
+    downloadCommand,
     replayCommand,
     backtestCommand,
     startCommand,
