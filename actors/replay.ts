@@ -6,6 +6,7 @@ import { readLineBatches } from '../events/lines';
 import { isInputType } from '../events/types';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
+import { Interrupted, PendingOutputs } from './outputFiles';
 
 export interface ReplayProgress {
   events: number;
@@ -25,6 +26,10 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Events per write of the output log (batched durability); default 1 MiB. */
   batchBytes?: number;
+  /** Where the log is staged until the replay completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the replay stops at the next batch with `Interrupted`, leaving no partial log. */
+  signal?: AbortSignal;
 }
 
 export interface ReplaySummary extends EngineStats {
@@ -65,7 +70,9 @@ export function textSize(path: string): number | null {
 export async function replayTickFile(options: ReplayOptions): Promise<ReplaySummary> {
   if (resolve(options.ticks) === resolve(options.out)) throw new Error(`replay: --out must differ from the tick file (${options.ticks})`);
   const totalBytes = textSize(options.ticks);
-  const log = EventLogWriter.open(options.out, { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  const outputs = options.outputs ?? new PendingOutputs();
+  const log = EventLogWriter.open(outputs.temp(options.out), { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  let completed = false;
   let derivedSkipped = 0;
   let events = 0;
   let bytes = 0;
@@ -77,6 +84,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
     // Each line is parsed just before the engine takes it, so parsed events die young (no batch of them is held).
     const lines = readLineBatches(options.ticks);
     for (;;) {
+      if (options.signal?.aborted) throw new Interrupted();
       const next = await lines.next();
       if (next.done) {
         read = readSummary(next.value, events);
@@ -97,11 +105,14 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
         }
         engine.ingestLine(event, line, lineNo);
       }
-      if (events > eventsBefore) options.onProgress?.({ events, bytes, totalBytes });
+      if (events > eventsBefore) options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
     stats = engine.stats();
+    completed = true;
   } finally {
     log.close();
+    if (completed) outputs.commit();
+    else outputs.discard();
   }
   return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail };
 }

@@ -86,6 +86,11 @@ export class ReportCollector implements Reactor {
     for (const name of strategyNames) this.statsOf(name);
   }
 
+  /** The Binance symbols seen in trades, sorted. */
+  symbols(): string[] {
+    return [...this.prices.keys()].sort();
+  }
+
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
     const price = Number(trade.price);

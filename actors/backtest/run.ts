@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
-import { EventLogWriter, type TornTail } from '../../events/log';
+import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
+import { Interrupted, PendingOutputs } from '../outputFiles';
 import { mergeEventFiles } from '../../events/merge';
 import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
@@ -34,7 +35,12 @@ export interface BacktestOptions {
   llm?: ReaskOptions;
   /** Wraps each reactor of the trading system before the engine uses it (benchmarks time them). */
   wrapReactor?: (reactor: Reactor) => Reactor;
+  /** After each batch: input events so far (as the summary counts them: engine inputs) and bytes read. */
   onProgress?: (p: { events: number; bytes: number; totalBytes: number | null }) => void;
+  /** Where the outputs are staged until the run completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the run stops at the next batch with `Interrupted`, leaving no partial output. */
+  signal?: AbortSignal;
 }
 
 export interface BacktestResult {
@@ -43,7 +49,12 @@ export interface BacktestResult {
   tornTails: { file: string; tail: TornTail }[];
   /** The decision cache's and (when re-asking) the engine's counters at the end. */
   llm: LlmMetrics;
+  /** Why the report may be empty or misleading (no data in range, empty files, ...): one sentence each. */
+  warnings: string[];
 }
+
+/** Longer than this without an input event, the data has a hole: synthesized clock ticks pause until the next event. */
+export const IDLE_TICKS_MS = 3_600_000;
 
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
@@ -76,12 +87,18 @@ function recordedUpDownAssets(event: InputEvent): string[] {
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { config } = options;
   if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
+  if (statSync(options.reportDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw Object.assign(new Error(`ENOTDIR: ${options.reportDir}`), { code: 'ENOTDIR', path: options.reportDir });
+  }
+  const outputs = options.outputs ?? new PendingOutputs();
+  const paths = { log: join(options.reportDir, 'events.jsonl'), json: join(options.reportDir, 'report.json'), html: join(options.reportDir, 'report.html') };
+  const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
   mkdirSync(options.reportDir, { recursive: true });
   const inputs = [];
   for (const file of options.ticks) inputs.push({ file, sha256: await sha256(file), bytes: statSync(file).size });
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
-  const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
+  const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
@@ -99,6 +116,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let derivedSkipped = 0;
   let events = 0;
   let bytes = 0;
+  let read = 0;
+  let dataFirstTs: number | null = null;
+  let dataLastTs: number | null = null;
+  let idleGaps = 0;
+  let lastInputTs: number | null = null;
   const ingest = (e: InputEvent) => engine.ingest(e);
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
@@ -108,8 +130,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
 
   const merged = mergeEventFiles(options.ticks);
   let summaries;
+  let completed = false;
   try {
     for (;;) {
+      if (options.signal?.aborted) throw new Interrupted();
       const next = await merged.next();
       if (next.done) {
         summaries = next.value;
@@ -118,6 +142,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       for (const record of next.value) {
         bytes += record.line.length + 1;
         const e = record.event;
+        read++;
+        dataFirstTs ??= e.ts;
+        dataLastTs = e.ts;
         if ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to)) continue;
         if (!isInputType(e.type)) {
           derivedSkipped++;
@@ -132,7 +159,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
         if (synthesizeTimers) {
           nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-          for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+          // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+          // the next event: a hole of years between two files must not become years of ticks.
+          const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+          for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+          if (nextTimer < input.ts) {
+            idleGaps++;
+            nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+          }
         }
         due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
         for (const d of due) {
@@ -149,33 +183,79 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         }
         engine.ingestRecord(record);
         events++;
+        lastInputTs = input.ts;
       }
-      options.onProgress?.({ events, bytes, totalBytes });
+      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
     }
     if (reask) for (const a of await reask.rest()) ingest(a);
+    completed = true;
   } finally {
     log.close();
+    if (!completed) outputs.discard();
   }
 
-  const stats = engine.stats();
-  const body = collector.finish();
-  const windows = model?.windows() ?? [];
-  const report: BacktestReport = {
-    version: 1,
-    inputs,
-    config,
-    range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
-    events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
-    simulated: {
-      markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
-      note: windows.length ? SIMULATED_NOTE : '',
-    },
-    markets: sources.finish(windows.map((w) => w.slug)),
-    resolutions: resolutions.finish(),
-    ...body,
-  };
-  writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(options.reportDir, 'report.html'), renderReportHtml(report));
+  let report: BacktestReport;
+  try {
+    const stats = engine.stats();
+    const body = collector.finish();
+    const windows = model?.windows() ?? [];
+    report = {
+      version: 1,
+      inputs,
+      config,
+      range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
+      events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
+      simulated: {
+        markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
+        note: windows.length ? SIMULATED_NOTE : '',
+      },
+      markets: sources.finish(windows.map((w) => w.slug)),
+      resolutions: resolutions.finish(),
+      ...body,
+    };
+    writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(temp.html, renderReportHtml(report));
+    outputs.commit();
+  } catch (err) {
+    outputs.discard();
+    throw err;
+  }
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  return { report, derivedSkipped, tornTails, llm: system.llm.metrics() };
+  const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols() });
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings };
+}
+
+const isoTime = (ts: number) => new Date(ts).toISOString();
+
+/** Why a backtest may show nothing: each a sentence for the user, in a fixed order. */
+function backtestWarnings(w: {
+  ticks: string[];
+  config: Config;
+  from?: number;
+  to?: number;
+  summaries: ReadSummary[];
+  read: number;
+  replayed: number;
+  dataFirstTs: number | null;
+  dataLastTs: number | null;
+  idleGaps: number;
+  tradedSymbols: string[];
+}): string[] {
+  const out: string[] = [];
+  w.summaries.forEach((s, i) => {
+    if (s.events === 0) out.push(`${w.ticks[i]} holds no events (empty file)`);
+  });
+  if (w.read > 0 && w.replayed === 0 && (w.from !== undefined || w.to !== undefined)) {
+    out.push(
+      `no events between ${w.from !== undefined ? isoTime(w.from) : 'the start'} and ${w.to !== undefined ? isoTime(w.to) : 'the end'} (--from/--to): ` +
+        `the data spans ${isoTime(w.dataFirstTs!)} to ${isoTime(w.dataLastTs!)}`,
+    );
+  }
+  const fifteen = w.config.fifteenMin;
+  const traded = new Set(fifteen.enabled ? fifteen.assets.map((a) => `${a}USDT`) : []);
+  for (const symbol of w.tradedSymbols) {
+    if (!traded.has(symbol)) out.push(`${symbol}: no strategy trades this symbol (the 15-minute strategy trades ${[...traded].join(', ') || 'nothing: it is disabled'})`);
+  }
+  if (w.idleGaps > 0) out.push(`the data has ${w.idleGaps} gap(s) longer than ${IDLE_TICKS_MS / 60_000} min without events: clock ticks paused in them`);
+  return out;
 }

@@ -11,7 +11,7 @@ import { ServiceMetrics } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
 import { InspectionHub } from '../visualizer/inspectionHub';
-import { startVisualizer } from '../visualizer/server';
+import { startVisualizer, type VisualizerServer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
 import { EventLoopWatchdog } from './watchdog';
 
@@ -87,7 +87,20 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
-  await service.start();
+  // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
+  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
+  let server: ObservabilityServer | null = null;
+  let visualizer: VisualizerServer | null = null;
+  try {
+    server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
+    visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
+    await service.start();
+  } catch (err) {
+    stopLagProbe();
+    await visualizer?.close();
+    await server?.close();
+    throw err;
+  }
   for (const feed of service.feedCounters()) {
     metrics.watchFeed(feed.name, feed.counters);
     health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
@@ -95,9 +108,6 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
-  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
-  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
-  const visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
   if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
   logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, mode: broker ? 'live' : 'paper' }, 'service started');
   return {

@@ -3,7 +3,9 @@ import type { BacktestReport } from '../../actors/backtest/reportTypes';
 import { runBacktest } from '../../actors/backtest/run';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { SystemClock } from '../../events/clock';
-import { terminalProgress } from '../progress';
+import { PendingOutputs } from '../../actors/outputFiles';
+import { abortOnInterrupt, reportFailure } from '../failure';
+import { terminalProgress, type Progress } from '../progress';
 
 interface BacktestCommandOptions {
   report: string;
@@ -54,8 +56,23 @@ export function register(program: Command): void {
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
-      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, onProgress: bar ? (p) => bar.update(p) : undefined });
-      bar?.done();
+      const outputs = new PendingOutputs();
+      const interrupt = abortOnInterrupt();
+      let progress: Progress | null = null;
+      const onProgress = (p: Progress) => {
+        progress = p;
+        bar?.update(p);
+      };
+      let result;
+      try {
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, outputs, signal: interrupt.signal, onProgress });
+      } catch (err) {
+        await reportFailure('backtest', err, { outputs, bar, progress, inputs: ticks });
+        return;
+      } finally {
+        interrupt.dispose();
+        bar?.stop();
+      }
       const r = result.report;
       const seconds = (clock.now() - started) / 1000;
       const lines = [
@@ -73,6 +90,7 @@ export function register(program: Command): void {
       if (result.derivedSkipped) lines.push(`  skipped ${result.derivedSkipped} derived events in the inputs (re-derived instead)`);
       lines.push(`wrote ${opts.report}/events.jsonl, ${opts.report}/report.json, ${opts.report}/report.html`);
       process.stdout.write(lines.join('\n') + '\n');
+      for (const w of result.warnings) process.stderr.write(`pma backtest: warning: ${w}\n`);
     });
 }
 

@@ -1,3 +1,4 @@
+import { firstLine } from '../failure';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatImportSummary, importTicks } from '../../actors/venues/binance/importers';
 import { DEFAULT_REORDER_MS, IMPORT_FORMATS, type ImportFormat } from '../../actors/venues/binance/importers/types';
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .addOption(new Option('--market <market>', 'Binance market of the trades: spot, usdm (USD-M futures), or auto (futures when the file name or the payload says so)').choices(['auto', 'spot', 'usdm']).default('auto'))
     .addOption(new Option('--reorder-ms <ms>', 'how far (ms) trades of different symbols in one file may be out of time order').argParser(nonNegativeInt).default(DEFAULT_REORDER_MS))
     .option('--json', 'print the summary as one JSON object instead of text')
+    .addHelpText('after', '\nExample (a Binance recording shipped with the tests):\n  pma import tests/fixtures/binance/btcusdt_20240808.head1500.gz --out out/btc.ticks.jsonl.gz\n')
     .action(async (files: string[], opts: ImportCommandOptions) => {
       if (historyImport(files, opts.format)) {
         const format = opts.format as HistoryFormat | 'auto';
@@ -71,5 +73,22 @@ export function register(program: Command): void {
       const format = opts.format as ImportFormat | 'auto';
       const summary = await importTicks(files, opts.out, { symbol: opts.symbol, strict: opts.strict ?? false, format, market: opts.market, reorderMs: opts.reorderMs });
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatImportSummary(summary));
+      for (const f of summary.files) {
+        if (f.trades > 0) continue;
+        const tickFile = f.lines > 0 && /"type"\s*:\s*"/.test((await firstLine(f.file)) ?? '');
+        if (tickFile) {
+          process.stderr.write(`pma import: ${f.file} is already a tick file (pma events), not a Binance trade file: give it to pma backtest or pma replay as it is\n`);
+          process.exitCode = 2;
+        } else {
+          process.stderr.write(`pma import: warning: ${f.file}: no trades ${f.lines === 0 ? '(empty file)' : `in ${f.lines} lines (${describeKinds(f.kinds)})`}\n`);
+        }
+      }
+      if (summary.tradesWritten === 0) process.stderr.write(`pma import: warning: no trades written to ${opts.out}\n`);
     });
+}
+
+function describeKinds(kinds: Record<string, number>): string {
+  return Object.entries(kinds)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }

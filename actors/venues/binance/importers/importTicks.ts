@@ -2,7 +2,7 @@ import { accessSync, constants, createReadStream, createWriteStream, renameSync,
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { InputError } from '../../../../events/errors';
+import { fsProblem, InputError } from '../../../../events/errors';
 import { EventLogWriter } from '../../../../events/log';
 import { tradeMarketKey } from '../../../../events/types';
 import { FileTradeSource, OrderError } from './fileSource';
@@ -76,7 +76,7 @@ function checkInputs(files: string[], out: string): void {
       accessSync(file, constants.R_OK);
       if (!statSync(file).isFile()) throw new Error('not a regular file');
     } catch (err) {
-      throw new InputError({ file }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new InputError({ file }, '(file)', `cannot be read (${fsProblem(err) ?? (err as Error).message})`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
-import { InputError } from '../../../../events/errors';
+import { fsProblem, InputError } from '../../../../events/errors';
 
 /** A whole input file as text, gunzipped when it is gzip (by its magic bytes, not its name). */
 export function readText(path: string): string {
@@ -8,7 +8,7 @@ export function readText(path: string): string {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new InputError({ file: path }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError({ file: path }, '(file)', `cannot be read (${fsProblem(err) ?? (err as Error).message})`);
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
@@ -32,7 +32,7 @@ export function peekText(path: string, bytes = 65536): string {
       closeSync(fd);
     }
   } catch (err) {
-    throw new InputError({ file: path }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError({ file: path }, '(file)', `cannot be read (${fsProblem(err) ?? (err as Error).message})`);
   }
   const head = buf.subarray(0, n);
   if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
