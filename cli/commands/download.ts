@@ -76,7 +76,7 @@ export function register(program: Command): void {
         random: systemRandom,
         onProgress: bar ? (done, planned) => bar.update({ events: done, bytes: done, totalBytes: planned }) : undefined,
       });
-      bar?.done();
+      bar?.stop();
       if (opts.json) {
         process.stdout.write(JSON.stringify(summary) + '\n');
         return;
