@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -8,7 +7,8 @@ import { downloadHistory, type DownloadOptions } from '../actors/venues/polymark
 import { SystemClock } from '../events/clock';
 import type { AnyEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
-import { describeWithShared } from './support/shared';
+import { pma } from './support/installedPma';
+import { describeWithShared, FIXTURES } from './support/shared';
 import { fileLines, tempDir } from './support/binanceRecording';
 
 type Raw = Record<string, unknown>;
@@ -34,7 +34,7 @@ function startServer(markets: Raw[], tradeShape: Raw[], faults: Faults = {}): Pr
   const bySlug = new Map(markets.map((m) => [m.slug as string, m]));
   const trades = (m: Raw): Raw[] => {
     const tokens = JSON.parse(m.clobTokenIds as string) as string[];
-    const start = Date.parse(m.eventStartTime as string) / 1000;
+    const start = Math.floor(Date.parse((m.eventStartTime ?? m.startDate) as string) / 1000);
     // 5 trades a market, newest first as the Data API answers.
     return [4, 3, 2, 1, 0].map((i) => ({ ...tradeShape[i % tradeShape.length], conditionId: m.conditionId, asset: tokens[i % 2], timestamp: start + 30 * i + 1, price: [0.55, 0.53, 0.45, 0.5, 0.52][i] }));
   };
@@ -46,9 +46,16 @@ function startServer(markets: Raw[], tradeShape: Raw[], faults: Faults = {}): Pr
       res.end(body);
     };
     if (faults.failAfter !== undefined && requests.length > faults.failAfter) return send(503, '{"error":"unavailable"}');
-    if (u.pathname === '/markets') {
-      const m = bySlug.get(u.searchParams.get('slug') ?? '');
+    if (u.pathname === '/markets' && u.searchParams.has('slug')) {
+      const m = bySlug.get(u.searchParams.get('slug')!);
       return send(200, JSON.stringify(m ? [m] : []));
+    }
+    if (u.pathname === '/markets') {
+      // Gamma's listing: markets ending in [end_date_min, end_date_max], `limit` from `offset`.
+      const [min, max] = ['end_date_min', 'end_date_max'].map((k) => Date.parse(u.searchParams.get(k)!));
+      const ending = markets.filter((m) => Date.parse(m.endDate as string) >= min && Date.parse(m.endDate as string) <= max);
+      const offset = Number(u.searchParams.get('offset'));
+      return send(200, JSON.stringify(ending.slice(offset, offset + Number(u.searchParams.get('limit')))));
     }
     if (u.pathname === '/prices-history') {
       if (!garbled) {
@@ -74,20 +81,28 @@ function startServer(markets: Raw[], tradeShape: Raw[], faults: Faults = {}): Pr
 }
 
 const dir = tempDir('pma-download-');
-const ROOT = join(__dirname, '..');
 
-function pma(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['bin/pma.js', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+describe('pma download of Gamma markets listed by a slug pattern (MIT fixture, runs without ../shared)', () => {
+  // 20 real Gamma markets (Polymarket/agents, MIT; tests/fixtures/SOURCES.md); Data API rows in the shape of its docs.
+  const markets = JSON.parse(readFileSync(join(FIXTURES, 'polymarket/twenty_markets.json'), 'utf8')) as Raw[];
+  const shape: Raw[] = [{ side: 'BUY', size: 100, transactionHash: '0xabc' }, { side: 'SELL', size: 50, transactionHash: '0xdef' }];
+
+  it('lists the markets ending in the range that match the glob, then fetches each', async () => {
+    const s = await startServer(markets, shape);
+    try {
+      const out = join(dir, 'listed.jsonl');
+      const summary = await downloadHistory({ out, slugs: [], pattern: 'will-a-democrat-win-*-us-senate-election', fromMs: Date.UTC(2024, 10, 1), toMs: Date.UTC(2024, 10, 10), fidelityMin: 60, trades: true, cacheDir: join(dir, 'listed.parts'), urls: { gamma: s.url, clob: s.url, data: s.url }, clock: new SystemClock(), random: () => 0.5, retryBaseMs: 5, pageSize: 2 });
+      expect(summary.markets).toEqual(['will-a-democrat-win-wisconsin-us-senate-election', 'will-a-democrat-win-maryland-us-senate-election']);
+      expect(s.requests[0]).toBe('/markets?closed=true&limit=100&offset=0&end_date_min=2024-11-01T00:00:00.000Z&end_date_max=2024-11-10T00:00:00.000Z');
+      // Open markets (closed false): definitions, prices and trades, no outcome invented.
+      expect(summary.eventsByType).toEqual({ market_definition: 2, reference_price: 12, last_trade: 10 });
+      const defs = fileLines(out).map((l) => JSON.parse(l) as Raw).filter((e) => e.type === 'market_definition');
+      expect(defs.map((d) => (d.market as Raw).slug)).toEqual(['will-a-democrat-win-maryland-us-senate-election', 'will-a-democrat-win-wisconsin-us-senate-election']);
+    } finally {
+      s.server.close();
+    }
   });
-}
-
+});
 describeWithShared('pma download against a loopback Gamma / CLOB / Data API (SOURCES.md 3a, 3d, 5b)', ['polymarket/ligengxin96/BTC-5m-markets-2026-07-24.jsonl.gz', 'polymarket/nautilus_trader/data_api/data_api_trades_response.json', 'polymarket/nautilus_trader/gamma/gamma_market.json'], ([listing, tradesFile, gammaFile]) => {
   // Real closed Gamma markets with their outcome: the first six 5-minute windows of 2026-07-24.
   const closed = gunzipSync(readFileSync(listing)).toString('utf8').trim().split('\n').map((l) => (JSON.parse(l) as { raw: Raw }).raw);
@@ -158,14 +173,14 @@ describeWithShared('pma download against a loopback Gamma / CLOB / Data API (SOU
     servers.push(s.server);
     const out = join(dir, 'cli.jsonl');
     const env = { ...process.env, GAMMA_URL: s.url, CLOB_URL: s.url, DATA_API_URL: s.url };
-    const ok = await pma(['download', '--out', out, '--pattern', 'btc-updown-5m-*', '--from', '2026-07-24T00:00:00Z', '--to', '2026-07-24T00:10:00Z'], env);
+    const ok = await pma(['download', '--out', out, '--pattern', 'btc-updown-5m-*', '--from', '2026-07-24T00:00:00Z', '--to', '2026-07-24T00:10:00Z'], { env });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('download: 2 market(s)');
     expect(ok.stdout).toContain('market_definition 2');
     expect(ok.stdout).toContain('market_resolved 2');
     expect(s.requests.every((r) => !r.includes('polymarket.com'))).toBe(true);
-    const bad = await pma(['download', '--out', out, '--pattern', 'btc-updown-5m-*', '--from', 'yesterday', '--to', '2026-07-24T00:10:00Z'], env);
+    const bad = await pma(['download', '--out', out, '--pattern', 'btc-updown-5m-*', '--from', 'yesterday', '--to', '2026-07-24T00:10:00Z'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--from');
   });
