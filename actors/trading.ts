@@ -1,4 +1,4 @@
-import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../streams/marketState';
 import type { Reactor } from './engine';
 import { dec } from './execution/decimal';
@@ -30,6 +30,12 @@ function asStrategyAnswer(event: ExchangeFillEvent | OrderUpdateEvent): FillEven
  * exchange's answer arrives later as `order_update` / `exchange_fill` input events (docs/live-orders.md).
  */
 export interface Broker {
+  /**
+   * How long after it is sent an order reaches the book (network, the venue's taker delay), in event
+   * time; the order fills against the book as it stands then. Absent or 0: at once (the live broker,
+   * whose answers arrive as inputs anyway).
+   */
+  arrivalDelayMs?(intent: OrderIntentEvent, market: MarketContext | undefined): number;
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
   /** Answers to earlier orders that an input event brings (paper tape fills: actors/execution/tapeFills.ts). */
@@ -55,6 +61,12 @@ const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled'
 /** Fills and rejections that may cause further orders from one event, at most (an exit after an entry ...). */
 const MAX_DEPTH = 32;
 
+/** Orders sent and on their way to the book: they fill at `due` against the book as it stands then. */
+interface InFlight {
+  due: number;
+  intents: OrderIntentEvent[];
+}
+
 /**
  * The trading half of the system, as one engine reactor: it folds market data into the market
  * state, fans events out to the strategies through the supervisor, and sends every order intent
@@ -65,15 +77,39 @@ const MAX_DEPTH = 32;
  */
 export class TradingReactor implements Reactor {
   readonly name = 'trading';
+  /** Orders on their way to the book, in order of `due`, then of sending. */
+  private readonly inFlight: InFlight[] = [];
 
   constructor(private readonly parts: TradingParts) {}
 
-  react(event: AnyEvent): DerivedEvent[] {
-    const { markets, supervisor, portfolio, pending } = this.parts;
+  /** Folds an input into the market state, the portfolio and the pending orders (the engine calls it for every input of an instant before any reaction). */
+  absorb(event: InputEvent): void {
+    const { markets, portfolio, pending } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     // A CLOB resolution names the market by condition id; positions are booked under the Gamma id.
     if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event.type === 'market_resolved' ? { ...event, market: markets.marketIdOf(event.market) } : event);
     if (event.type === 'exchange_fill' || event.type === 'order_update') pending.apply(event);
+  }
+
+  dueAt(): number | null {
+    return this.inFlight.length > 0 ? this.inFlight[0].due : null;
+  }
+
+  /** The orders due at `ts` reach the book: filled against it as it stands now, then their strategies hear. */
+  wake(ts: number): DerivedEvent[] {
+    const result: DerivedEvent[] = [];
+    while (this.inFlight.length > 0 && this.inFlight[0].due <= ts) {
+      const { intents } = this.inFlight.shift()!;
+      const outcomes = this.fillAtBook(intents, ts);
+      result.push(...outcomes);
+      for (const o of outcomes) this.parts.pending.apply(o);
+      for (const o of outcomes) this.settle(this.dispatch(o), ts, result, 1);
+    }
+    return result;
+  }
+
+  react(event: AnyEvent): DerivedEvent[] {
+    const { supervisor } = this.parts;
     const result: DerivedEvent[] = [];
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
@@ -119,6 +155,7 @@ export class TradingReactor implements Reactor {
     }
   }
 
+  /** Risk-checks the orders now and sends them: the outcomes now, or none until they reach the book (`wake`). */
   private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
     const { markets, portfolio, pending, broker, limits } = this.parts;
     for (const intent of intents) portfolio.apply(intent);
@@ -127,6 +164,18 @@ export class TradingReactor implements Reactor {
     const verdicts = intents.length === 1 ? [checkOrder(intents[0], state, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, state, contextOf, limits, ts);
     const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
     if (rejected.length > 0) return rejected;
+    const delay = Math.max(0, ...intents.map((i) => broker.arrivalDelayMs?.(i, contextOf(i.tokenId)) ?? 0));
+    if (delay === 0) return this.fillAtBook(intents, ts);
+    const due = ts + delay;
+    let at = this.inFlight.length;
+    while (at > 0 && this.inFlight[at - 1].due > due) at--;
+    this.inFlight.splice(at, 0, { due, intents });
+    return [];
+  }
+
+  private fillAtBook(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
+    const { markets, portfolio, broker } = this.parts;
+    const contextOf = (tokenId: string) => marketContext(markets, tokenId);
     const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)].filter((r) => r !== null) : broker.executeGroup(intents, contextOf, ts);
     for (const r of results) if (r.type === 'fill') portfolio.apply(r);
     return results;

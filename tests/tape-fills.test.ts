@@ -52,7 +52,7 @@ describe('tape fills: only prints through the price, at most their size, after t
   });
 
   it('the broker walks books where there are books, waits for the tape where there is none, and refuses tape groups', () => {
-    const broker = new TapeAwareBroker(new PaperBroker(), { latencyMs: 250, windowMs: 5000 });
+    const broker = new TapeAwareBroker(new PaperBroker(), { windowMs: 5000 });
     const withBook = context(info, book(UP, T0, levels(['0.65', '100'])));
     const buy = intent({ tokenId: UP, marketId: info.id, side: 'BUY', price: '0.66', size: '10', ts: T0 });
     expect(broker.execute(buy, withBook, T0)).toMatchObject({ type: 'fill', price: '0.65', size: '10' });

@@ -15,6 +15,7 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   GAMMA_URL: ['feeds', 'gammaUrl'],
   CLOB_URL: ['feeds', 'clobUrl'],
   CLOB_WS_URL: ['feeds', 'clobWsUrl'],
+  CLOB_USER_WS_URL: ['feeds', 'clobUserWsUrl'],
   RTDS_WS_URL: ['feeds', 'rtdsWsUrl'],
   ANTHROPIC_BASE_URL: ['llm', 'baseUrl'],
   PMA_LOG: ['log', 'path'],
@@ -22,7 +23,7 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   PMA_METRICS_HOST: ['service', 'metricsHost'],
 };
 
-function describeIssue(issue: z.core.$ZodIssue, source: string): string {
+export function describeIssue(issue: z.core.$ZodIssue, source: string): string {
   const key = issue.path.join('.') || '(top level)';
   let allowed = '';
   if (issue.code === 'invalid_value' && 'values' in issue) allowed = ` (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;

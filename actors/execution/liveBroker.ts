@@ -5,6 +5,8 @@ import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderI
 import type { Config } from '../config/schema';
 import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
+import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/userChannel';
+import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
 import type { Broker } from '../trading';
 import { dec } from './decimal';
 import { roundFee, unroundedFee } from './fees';
@@ -25,6 +27,11 @@ export interface LiveBrokerOptions {
   append: (event: InputEvent) => void | Promise<void>;
   /** Trouble that is no order's answer (a heartbeat or a fill poll failed); never carries a secret. */
   onProblem?: (message: string) => void;
+  /**
+   * The CLOB user channel (fills and order events streamed; polling only to reconcile after a reconnect
+   * or while the channel is down). Without it fills are polled every heartbeatMs.
+   */
+  userChannel?: Pick<UserChannelOptions, 'url' | 'random' | 'watchdogMs' | 'reconnectBaseMs' | 'reconnectMaxMs' | 'pingMs'>;
 }
 
 /** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
@@ -45,9 +52,13 @@ interface Tracked {
   filled: Big;
   /** Trades are searched from this unix second on. */
   sinceSec: number;
+  /** The venue's last word on the order from the user channel: a final status waits for its trades. */
+  venue: { status: string; sizeMatched: string } | null;
 }
 
 const TIMEOUT = Symbol('timeout');
+/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
+const CANCEL_BATCH = 3000;
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -74,6 +85,14 @@ export class LiveBroker implements Broker {
   private heartbeatId = '';
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The user channel, started with the first order; null without one. */
+  readonly #stream: ClobUserChannel | null;
+  private streamStarted = false;
+  /** Open and delivering: no polling. Down or silent: every open order is polled each heartbeatMs. */
+  private streamUp = false;
+  private streamConnects = 0;
+  /** Stream messages are handled one at a time, in arrival order. */
+  private streamWork: Promise<void> = Promise.resolve();
 
   /** Everything but the credentials, which only the order client holds (in private fields). */
   private readonly options: Omit<LiveBrokerOptions, 'live' | 'credentials'>;
@@ -82,7 +101,41 @@ export class LiveBroker implements Broker {
     if (live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
     if (credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
     this.options = options;
-    this.#orders = new (clobOrdersClass())({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
+    this.#orders = new (clobOrdersClass())(
+      { host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType, onRateLimitWarning: (request) => this.rateLimitWarning(request) },
+      credentials,
+    );
+    const u = options.userChannel;
+    this.#stream = u
+      ? new ClobUserChannel(
+          {
+            ...u,
+            clock: options.clock,
+            onStatus: (e) => {
+              this.serially(() => this.emit(e));
+              this.onStreamStatus(e.status);
+            },
+            onOrder: (m) => this.serially(() => this.onStreamOrder(m)),
+            onTrade: (m) => this.serially(() => this.onStreamTrade(m)),
+          },
+          { apiKey: credentials.apiKey, secret: credentials.apiSecret, passphrase: credentials.apiPassphrase },
+        )
+      : null;
+  }
+
+  /** Answers that carried `Poly-RateLimit-Warning: true`, by request (`POST /order`, `DELETE /orders`, ...). */
+  readonly rateLimitWarnings = new Map<string, number>();
+
+  private rateLimitWarning(request: string): void {
+    const n = (this.rateLimitWarnings.get(request) ?? 0) + 1;
+    this.rateLimitWarnings.set(request, n);
+    // The first of each request, then every 100th: a warning per order would flood the log.
+    if (n === 1 || n % 100 === 0) this.problem(`rate limit warning: ${request} would be refused under Polymarket's per-signer limits (${n} so far); slow down`);
+  }
+
+  /** The user channel's counters (null without one). */
+  get streamCounters(): ClobUserChannel['counters'] | null {
+    return this.#stream?.counters ?? null;
   }
 
   /** The wallet that signs (public). */
@@ -141,6 +194,7 @@ export class LiveBroker implements Broker {
         t.phase = 'done';
         return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
       }
+      if (t.phase === 'uncertain' || t.phase === 'open') this.follow(t);
       if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
       if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
       return Promise.resolve();
@@ -163,10 +217,26 @@ export class LiveBroker implements Broker {
     this.closed = true;
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
-    if (cancelResting) {
-      const hashes = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
-      await this.#orders.cancel(hashes);
-    }
+    if (cancelResting) await this.#orders.cancel(this.restingHashes());
+    await this.#stream?.close();
+    this.#orders.dispose();
+  }
+
+  /**
+   * Cancels every order resting on the book (the kill switch): `DELETE /orders` in batches within the
+   * venue's limit. The venue's answer comes as for any order: `cancelled` (with what filled) from the user
+   * channel, or from the next poll. Cancelling twice is harmless (the venue lists it as not cancelled).
+   */
+  async cancelResting(): Promise<string[]> {
+    const open = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t));
+    const hashes = open.map((t) => t.hash);
+    for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
+    if (!this.streamUp) for (const t of open) await this.refresh(t);
+    return open.map((t) => t.intent.orderId);
+  }
+
+  private restingHashes(): string[] {
+    return [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
   }
 
   private orderTypeFor(intent: OrderIntentEvent): ClobOrderType {
@@ -187,7 +257,7 @@ export class LiveBroker implements Broker {
   }
 
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec };
+    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -213,6 +283,7 @@ export class LiveBroker implements Broker {
       return;
     }
     t.hash = prepared.hash;
+    this.follow(t);
     await this.update(t, 'submitted', t.orderType, `${t.orderType} ${intent.side} ${intent.size} @ ${intent.price}`);
     t.phase = 'sending';
     const post = this.#orders.post(prepared);
@@ -229,7 +300,8 @@ export class LiveBroker implements Broker {
   private async answer(t: Tracked, outcome: PostOutcome): Promise<void> {
     if (outcome.kind === 'accepted') {
       const renamed = outcome.exchangeOrderId.toLowerCase() !== t.hash.toLowerCase();
-      const detail = renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`;
+      const trades = outcome.tradeIds.length > 0 ? `; trades ${outcome.tradeIds.join(',')}` : '';
+      const detail = (renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`) + trades;
       if (renamed) t.hash = outcome.exchangeOrderId;
       t.phase = 'open';
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);
@@ -299,11 +371,80 @@ export class LiveBroker implements Broker {
       return this.problem(`order ${t.intent.orderId}: ${(err as Error).message}`);
     }
     for (const f of fills) await this.book(t, f);
-    const status = found.order.status.toUpperCase();
-    const final = status.includes('CANCEL') ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
-    if (final === null || t.filled.lt(found.order.sizeMatched)) return;
+    t.venue = { status: found.order.status.toUpperCase(), sizeMatched: found.order.sizeMatched };
+    await this.closeIfFinal(t);
+  }
+
+  /** Ends an open order once the venue calls it final and every trade it counted is booked. */
+  private async closeIfFinal(t: Tracked): Promise<void> {
+    if (t.phase !== 'open' || t.venue === null) return;
+    const { status, sizeMatched } = t.venue;
+    const final = status.includes('CANCEL') || status === 'INVALID' ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
+    if (final === null || t.filled.lt(sizeMatched)) return;
     t.phase = 'done';
     await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+  }
+
+  /** Subscribes the order's market on the user channel (before the POST, so no event of it is missed). */
+  private follow(t: Tracked): void {
+    if (this.#stream === null || this.closed) return;
+    const conditionId = t.info?.conditionId;
+    if (conditionId) this.#stream.subscribe([conditionId]);
+    if (!this.streamStarted) {
+      this.streamStarted = true;
+      this.#stream.start();
+    }
+  }
+
+  private serially(work: () => Promise<void>): void {
+    const job = (this.streamWork = this.streamWork.then(work).catch((err) => this.problem(`user channel: ${(err as Error).message}`)));
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
+  /** Connected again (or delivering again) after a gap: what was missed is asked of the venue once. */
+  private onStreamStatus(status: string): void {
+    if (status === 'connected' || status === 'recovered') {
+      const gap = status === 'recovered' || this.streamConnects++ > 0;
+      this.streamUp = true;
+      if (gap) this.serially(() => this.reconcileOpen());
+    } else if (status === 'disconnected' || status === 'stale') {
+      this.streamUp = false;
+      this.schedule();
+    }
+  }
+
+  private async reconcileOpen(): Promise<void> {
+    for (const t of [...this.tracked.values()]) if (t.phase === 'open') await this.refresh(t);
+  }
+
+  private byHash(hash: string): Tracked | undefined {
+    const h = hash.toLowerCase();
+    for (const t of this.tracked.values()) if (t.hash !== '' && t.hash.toLowerCase() === h) return t;
+    return undefined;
+  }
+
+  /** A trade of ours from the user channel: booked once per trade id (the poll finds the same ids), late fills included. */
+  private async onStreamTrade(m: UserTradeMessage): Promise<void> {
+    for (const hash of ordersOfTrade(m)) {
+      const t = this.byHash(hash);
+      if (!t) continue;
+      for (const f of fillsOfTrade(m, t.hash)) await this.book(t, f);
+      await this.closeIfFinal(t);
+    }
+  }
+
+  /** An order event from the user channel: a final status closes the order once its trades are booked. */
+  private async onStreamOrder(m: UserOrderMessage): Promise<void> {
+    const t = this.byHash(m.orderId);
+    if (!t) return;
+    if (t.phase === 'uncertain') {
+      t.phase = 'open';
+      await this.update(t, 'accepted', `stream_${m.status.toLowerCase()}`, `the user channel reported the unanswered order (${m.type})`);
+      await this.opened(t);
+    }
+    t.venue = { status: m.status, sizeMatched: m.sizeMatched };
+    await this.closeIfFinal(t);
   }
 
   private async book(t: Tracked, f: VenueFill): Promise<void> {
@@ -327,7 +468,8 @@ export class LiveBroker implements Broker {
   private async tick(): Promise<void> {
     const open = [...this.tracked.values()].filter((t) => t.phase === 'open');
     if (open.some(resting)) await this.beat();
-    for (const t of open) await this.refresh(t);
+    // With the user channel delivering, fills and order events are streamed: no polling.
+    if (!this.streamUp) for (const t of open) await this.refresh(t);
     this.schedule();
   }
 
@@ -386,13 +528,16 @@ export function liveBrokerFromConfig(
   config: Pick<Config, 'service' | 'live' | 'feeds'>,
   flags: { live: boolean },
   env: Record<string, string | undefined>,
-  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'>,
+  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'> & { random?: () => number },
 ): LiveBroker | null {
   const modeLive = config.service.mode === 'live';
   if (!modeLive && !flags.live) return null;
   if (!flags.live) throw new Error("service.mode is 'live' but --live was not given: refusing to place real orders without both");
   if (!modeLive) throw new Error("--live was given but service.mode is 'paper': set service.mode to 'live' as well to place real orders");
-  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: config.feeds.clobUrl, config: config.live, ...deps });
+  const f = config.feeds;
+  const { random, ...rest } = deps;
+  const userChannel = random ? { url: f.clobUserWsUrl, random, watchdogMs: f.watchdogMs, reconnectBaseMs: f.reconnectBaseMs, reconnectMaxMs: f.reconnectMaxMs, pingMs: f.clobPingMs } : undefined;
+  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: f.clobUrl, config: config.live, ...rest, userChannel });
 }
 
 /** The CLOB client and its signing code (viem) load only for live orders: they are 40 % of a paper service's start-up time. */

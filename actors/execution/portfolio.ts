@@ -30,10 +30,47 @@ interface Position {
   shares: Big;
   /** USDC paid for the shares held (average cost). */
   cost: Big;
-  /** A round trip is open: bought from (near) flat, not yet sold back below dust or resolved. */
-  tripOpen: boolean;
-  /** Realised P&L of the open round trip so far. */
-  tripPnl: Big;
+  /** The round trip the position belongs to (bought from (near) flat, not yet sold back below dust or resolved), or null. */
+  trip: Trip | null;
+}
+
+/**
+ * One round trip with one P&L: every position a strategy opens in one market, or with one order
+ * group (a negRisk set across markets), until all of them are closed. A hedged Up+Down pair that
+ * resolves is one round trip, not one winner and one loser.
+ */
+interface Trip {
+  key: string;
+  pnl: Big;
+  /** Positions of the trip still open. */
+  open: number;
+  /** For the report (`onTripClosed`): when it began, its tokens and markets, what its buys cost and bought, what left it. */
+  openedTs: number;
+  tokens: Set<string>;
+  markets: Set<string>;
+  bought: Big;
+  boughtShares: Big;
+  exitValue: Big;
+  exitShares: Big;
+}
+
+/** A round trip that closed: bought from flat, then sold back to (near) flat or resolved. */
+export interface ClosedTrip {
+  strategy: string;
+  /** Its markets and tokens, in the order first bought (a hedged pair or a negRisk set has several). */
+  marketIds: string[];
+  tokenIds: string[];
+  openedTs: number;
+  closedTs: number;
+  /** USDC paid and shares bought over the trip (average entry = bought / boughtShares). */
+  bought: Decimal;
+  boughtShares: Decimal;
+  /** USDC received (sales before fees, payouts) and shares that left over the trip. */
+  exitValue: Decimal;
+  exitShares: Decimal;
+  /** How its last shares left: sold, or the market resolved. */
+  closedBy: 'sell' | 'resolution';
+  pnl: Decimal;
 }
 
 export interface PositionView {
@@ -57,6 +94,8 @@ export interface PortfolioJson {
 }
 
 interface Trade {
+  /** The order's group (legs bought together are one round trip), or null. */
+  groupId: string | null;
   ts: number;
   strategy: string;
   marketId: string;
@@ -76,12 +115,17 @@ export class Portfolio implements RiskState {
   private readonly totals = { bought: ZERO, sold: ZERO, sellFees: ZERO, buyFeeValue: ZERO, payouts: ZERO };
   private readonly daily = new Map<string, Big>();
   private readonly open = new Map<string, Position>();
-  private readonly orders = new Map<string, { strategy: string; marketId: string }>();
+  private readonly orders = new Map<string, { strategy: string; marketId: string; groupId: string | null }>();
+  private readonly trips = new Map<string, Trip>();
   private readonly tokenMarket = new Map<string, string>();
   private wins = 0;
   private losses = 0;
   private streak = 0;
+  private streakDay: string | null = null;
   private isKilled = false;
+  /** Told of every round trip as it closes (the backtest report lists them); not part of the portfolio's state. */
+  onTripClosed: ((trip: ClosedTrip) => void) | null = null;
+  private readonly realisedOf = new Map<string, Big>();
 
   constructor(startingCapital: Decimal) {
     this.start = new Big(startingCapital);
@@ -97,12 +141,12 @@ export class Portfolio implements RiskState {
   apply(event: AnyEvent): void {
     switch (event.type) {
       case 'order_intent':
-        this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId });
+        this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId, groupId: event.groupId });
         if (this.orders.size > MAX_ORDERS) this.orders.delete(this.orders.keys().next().value as string);
         this.tokenMarket.set(event.tokenId, event.marketId);
         break;
       case 'fill':
-        this.trade(fromFill(event));
+        this.trade({ ...fromFill(event), groupId: this.orders.get(event.orderId)?.groupId ?? null });
         break;
       case 'exchange_fill':
         this.trade(this.fromExchangeFill(event));
@@ -113,7 +157,10 @@ export class Portfolio implements RiskState {
       case 'risk_control':
         if (event.action === 'kill') this.isKilled = true;
         else if (event.action === 'resume') this.isKilled = false;
-        else this.streak = 0;
+        else {
+          this.streak = 0;
+          this.streakDay = null;
+        }
         break;
       default:
         break;
@@ -123,7 +170,7 @@ export class Portfolio implements RiskState {
   private fromExchangeFill(e: ExchangeFillEvent): Trade {
     const order = this.orders.get(e.orderId);
     const marketId = order?.marketId ?? this.tokenMarket.get(e.tokenId) ?? '';
-    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
+    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee), groupId: order?.groupId ?? null };
   }
 
   private trade(t: Trade): void {
@@ -131,11 +178,12 @@ export class Portfolio implements RiskState {
     const k = key(t.strategy, t.tokenId);
     const notional = t.price.times(t.size);
     if (t.side === 'BUY') {
-      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, tripOpen: false, tripPnl: ZERO };
-      if (!pos.tripOpen) {
-        pos.tripOpen = true;
-        pos.tripPnl = ZERO;
-      }
+      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, trip: null };
+      if (pos.trip === null) pos.trip = this.joinTrip(t.groupId !== null ? `${t.strategy}/group:${t.groupId}` : `${t.strategy}/market:${t.marketId}`, t.ts);
+      pos.trip.tokens.add(t.tokenId);
+      pos.trip.markets.add(t.marketId);
+      pos.trip.bought = pos.trip.bought.plus(notional);
+      pos.trip.boughtShares = pos.trip.boughtShares.plus(t.size);
       pos.shares = pos.shares.plus(t.size).minus(feeInShares(t.fee, t.price));
       pos.cost = pos.cost.plus(notional);
       this.open.set(k, pos);
@@ -151,15 +199,19 @@ export class Portfolio implements RiskState {
     const pos = this.open.get(k);
     if (!pos || pos.shares.lte(0)) {
       // Shares the log never saw bought (held outside the system): all proceeds are profit.
-      this.realise(t.ts, proceeds);
+      this.realise(t.ts, proceeds, t.strategy);
       return;
     }
     const sold = t.size.gt(pos.shares) ? pos.shares : t.size;
     const removed = sold.eq(pos.shares) ? pos.cost : pos.cost.times(sold).div(pos.shares).round(COST_DP, Big.roundHalfUp);
     pos.shares = pos.shares.minus(sold);
     pos.cost = pos.cost.minus(removed);
-    this.realise(t.ts, proceeds.minus(removed), pos);
-    if (pos.shares.lt(DUST)) this.closeTrip(pos);
+    if (pos.trip) {
+      pos.trip.exitValue = pos.trip.exitValue.plus(t.price.times(sold));
+      pos.trip.exitShares = pos.trip.exitShares.plus(sold);
+    }
+    this.realise(t.ts, proceeds.minus(removed), pos.strategy, pos);
+    if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts, 'sell');
     if (pos.shares.eq(0)) this.open.delete(k);
   }
 
@@ -170,30 +222,64 @@ export class Portfolio implements RiskState {
       const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
       this.cashBalance = this.cashBalance.plus(payout);
       this.totals.payouts = this.totals.payouts.plus(payout);
-      this.realise(e.ts, payout.minus(pos.cost), pos);
+      this.realise(e.ts, payout.minus(pos.cost), pos.strategy, pos);
+      if (pos.trip) {
+        pos.trip.exitValue = pos.trip.exitValue.plus(payout);
+        pos.trip.exitShares = pos.trip.exitShares.plus(pos.shares);
+      }
       pos.shares = ZERO;
       pos.cost = ZERO;
-      this.closeTrip(pos);
+      this.closeTrip(pos, e.ts, 'resolution');
       this.open.delete(k);
     }
   }
 
-  private realise(ts: number, pnl: Big, pos?: Position): void {
+  private realise(ts: number, pnl: Big, strategy: string, pos?: Position): void {
     this.realisedTotal = this.realisedTotal.plus(pnl);
+    this.realisedOf.set(strategy, (this.realisedOf.get(strategy) ?? ZERO).plus(pnl));
     const day = utcDay(ts);
     this.daily.set(day, (this.daily.get(day) ?? ZERO).plus(pnl));
-    if (pos?.tripOpen) pos.tripPnl = pos.tripPnl.plus(pnl);
+    if (pos?.trip) pos.trip.pnl = pos.trip.pnl.plus(pnl);
   }
 
-  private closeTrip(pos: Position): void {
-    if (!pos.tripOpen) return;
-    pos.tripOpen = false;
-    if (pos.tripPnl.lt(0)) {
+  private joinTrip(key: string, ts: number): Trip {
+    let trip = this.trips.get(key);
+    if (!trip) {
+      trip = { key, pnl: ZERO, open: 0, openedTs: ts, tokens: new Set(), markets: new Set(), bought: ZERO, boughtShares: ZERO, exitValue: ZERO, exitShares: ZERO };
+      this.trips.set(key, trip);
+    }
+    trip.open++;
+    return trip;
+  }
+
+  /** The position leaves its round trip; the trip ends (one win or one loss) when its last position does. */
+  private closeTrip(pos: Position, ts: number, closedBy: ClosedTrip['closedBy']): void {
+    const trip = pos.trip;
+    if (trip === null) return;
+    pos.trip = null;
+    if (--trip.open > 0) return;
+    this.trips.delete(trip.key);
+    this.onTripClosed?.({
+      strategy: pos.strategy,
+      marketIds: [...trip.markets],
+      tokenIds: [...trip.tokens],
+      openedTs: trip.openedTs,
+      closedTs: ts,
+      bought: dec(trip.bought),
+      boughtShares: dec(trip.boughtShares),
+      exitValue: dec(trip.exitValue),
+      exitShares: dec(trip.exitShares),
+      closedBy,
+      pnl: dec(trip.pnl),
+    });
+    if (trip.pnl.lt(0)) {
       this.losses++;
       this.streak++;
+      this.streakDay = utcDay(ts);
     } else {
       this.wins++;
       this.streak = 0;
+      this.streakDay = null;
     }
   }
 
@@ -211,6 +297,11 @@ export class Portfolio implements RiskState {
 
   capital(): Big {
     return this.cashBalance.plus(this.heat());
+  }
+
+  /** Realised P&L per strategy (sales and resolutions, net of fees), by strategy name. */
+  realisedByStrategy(): Map<string, Big> {
+    return new Map(this.realisedOf);
   }
 
   realised(): Big {
@@ -251,6 +342,11 @@ export class Portfolio implements RiskState {
     return this.streak;
   }
 
+  /** The UTC day of the last losing round trip of the streak (null without a streak). */
+  get lossDay(): string | null {
+    return this.streakDay;
+  }
+
   /** Set by a `kill` risk_control, cleared by `resume`. */
   get killed(): boolean {
     return this.isKilled;
@@ -272,7 +368,7 @@ export class Portfolio implements RiskState {
 
   toJSON(): PortfolioJson {
     const positions: PortfolioJson['positions'] = {};
-    for (const [k, p] of this.open) positions[k] = { ...view(p), tripOpen: p.tripOpen, tripPnl: dec(p.tripPnl) };
+    for (const [k, p] of this.open) positions[k] = { ...view(p), tripOpen: p.trip !== null, tripPnl: dec(p.trip?.pnl ?? ZERO) };
     const dailyPnl: Record<string, Decimal> = {};
     for (const [d, pnl] of this.daily) dailyPnl[d] = dec(pnl);
     const t = this.totals;
@@ -290,7 +386,7 @@ export class Portfolio implements RiskState {
   }
 }
 
-function fromFill(e: FillEvent): Trade {
+function fromFill(e: FillEvent): Omit<Trade, 'groupId'> {
   return { ts: e.ts, strategy: e.strategy, marketId: e.marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
 }
 

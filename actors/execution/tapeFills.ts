@@ -106,11 +106,16 @@ export function tapeOnly(market: MarketContext | undefined): market is MarketCon
 export class TapeAwareBroker implements Broker {
   readonly tape: TapeFills;
 
+  /** `windowMs` only: the order's latency is the inner broker's `arrivalDelayMs`, applied by the trading reactor before `execute`. */
   constructor(
     private readonly inner: Broker,
-    options: TapeFillOptions,
+    options: { windowMs: number },
   ) {
-    this.tape = new TapeFills(options);
+    this.tape = new TapeFills({ latencyMs: 0, windowMs: options.windowMs });
+  }
+
+  arrivalDelayMs(intent: OrderIntentEvent, market: MarketContext | undefined): number {
+    return this.inner.arrivalDelayMs?.(intent, market) ?? 0;
   }
 
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number) {

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
+import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { PaperBroker } from '../execution/paperBroker';
 import { liveRefusals } from '../execution/live/marketRules';
@@ -16,6 +17,7 @@ import type { Broker } from '../trading';
 import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
+import { serviceLimits } from '../venues/polymarket/rateLimiter';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
@@ -77,6 +79,8 @@ export class TradingService {
   readonly llmEngine: LlmEngine;
   private readonly eventClock = new SimulatedClock(0);
   private log: EventLogWriter | null = null;
+  /** The last market-scan failure logged at warn (repeats go to debug). */
+  private lastScanError: string | null = null;
   private queue: InputQueue | null = null;
   private feeds: { name: string; start(): void; close(): Promise<void>; counters(): FeedCounterView }[] = [];
   private channel: ClobMarketChannel | null = null;
@@ -97,7 +101,7 @@ export class TradingService {
     // A live broker sends nothing while the log is replayed: what the exchange said is in the log.
     const broker = opts.broker ? replayGate(opts.broker, () => this.rebuilding) : undefined;
     this.system = createTradingSystem(config, { eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect, extraStrategies: opts.extraStrategies });
-    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
+    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry, limits: serviceLimits(config.marketData.gammaRequestsPerMinute) });
     this.llmEngine = new LlmEngine({
       config: config.llm,
       apiKey: opts.env.ANTHROPIC_API_KEY,
@@ -286,17 +290,33 @@ export class TradingService {
     for (const feed of this.feeds) feed.start();
     if (!off.scan) {
       const assets = (config.fifteenMin.enabled ? config.fifteenMin.assets : []) as UpDownAsset[];
+      const fifteenMin =
+        assets.length === 0
+          ? null
+          : new FifteenMinDiscovery({
+              source: this.marketData.gamma,
+              clock,
+              assets,
+              notListedTtlMs: config.marketData.notListedTtlMs,
+              retryMs: config.marketData.cacheTtlMs,
+              prefetchMs: PREFETCH_MS,
+              onError: (slug, err) => logger.warn({ slug, err: err instanceof Error ? err.message : String(err) }, '15-minute market lookup failed; asked again after a backoff'),
+            });
       this.scanLoop = new ScanLoop({
         clock,
-        scan: () => liveSnapshot(this.marketData, assets, clock),
+        scan: () => liveSnapshot(this.marketData, fifteenMin),
         intervalMs: () => this.system.scanInterval.intervalMs,
         onSnapshot: (snapshot) => {
+          this.lastScanError = null;
           this.push(snapshot);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
         onError: (err) => {
           const detail = err instanceof Error ? err.message : String(err);
-          logger.warn({ err: detail }, 'market scan failed; retrying at the next interval');
+          // The same failure on every interval is logged once at warn, then at debug until a scan succeeds.
+          if (detail !== this.lastScanError) logger.warn({ err: detail }, 'market scan failed; retrying at the next interval');
+          else logger.debug?.({ err: detail }, 'market scan failed again');
+          this.lastScanError = detail;
           this.push(makeEvent('feed_status', clock.now(), { feed: 'gamma', status: 'disconnected', detail }));
         },
       });
