@@ -5,6 +5,7 @@ import type { Config } from './config/schema';
 import { dec, utcDay } from './execution/decimal';
 import type { Reactor } from './engine';
 import { PaperBroker } from './execution/paperBroker';
+import { TapeAwareBroker } from './execution/tapeFills';
 import { LlmDecisions, type LlmRunMode } from './llm/decisions';
 import type { LlmEngine } from './llm/engine';
 import { PendingOrders } from './execution/pendingOrders';
@@ -71,7 +72,7 @@ export function createTradingSystem(config: Config, options: TradingSystemOption
   const scanInterval = ScanIntervalController.fromConfig(config.scan, options.inspect);
   const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.inspect), ...(options.extraStrategies ?? [])];
   const supervisor = new Supervisor([...strategies, scanInterval]);
-  const broker = options.broker ?? new PaperBroker({ latencyMs: config.paper.latencyMs, upDownTakerDelayMs: config.paper.upDownTakerDelayMs });
+  const broker = options.broker ?? new TapeAwareBroker(new PaperBroker({ latencyMs: config.paper.latencyMs, upDownTakerDelayMs: config.paper.upDownTakerDelayMs }), { windowMs: config.backtest.tapeFill.windowMs });
   const pending = new PendingOrders();
   const trading = new TradingReactor({ markets, supervisor, portfolio, pending, broker, limits: riskLimits(config) });
   const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine, inspect: options.inspect });

@@ -38,6 +38,8 @@ export interface Broker {
   arrivalDelayMs?(intent: OrderIntentEvent, market: MarketContext | undefined): number;
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
+  /** Answers to earlier orders that an input event brings (paper tape fills: actors/execution/tapeFills.ts). */
+  onInput?(event: AnyEvent): BrokerResult[];
 }
 
 export interface TradingParts {
@@ -51,7 +53,7 @@ export interface TradingParts {
 }
 
 /** Inputs that change what the market state or the portfolio knows. */
-const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'last_trade', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
 /** An exchange's final word on a live order that did not fill (or filled only in part). */
 const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired']);
@@ -112,8 +114,17 @@ export class TradingReactor implements Reactor {
     // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
     const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
     if (answer) this.settle(this.dispatch(answer), event.ts, result, 0);
+    for (const late of this.parts.broker.onInput?.(event) ?? []) this.answerLater(late, result);
     if (supervisor.wants(event.type)) this.settle(this.dispatch(event), event.ts, result, 0);
     return result;
+  }
+
+  /** A paper answer to an order sent earlier: booked, logged, and handed to its strategy like any other. */
+  private answerLater(outcome: BrokerResult, result: DerivedEvent[]): void {
+    if (outcome.type === 'fill') this.parts.portfolio.apply(outcome);
+    result.push(outcome);
+    this.parts.pending.apply(outcome);
+    this.settle(this.dispatch(outcome), outcome.ts, result, 1);
   }
 
   private dispatch(event: AnyEvent): DerivedEvent[] {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { fsErrorLine, InputError } from '../events/errors';
 import { ConfigError } from '../actors/config/load';
 import * as importCommand from './commands/import';
+import * as downloadCommand from './commands/download';
 import * as replayCommand from './commands/replay';
 import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   const modules: { register(program: Command): void }[] = [
     // registered commands (one module each under cli/commands/)
     importCommand,
+    downloadCommand,
     replayCommand,
     backtestCommand,
     startCommand,

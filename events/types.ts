@@ -187,8 +187,9 @@ export interface OraclePriceEvent extends EventBase<'oracle_price'> {
  * when it received each CLOB message (coarse; not a tick series). Strategies do not trade on it.
  */
 export interface ReferencePriceEvent extends EventBase<'reference_price'> {
-  source: 'binance_mid';
-  /** Upper case Binance symbol, e.g. BTCUSDT. */
+  /** `binance_mid`: a collector's Binance mid; `clob_history`: a point of CLOB `/prices-history` (`pma download`). */
+  source: 'binance_mid' | 'clob_history';
+  /** Upper case Binance symbol (BTCUSDT) for `binance_mid`; the outcome token id for `clob_history`. */
   symbol: string;
   value: Decimal;
 }
@@ -379,6 +380,8 @@ export interface FillEvent extends EventBase<'fill'> {
   fee: Decimal;
   /** Filled less than asked (depth was short). */
   partial: boolean;
+  /** `tape`: filled by the tape-only fill model (a market with no recorded book); absent for book fills. */
+  model?: 'tape';
 }
 
 export interface DecisionEvent extends EventBase<'decision'> {

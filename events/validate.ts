@@ -330,7 +330,7 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.positiveDecimal('value');
       break;
     case 'reference_price':
-      f.oneOf('source', ['binance_mid'] as const);
+      f.oneOf('source', ['binance_mid', 'clob_history'] as const);
       f.string('symbol');
       f.positiveDecimal('value');
       break;

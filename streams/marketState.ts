@@ -25,6 +25,8 @@ export interface MarketView {
   resolution(marketId: string): string | undefined;
   /** Event time of the last snapshot that listed the token's market, or null (a market that left the scan ages). */
   lastListed(tokenId: string): number | null;
+  /** The token's last recorded trade print (`last_trade`), or undefined. */
+  lastTrade(tokenId: string): { ts: number; price: Decimal } | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ export class MarketState implements MarketView {
   private resolved = new Map<string, string>();
   private byCondition = new Map<string, string>();
   private listed = new Map<string, number>();
+  private trades = new Map<string, { ts: number; price: Decimal }>();
   private list: MarketInfo[] = [];
 
   apply(event: AnyEvent): void {
@@ -63,6 +66,9 @@ export class MarketState implements MarketView {
         m.tokenIds.forEach((tokenId, i) => this.byToken.set(tokenId, { market: m, outcomeIndex: i, outcome: m.outcomes[i] }));
         break;
       }
+      case 'last_trade':
+        this.trades.set(event.tokenId, { ts: event.ts, price: event.price });
+        break;
       case 'book':
         this.books.set(event.tokenId, OrderBook.fromSnapshot(event.tokenId, event.ts, event.bids, event.asks));
         this.stale.delete(event.tokenId);
@@ -90,6 +96,10 @@ export class MarketState implements MarketView {
    */
   marketIdOf(idOrCondition: string): string {
     return this.byId.has(idOrCondition) ? idOrCondition : (this.byCondition.get(idOrCondition) ?? idOrCondition);
+  }
+
+  lastTrade(tokenId: string): { ts: number; price: Decimal } | undefined {
+    return this.trades.get(tokenId);
   }
 
   lastListed(tokenId: string): number | null {

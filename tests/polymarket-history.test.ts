@@ -59,21 +59,41 @@ describeWithShared('Polymarket collector recordings (SOURCES.md 5a)', [`${C}/btc
     expect(books.filter((b) => b.asks.length === 0)).toHaveLength(2); // SOURCES: 2 Up snapshots with no asks
   });
 
-  it('end to end: the 2025-12-11 BTC market backtested; flash crash sees the 11:12 crash and explains it; no fill without a book or tape match', async () => {
+  it('end to end: the 2025-12-11 BTC market backtested; flash crash sees the 11:12 crash and explains it; every fill obeys the tape', async () => {
     const ticks = join(dir, 'btc-e2e.jsonl');
     await importHistory([btcUp, btcDown], ticks);
     const reportDir = join(dir, 'btc-report');
-    const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir });
+    const config = defaultConfig();
+    const { report } = await runBacktest({ ticks: [ticks], config, reportDir });
     expect(report.markets).toEqual([{ slug: 'btc-updown-15m-1765450800', id: 'derived:btc-updown-15m-1765450800', prices: 'recorded trades only', derivedIds: true, books: 0, trades: 2962 }]);
     expect(report.simulated.markets).toEqual([]);
-    const log = fileLines(join(reportDir, 'events.jsonl')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const crash = log.find((e) => e.type === 'order_intent' && e.tokenId === 'derived:btc-updown-15m-1765450800:up' && (e.ts as number) >= Date.UTC(2025, 11, 11, 11, 12) && (e.ts as number) < Date.UTC(2025, 11, 11, 11, 12, 11));
-    expect(crash).toBeDefined();
-    expect(crash).toMatchObject({ strategy: 'flash_crash', side: 'BUY', outcome: 'Up' });
+    const log = fileLines(join(reportDir, 'events.jsonl')).map((l) => JSON.parse(l) as Record<string, any>);
+    const crash = log.find((e) => e.type === 'order_intent' && e.tokenId === 'derived:btc-updown-15m-1765450800:up' && e.side === 'BUY' && e.ts >= Date.UTC(2025, 11, 11, 11, 12) && e.ts < Date.UTC(2025, 11, 11, 11, 12, 11));
+    expect(crash).toMatchObject({ strategy: 'flash_crash', outcome: 'Up', orderType: 'market' });
     expect(crash!.reason).toMatch(/^flash crash: 0\.\d+ -> 0\.\d+ \(-2\d\.\d%\) within 10000 ms$/);
-    // Trades only: the tape has no book to walk, so the paper broker fills nothing (never invents depth).
-    expect(log.filter((e) => e.type === 'fill')).toEqual([]);
-    expect(log.find((e) => e.type === 'risk_rejection' && e.orderId === crash!.orderId)).toBeDefined();
+
+    // Every fill is a tape fill that a print after the order's latency traded through, within the print's size.
+    const fills = log.filter((e) => e.type === 'fill');
+    expect(fills.length).toBeGreaterThan(0);
+    expect(report.tradeList.every((t) => t.model === 'tape')).toBe(true);
+    const intents = new Map(log.filter((e) => e.type === 'order_intent').map((e) => [e.orderId, e]));
+    const prints = log.filter((e) => e.type === 'last_trade');
+    const takenFrom = new Map<number, number>();
+    for (const f of fills) {
+      const order = intents.get(f.orderId)!;
+      expect(f).toMatchObject({ model: 'tape', price: order.price, tokenId: order.tokenId });
+      expect(f.ts).toBeGreaterThanOrEqual(order.ts + config.paper.latencyMs + config.paper.upDownTakerDelayMs);
+      const through = prints.filter((p) => p.tokenId === f.tokenId && p.ts === f.ts && (order.side === 'BUY' ? Number(p.price) < Number(order.price) : Number(p.price) > Number(order.price)));
+      expect(through.length).toBeGreaterThan(0);
+      const print = through.find((p) => (takenFrom.get(p.seq) ?? 0) + Number(f.size) <= Number(p.size) + 1e-9)!;
+      expect(print).toBeDefined();
+      takenFrom.set(print.seq, (takenFrom.get(print.seq) ?? 0) + Number(f.size));
+    }
+    // The crash entry is answered in the log: filled from the tape, or refused by a risk check with its reason
+    // (with the default limits three losing Down round trips before it halt new entries: consecutive_losses_halt).
+    const answer = log.find((e) => (e.type === 'fill' || e.type === 'risk_rejection') && e.orderId === crash!.orderId);
+    expect(answer).toBeDefined();
+    if (answer!.type === 'risk_rejection') expect(answer!.detail.length).toBeGreaterThan(0);
   });
 });
 

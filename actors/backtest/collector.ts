@@ -213,7 +213,7 @@ export class ReportCollector implements Reactor {
     s.portfolio.apply(f);
     s.fills++;
     s.fees = s.fees.plus(f.fee);
-    this.tradeList.push({ seq: f.seq, ts: f.ts, strategy: f.strategy, orderId: f.orderId, marketId: f.marketId, tokenId: f.tokenId, side: f.side, price: f.price, size: f.size, fee: f.fee, partial: f.partial });
+    this.tradeList.push({ seq: f.seq, ts: f.ts, strategy: f.strategy, orderId: f.orderId, marketId: f.marketId, tokenId: f.tokenId, side: f.side, price: f.price, size: f.size, fee: f.fee, partial: f.partial, ...(f.model ? { model: f.model } : {}) });
     this.marks.add({ ts: f.ts, tokenId: f.tokenId, price: Number(f.price), side: f.side, strategy: f.strategy });
     if (!this.tokenSeries.has(f.tokenId)) {
       const series = new Series();

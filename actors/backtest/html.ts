@@ -282,7 +282,7 @@ export function renderReportHtml(r: BacktestReport): string {
     .join('');
   const trades = r.tradeList
     .slice(0, 500)
-    .map((t) => `<tr><td>${t.seq}</td><td>${iso(t.ts)}</td><td>${esc(t.strategy)}</td><td>${t.side}</td><td class="l">${esc(t.tokenId.length > 20 ? `${t.tokenId.slice(0, 8)}…${t.tokenId.slice(-6)}` : t.tokenId)}</td><td>${t.price}</td><td>${t.size}</td><td>${t.fee}</td></tr>`)
+    .map((t) => `<tr><td>${t.seq}</td><td>${iso(t.ts)}</td><td>${esc(t.strategy)}</td><td>${t.side}</td><td class="l">${esc(t.tokenId.length > 20 ? `${t.tokenId.slice(0, 8)}…${t.tokenId.slice(-6)}` : t.tokenId)}</td><td>${t.price}</td><td>${t.size}</td><td>${t.fee}</td><td>${t.model === 'tape' ? 'tape' : 'book'}</td></tr>`)
     .join('');
   const inputs = r.inputs.map((i) => `<li><code>${esc(i.file)}</code> sha256 <code>${i.sha256}</code> (${i.bytes} bytes)</li>`).join('');
   const simulated = r.simulated.markets.length
@@ -327,7 +327,7 @@ ${signalQualityTable(r)}
 ${horizonTable(r)}
 ${haltList(r)}
 ${parameters(r)}
-<section><h3>Fills (first 500)</h3><table id="trades"><thead><tr><th>seq</th><th>time</th><th>strategy</th><th>side</th><th class="l">token</th><th>price</th><th>size</th><th>fee</th></tr></thead><tbody>${trades}</tbody></table></section>
+<section><h3>Fills (first 500)</h3><table id="trades"><thead><tr><th>seq</th><th>time</th><th>strategy</th><th>side</th><th class="l">token</th><th>price</th><th>size</th><th>fee</th><th>filled from</th></tr></thead><tbody>${trades}</tbody></table></section>
 <section><h3>Inputs</h3><ul>${inputs}</ul></section>
 </body></html>
 `;

@@ -50,6 +50,8 @@ export interface TradeRow {
   size: Decimal;
   fee: Decimal;
   partial: boolean;
+  /** `tape`: filled by the tape-only fill model (no book recorded; docs/backtest.md, Tape fills). */
+  model?: 'tape';
 }
 
 /** One round trip: bought from flat, then sold back to flat or resolved (actors/execution/portfolio.ts). */

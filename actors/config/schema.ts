@@ -272,6 +272,13 @@ export const backtestSchema = z
       })
       .strict()
       .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, volFloor: 0.3, depthShares: '200', levels: 3 })),
+    /** Fills on markets recorded as a trade tape only, no book (docs/backtest.md, Tape fills); orders reach the tape after the paper broker's latency. */
+    tapeFill: z
+      .object({
+        windowMs: ms.default(5_000),
+      })
+      .strict()
+      .default(() => ({ windowMs: 5_000 })),
   })
   .strict();
 

@@ -13,6 +13,8 @@ export interface MarketContext {
   dataTs: number | null;
   /** The book feed is known to be stale or disconnected. */
   stale: boolean;
+  /** Event time of the token's last recorded trade (`last_trade`), or null: with no book, a tape-only market. */
+  lastTradeTs: number | null;
 }
 
 /** The context of a token as the market-state fold sees it, or undefined for a token no snapshot named. */
@@ -20,12 +22,16 @@ export function marketContext(view: MarketView, tokenId: string): MarketContext 
   const ref = view.token(tokenId);
   if (!ref) return undefined;
   const book = view.book(tokenId) ?? null;
-  const times = [book?.updatedTs ?? null, view.lastListed(tokenId)].filter((t): t is number => t !== null);
+  const trade = view.lastTrade(tokenId);
+  const times = [book?.updatedTs ?? null, view.lastListed(tokenId), trade?.ts ?? null].filter((t): t is number => t !== null);
+  // A tape-only market's quote is its last print (the only price it shows) where no snapshot gives one.
+  const quote = book ? { bid: null, ask: null } : { bid: view.bestBid(tokenId) ?? trade?.price ?? null, ask: view.bestAsk(tokenId) ?? trade?.price ?? null };
   return {
     info: ref.market,
     book,
-    quote: book ? { bid: null, ask: null } : { bid: view.bestBid(tokenId), ask: view.bestAsk(tokenId) },
+    quote,
     dataTs: times.length > 0 ? Math.max(...times) : null,
     stale: view.isStale(tokenId),
+    lastTradeTs: trade?.ts ?? null,
   };
 }

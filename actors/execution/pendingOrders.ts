@@ -61,16 +61,16 @@ export class PendingOrders implements SentOrders {
         this.open.set(event.orderId, { side: event.side, strategy: event.strategy, marketId: event.marketId, tokenId: event.tokenId, price: new Big(event.price), size: new Big(event.size), filled: ZERO });
         break;
       case 'risk_rejection':
-      case 'fill':
         this.open.delete(event.orderId);
         break;
-      case 'exchange_fill': {
-        const order = this.open.get(event.orderId) ?? this.ended.get(event.orderId);
-        if (!order) break;
-        order.filled = order.filled.plus(event.size);
-        if (unfilled(order).lte(0)) this.open.delete(event.orderId);
+      case 'fill':
+        // A tape fill is one of possibly several (actors/execution/tapeFills.ts); a book fill ends the order.
+        if (event.model !== 'tape') this.open.delete(event.orderId);
+        else this.partFilled(event.orderId, event.size);
         break;
-      }
+      case 'exchange_fill':
+        this.partFilled(event.orderId, event.size);
+        break;
       case 'order_update':
         if (ENDED.has(event.status)) this.end(event.orderId);
         else if (event.status === 'accepted') this.reopen(event.orderId);
@@ -78,6 +78,13 @@ export class PendingOrders implements SentOrders {
       default:
         break;
     }
+  }
+
+  private partFilled(orderId: string, size: Decimal): void {
+    const order = this.open.get(orderId) ?? this.ended.get(orderId);
+    if (!order) return;
+    order.filled = order.filled.plus(size);
+    if (unfilled(order).lte(0)) this.open.delete(orderId);
   }
 
   private end(orderId: string): void {

@@ -88,6 +88,8 @@ export function register(program: Command): void {
       ];
       if (r.simulated.markets.length) lines.push(`  simulated markets (model, not recorded quotes): ${r.simulated.markets.length}`);
       lines.push(...marketLines(r.markets));
+      const tapeFills = r.tradeList.filter((t) => t.model === 'tape').length;
+      if (tapeFills) lines.push(`  tape fills (markets with a trade tape only, no book; docs/backtest.md): ${tapeFills} of ${r.tradeList.length} fills`);
       if (r.resolutions) lines.push(...resolutionLines(r.resolutions));
       for (const t of result.tornTails) lines.push(`  warning: ${t.file}: torn last line ${t.tail.line} (${t.tail.bytes} bytes) not replayed`);
       if (result.derivedSkipped) lines.push(`  skipped ${result.derivedSkipped} derived events in the inputs (re-derived instead)`);

@@ -42,7 +42,7 @@ export function book(tokenId: string, ts: number, asks: BookLevel[], bids: BookL
 }
 
 export function context(info: MarketInfo, b: OrderBook | null, dataTs: number | null = b?.updatedTs ?? null, over: Partial<MarketContext> = {}): MarketContext {
-  return { info, book: b, quote: { bid: null, ask: null }, dataTs, stale: false, ...over };
+  return { info, book: b, quote: { bid: null, ask: null }, dataTs, stale: false, lastTradeTs: null, ...over };
 }
 
 let nextOrder = 1;

@@ -6,7 +6,7 @@ export interface HttpClientOptions {
   /** e.g. https://gamma-api.polymarket.com (no trailing path). */
   baseUrl: string;
   /** Rate-limit and counter prefix: requests are counted as `${venue}:${endpoint}`. */
-  venue: 'gamma' | 'clob';
+  venue: 'gamma' | 'clob' | 'data';
   clock: Clock;
   /** Jitter source in [0, 1). */
   random: () => number;
