@@ -9,7 +9,7 @@ import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type InstantRecord, type Reactor } from '../engine';
+import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
@@ -68,8 +68,6 @@ export async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
-const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
 
 /** Consecutive events that form one instant: market data of one ts together, anything else alone. */
 function instants(events: InputEvent[]): InputEvent[][] {
