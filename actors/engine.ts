@@ -30,6 +30,9 @@ export interface Reactor {
   wake?(ts: number): Reaction;
 }
 
+/** Market data that is one update when consecutive inputs share a millisecond (a quote's snapshot and books). */
+export const INSTANT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
+
 /** An input of an instant, with its tick-file line when it was read from one (copied through as it is). */
 export interface InstantRecord {
   event: InputEvent;

@@ -1,3 +1,4 @@
+import { INSTANT_TYPES, type InstantRecord } from '../actors/engine';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { TradingService } from '../actors/service/service';
 import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import { SystemClock } from '../events/clock';
 import { EventLogWriter, readAllEvents } from '../events/log';
-import { isInputType, type AnyEvent } from '../events/types';
+import { isInputType, type AnyEvent, type InputEvent } from '../events/types';
 import { PolymarketServer, twentyMarkets } from './support/polymarketServer';
 import { FIXTURES } from './support/shared';
 import { waitFor, WsReplayServer } from './support/wsReplayServer';
@@ -93,11 +94,21 @@ describe('TradingService', () => {
     const resumed = join(dir, 'resumed.jsonl');
     copyFileSync(prefix, resumed);
     svc.engine.switchLog(EventLogWriter.open(resumed));
+    // Delivered as the backtest did: consecutive market data of one ms as one instant.
+    let instant: InstantRecord[] = [];
+    const flush = () => {
+      if (instant.length > 0) svc.engine.ingestInstant(instant);
+      instant = [];
+    };
     for (const r of fullLog.slice(cut)) {
       if (!isInputType(r.event.type)) continue;
-      const pending = svc.engine.ingestRecord({ ...r, event: JSON.parse(r.line) as AnyEvent });
-      if (pending !== undefined) await pending;
+      const event = JSON.parse(r.line) as InputEvent;
+      if (instant.length > 0 && (instant[0].event.ts !== event.ts || !INSTANT_TYPES.has(event.type))) flush();
+      if (INSTANT_TYPES.has(event.type)) instant.push({ event, line: r.line });
+      else svc.engine.ingestRecord({ ...r, event: event as AnyEvent });
     }
+    flush();
+    svc.engine.advanceTo(Number.MAX_SAFE_INTEGER);
     (svc.engine as unknown as { log: EventLogWriter }).log.close();
     const after = readFileSync(resumed, 'utf8');
     expect(after).toBe(readFileSync(join(full, 'events.jsonl'), 'utf8'));
@@ -105,7 +116,7 @@ describe('TradingService', () => {
 
   it('a crash between the derived events of one input (order intent logged, fill not): the restart derives the rest again and appends it, so the log again records the state', async () => {
     const full = join(dir, 'full');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full });
+    await runBacktest({ ticks: [DEMO], config: parseConfig({ paper: { upDownTakerDelayMs: 0 } }), reportDir: full });
     const fullText = readFileSync(join(full, 'events.jsonl'), 'utf8');
     const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
     const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
@@ -119,7 +130,7 @@ describe('TradingService', () => {
     const capital = defaultConfig().risk.startingCapital;
     expect(Portfolio.fromEvents(capital, fullLog.slice(0, intent + 1).map((r) => r.event)).positions()).toHaveLength(0);
 
-    const svc = new TradingService({ config: defaultConfig(), logPath: crashed, env: {}, logger: quiet, clock });
+    const svc = new TradingService({ config: parseConfig({ paper: { upDownTakerDelayMs: 0 } }), logPath: crashed, env: {}, logger: quiet, clock });
     const rebuilt = await svc.rebuild();
     expect(rebuilt).toMatchObject({ events: intent + 1, derivedMissing: nextInput - intent - 1, derivedMismatch: null });
     svc.openLog(rebuilt).close();
@@ -140,7 +151,7 @@ describe('TradingService', () => {
     w2.close();
     let seen: string[] = [];
     const started = new TradingService({
-      config: defaultConfig(),
+      config: parseConfig({ paper: { upDownTakerDelayMs: 0 } }),
       logPath: again,
       env: {},
       logger: quiet,
@@ -157,7 +168,7 @@ describe('TradingService', () => {
 
   it('a log whose last input derived other events than this configuration derives is left as it is, with the difference reported', async () => {
     const full = join(dir, 'full');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full });
+    await runBacktest({ ticks: [DEMO], config: parseConfig({ paper: { upDownTakerDelayMs: 0 } }), reportDir: full });
     const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
     const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
     const cut = fullLog.findIndex((r, i) => i > intent && isInputType(r.event.type));

@@ -8,7 +8,7 @@ import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type InstantRecord, type Reactor } from '../engine';
+import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../replay';
 import { fileSha256, tickRecords } from '../tickCache';
 import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
@@ -79,8 +79,6 @@ const SIMULATED_NOTE =
 /** SHA-256 of a file's bytes, hex (the sweep and the NATS tick transfer name inputs by it). */
 export const sha256 = fileSha256;
 
-/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
-const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
 
 /** Consecutive events that form one instant: market data of one ts together, anything else alone. */
 function instants(events: InputEvent[]): InputEvent[][] {

@@ -6,7 +6,7 @@ import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clo
 import { EventLogWriter, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import { Engine, type Reactor } from '../engine';
+import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
@@ -140,18 +140,35 @@ export class TradingService {
     let inputs = 0;
     /** The logged derived events of the latest input. */
     let logged: string[] = [];
+    let lastTs: number | null = null;
+    /** Consecutive market data of one ms in the log: one instant, as the backtest delivered it. */
+    let instant: InstantRecord[] = [];
+    const flush = () => {
+      if (instant.length > 0) this.engine.ingestInstant(instant);
+      instant = [];
+    };
     for (;;) {
       const next = await batches.next();
-      if (next.done) return { events, inputs, tornTail: next.value.tornTail, ...this.compareLastDerivation(logged) };
+      if (next.done) {
+        flush();
+        // Paper orders the log shows reaching the book after its last input (their fills stamped at
+        // or before the last logged event) reach it again now.
+        if (lastTs !== null) this.engine.advanceTo(lastTs);
+        return { events, inputs, tornTail: next.value.tornTail, ...this.compareLastDerivation(logged) };
+      }
       for (const record of next.value) {
         events++;
+        lastTs = record.event.ts;
         if (!isInputType(record.event.type)) {
           logged.push(record.line);
           continue;
         }
+        const event = record.event as InputEvent;
+        if (instant.length > 0 && (instant[0].event.ts !== event.ts || !INSTANT_TYPES.has(event.type))) flush();
         logged = [];
         inputs++;
-        this.engine.ingestRecord(record);
+        if (INSTANT_TYPES.has(event.type)) instant.push({ event, line: record.line });
+        else this.engine.ingestRecord(record);
       }
       progress.passed(next.value);
     }
