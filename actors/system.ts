@@ -2,7 +2,7 @@ import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../events/clock';
 import { MarketState } from '../streams/marketState';
 import type { Config } from './config/schema';
-import { dec, utcDay } from './execution/decimal';
+import { dec, utcDay } from '../domain/decimal';
 import type { Reactor } from './engine';
 import { PaperBroker } from './execution/paperBroker';
 import { LlmDecisions, type LlmRunMode } from './llm/decisions';

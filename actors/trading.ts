@@ -1,7 +1,7 @@
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../streams/marketState';
 import type { Reactor } from './engine';
-import { dec } from './execution/decimal';
+import { dec } from '../domain/decimal';
 import { marketContext, type MarketContext } from './execution/marketContext';
 import type { BrokerResult } from './execution/paperBroker';
 import { withPendingOrders, type PendingOrders } from './execution/pendingOrders';

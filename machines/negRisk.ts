@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { assign, enqueueActions, not, raise, setup } from 'xstate';
+import type { HandedOrderId } from '../domain/orderId';
 import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
 import {
   afterLateAnswer,
@@ -11,11 +12,10 @@ import {
   applyRejection,
   floorShares,
   giveUpStale,
-  isLate,
   lateFillOf,
-  newLeg,
+  lateAnswerIn,
+  newLegs,
   orderFor,
-  orderIdFor,
   sharesReceived,
   type LateOrder,
   type Leg,
@@ -36,8 +36,6 @@ import {
 
 export interface NegRiskParams {
   negRiskMarketId: string;
-  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
-  orderIdPrefix: string;
   strategy: string;
   /** Profit per $1 set after fees. */
   minEdge: number;
@@ -79,12 +77,15 @@ export interface NegRiskSetQuote {
   legs: NegRiskLegQuote[];
 }
 
-export type NegRiskEvent =
+/** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
+export type NegRiskEvent = (
   | { type: 'QUOTE'; ts: number; set: NegRiskSetQuote }
   | { type: 'TICK'; ts: number; set: NegRiskSetQuote | null }
   | { type: 'RESOLVED'; ts: number; marketId: string }
   | { type: 'FILL'; ts: number; fill: FillEvent }
-  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent };
+  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
+) &
+  HandedOrderId;
 
 export interface Opportunity {
   sumAsk: Decimal;
@@ -158,7 +159,6 @@ export interface UnwindItem {
 
 export interface NegRiskContext {
   params: NegRiskParams;
-  ordersSent: number;
   set: NegRiskSetQuote | null;
   lastSkip: string | null;
   entry: { since: number; groupId: string; legs: Leg[]; opportunity: Opportunity } | null;
@@ -208,11 +208,6 @@ function withShares<T extends { tokenId: string; shares: Decimal }>(items: reado
   return out.filter((x) => floorShares(new Big(x.shares)).gt(0));
 }
 
-function lateAnswerOf(c: NegRiskContext, e: NegRiskEvent): FillEvent | RiskRejectionEvent | null {
-  const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : null;
-  return answer !== null && isLate(c.late, answer.orderId) ? answer : null;
-}
-
 export const negRiskMachine = setup({
   types: {
     context: {} as NegRiskContext,
@@ -235,7 +230,7 @@ export const negRiskMachine = setup({
       return unwindSells(ctx) !== null;
     },
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerOf(context, event) !== null,
+    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
     hasStrays: ({ context }) => context.strays.length > 0,
   },
   actions: {
@@ -256,9 +251,8 @@ export const negRiskMachine = setup({
       const p = context.params;
       const o = ev.opportunity;
       const groupId = `${p.strategy}:${p.negRiskMarketId}:${event.ts}`;
-      let n = context.ordersSent;
-      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }, event.ts));
-      enqueue.assign({ set, ordersSent: n, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
+      const legs = newLegs(event, o.legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY' as const, requested: o.shares })), event.ts);
+      enqueue.assign({ set, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
       const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
     }),
@@ -335,9 +329,8 @@ export const negRiskMachine = setup({
       const set = quoteOf(event) ?? context.set;
       const sells = unwindSells({ ...context, set });
       if (sells === null || context.unwind === null) return;
-      let n = context.ordersSent;
-      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }, event.ts));
-      enqueue.assign({ set, ordersSent: n, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
+      const legs = newLegs(event, sells.map((s) => ({ marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL' as const, requested: s.shares.toFixed() })), event.ts);
+      enqueue.assign({ set, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
     }),
     unwindFill: assign({ unwind: ({ context, event }) => (context.unwind && event.type === 'FILL' ? { ...context.unwind, legs: applyFill(context.unwind.legs, event.fill) } : context.unwind) }),
@@ -350,7 +343,7 @@ export const negRiskMachine = setup({
   },
 }).createMachine({
   id: 'negRisk',
-  context: ({ input }) => ({ params: input, ordersSent: 0, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
+  context: ({ input }) => ({ params: input, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
   // Answers to given-up orders, in any state (the states handle only the orders they wait for).
   on: {
     FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },

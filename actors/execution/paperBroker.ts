@@ -2,8 +2,8 @@ import Big from 'big.js';
 import { makeEvent, type BookLevel, type Decimal, type FillEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { OrderBook } from '../../streams/orderBook';
 import { walkBook, type Match } from './bookWalk';
-import { ZERO, dec, sum } from './decimal';
-import { feeScheduleProblem, fillFee } from './fees';
+import { ZERO, dec, sum } from '../../domain/decimal';
+import { feeScheduleProblem, fillFee } from '../../domain/fees';
 import type { MarketContext } from './marketContext';
 
 /**

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { AnyEvent, Decimal, OrderIntentEvent, OrderUpdateEvent } from '../../events/types';
-import { ZERO, dec, sortKeys } from './decimal';
+import { ZERO, dec, sortKeys } from '../../domain/decimal';
 import type { RiskState, SentOrders } from './risk';
 
 /**

@@ -1,8 +1,8 @@
 import Big from 'big.js';
 import { makeEvent, type Decimal, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import { ONE, ZERO, dec, parseDecimal, utcDay } from './decimal';
-import { feeScheduleProblem } from './fees';
+import { ONE, ZERO, dec, parseDecimal, utcDay } from '../../domain/decimal';
+import { feeScheduleProblem } from '../../domain/fees';
 import type { MarketContext } from './marketContext';
 
 /**

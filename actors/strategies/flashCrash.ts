@@ -2,7 +2,7 @@ import Big from 'big.js';
 import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
 import type { Config } from '../config/schema';
-import { feeScheduleProblem, unroundedFee } from '../execution/fees';
+import { feeScheduleProblem, unroundedFee } from '../../domain/fees';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec, type KeyedMachineOptions } from './keyedMachines';
 import type { StrategyContext } from './types';
 
@@ -43,14 +43,14 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
     name,
     machine: flashCrashMachine,
     handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
-    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean, ordersSent: (key: string) => number): Delivery<Machine>[] {
+    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<Machine>[] {
       const price = (tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null = null): Delivery<Machine>[] => {
         const ref = ctx.markets.token(tokenId);
         if (!ref || value === null || !(Number(value) > 0)) return [];
         const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
         // New instances only for tokens that can be traded now; existing ones hear every price.
         if (!keys.has(tokenId) && !quote.open) return [];
-        const input: FlashCrashInput = { ...params, orderIdPrefix: `${name}:${tokenId}:`, priorOrders: ordersSent(tokenId), tokenId, marketId: ref.market.id, outcome: ref.outcome };
+        const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
         return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
       };
       switch (event.type) {

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { Decimal, MarketInfo } from '../../events/types';
-import { feeScheduleProblem, unroundedFee } from '../execution/fees';
+import { feeScheduleProblem, unroundedFee } from '../../domain/fees';
 import type { StrategyContext } from './types';
 
 /**
