@@ -16,7 +16,8 @@ import { createNegRiskStrategy } from './strategies/negRisk';
 import { ScanIntervalController } from './strategies/scanInterval';
 import type { Strategy } from './strategies/types';
 import { Supervisor } from './supervisor';
-import { TradingReactor, type Broker } from './trading';
+import type { Broker } from './execution/broker';
+import { TradingReactor } from './trading';
 
 export interface TradingSystem {
   /** The engine reactors, in order: trading, then the LLM decision cache. */

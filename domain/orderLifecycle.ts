@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { assign, setup, transition, type SnapshotFrom } from 'xstate';
-import type { Decimal } from '../events/types';
+import type { Decimal, OrderUpdateEvent } from '../events/types';
 
 /**
  * THE order lifecycle: one statechart for every order, whoever follows it (a strategy machine's
@@ -98,15 +98,27 @@ export function sentOrder(size: Decimal): OrderProgress {
   return { status: 'sent', size, filled: '0' };
 }
 
-/** The order after an event, by the statechart (a pure step: no actor is started). */
+/**
+ * The order after an event, by the statechart (a pure step: no actor is started). Which status
+ * follows depends only on the status, the event's type and the guards' answers, so the statechart is
+ * asked once per such case and the answer kept (folds step every order of a backtest).
+ */
 export function orderStep(order: OrderProgress, event: OrderLifecycleEvent): OrderProgress {
   if (FINAL.has(order.status)) return order;
-  const snapshot = orderLifecycleMachine.resolveState({ value: order.status, context: { size: order.size, filled: order.filled } });
-  const [next] = transition(orderLifecycleMachine, snapshot, event);
-  const status = next.value as OrderStatus;
-  if (status === order.status && next.context.filled === order.filled) return order;
-  return { status, size: order.size, filled: next.context.filled };
+  const case_ = `${order.status}|${event.type}|${completes(order, event)}|${restCancelled(event)}|${new Big(order.filled).gt(0)}`;
+  let status = NEXT.get(case_);
+  if (status === undefined) {
+    const snapshot = orderLifecycleMachine.resolveState({ value: order.status, context: { size: order.size, filled: order.filled } });
+    status = transition(orderLifecycleMachine, snapshot, event)[0].value as OrderStatus;
+    NEXT.set(case_, status);
+  }
+  // Every FILL of an order that is not final counts its shares (the statechart's `addFill`).
+  if (event.type === 'FILL') return { status, size: order.size, filled: new Big(order.filled).plus(event.size).toFixed() };
+  return status === order.status ? order : { status, size: order.size, filled: order.filled };
 }
+
+/** The statechart's answers so far: the status after (status, event type, guards' answers). */
+const NEXT = new Map<string, OrderStatus>();
 
 /** Final: the order can neither fill nor change any more. */
 export function isFinal(status: OrderStatus): boolean {
@@ -128,4 +140,28 @@ export function openShares(order: OrderProgress): Big {
   if (FINAL.has(order.status)) return new Big(0);
   const left = new Big(order.size).minus(order.filled);
   return left.gt(0) ? left : new Big(0);
+}
+
+/** Why the live broker stops waiting for a venue that never answered (it may still answer: `givenUp`). */
+export const NOT_FOUND_AFTER_TIMEOUT = 'not_found_after_timeout';
+
+/**
+ * What a live order's `order_update` means in the lifecycle, or null (`submitted`: sent, no answer
+ * yet). The venue's `filled` ends the order: every trade is booked, so an order short of its size
+ * has the rest cancelled (a FAK that took what the book had).
+ */
+export function lifecycleEventOfUpdate(update: Pick<OrderUpdateEvent, 'status' | 'reason'>): OrderLifecycleEvent | null {
+  switch (update.status) {
+    case 'submitted':
+      return null;
+    case 'accepted':
+      return { type: 'ACK' };
+    case 'rejected':
+      return update.reason === NOT_FOUND_AFTER_TIMEOUT ? { type: 'GIVE_UP' } : { type: 'REJECT' };
+    case 'cancelled':
+    case 'filled':
+      return { type: 'CANCEL' };
+    case 'expired':
+      return { type: 'EXPIRE' };
+  }
 }

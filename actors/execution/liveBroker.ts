@@ -5,12 +5,12 @@ import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderI
 import type { Config } from '../config/schema';
 import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
-import type { Broker } from '../trading';
 import { dec } from '../../domain/decimal';
+import { isSettled, lifecycleEventOfUpdate, NOT_FOUND_AFTER_TIMEOUT, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { roundFee, unroundedFee } from '../../domain/fees';
 import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
-import type { BrokerResult } from './paperBroker';
+import type { Broker, BrokerResult } from './broker';
 
 export type LiveConfig = Config['live'];
 
@@ -27,22 +27,30 @@ export interface LiveBrokerOptions {
   onProblem?: (message: string) => void;
 }
 
-/** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
-type Phase = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
+/**
+ * How far sending got: `unsent` (logged as handed to the broker, but no `submitted` followed: the
+ * process stopped before the POST), `signing`, `sending`, `uncertain` (no answer to the POST: being
+ * looked up), `over` (the venue answered, or the broker gave up): from then on the order lifecycle
+ * says where the order is.
+ */
+type Submission = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'over';
 
 interface Tracked {
   intent: OrderIntentEvent;
   info: MarketInfo | null;
   orderType: ClobOrderType;
   hash: string;
-  phase: Phase;
-  /** Reported not placed after the lookups; a late answer from the venue can still revive it. */
-  givenUp: boolean;
+  submission: Submission;
+  /**
+   * The order in the one lifecycle (domain/orderLifecycle.ts), moved by the updates the broker
+   * reports and the fills it books; `givenUp` when reported not placed after the lookups (a late
+   * answer from the venue can still revive it).
+   */
+  order: OrderProgress;
   /** Lookups that found nothing after the order was accepted. */
   misses: number;
   /** Trade ids already booked as `exchange_fill`. */
   trades: Set<string>;
-  filled: Big;
   /** Trades are searched from this unix second on. */
   sinceSec: number;
 }
@@ -68,6 +76,7 @@ const GTD_SECURITY_SEC = 60;
  * trade id), and while any of them rests on the book it sends heartbeats every heartbeatMs.
  */
 export class LiveBroker implements Broker {
+  readonly sendsToVenue = true;
   readonly #orders: ClobOrders;
   private readonly tracked = new Map<string, Tracked>();
   private timer: number | null = null;
@@ -121,28 +130,29 @@ export class LiveBroker implements Broker {
         if (!intent) continue;
         const t = this.tracked.get(e.orderId) ?? this.track(intent, null, 'GTC', Math.floor(intent.ts / 1000) - TRADE_SLACK_SEC);
         if (e.exchangeOrderId !== '') t.hash = e.exchangeOrderId;
-        t.phase = e.status === 'submitted' ? 'uncertain' : e.status === 'accepted' ? 'open' : 'done';
+        t.submission = e.status === 'submitted' ? 'uncertain' : 'over';
+        t.order = stepByUpdate(t.order, e);
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
         if (t && !t.trades.has(e.tradeId)) {
           t.trades.add(e.tradeId);
-          t.filled = t.filled.plus(e.size);
+          t.order = orderStep(t.order, { type: 'FILL', size: e.size, restCancelled: false });
         }
       }
     }
-    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
+    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').submission = 'unsent';
   }
 
   /** Reconciles the orders `recover` found unfinished; `market` supplies fee terms for their fills. */
   resume(market: (tokenId: string) => MarketContext | undefined): Promise<void> {
     const work = [...this.tracked.values()].map((t) => {
       t.info = t.info ?? market(t.intent.tokenId)?.info ?? null;
-      if (t.phase === 'unsent') {
-        t.phase = 'done';
+      if (t.submission === 'unsent') {
+        t.submission = 'over';
         return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
       }
-      if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
-      if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
+      if (t.submission === 'uncertain') return this.reconcile(t, 'restart');
+      if (isOpen(t)) return this.refresh(t).then(() => this.schedule());
       return Promise.resolve();
     });
     return Promise.all(work).then(() => undefined);
@@ -155,7 +165,7 @@ export class LiveBroker implements Broker {
 
   /** Orders still open at the venue, by intent order id. */
   openOrders(): string[] {
-    return [...this.tracked.values()].filter((t) => t.phase === 'open').map((t) => t.intent.orderId);
+    return [...this.tracked.values()].filter(isOpen).map((t) => t.intent.orderId);
   }
 
   /** Stops sending (new intents are refused) and polling; resting orders are cancelled if asked, else by the venue when heartbeats stop. */
@@ -164,7 +174,7 @@ export class LiveBroker implements Broker {
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
     if (cancelResting) {
-      const hashes = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
+      const hashes = [...this.tracked.values()].filter((t) => isOpen(t) && resting(t)).map((t) => t.hash);
       await this.#orders.cancel(hashes);
     }
   }
@@ -187,7 +197,7 @@ export class LiveBroker implements Broker {
   }
 
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec };
+    const t: Tracked = { intent, info, orderType, hash: '', submission: 'signing', order: sentOrder(intent.size), misses: 0, trades: new Set(), sinceSec };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -208,17 +218,17 @@ export class LiveBroker implements Broker {
         expiration: t.orderType === 'GTD' ? Math.floor((this.options.clock.now() + this.options.config.gtdTtlMs) / 1000) + GTD_SECURITY_SEC : undefined,
       });
     } catch (err) {
-      t.phase = 'done';
+      t.submission = 'over';
       await this.update(t, 'rejected', 'not_signed', `the order was not signed, nothing was sent: ${(err as Error).message}`);
       return;
     }
     t.hash = prepared.hash;
     await this.update(t, 'submitted', t.orderType, `${t.orderType} ${intent.side} ${intent.size} @ ${intent.price}`);
-    t.phase = 'sending';
+    t.submission = 'sending';
     const post = this.#orders.post(prepared);
     const first = await this.within(post, this.options.config.submitTimeoutMs);
     if (first === TIMEOUT) {
-      t.phase = 'uncertain';
+      t.submission = 'uncertain';
       void post.then((late) => this.lateAnswer(t, late)).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
       await this.reconcile(t, `no answer to POST /order within ${this.options.config.submitTimeoutMs} ms`);
       return;
@@ -231,24 +241,22 @@ export class LiveBroker implements Broker {
       const renamed = outcome.exchangeOrderId.toLowerCase() !== t.hash.toLowerCase();
       const detail = renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`;
       if (renamed) t.hash = outcome.exchangeOrderId;
-      t.phase = 'open';
+      t.submission = 'over';
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);
       await this.opened(t);
     } else if (outcome.kind === 'rejected') {
-      t.phase = 'done';
+      t.submission = 'over';
       await this.update(t, 'rejected', 'exchange_rejected', outcome.message);
     } else {
-      t.phase = 'uncertain';
+      t.submission = 'uncertain';
       await this.reconcile(t, outcome.message);
     }
   }
 
   /** The original POST answered after the lookups started (or gave up). Facts win: an accepted order is tracked. */
   private async lateAnswer(t: Tracked, outcome: PostOutcome): Promise<void> {
-    if (t.phase === 'uncertain') return this.answer(t, outcome);
-    if (t.givenUp && outcome.kind === 'accepted') {
-      t.givenUp = false;
-      t.phase = 'open';
+    if (t.submission === 'uncertain') return this.answer(t, outcome);
+    if (t.order.status === 'givenUp' && outcome.kind === 'accepted') {
       await this.update(t, 'accepted', 'late_answer', `the venue acknowledged ${outcome.exchangeOrderId} after it was reported not placed`);
       await this.opened(t);
     }
@@ -259,20 +267,19 @@ export class LiveBroker implements Broker {
     const { reconcileAttempts, reconcileIntervalMs } = this.options.config;
     for (let attempt = 1; attempt <= reconcileAttempts; attempt++) {
       if (attempt > 1) await this.sleep(reconcileIntervalMs);
-      if (t.phase !== 'uncertain') return;
+      if (t.submission !== 'uncertain') return;
       const found = await this.#orders.lookup(t.hash);
-      if (t.phase !== 'uncertain') return;
+      if (t.submission !== 'uncertain') return;
       if (found.kind === 'found') {
-        t.phase = 'open';
+        t.submission = 'over';
         await this.update(t, 'accepted', `reconciled_${found.order.status.toLowerCase()}`, `${why}; GET /data/order found it (lookup ${attempt})`);
         await this.opened(t);
         return;
       }
       if (found.kind === 'failed') this.problem(`order ${t.intent.orderId}: lookup ${attempt}: ${found.message}`);
     }
-    t.phase = 'done';
-    t.givenUp = true;
-    await this.update(t, 'rejected', 'not_found_after_timeout', `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
+    t.submission = 'over';
+    await this.update(t, 'rejected', NOT_FOUND_AFTER_TIMEOUT, `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
   }
 
   private async opened(t: Tracked): Promise<void> {
@@ -287,8 +294,7 @@ export class LiveBroker implements Broker {
     if (found.kind === 'failed') return this.problem(`order ${t.intent.orderId}: ${found.message}`);
     if (found.kind === 'missing') {
       if (++t.misses >= this.options.config.reconcileAttempts) {
-        t.phase = 'done';
-        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${dec(t.filled)} of ${t.intent.size} filled`);
+        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${t.order.filled} of ${t.intent.size} filled`);
       }
       return;
     }
@@ -301,15 +307,16 @@ export class LiveBroker implements Broker {
     for (const f of fills) await this.book(t, f);
     const status = found.order.status.toUpperCase();
     const final = status.includes('CANCEL') ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
-    if (final === null || t.filled.lt(found.order.sizeMatched)) return;
-    t.phase = 'done';
-    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+    // Every share booked ends the order whatever the venue's status says yet (it is then no longer polled).
+    const allFilled = t.order.status === 'filled';
+    if (!allFilled && (final === null || new Big(t.order.filled).lt(found.order.sizeMatched))) return;
+    await this.update(t, allFilled || final === 'matched' ? 'filled' : final!, status.toLowerCase(), `${t.order.filled} of ${t.intent.size} filled`);
   }
 
   private async book(t: Tracked, f: VenueFill): Promise<void> {
     if (t.trades.has(f.tradeId) || f.status.toUpperCase() === 'FAILED') return;
     t.trades.add(f.tradeId);
-    t.filled = t.filled.plus(f.size);
+    t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
     const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
     const { intent } = t;
     await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
@@ -317,7 +324,7 @@ export class LiveBroker implements Broker {
 
   private schedule(): void {
     if (this.timer !== null || this.closed) return;
-    if (![...this.tracked.values()].some((t) => t.phase === 'open')) return;
+    if (![...this.tracked.values()].some(isOpen)) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.tick();
@@ -325,7 +332,7 @@ export class LiveBroker implements Broker {
   }
 
   private async tick(): Promise<void> {
-    const open = [...this.tracked.values()].filter((t) => t.phase === 'open');
+    const open = [...this.tracked.values()].filter(isOpen);
     if (open.some(resting)) await this.beat();
     for (const t of open) await this.refresh(t);
     this.schedule();
@@ -339,8 +346,10 @@ export class LiveBroker implements Broker {
     }
   }
 
+  /** Reports what the venue (or the broker) says of an order, and moves the order on in its lifecycle by it. */
   private update(t: Tracked, status: OrderUpdateEvent['status'], reason: string, detail: string): Promise<void> {
     const { intent } = t;
+    t.order = stepByUpdate(t.order, { status, reason });
     return this.emit(makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail }));
   }
 
@@ -371,6 +380,16 @@ export class LiveBroker implements Broker {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(() => resolve(), ms));
   }
+}
+
+/** Working at the venue: answered, and neither ended nor given up. */
+function isOpen(t: Tracked): boolean {
+  return t.submission === 'over' && !isSettled(t.order.status);
+}
+
+function stepByUpdate(order: OrderProgress, update: Pick<OrderUpdateEvent, 'status' | 'reason'>): OrderProgress {
+  const e = lifecycleEventOfUpdate(update);
+  return e === null ? order : orderStep(order, e);
 }
 
 function resting(t: Tracked): boolean {

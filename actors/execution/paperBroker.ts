@@ -4,6 +4,7 @@ import type { OrderBook } from '../../streams/orderBook';
 import { walkBook, type Match } from './bookWalk';
 import { ZERO, dec, sum } from '../../domain/decimal';
 import { feeScheduleProblem, fillFee } from '../../domain/fees';
+import type { Broker, BrokerResult } from './broker';
 import type { MarketContext } from './marketContext';
 
 /**
@@ -28,8 +29,6 @@ export interface PaperBrokerOptions {
   assumeSnapshotDepth: Decimal | null;
 }
 
-export type BrokerResult = FillEvent | RiskRejectionEvent;
-
 /** Shares taken from one version of a token's book (the same book object at the same update time). */
 interface TakenFromBook {
   book: OrderBook | null;
@@ -40,7 +39,8 @@ interface TakenFromBook {
 
 type Plan = { ok: true; intent: OrderIntentEvent; matches: Match[]; market: MarketContext } | { ok: false; intent: OrderIntentEvent; reason: BrokerReason; detail: string };
 
-export class PaperBroker {
+export class PaperBroker implements Broker {
+  readonly sendsToVenue = false;
   private taken = new Map<string, TakenFromBook>();
 
   constructor(private readonly options: PaperBrokerOptions = { assumeSnapshotDepth: null }) {}

@@ -10,9 +10,8 @@ import { Engine, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { createTradingSystem, type TradingSystem } from '../system';
-import { PaperBroker } from '../execution/paperBroker';
 import { liveRefusals } from '../execution/live/marketRules';
-import type { Broker } from '../trading';
+import type { Broker } from '../execution/broker';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
@@ -322,8 +321,9 @@ function bind(feed: { start(): void; close(): Promise<void>; readonly counters: 
  * The paper broker is never gated: its fills are derived, and the rebuild derives them again.
  */
 function replayGate(broker: Broker, replaying: () => boolean): Broker {
-  if (broker instanceof PaperBroker) return broker;
+  if (!broker.sendsToVenue) return broker;
   return {
+    sendsToVenue: true,
     execute: (intent, market, ts) => (replaying() ? (liveRefusals([intent], () => market, ts)[0] ?? null) : broker.execute(intent, market, ts)),
     executeGroup: (intents, market, ts) => (replaying() ? liveRefusals(intents, market, ts) : broker.executeGroup(intents, market, ts)),
   };

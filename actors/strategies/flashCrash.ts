@@ -2,7 +2,7 @@ import Big from 'big.js';
 import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
 import type { Config } from '../config/schema';
-import { feeScheduleProblem, unroundedFee } from '../../domain/fees';
+import { feePerShare, feeScheduleProblem } from '../../domain/fees';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec, type KeyedMachineOptions } from './keyedMachines';
 import type { StrategyContext } from './types';
 
@@ -129,7 +129,7 @@ function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, sour
 /** What one share sold at `price` yields after the market's taker fee. */
 function netOfFee(market: MarketInfo, price: Decimal): Decimal {
   const p = new Big(price);
-  return p.minus(unroundedFee(market, new Big(1), p)).toString();
+  return p.minus(feePerShare(market, p)).toString();
 }
 
 /** Mid of the live book's best bid and ask; null for a one-sided, empty or stale book. */

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { Decimal, MarketInfo } from '../../events/types';
-import { feeScheduleProblem, unroundedFee } from '../../domain/fees';
+import { feePerShare as feeOfOneShare, feeScheduleProblem } from '../../domain/fees';
 import type { StrategyContext } from './types';
 
 /**
@@ -22,7 +22,7 @@ export interface TokenQuote {
 export function feePerShare(market: MarketInfo, price: Decimal | null): Decimal | null {
   if (feeScheduleProblem(market) !== null) return null;
   if (price === null) return '0';
-  return unroundedFee(market, new Big(1), new Big(price)).toFixed();
+  return feeOfOneShare(market, new Big(price)).toFixed();
 }
 
 export function tokenQuote(ctx: StrategyContext, market: MarketInfo, tokenId: string): TokenQuote {
