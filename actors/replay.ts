@@ -1,11 +1,10 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SimulatedClock } from '../events/clock';
-import { EventLogWriter, parseEventLine, readSummary, type ReadSummary, type TornTail } from '../events/log';
-import { readLineBatches } from '../events/lines';
-import { isInputType } from '../events/types';
+import { EventLogWriter, readSummary, type ReadSummary, type TornTail } from '../events/log';
+import { textSize } from '../events/lines';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
+import { fileLines, replayLines } from './replayLoop';
 
 export interface ReplayProgress {
   events: number;
@@ -37,27 +36,6 @@ export interface ReplaySummary extends EngineStats {
 }
 
 /**
- * Size of the text in a file: the file size, or for gzip the ISIZE trailer (uncompressed size mod
- * 2^32, exact for single-member files under 4 GiB; progress only).
- */
-export function textSize(path: string): number | null {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(2);
-    if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      if (size < 18) return null;
-      const tail = Buffer.alloc(4);
-      readSync(fd, tail, 0, 4, size - 4);
-      return tail.readUInt32LE(0);
-    }
-    return size;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * Runs a tick file (plain or gzip, streamed) through the engine with event time and writes the full
  * event log (inputs copied through, derived events after their causes). The output is started anew,
  * so the same inputs and parameters always give the same bytes.
@@ -66,40 +44,18 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
   if (resolve(options.ticks) === resolve(options.out)) throw new Error(`replay: --out must differ from the tick file (${options.ticks})`);
   const totalBytes = textSize(options.ticks);
   const log = EventLogWriter.open(options.out, { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
-  let derivedSkipped = 0;
-  let events = 0;
-  let bytes = 0;
   let read: ReadSummary;
   let stats: EngineStats;
+  let derivedSkipped: number;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
-    // Each line is parsed just before the engine takes it, so parsed events die young (no batch of them is held).
-    const lines = readLineBatches(options.ticks);
-    for (;;) {
-      const next = await lines.next();
-      if (next.done) {
-        read = readSummary(next.value, events);
-        break;
-      }
-      const batch = next.value;
-      const eventsBefore = events;
-      for (let i = 0; i < batch.lines.length; i++) {
-        const line = batch.lines[i];
-        if (line.length === 0) continue;
-        events++;
-        if (options.onProgress) bytes += line.length + 1;
-        const lineNo = batch.firstLine + i;
-        const event = parseEventLine(line, options.ticks, lineNo);
-        if (event.type !== 'trade' && !isInputType(event.type)) {
-          derivedSkipped++;
-          continue;
-        }
-        const pending = engine.ingestLine(event, line, lineNo);
-        if (pending !== undefined) await pending;
-      }
-      if (events > eventsBefore) options.onProgress?.({ events, bytes, totalBytes });
-    }
+    const onProgress = options.onProgress;
+    const { summary, counts } = await replayLines(fileLines(options.ticks), engine, options.ticks, {
+      onBatch: onProgress && ((c) => onProgress({ events: c.lines, bytes: c.bytes, totalBytes })),
+    });
+    read = readSummary(summary, counts.lines);
+    derivedSkipped = counts.derived;
     stats = engine.stats();
   } finally {
     log.close();

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
 import { EventLogWriter, type TornTail } from '../../events/log';
 import { mergeEventFiles } from '../../events/merge';
-import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
-import { textSize } from '../replay';
+import { replayLines } from '../replayLoop';
+import { textSize } from '../../events/lines';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
@@ -94,9 +95,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const timerMs = config.backtest.timerMs;
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
-  let derivedSkipped = 0;
-  let events = 0;
-  let bytes = 0;
+  let started = false;
   const ingest = async (e: InputEvent) => {
     const pending = engine.ingest(e);
     if (pending !== undefined) await pending;
@@ -106,56 +105,56 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const ingestAnswers = async (ts: number) => {
     for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) await ingest(a);
   };
-
-  const merged = mergeEventFiles(options.ticks);
-  let summaries;
-  try {
-    for (;;) {
-      const next = await merged.next();
-      if (next.done) {
-        summaries = next.value;
-        break;
-      }
-      for (const record of next.value) {
-        bytes += record.line.length + 1;
-        const e = record.event;
-        if ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to)) continue;
-        if (!isInputType(e.type)) {
-          derivedSkipped++;
-          continue;
-        }
-        const input = e as InputEvent;
-        if (reask && !system.llm.keepsRecorded(input)) continue;
-        if (reask && events === 0) await ingest(reask.start(input.ts));
-        if (input.type === 'timer') synthesizeTimers = false;
-        for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-        // What the simulated world does before this event: model quotes, then clock ticks.
-        const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-        if (synthesizeTimers) {
-          nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-          for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
-        }
-        due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-        for (const d of due) {
-          if (reask) await ingestAnswers(d.ts);
-          await ingest(d);
-        }
-        if (reask) await ingestAnswers(input.ts);
-        if (input.type === 'oracle_price') model?.onOracle(input);
-        if (input.type === 'trade') {
-          model?.onTrade(input as TradeEvent);
-          collector.onTrade(input as TradeEvent);
-        }
-        const pending = engine.ingestRecord(record);
-        if (pending !== undefined) await pending;
-        events++;
-      }
-      options.onProgress?.({ events, bytes, totalBytes });
+  /**
+   * What the simulated world does before a recorded input: model quotes, clock ticks, re-asked
+   * answers. Synchronous when nothing is due (the common trade), so the hot path awaits nothing.
+   */
+  const beforeInput = (e: AnyEvent): boolean | Promise<boolean> => {
+    const input = e as InputEvent;
+    if (reask && !system.llm.keepsRecorded(input)) return false;
+    const first = reask !== null && !started;
+    started = true;
+    if (input.type === 'timer') synthesizeTimers = false;
+    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+    const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+    if (synthesizeTimers) {
+      nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+      for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
     }
+    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+    const observe = () => {
+      if (input.type === 'oracle_price') model?.onOracle(input);
+      if (input.type === 'trade') {
+        model?.onTrade(input as TradeEvent);
+        collector.onTrade(input as TradeEvent);
+      }
+      return true;
+    };
+    if (!reask && due.length === 0) return observe();
+    return (async () => {
+      if (first) await ingest(reask!.start(input.ts));
+      for (const d of due) {
+        if (reask) await ingestAnswers(d.ts);
+        await ingest(d);
+      }
+      if (reask) await ingestAnswers(input.ts);
+      return observe();
+    })();
+  };
+
+  let replayed;
+  try {
+    replayed = await replayLines(mergeEventFiles(options.ticks), engine, options.ticks.join(', '), {
+      filter: (e) => ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to) ? 'skip' : undefined),
+      beforeInput,
+      onBatch: (c) => options.onProgress?.({ events: c.inputs, bytes: c.bytes, totalBytes }),
+    });
     if (reask) for (const a of await reask.rest()) await ingest(a);
   } finally {
     log.close();
   }
+  const summaries = replayed.summary;
+  const derivedSkipped = replayed.counts.derived;
 
   const stats = engine.stats();
   const body = collector.finish();

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
-import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
+import { EventLogWriter, LogWriteError, readSummary, type TornTail } from '../../events/log';
+import { makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
+import { fileLines, replayLines } from '../replayLoop';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { createTradingSystem, type TradingSystem } from '../system';
@@ -125,26 +126,16 @@ export class TradingService {
   }
 
   private async replayLog(path: string): Promise<RebuildSummary> {
-    const batches = readEventBatches(path);
-    let events = 0;
-    let inputs = 0;
     /** The logged derived events of the latest input. */
     let logged: string[] = [];
-    for (;;) {
-      const next = await batches.next();
-      if (next.done) return { events, inputs, tornTail: next.value.tornTail, ...this.compareLastDerivation(logged) };
-      for (const record of next.value) {
-        events++;
-        if (!isInputType(record.event.type)) {
-          logged.push(record.line);
-          continue;
-        }
+    const { summary, counts } = await replayLines(fileLines(path), this.engine, path, {
+      onDerived: (r) => void logged.push(r.line),
+      beforeInput: () => {
         logged = [];
-        inputs++;
-        const pending = this.engine.ingestRecord(record);
-        if (pending !== undefined) await pending;
-      }
-    }
+        return true;
+      },
+    });
+    return { events: counts.lines, inputs: counts.inputs, tornTail: readSummary(summary, counts.lines).tornTail, ...this.compareLastDerivation(logged) };
   }
 
   /**
