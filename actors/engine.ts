@@ -17,7 +17,23 @@ export interface Reactor {
   readonly name: string;
   /** The event types it reacts to; every type that reaches reactors when absent. */
   readonly handles?: ReadonlySet<EventType>;
-  react(event: AnyEvent): Reaction | Promise<Reaction>;
+  react(event: AnyEvent): Reaction;
+  /**
+   * Folds an input into the state the reactor keeps (books, positions) before any reactor reacts to
+   * any input of the same instant: every input of one `ingestInstant` is absorbed first, so no
+   * reaction sees a price together with an older book of the same instant.
+   */
+  absorb?(event: InputEvent): void;
+  /** The earliest event time at which the reactor has something to do on its own (a paper order arriving at the book), or null. */
+  dueAt?(): number | null;
+  /** Does what is due at `ts` (the engine's clock is at `ts`, every input up to `ts` absorbed). */
+  wake?(ts: number): Reaction;
+}
+
+/** An input of an instant, with its tick-file line when it was read from one (copied through as it is). */
+export interface InstantRecord {
+  event: InputEvent;
+  line: string | null;
 }
 
 export interface EngineOptions {
@@ -44,18 +60,13 @@ interface Queued {
   from: Reactor | null;
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}
-
 /**
  * The one path live and replay share: each input is appended to the log before anything reacts to
  * it; trades go synchronously through the signal operators (a signal is appended right after its
  * trade); other inputs and signals go to the reactors, whose derived events are appended in order.
  *
- * `ingest` returns nothing when every reaction was synchronous (always so for a trade without a
- * signal), or a promise when a reactor went async: the caller must await it before the next input,
- * so the log order never depends on timing.
+ * Everything is synchronous: when `ingest` returns, the input and all it caused are appended, so the
+ * log order never depends on timing, and no promise or timer is paid per event.
  */
 export class Engine {
   readonly clock: Clock;
@@ -67,7 +78,6 @@ export class Engine {
   private readonly reactors: Reactor[] = [];
   private newSignals: SignalEvent[] = [];
   private failure: unknown = null;
-  private busy = false;
   private inputs = 0;
   private tradeCount = 0;
   private derived = 0;
@@ -102,7 +112,6 @@ export class Engine {
    * log into a throwaway writer, then continues on the real one with every window and actor intact.
    */
   switchLog(log: EventSink): void {
-    if (this.busy) throw new Error('engine: cannot switch logs while reacting to an input');
     this.log = log;
   }
 
@@ -113,32 +122,100 @@ export class Engine {
   }
 
   /** A live input event: serialised and appended, then reacted to. */
-  ingest(event: InputEvent): void | Promise<void> {
-    return this.accept(event, null);
+  ingest(event: InputEvent): void {
+    this.wakeBefore(event.ts);
+    this.accept(event, null);
+  }
+
+  /**
+   * One instant: inputs with the same ts that together say what the market is (a model quote's
+   * snapshot and both books, a recording's updates of one millisecond). All are appended and absorbed
+   * before any reactor reacts to any of them, so every reaction sees the whole instant's state.
+   */
+  ingestInstant(items: readonly (InputEvent | InstantRecord)[]): void {
+    if (items.length === 0) return;
+    const records = items.map((i): InstantRecord => ('event' in i ? i : { event: i, line: null }));
+    const ts = records[0].event.ts;
+    for (const { event } of records) {
+      if (event.ts !== ts) throw new Error(`engine: an instant holds one ts, got ${ts} and ${event.ts}`);
+      if (event.type === 'trade') throw new Error('engine: trades are not part of an instant; ingest them one by one');
+    }
+    this.wakeBefore(ts);
+    if (this.failure !== null) throw this.failure;
+    this.simulated?.advanceTo(ts);
+    for (const r of records) this.appendInput(r.event, r.line);
+    for (const r of records) this.absorb(r.event);
+    if (this.reactors.length === 0) return;
+    this.dispatch(
+      records.map((r) => r.event),
+      records[0].event,
+    );
+  }
+
+  /** Lets reactors do what is due at or before `ts` (paper orders reaching the book), in time order. */
+  advanceTo(ts: number): void {
+    this.wakeBefore(ts + 1);
   }
 
   /** A record read from a tick file: its line is copied through as it is (only seq replaced). */
-  ingestRecord(record: LogRecord): void | Promise<void> {
+  ingestRecord(record: LogRecord): void {
     return this.ingestLine(record.event, record.line, record.lineNo);
   }
 
   /** `ingestRecord` for a line parsed by the caller (`parseEventLine`) into `event`. */
-  ingestLine(event: AnyEvent, line: string, lineNo: number): void | Promise<void> {
+  ingestLine(event: AnyEvent, line: string, lineNo: number): void {
     if (event.type !== 'trade' && !isInputEvent(event)) throw new Error(`engine: line ${lineNo} is a derived '${event.type}' event, not an input`);
-    return this.accept(event, line);
+    this.wakeBefore(event.ts);
+    this.accept(event, line);
   }
 
   stats(): EngineStats {
     return { inputs: this.inputs, trades: this.tradeCount, derived: this.derived, signals: this.counter.snapshot() };
   }
 
-  private accept(event: InputEvent, line: string | null): void | Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    if (this.busy) throw new Error('engine: an input arrived while the previous one is still being reacted to; await ingest() first');
-    this.simulated?.advanceTo(event.ts);
+  /** Runs what reactors have due strictly before `ts`, each at its own time, earliest first (a tie: the first added). */
+  private wakeBefore(ts: number): void {
+    for (;;) {
+      let reactor: Reactor | null = null;
+      let at = ts;
+      for (const r of this.reactors) {
+        const due = r.dueAt?.() ?? null;
+        if (due !== null && due < at) {
+          at = due;
+          reactor = r;
+        }
+      }
+      if (reactor === null) return;
+      if (this.failure !== null) throw this.failure;
+      this.simulated?.advanceTo(at);
+      const cause = makeEvent('timer', at, { name: 'due' });
+      const queue: Queued[] = [];
+      let out: Reaction = [];
+      let err: unknown = null;
+      try {
+        out = reactor.wake!(at);
+      } catch (e) {
+        err = e;
+      }
+      this.appendDerived(reactor, cause, out, err, queue);
+      this.drain(queue, cause);
+    }
+  }
+
+  private appendInput(event: InputEvent, line: string | null): void {
     if (line !== null) event.seq = this.log.appendRead(event, line);
     else this.log.append(event);
     this.inputs++;
+  }
+
+  private absorb(event: InputEvent): void {
+    for (const r of this.reactors) r.absorb?.(event);
+  }
+
+  private accept(event: InputEvent, line: string | null): void {
+    if (this.failure !== null) throw this.failure;
+    this.simulated?.advanceTo(event.ts);
+    this.appendInput(event, line);
     if (event.type === 'trade') {
       this.tradeCount++;
       this.trades.next(event);
@@ -148,6 +225,7 @@ export class Engine {
       this.newSignals = [];
       return this.dispatch(signals, event);
     }
+    this.absorb(event);
     if (this.reactors.length === 0) return;
     return this.dispatch([event], event);
   }
@@ -156,43 +234,30 @@ export class Engine {
    * Offers the queue's events to every reactor in order; events a reactor returns join the queue
    * for the other reactors.
    */
-  private dispatch(events: AnyEvent[], input: InputEvent): void | Promise<void> {
-    const queue: Queued[] = events.map((event) => ({ event, from: null }));
-    let qi = 0;
-    let ri = 0;
-    const step = (): void | Promise<void> => {
-      for (; qi < queue.length; qi++, ri = 0) {
-        if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);
-        const { event, from } = queue[qi];
-        for (; ri < this.reactors.length; ri++) {
-          const reactor = this.reactors[ri];
-          if (reactor === from) continue;
-          if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
-          let out: Reaction | Promise<Reaction>;
-          try {
-            out = reactor.react(event);
-          } catch (err) {
-            this.appendDerived(reactor, event, [], err, queue);
-            continue;
-          }
-          if (isPromise(out)) {
-            ri++;
-            this.busy = true;
-            return out
-              .then(
-                (result) => this.appendDerived(reactor, event, result, null, queue),
-                (err: unknown) => this.appendDerived(reactor, event, [], err, queue),
-              )
-              .then(() => {
-                this.busy = false;
-                return step();
-              });
-          }
-          this.appendDerived(reactor, event, out, null, queue);
+  private dispatch(events: AnyEvent[], input: InputEvent): void {
+    this.drain(
+      events.map((event) => ({ event, from: null })),
+      input,
+    );
+  }
+
+  private drain(queue: Queued[], input: AnyEvent): void {
+    for (let qi = 0; qi < queue.length; qi++) {
+      if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);
+      const { event, from } = queue[qi];
+      for (const reactor of this.reactors) {
+        if (reactor === from) continue;
+        if (reactor.handles !== undefined && !reactor.handles.has(event.type)) continue;
+        let out: Reaction;
+        try {
+          out = reactor.react(event);
+        } catch (err) {
+          this.appendDerived(reactor, event, [], err, queue);
+          continue;
         }
+        this.appendDerived(reactor, event, out, null, queue);
       }
-    };
-    return step();
+    }
   }
 
   /** Appends a reactor's output; a throw or an input event returned becomes a named `error` event. */

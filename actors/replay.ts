@@ -4,7 +4,8 @@ import { EventLogWriter, readSummary, type ReadSummary, type TornTail } from '..
 import { textSize } from '../events/lines';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
-import { fileLines, replayLines } from './replayLoop';
+import { PendingOutputs } from './outputFiles';
+import { fileLines, replayLines, type ReplayCounts } from './replayLoop';
 
 export interface ReplayProgress {
   events: number;
@@ -24,6 +25,10 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Events per write of the output log (batched durability); default 1 MiB. */
   batchBytes?: number;
+  /** Where the log is staged until the replay completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the replay stops at the next batch with `Interrupted`, leaving no partial log. */
+  signal?: AbortSignal;
 }
 
 export interface ReplaySummary extends EngineStats {
@@ -43,22 +48,26 @@ export interface ReplaySummary extends EngineStats {
 export async function replayTickFile(options: ReplayOptions): Promise<ReplaySummary> {
   if (resolve(options.ticks) === resolve(options.out)) throw new Error(`replay: --out must differ from the tick file (${options.ticks})`);
   const totalBytes = textSize(options.ticks);
-  const log = EventLogWriter.open(options.out, { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  const outputs = options.outputs ?? new PendingOutputs();
+  const log = EventLogWriter.open(outputs.temp(options.out), { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
+  let completed = false;
+  let derivedSkipped: number;
   let read: ReadSummary;
   let stats: EngineStats;
-  let derivedSkipped: number;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
     const onProgress = options.onProgress;
-    const { summary, counts } = await replayLines(fileLines(options.ticks), engine, options.ticks, {
-      onBatch: onProgress && ((c) => onProgress({ events: c.lines, bytes: c.bytes, totalBytes })),
-    });
+    const hooks = { onBatch: onProgress && ((c: ReplayCounts) => onProgress({ events: engine.stats().inputs, bytes: c.bytes, totalBytes })) };
+    const { summary, counts } = await replayLines(fileLines(options.ticks), engine, options.ticks, hooks, options.signal);
     read = readSummary(summary, counts.lines);
     derivedSkipped = counts.derived;
     stats = engine.stats();
+    completed = true;
   } finally {
     log.close();
+    if (completed) outputs.commit();
+    else outputs.discard();
   }
   return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail };
 }

@@ -2,6 +2,7 @@ import { parseEventLine } from '../events/log';
 import { readLineBatches, type LineReadResult } from '../events/lines';
 import { isInputType, type AnyEvent } from '../events/types';
 import type { Engine } from './engine';
+import { Interrupted } from './outputFiles';
 
 /**
  * The one replay loop: lines of an event log or tick file go through the engine in order; derived
@@ -24,27 +25,36 @@ export interface ReplayHooks {
   onDerived?(line: ReplayLine): void;
   /** Before an input goes in: what must happen first (the backtest's simulated world); false leaves the input out. */
   beforeInput?(event: AnyEvent): boolean | Promise<boolean>;
+  /** Takes the input instead of `engine.ingestLine` (the backtest groups one millisecond of market data). */
+  ingest?(event: AnyEvent, line: ReplayLine): void;
   /** After each batch that had lines. */
-  onBatch?(counts: ReplayCounts): void;
+  onBatch?(counts: ReplayCounts, batch: readonly ReplayLine[]): void;
 }
 
 export interface ReplayCounts {
   /** Lines read (non-empty). */
   lines: number;
-  /** Bytes of text of those lines, newlines included. */
+  /** Characters of those lines, newlines included (bytes for ASCII text). */
   bytes: number;
   derived: number;
-  /** Inputs the engine took. */
+  /** Inputs taken. */
   inputs: number;
 }
 
 /**
  * Replays `batches` into `engine`; returns the source's own summary with the counts. `path` names the
- * file in errors for lines parsed here.
+ * file in errors for lines parsed here. An aborted `signal` stops it before the next batch (`Interrupted`).
  */
-export async function replayLines<S>(batches: AsyncGenerator<readonly ReplayLine[], S>, engine: Engine, path: string, hooks: ReplayHooks = {}): Promise<{ summary: S; counts: ReplayCounts }> {
+export async function replayLines<S>(
+  batches: AsyncGenerator<readonly ReplayLine[], S>,
+  engine: Engine,
+  path: string,
+  hooks: ReplayHooks = {},
+  signal?: AbortSignal,
+): Promise<{ summary: S; counts: ReplayCounts }> {
   const counts: ReplayCounts = { lines: 0, bytes: 0, derived: 0, inputs: 0 };
   for (;;) {
+    if (signal?.aborted) throw new Interrupted();
     const next = await batches.next();
     if (next.done) return { summary: next.value, counts };
     const batch = next.value;
@@ -64,11 +74,11 @@ export async function replayLines<S>(batches: AsyncGenerator<readonly ReplayLine
         const go = hooks.beforeInput(event);
         if ((typeof go === 'boolean' ? go : await go) === false) continue;
       }
-      const pending = engine.ingestLine(event, item.line, item.lineNo);
-      if (pending !== undefined) await pending;
+      if (hooks.ingest) hooks.ingest(event, item);
+      else engine.ingestLine(event, item.line, item.lineNo);
       counts.inputs++;
     }
-    if (batch.length > 0) hooks.onBatch?.(counts);
+    if (batch.length > 0) hooks.onBatch?.(counts, batch);
   }
 }
 

@@ -1,47 +1,33 @@
-import type { Clock } from '../events/clock';
 import { makeEvent, type AnyEvent, type DerivedEvent } from '../events/types';
 import type { Strategy, StrategyContext } from './strategies/types';
-
-export interface SupervisorOptions {
-  /** Each strategy's reaction must settle within this (wall time: it guards against hangs, not market time). */
-  deadlineMs: number;
-  /** The clock for deadlines: the system clock, also in replays (a hang is a real-world event). */
-  deadlineClock: Clock;
-}
 
 export interface StrategyHealth {
   name: string;
   errors: number;
-  timeouts: number;
   restarts: number;
   /** A strategy whose restore failed is stopped; the others go on. */
   stopped: boolean;
 }
 
-class DeadlineExceeded extends Error {}
-
 interface Supervised {
   strategy: Strategy;
   lastGood: unknown;
   health: StrategyHealth;
-  /** Bumped on every restart, so a late answer of a timed-out reaction is ignored. */
-  generation: number;
 }
 
 /**
- * Fans each event out to every strategy that handles it, all at once, and awaits each reaction
- * with a deadline. A strategy that throws or times out is reported by name as an `error` event and
- * restarted from its last good state; it never delays or stops the others beyond the deadline.
- * Outputs are returned in the strategies' registration order, whatever order they settle in, so
- * the event log is the same in every replay.
+ * Hands each event to every strategy that handles it, one after another in registration order (so
+ * the event log is the same in every replay), synchronously: no promise, no timer, no wall clock.
+ * A strategy that throws (or breaks the contract by returning something other than an array of
+ * events, e.g. a promise) is reported by name as an `error` event and restarted from its last good
+ * state; the others see the event as if it had not failed. A strategy that never returns blocks
+ * the process: the live service's watchdog (actors/service/watchdog.ts) catches that from outside
+ * the event path, and a replay of the same log would hang the same way, so nothing here guesses.
  */
 export class Supervisor {
   private readonly supervised: Supervised[];
 
-  constructor(
-    strategies: Strategy[],
-    private readonly options: SupervisorOptions,
-  ) {
+  constructor(strategies: Strategy[]) {
     const names = new Set<string>();
     for (const s of strategies) {
       if (names.has(s.name)) throw new Error(`two strategies are named ${s.name}`);
@@ -50,8 +36,7 @@ export class Supervisor {
     this.supervised = strategies.map((strategy) => ({
       strategy,
       lastGood: strategy.persist(),
-      health: { name: strategy.name, errors: 0, timeouts: 0, restarts: 0, stopped: false },
-      generation: 0,
+      health: { name: strategy.name, errors: 0, restarts: 0, stopped: false },
     }));
   }
 
@@ -68,32 +53,27 @@ export class Supervisor {
     return this.supervised.some((s) => !s.health.stopped && s.strategy.handles.has(type));
   }
 
-  async dispatch(event: AnyEvent, contextFor: (strategy: Strategy) => StrategyContext): Promise<DerivedEvent[]> {
-    const targets = this.supervised.filter((s) => !s.health.stopped && s.strategy.handles.has(event.type));
-    if (targets.length === 0) return [];
-    const settled = await Promise.all(targets.map((s) => this.react(s, event, contextFor(s.strategy))));
-    return settled.flat();
+  dispatch(event: AnyEvent, contextFor: (strategy: Strategy) => StrategyContext): DerivedEvent[] {
+    let out: DerivedEvent[] | null = null;
+    for (const s of this.supervised) {
+      if (s.health.stopped || !s.strategy.handles.has(event.type)) continue;
+      const reaction = this.react(s, event, contextFor(s.strategy));
+      if (reaction.length === 0) continue;
+      // A strategy's own array is returned as it is (never written to: it may be a shared constant).
+      out = out === null ? reaction : out.concat(reaction);
+    }
+    return out ?? [];
   }
 
-  private async react(s: Supervised, event: AnyEvent, ctx: StrategyContext): Promise<DerivedEvent[]> {
-    const generation = s.generation;
-    let timer: number | undefined;
+  private react(s: Supervised, event: AnyEvent, ctx: StrategyContext): DerivedEvent[] {
     try {
-      const reaction = Promise.resolve().then(() => s.strategy.react(event, ctx));
-      const deadline = new Promise<never>((_, reject) => {
-        timer = this.options.deadlineClock.setTimeout(() => reject(new DeadlineExceeded()), this.options.deadlineMs);
-      });
-      const out = await Promise.race([reaction, deadline]);
-      if (generation !== s.generation) return [];
+      const out: unknown = s.strategy.react(event, ctx);
+      if (!Array.isArray(out)) throw new Error(`react returned ${describe(out)} for ${event.type} (seq ${event.seq}); a strategy reacts synchronously with an array of events`);
       s.lastGood = s.strategy.persist();
-      return out;
+      return out as DerivedEvent[];
     } catch (err) {
-      const timedOut = err instanceof DeadlineExceeded;
-      if (timedOut) s.health.timeouts++;
-      else s.health.errors++;
-      const message = timedOut ? `no reaction to ${event.type} (seq ${event.seq}) within ${this.options.deadlineMs} ms` : errorMessage(err);
-      const events: DerivedEvent[] = [makeEvent('error', event.ts, { source: s.strategy.name, kind: timedOut ? 'timeout' : 'throw', message })];
-      s.generation++;
+      s.health.errors++;
+      const events: DerivedEvent[] = [makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: errorMessage(err) })];
       try {
         s.strategy.restore(s.lastGood);
         s.health.restarts++;
@@ -102,10 +82,13 @@ export class Supervisor {
         events.push(makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: `restart failed, strategy stopped: ${errorMessage(restoreErr)}` }));
       }
       return events;
-    } finally {
-      if (timer !== undefined) this.options.deadlineClock.clearTimeout(timer);
     }
   }
+}
+
+function describe(value: unknown): string {
+  if (typeof (value as { then?: unknown } | null)?.then === 'function') return 'a promise';
+  return value === null ? 'null' : typeof value;
 }
 
 function errorMessage(err: unknown): string {

@@ -34,8 +34,6 @@ export interface TradingSystem {
 }
 
 export interface TradingSystemOptions {
-  /** Wall clock for the supervisor's hang deadline. */
-  deadlineClock: Clock;
   /** Event time (the engine's clock): the day of the daily P&L in LLM prompts. */
   eventClock: Clock;
   /**
@@ -73,8 +71,8 @@ export function createTradingSystem(config: Config, options: TradingSystemOption
   const portfolio = new Portfolio(config.risk.startingCapital);
   const scanInterval = ScanIntervalController.fromConfig(config.scan, options.inspect);
   const strategies = [...configuredStrategies(config, portfolio, options.eventClock, options.inspect), ...(options.extraStrategies ?? [])];
-  const supervisor = new Supervisor([...strategies, scanInterval], { deadlineMs: config.scan.strategyDeadlineMs, deadlineClock: options.deadlineClock });
-  const broker = options.broker ?? new PaperBroker();
+  const supervisor = new Supervisor([...strategies, scanInterval]);
+  const broker = options.broker ?? new PaperBroker({ latencyMs: config.paper.latencyMs, upDownTakerDelayMs: config.paper.upDownTakerDelayMs });
   const pending = new PendingOrders();
   const trading = new TradingReactor({ markets, supervisor, portfolio, pending, broker, limits: riskLimits(config) });
   const llm = new LlmDecisions({ config: config.llm, mode: options.llm.mode, engine: options.llm.engine, inspect: options.inspect });

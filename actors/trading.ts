@@ -1,4 +1,4 @@
-import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../streams/marketState';
 import type { Reactor } from './engine';
 import { dec } from '../domain/decimal';
@@ -38,7 +38,7 @@ export interface TradingParts {
 }
 
 /** Inputs that change what the market state or the portfolio knows. */
-const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
 /**
  * The exchange's last word on a live order that a strategy must hear as a rejection: the order ends
@@ -53,6 +53,12 @@ function endsUnanswered(update: OrderUpdateEvent): boolean {
 /** Fills and rejections that may cause further orders from one event, at most (an exit after an entry ...). */
 const MAX_DEPTH = 32;
 
+/** Orders sent and on their way to the book: they fill at `due` against the book as it stands then. */
+interface InFlight {
+  due: number;
+  intents: OrderIntentEvent[];
+}
+
 /**
  * The trading half of the system, as one engine reactor: it folds market data into the market
  * state, fans events out to the strategies through the supervisor, and sends every order intent
@@ -63,24 +69,48 @@ const MAX_DEPTH = 32;
  */
 export class TradingReactor implements Reactor {
   readonly name = 'trading';
+  /** Orders on their way to the book, in order of `due`, then of sending. */
+  private readonly inFlight: InFlight[] = [];
 
   constructor(private readonly parts: TradingParts) {}
 
-  async react(event: AnyEvent): Promise<DerivedEvent[]> {
-    const { markets, supervisor, portfolio, pending } = this.parts;
+  /** Folds an input into the market state, the portfolio and the pending orders (the engine calls it for every input of an instant before any reaction). */
+  absorb(event: InputEvent): void {
+    const { markets, portfolio, pending } = this.parts;
     if (MARKET_INPUTS.has(event.type)) markets.apply(event);
     // A CLOB resolution names the market by condition id; positions are booked under the Gamma id.
     if (PORTFOLIO_INPUTS.has(event.type)) portfolio.apply(event.type === 'market_resolved' ? { ...event, market: markets.marketIdOf(event.market) } : event);
     if (event.type === 'exchange_fill' || event.type === 'order_update') pending.apply(event);
+  }
+
+  dueAt(): number | null {
+    return this.inFlight.length > 0 ? this.inFlight[0].due : null;
+  }
+
+  /** The orders due at `ts` reach the book: filled against it as it stands now, then their strategies hear. */
+  wake(ts: number): DerivedEvent[] {
     const result: DerivedEvent[] = [];
-    // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
-    const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
-    if (answer) await this.settle(await this.dispatch(answer), event.ts, result, 0);
-    if (supervisor.wants(event.type)) await this.settle(await this.dispatch(event), event.ts, result, 0);
+    while (this.inFlight.length > 0 && this.inFlight[0].due <= ts) {
+      const { intents } = this.inFlight.shift()!;
+      const outcomes = this.fillAtBook(intents, ts);
+      result.push(...outcomes);
+      for (const o of outcomes) this.parts.pending.apply(o);
+      for (const o of outcomes) this.settle(this.dispatch(o), ts, result, 1);
+    }
     return result;
   }
 
-  private dispatch(event: AnyEvent): Promise<DerivedEvent[]> {
+  react(event: AnyEvent): DerivedEvent[] {
+    const { supervisor } = this.parts;
+    const result: DerivedEvent[] = [];
+    // What the exchange says of a live order reaches its strategy as a paper broker's answer would.
+    const answer = event.type === 'exchange_fill' || event.type === 'order_update' ? asStrategyAnswer(event) : null;
+    if (answer) this.settle(this.dispatch(answer), event.ts, result, 0);
+    if (supervisor.wants(event.type)) this.settle(this.dispatch(event), event.ts, result, 0);
+    return result;
+  }
+
+  private dispatch(event: AnyEvent): DerivedEvent[] {
     return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
   }
 
@@ -90,7 +120,7 @@ export class TradingReactor implements Reactor {
   }
 
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */
-  private async settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): Promise<void> {
+  private settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): void {
     if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
     const done = new Set<string>();
     for (const e of outputs) {
@@ -104,10 +134,11 @@ export class TradingReactor implements Reactor {
       const outcomes = this.executeOrders(group, ts);
       result.push(...group, ...outcomes);
       for (const logged of [...group, ...outcomes]) this.parts.pending.apply(logged);
-      for (const outcome of outcomes) await this.settle(await this.dispatch(outcome), ts, result, depth + 1);
+      for (const outcome of outcomes) this.settle(this.dispatch(outcome), ts, result, depth + 1);
     }
   }
 
+  /** Risk-checks the orders now and sends them: the outcomes now, or none until they reach the book (`wake`). */
   private executeOrders(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
     const { markets, portfolio, pending, broker, limits } = this.parts;
     for (const intent of intents) portfolio.apply(intent);
@@ -116,6 +147,18 @@ export class TradingReactor implements Reactor {
     const verdicts = intents.length === 1 ? [checkOrder(intents[0], state, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, state, contextOf, limits, ts);
     const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
     if (rejected.length > 0) return rejected;
+    const delay = Math.max(0, ...intents.map((i) => broker.arrivalDelayMs?.(i, contextOf(i.tokenId)) ?? 0));
+    if (delay === 0) return this.fillAtBook(intents, ts);
+    const due = ts + delay;
+    let at = this.inFlight.length;
+    while (at > 0 && this.inFlight[at - 1].due > due) at--;
+    this.inFlight.splice(at, 0, { due, intents });
+    return [];
+  }
+
+  private fillAtBook(intents: OrderIntentEvent[], ts: number): DerivedEvent[] {
+    const { markets, portfolio, broker } = this.parts;
+    const contextOf = (tokenId: string) => marketContext(markets, tokenId);
     const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)].filter((r) => r !== null) : broker.executeGroup(intents, contextOf, ts);
     for (const r of results) if (r.type === 'fill') portfolio.apply(r);
     return results;

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const clock = new SystemClock();
   start = cpuSeconds();
   const wallStart = clock.now();
-  const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir, deadlineClock: clock });
+  const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir });
   const result: BacktestChildResult = {
     lines,
     parseCpuS,

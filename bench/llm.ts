@@ -91,7 +91,6 @@ async function backtest(url: string, cacheTtlMs: number | undefined): Promise<Ru
       ticks: [TICKS],
       config,
       reportDir: dir,
-      deadlineClock: wall,
       llm: { apiKey: KEY, latencyClock: wall, minLatencyMs: LATENCY_MS / 2, say: () => undefined },
       wrapReactor: timer.wrap,
     });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readLineBatches } from '../events/lines';
 
 /** CPU seconds this process has used (user + system): robust to other load on a shared machine. */
@@ -17,4 +18,11 @@ export async function bareParse(path: string): Promise<number> {
     }
   }
   return n;
+}
+
+/** CPU seconds (user + system) another process has used so far, from /proc (Linux; 100 ticks a second). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

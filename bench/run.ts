@@ -3,22 +3,26 @@
  * Figures are ratios measured in the same run (absolute rates depend on the machine).
  */
 import * as marketData from './marketData';
+import * as serviceBudget from './serviceBudget';
 import * as llm from './llm';
 import * as books from './books';
 import * as replay from './replay';
 import * as backtest from './backtest';
 import * as supervisor from './supervisor';
+import * as sweep from './sweep';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
 
 const benches: Bench[] = [
   // one module per benchmark under bench/
   marketData,
+  serviceBudget,
   llm,
   books,
   replay,
   backtest,
   supervisor,
+  sweep,
 ];
 
 async function main(): Promise<void> {

@@ -1,16 +1,21 @@
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../events/errors';
+import { fsErrorLine, InputError } from '../events/errors';
+import { ConfigError } from '../actors/config/load';
 import * as importCommand from './commands/import';
 import * as replayCommand from './commands/replay';
 import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as signalsCommand from './commands/signals';
+import * as sweepCommand from './commands/sweep';
+import * as workerCommand from './commands/worker';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
   const program = new Command('pma')
     .description('polymarket-actors: event-sourced trading of Polymarket markets from Binance trades')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride();
   const modules: { register(program: Command): void }[] = [
@@ -21,6 +26,9 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    signalsCommand,
+    sweepCommand,
+    workerCommand,
   ];
   for (const m of modules) m.register(program);
   return program;
@@ -33,8 +41,13 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof InputError) {
+    if (err instanceof InputError || err instanceof ConfigError) {
       process.stderr.write(`pma: ${err.message}\n`);
+      return 2;
+    }
+    const fs = fsErrorLine(err);
+    if (fs !== null) {
+      process.stderr.write(`pma: ${fs}\n`);
       return 2;
     }
     process.stderr.write(`pma: ${(err as Error).stack ?? String(err)}\n`);
@@ -42,8 +55,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('pma.js')) {
+function packageVersion(): string {
+  return (require('../package.json') as { version: string }).version;
+}
+
+/** Runs `pma` with the process's arguments (bin/pma.js calls this however it was reached: npx, npm link, a symlink). */
+export function run(): void {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) run();

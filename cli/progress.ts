@@ -1,6 +1,8 @@
-import { SystemClock, type Clock } from '../events/clock';
+import { SingleBar } from 'cli-progress';
+import { SystemClock } from '../events/clock';
 
 export interface Progress {
+  /** Input events so far, counted as the command's summary counts them. */
   events: number;
   bytes: number;
   totalBytes: number | null;
@@ -8,42 +10,53 @@ export interface Progress {
 
 export interface ProgressBar {
   update(p: Progress): void;
-  done(): void;
+  /** Removes the bar (before the summary, an error or the interrupt line). */
+  stop(): void;
 }
 
-const WIDTH = 30;
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'ETA -';
-  return seconds < 60 ? `ETA ${seconds.toFixed(0)} s` : `ETA ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+/** `12.3 %` of the input read, or `-` when the size is unknown. */
+export function percentOf(p: Progress): string {
+  return p.totalBytes ? `${((Math.min(p.bytes, p.totalBytes) / p.totalBytes) * 100).toFixed(1)} %` : '-';
 }
 
 /**
- * A one-line progress bar: percent of the input (by bytes), events, events/s and, with `eta`, the
- * time left; redrawn at most every 100 ms of the clock, cleared by `done()`.
+ * A one-line bar on a terminal's stderr (cli-progress): percent of the input read, input events,
+ * events/s, elapsed time and, with `eta`, the time left. Drawn at once and redrawn on a timer, so it
+ * moves from the first second even before the first batch; null when stderr is not a terminal
+ * (pipes and CI stay quiet).
  */
-export function progressBar(write: (text: string) => void, clock: Pick<Clock, 'now'>, options: { eta?: boolean } = {}): ProgressBar {
-  const start = clock.now();
-  let lastDraw = -Infinity;
+export function terminalProgress(options: { eta?: boolean } = {}, stream: NodeJS.WriteStream = process.stderr): ProgressBar | null {
+  if (!stream.isTTY) return null;
+  const clock = new SystemClock();
+  const started = clock.now();
+  const eta = options.eta ? ' | ETA {eta_formatted}' : '';
+  const bar = new SingleBar({
+    stream,
+    format: `[{bar}] {percentage}% | {events} input events | {rate} events/s | {duration_formatted}${eta}`,
+    barsize: 30,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    fps: 5,
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 20,
+    etaAsynchronousUpdate: true,
+  });
+  const payload = (p: Progress) => {
+    const seconds = Math.max(0.001, (clock.now() - started) / 1000);
+    return { events: p.events.toLocaleString('en-US'), rate: Math.round(p.events / seconds).toLocaleString('en-US') };
+  };
+  bar.start(1, 0, payload({ events: 0, bytes: 0, totalBytes: null }));
+  let stopped = false;
   return {
     update(p) {
-      const now = clock.now();
-      if (now - lastDraw < 100) return;
-      lastDraw = now;
-      const fraction = p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : 0;
-      const filled = Math.round(fraction * WIDTH);
-      const elapsed = Math.max(0.001, (now - start) / 1000);
-      const rate = p.events / elapsed;
-      const eta = options.eta ? ` ${formatEta(fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN)} ` : '';
-      write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${p.events.toLocaleString('en-US')} events  ${Math.round(rate).toLocaleString('en-US')} events/s ${eta}`);
+      if (p.totalBytes) bar.setTotal(p.totalBytes);
+      bar.update(p.totalBytes ? Math.min(p.bytes, p.totalBytes) : 0, payload(p));
     },
-    done() {
-      if (lastDraw !== -Infinity) write('\r\x1b[K');
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
     },
   };
-}
-
-/** The progress bar on a terminal's stderr, or null when stderr is not a terminal (pipes and CI stay quiet). */
-export function terminalProgress(options: { eta?: boolean } = {}, stream: NodeJS.WriteStream = process.stderr): ProgressBar | null {
-  return stream.isTTY ? progressBar((text) => stream.write(text), new SystemClock(), options) : null;
 }

@@ -11,7 +11,8 @@ export class InputError extends Error {
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`${formatLocation(where)}: field '${field}': ${problem}`);
+    // A parenthesised field such as '(file)' or '(body)' names no field the user could look up: left out.
+    super(/^\(.*\)$/.test(field) ? `${formatLocation(where)}: ${problem}` : `${formatLocation(where)}: field '${field}': ${problem}`);
     this.name = 'InputError';
   }
 }
@@ -24,4 +25,31 @@ export function formatLocation(where: InputLocation): string {
 export function show(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const FS_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'is not a folder (or a part of the path is not)',
+  EEXIST: 'already exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EMFILE: 'too many open files',
+};
+
+/** A file-system error (errno code) as words, or null when `err` is not one. */
+export function fsProblem(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return null;
+  return FS_PROBLEMS[code] ?? code;
+}
+
+/** A file-system error as one line naming the path: `out/x.jsonl: permission denied`. */
+export function fsErrorLine(err: unknown): string | null {
+  const problem = fsProblem(err);
+  if (problem === null) return null;
+  const path = (err as NodeJS.ErrnoException).path;
+  return path ? `${path}: ${problem}` : problem;
 }

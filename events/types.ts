@@ -22,11 +22,20 @@ export interface EventBase<T extends string> {
 
 // ---------------------------------------------------------------- input events
 
-/** A Binance spot trade (`@trade`) or aggregate trade (`@aggTrade`, tradeId = aggregate id). */
+/** Which Binance market a trade is from: `spot` (api/stream.binance.com) or `usdm` (USD-M futures, fapi/fstream). */
+export type BinanceMarket = 'spot' | 'usdm';
+
+/** A Binance trade (`@trade`) or aggregate trade (`@aggTrade`, tradeId = aggregate id). */
 export interface TradeEvent extends EventBase<'trade'> {
   venue: 'binance';
   /** Upper case, e.g. BTCUSDT. */
   symbol: string;
+  /**
+   * USD-M futures trades carry `market: "usdm"`; absent means spot (every tick file written before the
+   * field existed is spot). A spot and a futures trade of one symbol are different markets: ids,
+   * order checks and signals are kept apart by `tradeMarketKey`.
+   */
+  market?: 'usdm';
   tradeId: number;
   price: Decimal;
   qty: Decimal;
@@ -67,6 +76,31 @@ export interface MarketInfo {
   groupItemTitle: string | null;
   /** Fields Gamma omitted, given their neutral value here (e.g. `negRisk` false, `feeSchedule` null); absent when none. */
   defaulted?: string[];
+}
+
+/** What prices of a market a tick file holds: full books, a trade tape only, or none (definition and outcome only). */
+export type RecordedPrices = 'books' | 'trades' | 'none';
+
+/**
+ * One market's definition, from a recording or a download, before its first price: what a strategy
+ * needs to trade it (tokens, outcomes, tick, minimum size, fees, end time, negRisk). Unlike a
+ * `market_snapshot` it adds to the known markets instead of replacing the scan's list.
+ */
+export interface MarketDefinitionEvent extends EventBase<'market_definition'> {
+  /** Where the definition came from: a CLOB collector recording, an Up/Down listing file, or Gamma (`pma download`). */
+  source: 'collector' | 'listing' | 'gamma';
+  market: MarketInfo;
+  /**
+   * True when the recording named no token ids (nor condition id) and they were derived from what it
+   * does name, e.g. `derived:btc-updown-15m-1765450800:up` (asset, duration, window start, outcome).
+   */
+  derivedIds: boolean;
+  /** What prices of this market follow in the file. */
+  prices: RecordedPrices;
+  /** Up/Down markets: window start (ms), asset (`btc`) and price to beat (null when unknown). */
+  windowStartTs: number | null;
+  asset: string | null;
+  strike: Decimal | null;
 }
 
 export interface MarketSnapshotEvent extends EventBase<'market_snapshot'> {
@@ -144,6 +178,17 @@ export interface MarketResolvedEvent extends EventBase<'market_resolved'> {
 export interface OraclePriceEvent extends EventBase<'oracle_price'> {
   source: 'chainlink';
   /** Lower case pair, e.g. btc/usd. */
+  symbol: string;
+  value: Decimal;
+}
+
+/**
+ * A reference price of an asset that is not a trade: e.g. the Binance mid a Polymarket collector held
+ * when it received each CLOB message (coarse; not a tick series). Strategies do not trade on it.
+ */
+export interface ReferencePriceEvent extends EventBase<'reference_price'> {
+  source: 'binance_mid';
+  /** Upper case Binance symbol, e.g. BTCUSDT. */
   symbol: string;
   value: Decimal;
 }
@@ -228,6 +273,7 @@ export interface FeedStatusEvent extends EventBase<'feed_status'> {
 export type InputEvent =
   | TradeEvent
   | MarketSnapshotEvent
+  | MarketDefinitionEvent
   | BookEvent
   | BookDeltaEvent
   | LastTradeEvent
@@ -235,6 +281,7 @@ export type InputEvent =
   | MarketResolvedEvent
   | BestBidAskEvent
   | OraclePriceEvent
+  | ReferencePriceEvent
   | LlmAnswerEvent
   | ExchangeFillEvent
   | OrderUpdateEvent
@@ -245,6 +292,7 @@ export type InputEvent =
 export const INPUT_TYPES = [
   'trade',
   'market_snapshot',
+  'market_definition',
   'book',
   'book_delta',
   'last_trade',
@@ -252,6 +300,7 @@ export const INPUT_TYPES = [
   'market_resolved',
   'best_bid_ask',
   'oracle_price',
+  'reference_price',
   'llm_answer',
   'exchange_fill',
   'order_update',
@@ -411,6 +460,11 @@ export type EventBody<T extends EventType> = Omit<EventOf<T>, 'v' | 'seq' | 'ts'
 
 /** An order intent as a strategy machine emits it: the strategy wrapper adds the order id and its name. */
 export type OrderIntentBody = Omit<EventBody<'order_intent'>, 'orderId' | 'strategy'>;
+
+/** The key that keeps a symbol's spot and USD-M futures trades apart: `BTCUSDT` or `BTCUSDT@usdm`. */
+export function tradeMarketKey(trade: Pick<TradeEvent, 'symbol' | 'market'>): string {
+  return trade.market === undefined ? trade.symbol : `${trade.symbol}@${trade.market}`;
+}
 
 /** Builds an event with its keys in log order (`v`, `seq`, `ts`, `type`, then the body); seq is set on append. */
 export function makeEvent<T extends EventType>(type: T, ts: number, body: Omit<EventOf<T>, keyof EventBase<T>>): EventOf<T> {

@@ -180,6 +180,24 @@ function checkLevels(f: Fields, field: string): void {
   }
 }
 
+/** What strategies read of a market: id, outcomes with prices and tokens, negRisk, tick and minimum size. */
+function checkMarketInfo(m: Fields, where: InputLocation): void {
+  m.string('id');
+  const outcomes = m.stringArray('outcomes');
+  const prices = m.array('outcomePrices');
+  prices.forEach((price, i) => {
+    if (typeof price !== 'string' || !DECIMAL.test(price) || Number(price) > 1) {
+      throw new InputError(where, `${m.prefix}outcomePrices[${i}]`, `expected a price between 0 and 1, got ${show(price)}`);
+    }
+  });
+  const tokens = m.stringArray('tokenIds');
+  if (prices.length > 0 && prices.length !== outcomes.length) throw new InputError(where, `${m.prefix}outcomePrices`, `has ${prices.length} prices for ${outcomes.length} outcomes`);
+  if (tokens.length > 0 && tokens.length !== outcomes.length) throw new InputError(where, `${m.prefix}tokenIds`, `has ${tokens.length} tokens for ${outcomes.length} outcomes`);
+  m.bool('negRisk');
+  m.positiveDecimal('tickSize');
+  m.decimal('minSize');
+}
+
 const DIGIT_0 = 48;
 const DIGIT_9 = 57;
 const DOT = 46;
@@ -233,7 +251,8 @@ export function isValidTrade(value: unknown): boolean {
     Number.isSafeInteger(obj.tradeId) &&
     isPositiveDecimalString(obj.price) &&
     isPositiveDecimalString(obj.qty) &&
-    typeof obj.buyerMaker === 'boolean'
+    typeof obj.buyerMaker === 'boolean' &&
+    (obj.market === undefined || obj.market === 'usdm')
   );
 }
 
@@ -260,24 +279,20 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.positiveDecimal('price');
       f.positiveDecimal('qty');
       f.bool('buyerMaker');
+      if (obj.market !== undefined) f.oneOf('market', ['usdm'] as const);
       break;
+    case 'market_definition': {
+      f.oneOf('source', ['collector', 'listing', 'gamma'] as const);
+      checkMarketInfo(f.object('market'), where);
+      f.bool('derivedIds');
+      f.oneOf('prices', ['books', 'trades', 'none'] as const);
+      if (f.has('windowStartTs')) f.timeMs('windowStartTs');
+      if (f.has('asset')) f.string('asset');
+      if (f.has('strike')) f.positiveDecimal('strike');
+      break;
+    }
     case 'market_snapshot':
-      for (const m of f.objects('markets')) {
-        m.string('id');
-        const outcomes = m.stringArray('outcomes');
-        const prices = m.array('outcomePrices');
-        prices.forEach((price, i) => {
-          if (typeof price !== 'string' || !DECIMAL.test(price) || Number(price) > 1) {
-            throw new InputError(where, `${m.prefix}outcomePrices[${i}]`, `expected a price between 0 and 1, got ${show(price)}`);
-          }
-        });
-        const tokens = m.stringArray('tokenIds');
-        if (prices.length > 0 && prices.length !== outcomes.length) throw new InputError(where, `${m.prefix}outcomePrices`, `has ${prices.length} prices for ${outcomes.length} outcomes`);
-        if (tokens.length > 0 && tokens.length !== outcomes.length) throw new InputError(where, `${m.prefix}tokenIds`, `has ${tokens.length} tokens for ${outcomes.length} outcomes`);
-        m.bool('negRisk');
-        m.positiveDecimal('tickSize');
-        m.decimal('minSize');
-      }
+      for (const m of f.objects('markets')) checkMarketInfo(m, where);
       break;
     case 'book':
       f.string('tokenId');
@@ -311,6 +326,11 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       if (f.has('bestAsk')) f.probability('bestAsk');
       break;
     case 'oracle_price':
+      f.string('symbol');
+      f.positiveDecimal('value');
+      break;
+    case 'reference_price':
+      f.oneOf('source', ['binance_mid'] as const);
       f.string('symbol');
       f.positiveDecimal('value');
       break;

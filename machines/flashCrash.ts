@@ -10,7 +10,8 @@ import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from './f
 /**
  * Flash crash, one instance per outcome token: watch the price over a lookback; when it falls from
  * the window's high by the drop rule, buy the token at the best ask; sell on take-profit or
- * stop-loss (dollars of P&L at the mark, after the taker fee), after a maximum holding time, or
+ * stop-loss (in price: ticks or a fraction of the entry price, measured at the best bid; or in
+ * dollars of P&L at the mark, after the taker fee), after a maximum holding time, or
  * close to the market's end; then cool down.
  *
  * Pure: time is the `ts` of each event. Every event first updates the context (root handlers);
@@ -22,8 +23,13 @@ export interface FlashCrashParams {
   dropRelative: number;
   dropAbsolute: number | null;
   tradeUsd: Decimal;
-  takeProfitUsd: Decimal;
-  stopLossUsd: Decimal;
+  /** Exit rules; each null one is off, the first that holds exits. Ticks and fractions compare the best bid with the entry's average price. */
+  takeProfitTicks: number | null;
+  stopLossTicks: number | null;
+  takeProfitFraction: number | null;
+  stopLossFraction: number | null;
+  takeProfitUsd: Decimal | null;
+  stopLossUsd: Decimal | null;
   maxHoldMs: number;
   exitBeforeEndMs: number;
   cooldownMs: number;
@@ -122,6 +128,9 @@ export interface FlashCrashContext {
    * spread the entry paid; the take-profit is real net profit.
    */
   entryPnl: Decimal | null;
+  /** Value and shares of the entry's buy fills (before fees): the entry's average price. */
+  entryValue: Decimal;
+  entryShares: Decimal;
   realisedPnl: Decimal;
   /** Shares left to resolution because they are under the market's minimum order size. */
   abandonedShares: Decimal;
@@ -174,6 +183,8 @@ export const flashCrashMachine = setup({
       cost: ZERO,
       openedAt: null,
       entryPnl: null,
+      entryValue: ZERO,
+      entryShares: ZERO,
     })),
     prepareEntry: assign(({ context, event }) => {
       const { price, size } = entryOrder(context);
@@ -218,6 +229,8 @@ export const flashCrashMachine = setup({
     cost: ZERO,
     openedAt: null,
     entryPnl: null,
+    entryValue: ZERO,
+    entryShares: ZERO,
     realisedPnl: ZERO,
     abandonedShares: ZERO,
     exitReason: null,
@@ -299,6 +312,8 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
       order,
       shares: shares.plus(size).minus(feeShares).toString(),
       cost: new Big(c.cost).plus(value).toString(),
+      entryValue: new Big(c.entryValue ?? ZERO).plus(value).toString(),
+      entryShares: new Big(c.entryShares ?? ZERO).plus(size).toString(),
       openedAt: c.openedAt ?? ts,
     };
   }
@@ -313,6 +328,8 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
     cost: left.gt(0) ? new Big(c.cost).minus(released).toString() : ZERO,
     openedAt: left.gt(0) ? c.openedAt : null,
     entryPnl: left.gt(0) ? c.entryPnl : null,
+    entryValue: left.gt(0) ? c.entryValue : ZERO,
+    entryShares: left.gt(0) ? c.entryShares : ZERO,
     realisedPnl: new Big(c.realisedPnl).plus(value).minus(fill.fee).minus(released).toString(),
   };
 }
@@ -378,11 +395,27 @@ function exitReason(c: FlashCrashContext): ExitReason | null {
   if (!new Big(c.shares).gt(0) || !tradable(q) || c.mark === null || !new Big(c.mark.price).gt(0) || c.now < c.exitRetryAt) return null;
   if (tooCloseToEnd(c, q)) return 'end_of_market';
   if (c.openedAt !== null && c.now - c.openedAt >= c.params.maxHoldMs) return 'max_hold';
+  const { params } = c;
+  const entry = entryAverage(c);
+  if (entry !== null) {
+    const bid = new Big(c.mark.price);
+    const tick = new Big(q.tickSize);
+    if (params.stopLossTicks !== null && bid.lte(entry.minus(tick.times(params.stopLossTicks)))) return 'stop_loss';
+    if (params.stopLossFraction !== null && bid.lte(entry.times(1 - params.stopLossFraction))) return 'stop_loss';
+    if (params.takeProfitTicks !== null && bid.gte(entry.plus(tick.times(params.takeProfitTicks)))) return 'take_profit';
+    if (params.takeProfitFraction !== null && bid.gte(entry.times(1 + params.takeProfitFraction))) return 'take_profit';
+  }
   const p = pnl(c);
   const base = c.entryPnl !== null ? new Big(c.entryPnl) : new Big(0);
-  if (p.lte(base.minus(c.params.stopLossUsd))) return 'stop_loss';
-  if (p.gte(c.params.takeProfitUsd)) return 'take_profit';
+  if (params.stopLossUsd !== null && p.lte(base.minus(params.stopLossUsd))) return 'stop_loss';
+  if (params.takeProfitUsd !== null && p.gte(params.takeProfitUsd)) return 'take_profit';
   return null;
+}
+
+/** The entry's average fill price (before fees), or null when unknown (a restored snapshot of an older version). */
+function entryAverage(c: FlashCrashContext): Big | null {
+  const shares = new Big(c.entryShares ?? ZERO);
+  return shares.gt(0) ? new Big(c.entryValue).div(shares) : null;
 }
 
 function crashReason(c: FlashCrashContext): string {

@@ -1,27 +1,38 @@
 import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
-import type { Decimal } from '../events/types';
+import type { Decimal, MarketInfo } from '../events/types';
 
 /**
- * The scan-interval controller: from each market snapshot's outcome prices, volatility = (max - min)
- * / mean of a market's outcome prices, averaged over the first `sampleMarkets` markets that have at
- * least two prices (and a mean above zero). Above `volatilityThreshold` the scan runs at half the
- * base interval (never below `minIntervalMs`): state `fast`; otherwise at the base: state `normal`.
- * Every change of state is emitted as a `scan_interval` body (with a base already at the minimum,
- * `fast` keeps the same interval and still says so).
+ * The scan-interval controller: above `volatilityThreshold` the scan runs at half the base interval
+ * (never below `minIntervalMs`): state `fast`; otherwise at the base: state `normal`. Every change of
+ * state is emitted as a `scan_interval` body with the figure that caused it (with a base already at
+ * the minimum, `fast` keeps the same interval and still says so). Two measures of volatility:
+ * - `priceMove` (default): the mean |relative change| of the mid prices of the first `sampleMarkets`
+ *   markets (with a mid) between the last two fetched lists, by event time. A snapshot served from
+ *   the same fetch as the last one (a cache hit) measures nothing and changes nothing.
+ * - `outcomeSpread` (the plan's formula): (max - min) / mean of a market's outcome prices, averaged
+ *   over the first `sampleMarkets` markets with at least two prices. It says how one-sided a binary
+ *   market is, not how much it moves (a decided market reads 200 %); kept for comparison.
  *
  * The arithmetic is big.js so that a market exactly at the threshold (0.505 / 0.495 -> 0.02) is not
  * pushed over it by float rounding.
  */
+
+export type VolatilityMeasure = 'priceMove' | 'outcomeSpread';
 
 export interface ScanIntervalInput {
   baseIntervalMs: number;
   minIntervalMs: number;
   volatilityThreshold: number;
   sampleMarkets: number;
+  /** Absent in snapshots persisted before it existed: `outcomeSpread`, as they were measured. */
+  measure?: VolatilityMeasure;
 }
 
-export type ScanIntervalEvent = { type: 'SNAPSHOT'; ts: number; outcomePrices: Decimal[][] };
+/** What the controller reads of a listed market. */
+export type SampledMarket = Pick<MarketInfo, 'id' | 'outcomePrices' | 'bestBid' | 'bestAsk'>;
+
+export type ScanIntervalEvent = { type: 'SNAPSHOT'; ts: number; fetchedAt?: number; markets: SampledMarket[] };
 
 export interface ScanIntervalChange {
   type: 'scan_interval';
@@ -35,8 +46,11 @@ export interface ScanIntervalContext {
   intervalMs: number;
   volatility: number;
   marketsSampled: number;
-  /** The exact average, as a decimal string, for the threshold comparison. */
+  /** The exact figure, as a decimal string, for the threshold comparison. */
   volatilityExact: Decimal;
+  /** `priceMove`: the sampled mids of the last fetched list, by market id, and when it was fetched. */
+  lastMids?: Record<string, Decimal>;
+  lastFetchedAt?: number | null;
 }
 
 export interface Volatility {
@@ -62,6 +76,47 @@ export function snapshotVolatility(outcomePrices: readonly (readonly Decimal[])[
   return { volatility: n === 0 ? '0' : sum.div(n).toString(), marketsSampled: n };
 }
 
+/**
+ * A market's mid price: (best bid + best ask) / 2 when both sides are quoted (bid > 0, ask >= bid),
+ * else its first outcome price (Gamma's mid or last trade); null when it has neither above zero.
+ */
+export function marketMid(m: SampledMarket): Decimal | null {
+  if (m.bestBid !== null && m.bestAsk !== null) {
+    const bid = new Big(m.bestBid);
+    const ask = new Big(m.bestAsk);
+    if (bid.gt(0) && ask.gte(bid)) return bid.plus(ask).div(2).toString();
+  }
+  const first = m.outcomePrices[0];
+  return first !== undefined && new Big(first).gt(0) ? first : null;
+}
+
+/** The mids of the first `sample` markets that have one, by id. */
+export function sampleMids(markets: readonly SampledMarket[], sample: number): Record<string, Decimal> {
+  const mids: Record<string, Decimal> = {};
+  let n = 0;
+  for (const m of markets) {
+    if (n >= sample) break;
+    const mid = marketMid(m);
+    if (mid === null || m.id in mids) continue;
+    mids[m.id] = mid;
+    n++;
+  }
+  return mids;
+}
+
+/** Mean |now - before| / before over the markets sampled in both; "0" when none is. */
+export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readonly<Record<string, Decimal>>): Volatility {
+  let sum = new Big(0);
+  let n = 0;
+  for (const [id, mid] of Object.entries(now)) {
+    const prev = before[id];
+    if (prev === undefined) continue;
+    sum = sum.plus(new Big(mid).minus(prev).abs().div(prev));
+    n++;
+  }
+  return { volatility: n === 0 ? '0' : sum.div(n).toString(), marketsSampled: n };
+}
+
 export function fastIntervalMs(p: ScanIntervalInput): number {
   return Math.max(p.minIntervalMs, Math.floor(p.baseIntervalMs / 2));
 }
@@ -75,8 +130,16 @@ export const scanIntervalMachine = setup({
   },
   actions: {
     measure: assign(({ context, event }) => {
-      const v = snapshotVolatility(event.outcomePrices, context.params.sampleMarkets);
-      return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled };
+      const { params } = context;
+      if ((params.measure ?? 'outcomeSpread') === 'outcomeSpread') {
+        const v = snapshotVolatility(event.markets.map((m) => m.outcomePrices), params.sampleMarkets);
+        return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled };
+      }
+      const fetchedAt = event.fetchedAt ?? event.ts;
+      if (fetchedAt === context.lastFetchedAt) return {};
+      const mids = sampleMids(event.markets, params.sampleMarkets);
+      const v = priceMove(context.lastMids ?? {}, mids);
+      return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled, lastMids: mids, lastFetchedAt: fetchedAt };
     }),
     useFast: assign(({ context }) => ({ intervalMs: fastIntervalMs(context.params) })),
     useBase: assign(({ context }) => ({ intervalMs: context.params.baseIntervalMs })),
@@ -93,7 +156,7 @@ export const scanIntervalMachine = setup({
   },
 }).createMachine({
   id: 'scanInterval',
-  context: ({ input }) => ({ params: input, intervalMs: input.baseIntervalMs, volatility: 0, marketsSampled: 0, volatilityExact: '0' }),
+  context: ({ input }) => ({ params: input, intervalMs: input.baseIntervalMs, volatility: 0, marketsSampled: 0, volatilityExact: '0', lastMids: {}, lastFetchedAt: null }),
   initial: 'normal',
   on: { SNAPSHOT: { actions: 'measure' } },
   states: {

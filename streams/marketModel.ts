@@ -177,8 +177,16 @@ export class FifteenMinMarketModel {
       this.resolveEnded(q, out);
       this.quote(q, out);
       this.nextQuoteTs = q + this.p.quoteIntervalMs;
+      // No window left to quote: every later boundary before `ts` would do nothing (resolutions were tried at q),
+      // so skip to the last one. A gap of years between two tick files stays one step, not millions.
+      if (!this.anyOpenWindow(q)) this.nextQuoteTs = Math.max(this.nextQuoteTs, Math.floor(ts / this.p.quoteIntervalMs) * this.p.quoteIntervalMs + this.p.quoteIntervalMs);
     }
     return out;
+  }
+
+  private anyOpenWindow(q: number): boolean {
+    for (const s of this.symbols.values()) if (s.window && !this.disabled.has(s.asset) && q < s.window.endTs) return true;
+    return false;
   }
 
   private resolveEnded(q: number, out: InputEvent[]): void {

@@ -7,7 +7,7 @@ export interface TokenRef {
   outcome: string;
 }
 
-/** What strategies may read of the markets: the latest Gamma snapshot and the live books. */
+/** What strategies may read of the markets: the latest Gamma snapshot, recorded market definitions and the live books. */
 export interface MarketView {
   /** Event time of the last market snapshot, or null before the first. */
   readonly snapshotTs: number | null;
@@ -28,7 +28,7 @@ export interface MarketView {
 }
 
 /**
- * The markets as the input events describe them: a pure fold over market snapshots, books, book
+ * The markets as the input events describe them: a pure fold over market snapshots and definitions, books, book
  * deltas, resolutions and feed staleness.
  */
 export class MarketState implements MarketView {
@@ -54,6 +54,15 @@ export class MarketState implements MarketView {
           m.tokenIds.forEach((tokenId, i) => this.byToken.set(tokenId, { market: m, outcomeIndex: i, outcome: m.outcomes[i] }));
         }
         break;
+      case 'market_definition': {
+        // A recorded or downloaded market joins the known ones; it is never "unlisted" by a later scan.
+        const m = event.market;
+        this.list = [...this.list.filter((known) => known.id !== m.id), m];
+        this.byId.set(m.id, m);
+        this.byCondition.set(m.conditionId, m.id);
+        m.tokenIds.forEach((tokenId, i) => this.byToken.set(tokenId, { market: m, outcomeIndex: i, outcome: m.outcomes[i] }));
+        break;
+      }
       case 'book':
         this.books.set(event.tokenId, OrderBook.fromSnapshot(event.tokenId, event.ts, event.bids, event.asks));
         this.stale.delete(event.tokenId);

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { EVENT_VERSION, type SignalEvent, type TradeEvent } from '../events/types';
+import { EVENT_VERSION, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
 import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
@@ -26,10 +26,12 @@ export class SignalDetector {
   constructor(private readonly params: SignalParams) {}
 
   onTrade(trade: TradeEvent): SignalEvent | null {
-    let w = this.bySymbol.get(trade.symbol);
+    // A symbol's spot and futures trades are two markets: one set of windows each.
+    const key = tradeMarketKey(trade);
+    let w = this.bySymbol.get(key);
     if (w === undefined) {
       w = { change: new PriceChangeWindow(this.params.windowMs), volume: new VolumeWindow(this.params) };
-      this.bySymbol.set(trade.symbol, w);
+      this.bySymbol.set(key, w);
     }
     const qty = decimalNumber(trade.qty);
     w.volume.push(qty);

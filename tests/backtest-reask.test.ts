@@ -42,7 +42,6 @@ describe('runBacktest re-asking the model (llm option)', () => {
       ticks: [ticks],
       config: config(server.url),
       reportDir: join(dir, 'out'),
-      deadlineClock: clock,
       llm: { apiKey: KEY, latencyClock: clock, minLatencyMs: DELAY_MS / 2, say: () => undefined },
     });
     log = readLog(join(dir, 'out', 'events.jsonl'));
@@ -98,7 +97,7 @@ describe('runBacktest re-asking the model (llm option)', () => {
   });
 
   it('needs llm.replay = reask to re-ask, and an engine to run with it', async () => {
-    const base = { ticks: [ticks], reportDir: join(dir, 'other'), deadlineClock: clock };
+    const base = { ticks: [ticks], reportDir: join(dir, 'other') };
     await expect(runBacktest({ ...base, config: config(server.url, 'recorded'), llm: { apiKey: KEY, latencyClock: clock } })).rejects.toThrow(/llm.replay = reask/);
     await expect(runBacktest({ ...base, config: config(server.url) })).rejects.toThrow(/needs an engine/);
   });

@@ -65,7 +65,7 @@ describeWithChromium('backtest report.html in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pma-bt-html-'));
-    report = (await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: dir, deadlineClock: new SystemClock() })).report;
+    report = (await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: dir })).report;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('request', (r) => requests.push(r.url()));

@@ -21,13 +21,13 @@ describe('pma backtest on the recorded BTCUSDT/ETHUSDT trades', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pma-bt-'));
     a = join(dir, 'a');
-    report = (await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: a, deadlineClock: clock })).report;
+    report = (await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: a })).report;
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is deterministic: a second run writes the same bytes', async () => {
     const b = join(dir, 'b');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: b, deadlineClock: clock });
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: b });
     for (const f of ['events.jsonl', 'report.json', 'report.html']) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f)))).toBe(true);
   }, 120_000);
 
@@ -98,7 +98,7 @@ describe('pma backtest on the recorded BTCUSDT/ETHUSDT trades', () => {
     const ticks = join(dir, 'perturbed.jsonl');
     writeFileSync(ticks, perturbed.join('\n') + '\n');
     const c = join(dir, 'c');
-    await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: c, deadlineClock: clock });
+    await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: c });
     const decisions = (path: string) =>
       readLog(path)
         .filter((e) => e.ts <= T && ['signal', 'order_intent', 'fill', 'risk_rejection', 'strategy_state', 'decision', 'scan_interval', 'market_snapshot', 'book'].includes(e.type))

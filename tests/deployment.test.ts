@@ -51,6 +51,11 @@ const imageFile = (repoPath: string): string | null => {
 
 interface ComposeService {
   build?: string | { context: string; dockerfile?: string };
+  image?: string;
+  container_name?: string;
+  depends_on?: Record<string, unknown> | string[];
+  read_only?: boolean;
+  tmpfs?: string[];
   command?: string[];
   env_file?: (string | { path: string; required?: boolean })[];
   environment?: Record<string, string | number>;
@@ -265,5 +270,45 @@ describe('docker-compose.yml', () => {
     expect(targets).toContainEqual({ target: `bot:${servicePort}`, path: METRICS_PATH });
     for (const { target } of targets) expect(Object.keys(compose.services)).toContain(target.split(':')[0]);
     expect(dirname(mount![0])).toBe('./deploy');
+  });
+});
+
+describe('docker-compose.yml sweep services (docs/sweeps.md)', () => {
+  const nats = compose.services.nats;
+  const worker = compose.services.worker;
+
+  it('runs nats-server with JetStream on, its store on a named volume, the client port on the host loopback only', () => {
+    expect(nats.image).toMatch(/^nats:2\.(9|1\d)/);
+    const argv = nats.command ?? [];
+    expect(argv).toContain('-js');
+    const store = optionValue(argv, '-sd');
+    expect(store).toBeDefined();
+    const mount = (nats.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === store);
+    expect(mount).toBeDefined();
+    expect(Object.keys(compose.volumes ?? {})).toContain(mount![0]);
+    expect(nats.ports).toEqual(['127.0.0.1:4222:4222']);
+  });
+
+  it('runs `pma worker` from the bot image against the nats service, with options the command takes', () => {
+    expect(worker.image).toBe(bot.image);
+    expect(worker.build).toEqual(bot.build);
+    const argv = worker.command!;
+    expect(argv.slice(0, 3)).toEqual(['node', 'bin/pma.js', 'worker']);
+    const url = new URL(optionValue(argv, '--nats')!);
+    expect(url.hostname).toBe('nats');
+    expect(url.port).toBe(nats.ports![0].split(':')[2]);
+    expect(Object.keys(worker.depends_on ?? {})).toContain('nats');
+    const help = spawnSync(process.execPath, [argv[1], 'worker', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    for (const option of argv.slice(3).filter((a) => a.startsWith('--'))) expect(help.stdout).toContain(option);
+  });
+
+  it('the worker scales: no fixed container name, no host port; its writable paths are tmpfs on a read-only root', () => {
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    expect(worker.read_only).toBe(true);
+    const cache = optionValue(worker.command!, '--cache')!;
+    expect(worker.tmpfs ?? []).toContain('/tmp');
+    expect(cache.startsWith('/tmp/')).toBe(true);
   });
 });

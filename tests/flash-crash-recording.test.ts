@@ -6,7 +6,7 @@ import type { StrategyContext } from '../actors/strategies/types';
 import { makeEvent, type AnyEvent, type DerivedEvent, type OrderIntentEvent } from '../events/types';
 import { MarketState } from '../streams/marketState';
 import { describeWithShared } from './support/shared';
-import { DOWN_TOKEN, UP_TOKEN, btc15mMarket } from './flash-crash.support';
+import { DOWN_TOKEN, UP_TOKEN, USD_EXITS, btc15mMarket } from './flash-crash.support';
 
 /**
  * The real CLOB trade tapes of `btc-updown-15m-1765450800` (Caiooooo/polymarket-l2-collector, no
@@ -38,7 +38,7 @@ function tape(path: string, tokenId: string): AnyEvent[] {
 /** Runs the tape through the strategy; every order fills in full at its price at the same time. */
 function run(events: AnyEvent[], cfg: Partial<ReturnType<typeof flashCrashSchema.parse>> = {}): { intents: OrderIntentEvent[]; out: DerivedEvent[]; strategy: ReturnType<typeof createFlashCrashStrategy> } {
   const markets = new MarketState();
-  const strategy = createFlashCrashStrategy(flashCrashSchema.parse(cfg));
+  const strategy = createFlashCrashStrategy(flashCrashSchema.parse({ ...USD_EXITS, ...cfg }));
   const out: DerivedEvent[] = [];
   // As Gamma lists a 15-minute market before it trades: no outcome prices yet.
   const all = [makeEvent('market_snapshot', events[0].ts - 1, { source: 'gamma', request: '/events/slug/btc-updown-15m-1765450800', markets: [btc15mMarket({ outcomePrices: [] })] }), ...events];
@@ -112,6 +112,25 @@ describeWithShared(
       expect(intents[1].reason.startsWith(expected!.reason)).toBe(true);
       expect(expected!.reason).toBe('take_profit');
       expect(strategy.states()[UP_TOKEN]).toBe('watching');
+    });
+
+    it('with the default exits in price terms (10 ticks up, 5 down from the entry price), exits at the first trade past either', () => {
+      const i = firstCrash(up);
+      const entry = new Big((up[i] as { price: string }).price);
+      const { takeProfitTicks, stopLossTicks, maxHoldMs } = flashCrashSchema.parse({});
+      let expected: { ts: number; price: string; reason: string } | null = null;
+      for (const e of up.slice(i + 1)) {
+        if (e.ts - up[i].ts >= maxHoldMs) break;
+        const p = new Big((e as { price: string }).price);
+        if (p.gte(entry.plus(new Big('0.01').times(takeProfitTicks!)))) expected = { ts: e.ts, price: p.toString(), reason: 'take_profit' };
+        else if (p.lte(entry.minus(new Big('0.01').times(stopLossTicks!)))) expected = { ts: e.ts, price: p.toString(), reason: 'stop_loss' };
+        if (expected) break;
+      }
+      expect(expected).not.toBeNull();
+      const { intents } = run(up, { takeProfitUsd: null, stopLossUsd: null, takeProfitTicks, stopLossTicks });
+      expect(intents).toHaveLength(2);
+      expect(intents[1]).toMatchObject({ side: 'SELL', ts: expected!.ts, price: expected!.price });
+      expect(intents[1].reason.startsWith(expected!.reason)).toBe(true);
     });
 
     it('with both tapes in one run, a Down exit within cooldownMs before the Up crash blocks it: the cooldown is per market', () => {

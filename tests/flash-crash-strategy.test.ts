@@ -6,7 +6,7 @@ import { createFlashCrashStrategy } from '../actors/strategies/flashCrash';
 import type { StrategyContext } from '../actors/strategies/types';
 import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent, type MarketInfo, type OrderIntentEvent } from '../events/types';
 import { MarketState } from '../streams/marketState';
-import { DOWN_TOKEN, END_TS, UP_TOKEN, btc15mMarket } from './flash-crash.support';
+import { DOWN_TOKEN, END_TS, UP_TOKEN, USD_EXITS, btc15mMarket } from './flash-crash.support';
 
 /**
  * The strategy as the engine runs it: the market-state fold first, then the strategy, and every
@@ -72,7 +72,7 @@ function crashScript(market: MarketInfo): AnyEvent[] {
 }
 
 describe('flash-crash strategy: routing with the market state and the paper broker', () => {
-  const cfg = flashCrashSchema.parse({ stopLossUsd: '1' });
+  const cfg = flashCrashSchema.parse({ ...USD_EXITS, stopLossUsd: '1' });
 
   it('buys the crash at the book ask, takes profit at the bid net of fees, and cools the whole market down', () => {
     const h = new Harness(createFlashCrashStrategy(cfg));
@@ -119,7 +119,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
   });
 
   it('exits on a timer after the maximum holding time, and stops on resolution', () => {
-    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ stopLossUsd: '1', maxHoldMs: 60_000 })));
+    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ ...USD_EXITS, stopLossUsd: '1', maxHoldMs: 60_000 })));
     for (const e of crashScript(btc15mMarket()).slice(0, 3)) h.feed(e);
     expect(h.strategy.states()[UP_TOKEN]).toBe('holding');
     h.feed(timer(T0 + 4_000 + 59_999));
@@ -156,7 +156,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
   });
 
   it('ends the machines of markets that left the scan forgetUnlistedMs ago with nothing held or open, keeps the one holding shares, and starts afresh when a market returns', () => {
-    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
+    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ ...USD_EXITS, stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
     const crashing = btc15mMarket(crypto7);
     const other = btc15mMarket({ ...crypto7, id: '905022', conditionId: '0x' + 'ab'.repeat(32), slug: 'eth-updown-15m-1765450800', tokenIds: ['111', '222'], outcomePrices: ['0.55', '0.45'] });
     h.feed(snapshot(T0, [crashing, other]));
@@ -182,7 +182,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
   });
 
   it('a token whose machine ended and came back numbers its orders on from the old ones, so their fills answer it', () => {
-    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
+    const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ ...USD_EXITS, stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
     const market = btc15mMarket(crypto7);
     for (const e of crashScript(market)) h.feed(e); // buys at T0 + 4 s, sells at T0 + 20 s
     h.feed(snapshot(T0 + 21_000, []));

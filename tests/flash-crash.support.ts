@@ -40,7 +40,10 @@ export function btc15mMarket(over: Partial<MarketInfo> = {}): MarketInfo {
   };
 }
 
-export const defaults = flashCrashParams(flashCrashSchema.parse({}));
+/** Exits in dollars, as these tests were written for (the defaults exit in ticks: tests/flash-crash-exits.test.ts). */
+export const USD_EXITS = { takeProfitUsd: '0.10', stopLossUsd: '0.05', takeProfitTicks: null, stopLossTicks: null } as const;
+
+export const defaults = flashCrashParams(flashCrashSchema.parse(USD_EXITS));
 
 /** The id the keyed wrapper gives the UP token's n-th flash-crash order. */
 export const orderIdOf = (n: number) => `flash_crash:${UP_TOKEN}:${n}`;

@@ -66,7 +66,7 @@ describe('pma import (child process)', () => {
     expect(missingOut.stderr).toContain('--out');
     const missingFile = await pma(['import', join(dir, 'nope.gz'), '--out', join(dir, 'x.jsonl')]);
     expect(missingFile.code).toBe(2);
-    expect(missingFile.stderr).toContain(`${join(dir, 'nope.gz')}: field '(file)': cannot be read (ENOENT)`);
+    expect(missingFile.stderr).toContain(`${join(dir, 'nope.gz')}: cannot be read (no such file or directory)`);
     const help = await pma(['import', '--help']);
     expect(help.code).toBe(0);
     for (const option of ['--out <ticks>', '--symbol <sym>', '--strict', '--format <format>', '--reorder-ms <ms>']) expect(help.stdout).toContain(option);

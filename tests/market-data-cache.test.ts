@@ -75,15 +75,52 @@ describe('market-data cache', () => {
       expect(got.ageMs).toBe(MAX_STALE - 1);
       expect(got.error).toContain('http_429');
     }
+    // Within one TTL of the failed refresh nothing asks Gamma again: the held list, now too old, is refused.
     clock.step(1);
-    server.fail('/markets', { status: 500 }, { status: 500 });
     const err = await rejection(md.service.markets(query));
     expect(err).toBeInstanceOf(StaleDataError);
     expect((err as StaleDataError).ageMs).toBe(MAX_STALE);
     expect(err.message).toContain('/markets?closed=false&limit=100&offset=0');
+    expect(server.count('/markets')).toBe(3);
+    // One TTL after it, the next refresh is sent (and fails again: still refused).
+    clock.step(TTL);
     server.fail('/markets', { status: 500 }, { status: 500 });
     await expect(md.scan()).rejects.toBeInstanceOf(StaleDataError);
-    expect(server.count('/markets')).toBe(7);
+    expect(server.count('/markets')).toBe(5);
+  });
+
+  it('asks a list at most once per TTL also when its refreshes fail, and serves it again once one succeeds', async () => {
+    const first = await md.service.markets(query);
+    clock.step(TTL);
+    server.fail('/markets', { status: 500 }, { status: 500 });
+    expect((await md.service.markets(query)).stale).toBe(true);
+    expect(server.count('/markets')).toBe(3);
+    for (let i = 0; i < 5; i++) {
+      clock.step(TTL / 5 - 1);
+      const held = await md.service.markets(query);
+      expect([held.stale, held.fetchedAt]).toEqual([true, first.fetchedAt]);
+      expect(held.error).toContain('http_5xx');
+    }
+    expect(server.count('/markets')).toBe(3);
+    clock.step(5);
+    const fresh = await md.service.markets(query);
+    expect([fresh.stale, fresh.ageMs, server.count('/markets')]).toEqual([false, 0, 4]);
+  });
+
+  it('backs off a list whose refreshes keep failing: asked again 2, 4, 8, then every 10 s (maxStaleMs), each refresh with its retry', async () => {
+    await md.service.markets(query);
+    server.faultRate = 1;
+    server.randomFaults = [{ status: 500 }];
+    const refreshedAt: number[] = [];
+    let sent = server.count('/markets');
+    for (let t = 500; t <= 40_000; t += 500) {
+      clock.step(500);
+      await md.service.markets(query).catch(() => undefined);
+      if (server.count('/markets') > sent) refreshedAt.push(t);
+      expect([0, 2]).toContain(server.count('/markets') - sent);
+      sent = server.count('/markets');
+    }
+    expect(refreshedAt).toEqual([2_000, 4_000, 8_000, 16_000, 26_000, 36_000]);
   });
 
   it('fails clearly when the first fetch fails (nothing to fall back on)', async () => {

@@ -195,8 +195,8 @@ describe('metrics and health server on a real port', () => {
     const clock = new SimulatedClock(T0);
     const status = new ServiceStatus({ clock, marketDataMaxAgeMs: 10_000, llmEnabled: true });
     const strategies: StrategyHealth[] = [
-      { name: 'flash_crash', errors: 0, timeouts: 0, restarts: 0, stopped: false },
-      { name: 'neg_risk', errors: 0, timeouts: 0, restarts: 0, stopped: false },
+      { name: 'flash_crash', errors: 0, restarts: 0, stopped: false },
+      { name: 'neg_risk', errors: 0, restarts: 0, stopped: false },
     ];
     const log = EventLogWriter.open(join(dir, 'events.jsonl'));
     let eventLog: { failed: Error | null } = log;

@@ -77,7 +77,7 @@ describe('paper broker on a book built in the test', () => {
     expect(averagePrice(new Big('2'), new Big('3'), 'down').toFixed()).toBe('0.66666666');
   });
 
-  it('does not sell the same liquidity twice until the book changes', () => {
+  it('does not sell the same liquidity twice until the book shows it replenished', () => {
     const broker = new PaperBroker();
     const b = book('yes1', TS, asks(), bids());
     const first = asFill(broker.execute(intent({ price: '0.42', size: '25' }), context(feeMarket(), b), TS));
@@ -85,9 +85,16 @@ describe('paper broker on a book built in the test', () => {
     const second = asFill(broker.execute(intent({ price: '0.42', size: '25' }), context(feeMarket(), b), TS));
     expect(second.size).toBe('5'); // 30 within the limit, 25 already taken
     expect(second.price).toBe('0.42');
-    b.set('SELL', '0.42', '20', TS + 1); // the level is replenished: a new version of the book
-    const third = asFill(broker.execute(intent({ price: '0.42', size: '25' }), context(feeMarket(), b), TS + 1));
-    expect(third.size).toBe('25');
+    b.set('SELL', '0.42', '20', TS + 1); // a new version of the book showing the same 20: nothing came back
+    expect(asRejection(broker.execute(intent({ price: '0.42', size: '25' }), context(feeMarket(), b), TS + 1)).reason).toBe('no_liquidity');
+    b.set('SELL', '0.42', '32', TS + 2); // the level grew by 12: 12 of our 20 count as replenished, 8 still taken
+    const third = asFill(broker.execute(intent({ price: '0.42', size: '30' }), context(feeMarket(), b), TS + 2));
+    expect(third.size).toBe('24');
+    expect(third.price).toBe('0.42');
+    b.set('SELL', '0.42', '5', TS + 3); // others took from the level: what we took cannot exceed what is left
+    expect(asRejection(broker.execute(intent({ price: '0.42', size: '5' }), context(feeMarket(), b), TS + 3)).reason).toBe('no_liquidity');
+    b.set('SELL', '0.42', '30', TS + 4); // 25 more: our 5 are replenished, all 30 are there
+    expect(asFill(broker.execute(intent({ price: '0.42', size: '40' }), context(feeMarket(), b), TS + 4)).size).toBe('30');
     // a different broker (a replay) gives the same answers for the same calls
     const again = new PaperBroker();
     const b2 = book('yes1', TS, asks(), bids());

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { configSchema } from '../actors/config/schema';
 import { createMarketData, type MarketData } from '../actors/marketData/createMarketData';
+import { FifteenMinDiscovery } from '../actors/marketData/fifteenMinDiscovery';
 import { discoverFifteenMin, fifteenMinSlug, parseFifteenMinSlug, windowStartSec } from '../actors/venues/polymarket/fifteenMinMarkets';
 import { InputError } from '../events/errors';
-import { PolymarketServer, twentyMarkets } from './support/polymarketServer';
+import { PolymarketServer, twentyMarkets, upDownWindowEvent } from './support/polymarketServer';
 import { describeWithShared } from './support/shared';
 import { SteppedClock } from './support/steppedClock';
 
@@ -71,6 +72,46 @@ describe('15-minute discovery against a loopback Gamma', () => {
     await withMarketData([upDownEvent('btc', ['Yes', 'No'])], async (md, _server, clock) => {
       await expect(discoverFifteenMin(md.service, ['BTC'], clock.now())).rejects.toBeInstanceOf(InputError);
     }, start * 1000);
+  });
+});
+
+describe('FifteenMinDiscovery (the live service: once per window)', () => {
+  const start = 1_765_450_800;
+  const md = (server: PolymarketServer, clock: SteppedClock) =>
+    createMarketData(configSchema.parse({ feeds: { gammaUrl: server.url, clobUrl: server.url, httpTimeoutMs: 300 }, marketData: { retries: 0 } }), { clock, random: () => 0.5 });
+
+  it('keeps a found market for its window, backs off failed lookups (2, 4, 8 s) and says why', async () => {
+    const server = await PolymarketServer.start();
+    try {
+      const clock = new SteppedClock(start * 1000 + 1_000);
+      const errors: string[] = [];
+      const d = new FifteenMinDiscovery({ source: md(server, clock).gamma, clock, assets: ['BTC'], notListedTtlMs: 60_000, retryMs: 2_000, prefetchMs: 30_000, onError: (slug) => errors.push(slug) });
+      const slug = `/events/slug/btc-updown-15m-${start}`;
+      const askedAt: number[] = [];
+      server.faultRate = 1;
+      server.randomFaults = [{ status: 500 }];
+      for (let t = 0; t <= 16_000; t += 1_000) {
+        const before = server.count(slug);
+        expect(await d.current()).toEqual([]);
+        if (server.count(slug) > before) askedAt.push(t);
+        clock.step(1_000);
+      }
+      expect(askedAt).toEqual([0, 2_000, 6_000, 14_000]);
+      expect(errors).toEqual(Array(4).fill(`btc-updown-15m-${start}`));
+      server.faultRate = 0;
+      server.eventFor = (s) => (s === `btc-updown-15m-${start}` ? upDownWindowEvent('btc', start) : undefined);
+      clock.step(16_000);
+      const [found] = await d.current();
+      expect(found.slug).toBe(`btc-updown-15m-${start}`);
+      const asked = server.arrivals.length;
+      for (let i = 0; i < 10; i++) {
+        clock.step(60_000);
+        expect((await d.current()).map((f) => f.slug)).toEqual([found.slug]);
+      }
+      expect(server.arrivals.length).toBe(asked);
+    } finally {
+      await server.close();
+    }
   });
 });
 

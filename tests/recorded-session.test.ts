@@ -61,8 +61,8 @@ describe('a recorded session (trades, books, Chainlink prices) through the backt
     const inputs = session();
     for (const e of inputs) w.append({ ...e });
     w.close();
-    const a = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'a'), deadlineClock: clock });
-    await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'b'), deadlineClock: clock });
+    const a = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'a') });
+    await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'b') });
     const logA = readFileSync(join(dir, 'a', 'events.jsonl'));
     expect(logA.equals(readFileSync(join(dir, 'b', 'events.jsonl')))).toBe(true);
     // The recorded BTC market wins over the model: no simulated BTC quotes at all.

@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { replayTickFile } from '../actors/replay';
-import { progressBar } from '../cli/progress';
-import { SimulatedClock } from '../events/clock';
 import { FIXTURES } from './support/shared';
 import { checkReplayedLog } from './replayCheck';
 import { DEFAULT_PARAMS, naiveSignals, readRecordedTrades, tickLine, type RecordedTrade } from './streamsReference';
@@ -118,35 +116,5 @@ describe('pma replay', () => {
     const run = spawnSync(process.execPath, [PMA, 'replay', join(dir, 'btc.ticks.jsonl'), '--out', join(dir, 'x.jsonl'), '--config', config], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('signals.volumeAverageOf');
-  });
-});
-
-describe('progress bar', () => {
-  it('shows % of file by bytes and events/s, redrawn at most every 100 ms, cleared at the end', () => {
-    const clock = new SimulatedClock(10_000);
-    const written: string[] = [];
-    const bar = progressBar((t) => written.push(t), clock);
-    clock.advanceTo(12_000);
-    bar.update({ events: 50_000, bytes: 250, totalBytes: 1_000 });
-    clock.advanceTo(12_050);
-    bar.update({ events: 60_000, bytes: 300, totalBytes: 1_000 });
-    clock.advanceTo(14_000);
-    bar.update({ events: 100_000, bytes: 1_000, totalBytes: 1_000 });
-    bar.done();
-    // 30-wide bar: 25 % is 7.5 -> 8 filled; 50,000 events in 2 s, then 100,000 in 4 s
-    expect(written).toEqual([
-      `\r[${'#'.repeat(8)}${'-'.repeat(22)}]  25.0%  50,000 events  25,000 events/s `,
-      `\r[${'#'.repeat(30)}] 100.0%  100,000 events  25,000 events/s `,
-      '\r\x1b[K',
-    ]);
-  });
-
-  it('adds the time left for backtests', () => {
-    const clock = new SimulatedClock(0);
-    const written: string[] = [];
-    const bar = progressBar((t) => written.push(t), clock, { eta: true });
-    clock.advanceTo(30_000);
-    bar.update({ events: 1_000, bytes: 250, totalBytes: 1_000 }); // a quarter in 30 s: 90 s left
-    expect(written[0]).toMatch(/ 25\.0%  1,000 events  33 events\/s  ETA 1 min 30 s $/);
   });
 });

@@ -100,24 +100,16 @@ describe('Engine', () => {
     expect(out.filter((e) => e.type === 'risk_rejection').length).toBe(out.filter((e) => e.type === 'signal').length);
   });
 
-  it('waits for an async reactor and refuses the next input until then', async () => {
+  it('reacts synchronously: when ingest returns, the input and everything it caused are in the log, in reactor order', () => {
     const engine = new Engine({ log, signals: DEFAULT_PARAMS, clock: new SimulatedClock() });
-    engine.use({
-      name: 'slow',
-      handles: new Set<EventType>(['timer']),
-      async react(e) {
-        await new Promise((resolve) => setImmediate(resolve));
-        return [stateChange(e, 'slow')];
-      },
-    });
-    engine.use({ name: 'fast', react: (e) => [stateChange(e, 'fast')] });
-    const pending = engine.ingest(makeEvent('timer', 5, { name: 'a' }));
-    expect(pending).toBeInstanceOf(Promise);
-    expect(() => engine.ingest(makeEvent('timer', 6, { name: 'b' }))).toThrow(/await/);
-    await pending;
-    await engine.ingest(makeEvent('timer', 7, { name: 'c' }));
-    // order is the reactors' order, not timing; a reactor's output goes to the others, not back to itself
-    const once = ['timer', 'slow:timer', 'fast:timer', 'fast:strategy_state'];
+    engine.use({ name: 'first', handles: new Set<EventType>(['timer']), react: (e) => [stateChange(e, 'first')] });
+    engine.use({ name: 'second', react: (e) => [stateChange(e, 'second')] });
+    expect(engine.ingest(makeEvent('timer', 5, { name: 'a' }))).toBeUndefined();
+    expect(engine.stats()).toMatchObject({ inputs: 1, derived: 3 });
+    engine.ingest(makeEvent('timer', 7, { name: 'c' }));
+    log.flush();
+    // order is the reactors' order; a reactor's output goes to the others, not back to itself
+    const once = ['timer', 'first:timer', 'second:timer', 'second:strategy_state'];
     expect(logLines(path).map((e) => (e.type === 'strategy_state' ? `${e.strategy}:${e.key}` : e.type))).toEqual([...once, ...once]);
   });
 

@@ -129,6 +129,32 @@ describe('consecutive losses halt', () => {
     expect(check(intent(), limits, p)).toBe('ok');
   });
 
+  it('with lossStreakReset daily, lifts on the UTC day after the last loss (and stays all day of it)', () => {
+    const daily = looseLimits({ maxConsecutiveLosses: 3, lossStreakReset: 'daily' });
+    const fresh = (ts: number) => liquid({}, ts);
+    const p = Portfolio.fromEvents('1000', [...trip('0.4'), ...trip('0.4'), ...trip('0.4')]);
+    const lossTs = fillEvent({}).ts; // the trips' fills: 2023-11-14 22:13:20 UTC
+    const lastMsOfDay = Date.UTC(2023, 10, 14, 23, 59, 59, 999);
+    const nextDay = lastMsOfDay + 1;
+    expect(p.lossDay).toBe('2023-11-14');
+    expect(new Date(lossTs).toISOString().slice(0, 10)).toBe('2023-11-14');
+    expect(reason(checkOrder(intent(), p, fresh(lastMsOfDay), daily, lastMsOfDay))).toBe('consecutive_losses_halt');
+    expect(reason(checkOrder(intent(), p, fresh(nextDay), daily, nextDay))).toBe('ok');
+    expect(reason(checkOrder(intent(), p, fresh(nextDay), { ...daily, lossStreakReset: 'never' }, nextDay))).toBe('consecutive_losses_halt');
+  });
+
+  it('counts a hedged pair (both outcomes of one market) as one round trip with one P&L', () => {
+    // Up bought at 0.45, Down at 0.50 (sum 0.95): the market resolves Up; Down alone lost 5, the pair made 0.5
+    const pair = [
+      fillEvent({ tokenId: 'up', marketId: 'pair-m', price: '0.45', size: '10' }),
+      fillEvent({ tokenId: 'down', marketId: 'pair-m', price: '0.50', size: '10' }),
+      makeEvent('market_resolved', NOW, { market: 'pair-m', winningTokenId: 'up', winningOutcome: 'Up' }),
+    ];
+    const p = Portfolio.fromEvents('1000', [...trip('0.4'), ...trip('0.4'), ...pair]);
+    expect(p.roundTrips).toEqual({ wins: 1, losses: 2 });
+    expect(p.lossStreak).toBe(0);
+  });
+
   it('stays halted until a reset_losses risk_control, and lets sells through meanwhile', () => {
     const events = [fillEvent({ price: '0.5', size: '10' }), ...trip('0.4'), ...trip('0.4'), ...trip('0.4')];
     const p = Portfolio.fromEvents('1000', events);
@@ -266,6 +292,7 @@ describe('wiring', () => {
       maxHeatPct: 0.3,
       maxDailyDrawdownPct: 0.1,
       maxConsecutiveLosses: 3,
+      lossStreakReset: 'daily',
       killSwitch: false,
       maxDataAgeMs: 10_000,
     });

@@ -1,4 +1,6 @@
+import Big from 'big.js';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { scanSchema } from '../actors/config/schema';
 import { ScanIntervalController } from '../actors/strategies/scanInterval';
@@ -12,7 +14,10 @@ const raw = JSON.parse(readFileSync(TWENTY, 'utf8')) as { outcomePrices: string 
 const twenty = decodeGammaMarkets(raw, { file: TWENTY });
 
 const snapshot = (ts: number, markets: MarketInfo[]) => makeEvent('market_snapshot', ts, { source: 'gamma', request: '/markets?closed=false&limit=100', markets });
-const controller = (over: Partial<ReturnType<typeof scanSchema.parse>> = {}) => ScanIntervalController.fromConfig(scanSchema.parse(over));
+/** The plan's formula, kept as the named option `outcomeSpread`. */
+const controller = (over: Partial<ReturnType<typeof scanSchema.parse>> = {}) => ScanIntervalController.fromConfig(scanSchema.parse({ volatilityMeasure: 'outcomeSpread', ...over }));
+/** The default: price movement between fetched lists. */
+const moveController = (over: Partial<ReturnType<typeof scanSchema.parse>> = {}) => ScanIntervalController.fromConfig(scanSchema.parse(over));
 
 /** (max - min) / mean per market over the first n with two or more prices, averaged: plain numbers, from the raw JSON. */
 function expectedVolatility(pricesPerMarket: number[][], n: number): { volatility: number; sampled: number } {
@@ -24,7 +29,7 @@ function expectedVolatility(pricesPerMarket: number[][], n: number): { volatilit
 const rawPrices = raw.map((m) => (JSON.parse(m.outcomePrices) as string[]).map(Number));
 const withPrices = (m: MarketInfo, prices: string[]): MarketInfo => ({ ...m, outcomePrices: prices });
 
-describe('scan-interval controller', () => {
+describe('scan-interval controller, outcomeSpread (the plan\'s formula, a named option)', () => {
   it('halves the 2 s base on the twenty real markets (their average spread of outcome prices is far above 2 %)', () => {
     const c = controller();
     expect(c.intervalMs).toBe(2_000);
@@ -100,12 +105,99 @@ describe('scan-interval controller', () => {
   });
 });
 
-describeWithShared('scan-interval controller on a real 5-minute BTC market', ['polymarket/nautilus_trader/gamma/gamma_market.json'], ([path]) => {
+describeWithShared('scan-interval controller (outcomeSpread) on a real 5-minute BTC market', ['polymarket/nautilus_trader/gamma/gamma_market.json'], ([path]) => {
   it('0.505 / 0.495 (Gamma, 2026-03-12) is exactly at 2 %: the base interval stays', () => {
     const market = decodeGammaMarkets([JSON.parse(readFileSync(path, 'utf8'))], { file: path });
     expect(market[0].outcomePrices).toEqual(['0.505', '0.495']);
     const c = controller();
     expect(c.onSnapshot(snapshot(1, market))).toEqual([]);
     expect(c.intervalMs).toBe(2_000);
+  });
+});
+
+/** Each market's outcome prices scaled by `factor` (a move of every sampled mid by factor - 1). */
+const moved = (markets: MarketInfo[], factor: string): MarketInfo[] => markets.map((m) => withPrices(m, m.outcomePrices.map((p) => new Big(p).times(factor).toString())));
+
+describe('scan-interval controller, priceMove (the default)', () => {
+  it('is the default measure', () => {
+    expect(scanSchema.parse({}).volatilityMeasure).toBe('priceMove');
+  });
+
+  it('keeps the base interval on the twenty real one-sided markets fetched again and again unchanged (outcomeSpread would halve it)', () => {
+    const c = moveController();
+    for (let i = 0; i < 5; i++) expect(c.onSnapshot(snapshot(1_721_064_000_000 + i * 2_000, twenty))).toEqual([]);
+    expect(c.intervalMs).toBe(2_000);
+    expect(c.state).toBe('normal');
+    expect(controller().onSnapshot(snapshot(1, twenty))[0].intervalMs).toBe(1_000);
+  });
+
+  it('halves the interval when the sampled mids move 3 % between two fetches, with the figure, and returns when they stay', () => {
+    const c = moveController();
+    expect(c.onSnapshot(snapshot(1_000, twenty))).toEqual([]);
+    const [fast] = c.onSnapshot(snapshot(3_000, moved(twenty, '1.03')));
+    expect(fast).toMatchObject({ type: 'scan_interval', ts: 3_000, intervalMs: 1_000, marketsSampled: 10 });
+    // The mid of a market without quotes is its first outcome price: every sampled one moved by exactly 3 %.
+    expect(fast.volatility).toBe(0.03);
+    expect(c.state).toBe('fast');
+    const [back] = c.onSnapshot(snapshot(4_000, moved(twenty, '1.03')));
+    expect(back).toMatchObject({ ts: 4_000, intervalMs: 2_000, volatility: 0, marketsSampled: 10 });
+  });
+
+  it('compares with the threshold exactly: a 2 % move is not above it, 2.1 % is', () => {
+    const at = (prices: string) => twenty.map((m) => withPrices(m, [prices, '0.5']));
+    const c = moveController();
+    c.onSnapshot(snapshot(1, at('0.5')));
+    expect(c.onSnapshot(snapshot(2, at('0.51')))).toEqual([]);
+    expect(c.onSnapshot(snapshot(3, at('0.52071')))[0]).toMatchObject({ intervalMs: 1_000, volatility: 0.021 });
+  });
+
+  it('a snapshot from the same fetch as the last (a cache hit) measures nothing', () => {
+    const c = moveController();
+    const fetched = (ts: number, fetchedAt: number, markets: MarketInfo[]) => ({ ...snapshot(ts, markets), fetchedAt });
+    c.onSnapshot(fetched(1_000, 1_000, twenty));
+    expect(c.onSnapshot(fetched(2_000, 2_000, moved(twenty, '0.9')))[0].intervalMs).toBe(1_000);
+    expect(c.onSnapshot(fetched(3_000, 2_000, moved(twenty, '0.9')))).toEqual([]);
+    expect(c.state).toBe('fast');
+  });
+
+  it('reads the mid from best bid and ask when both are quoted', () => {
+    const quoted = (bid: string, ask: string) => [{ ...twenty[0], bestBid: bid, bestAsk: ask }];
+    const c = moveController();
+    c.onSnapshot(snapshot(1, quoted('0.49', '0.51')));
+    const [event] = c.onSnapshot(snapshot(2, quoted('0.52', '0.54')));
+    expect(event).toMatchObject({ intervalMs: 1_000, volatility: 0.06, marketsSampled: 1 });
+  });
+
+  it('never goes below minIntervalMs', () => {
+    const c = moveController({ baseIntervalMs: 800, minIntervalMs: 500 });
+    c.onSnapshot(snapshot(1, twenty));
+    expect(c.onSnapshot(snapshot(2, moved(twenty, '1.05')))[0].intervalMs).toBe(500);
+  });
+
+  it('continues identically after persist() -> restore()', () => {
+    const script = [twenty, moved(twenty, '1.03'), moved(twenty, '1.03'), twenty].map((m, i) => snapshot(i + 1, m));
+    const whole = moveController();
+    const expected = script.flatMap((e) => whole.onSnapshot(e));
+    const first = moveController();
+    const head = script.slice(0, 2).flatMap((e) => first.onSnapshot(e));
+    const second = moveController();
+    second.restore(JSON.parse(JSON.stringify(first.persist())));
+    const tail = script.slice(2).flatMap((e) => second.onSnapshot(e));
+    expect(JSON.stringify([...head, ...tail])).toBe(JSON.stringify(expected));
+    expect(expected.map((e) => e.intervalMs)).toEqual([1_000, 2_000, 1_000]);
+  });
+});
+
+describeWithShared('scan-interval controller on recorded decided 5-minute BTC markets', ['polymarket/ligengxin96/BTC-5m-markets-2026-07-24.jsonl.gz'], ([path]) => {
+  it('a list of resolved (1 / 0) markets fetched again keeps the base under priceMove; outcomeSpread reads 200 %', () => {
+    const rows = gunzipSync(readFileSync(path)).toString('utf8').trim().split('\n').slice(0, 20).map((l) => JSON.parse(l) as { raw: unknown });
+    const markets = decodeGammaMarkets(rows.map((r) => r.raw), { file: path });
+    expect(markets.every((m) => m.closed)).toBe(true);
+    const c = moveController();
+    for (let i = 0; i < 3; i++) expect(c.onSnapshot(snapshot(i * 2_000, markets))).toEqual([]);
+    expect(c.intervalMs).toBe(2_000);
+    const [spread] = controller().onSnapshot(snapshot(0, markets));
+    expect(spread).toMatchObject({ intervalMs: 1_000, marketsSampled: 10 });
+    expect(spread.volatility).toBeGreaterThan(1.5);
   });
 });

@@ -63,7 +63,7 @@ describe('TradingService', () => {
   it('rebuilds from its log after a crash mid-position: the position is neither forgotten nor opened twice', async () => {
     // A full run, and the first input boundary at which some strategy holds a position.
     const full = join(dir, 'full');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full, deadlineClock: clock });
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full });
     const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
     const capital = defaultConfig().risk.startingCapital;
     const folded = new Portfolio(capital);
@@ -105,7 +105,7 @@ describe('TradingService', () => {
 
   it('a crash between the derived events of one input (order intent logged, fill not): the restart derives the rest again and appends it, so the log again records the state', async () => {
     const full = join(dir, 'full');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full, deadlineClock: clock });
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full });
     const fullText = readFileSync(join(full, 'events.jsonl'), 'utf8');
     const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
     const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
@@ -157,7 +157,7 @@ describe('TradingService', () => {
 
   it('a log whose last input derived other events than this configuration derives is left as it is, with the difference reported', async () => {
     const full = join(dir, 'full');
-    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full, deadlineClock: clock });
+    await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: full });
     const fullLog = (await readAllEvents(join(full, 'events.jsonl'))).records;
     const intent = fullLog.findIndex((r, i) => r.event.type === 'order_intent' && fullLog[i + 1]?.event.type === 'fill');
     const cut = fullLog.findIndex((r, i) => i > intent && isInputType(r.event.type));

@@ -1,3 +1,4 @@
+import { feedTrading } from './support/feedTrading';
 import { parseConfig } from '../actors/config/load';
 import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import { createTradingSystem } from '../actors/system';
@@ -15,9 +16,9 @@ const market = btc15mMarket({ feesEnabled: true, feeSchedule: { rate: '0.07', ex
 describe('live answers reach the strategy that sent the order', () => {
   const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { stopLossUsd: '1' } });
   const broker = new AnswersLater();
-  const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+  const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
   const flash = system.strategies[0] as KeyedMachineStrategy<never>;
-  const feed = (e: AnyEvent): Promise<DerivedEvent[]> => system.trading.react(e);
+  const feed = (e: AnyEvent): DerivedEvent[] => feedTrading(system.trading, e);
 
   it('counts partial exchange fills up to the order size, then holds; an exchange cancel of the exit is a rejection', async () => {
     await feed(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
@@ -84,9 +85,9 @@ describe('a live 15-minute entry the venue never answers', () => {
 
   async function run(events: AnyEvent[]) {
     const broker = new AnswersLater();
-    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
+    const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null } });
     const out: DerivedEvent[][] = [];
-    for (const e of events) out.push(await system.trading.react(e));
+    for (const e of events) out.push(await feedTrading(system.trading, e));
     return { broker, system, out, strategy: system.strategies[0] as KeyedMachineStrategy<never> };
   }
 
@@ -117,15 +118,15 @@ describe('a live 15-minute entry the venue never answers', () => {
 describe('a CLOB resolution, named by condition id, settles positions booked under the Gamma id', () => {
   it('pays the winner and writes off the loser, even when only the losing token was held', async () => {
     const config = parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: { enabled: false } });
-    const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), llm: { mode: 'replay', engine: null } });
+    const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), llm: { mode: 'replay', engine: null } });
     const downToken = market.tokenIds[1];
-    await system.trading.react(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
+    await feedTrading(system.trading, makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
     // A live fill of the Down token under the Gamma market id (as the intent named it).
     system.portfolio.apply(makeEvent('order_intent', T0 + 1, { orderId: 'flash_crash:down:1', strategy: 'flash_crash', marketId: market.id, tokenId: downToken, outcome: 'Down', side: 'BUY', price: '0.40', size: '10', orderType: 'market', reason: 'test', groupId: null }));
-    await system.trading.react(makeEvent('exchange_fill', T0 + 2, { orderId: 'flash_crash:down:1', tokenId: downToken, side: 'BUY', price: '0.40', size: '10', fee: '0', tradeId: 't1' }));
+    await feedTrading(system.trading, makeEvent('exchange_fill', T0 + 2, { orderId: 'flash_crash:down:1', tokenId: downToken, side: 'BUY', price: '0.40', size: '10', fee: '0', tradeId: 't1' }));
     expect(system.portfolio.shares('flash_crash', downToken).toString()).toBe('10');
     expect(market.conditionId).not.toBe(market.id);
-    await system.trading.react(makeEvent('market_resolved', END_TS, { market: market.conditionId, winningTokenId: UP_TOKEN, winningOutcome: 'Up' }));
+    await feedTrading(system.trading, makeEvent('market_resolved', END_TS, { market: market.conditionId, winningTokenId: UP_TOKEN, winningOutcome: 'Up' }));
     expect(system.portfolio.positions()).toEqual([]);
     expect(system.portfolio.realised().toString()).toBe('-4');
     expect(system.markets.resolution(market.id)).toBe(UP_TOKEN);

@@ -1,3 +1,4 @@
+import { feedTrading } from './support/feedTrading';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,10 +64,10 @@ interface Rig {
 
 async function rig(): Promise<Rig> {
   const broker = new AnswersLater();
-  const system = createTradingSystem(config, { deadlineClock: new SystemClock(), eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedBuyer()] });
+  const system = createTradingSystem(config, { eventClock: new SimulatedClock(0), broker, llm: { mode: 'replay', engine: null }, extraStrategies: [scriptedBuyer()] });
   const log: AnyEvent[] = [];
   const feed = async (e: InputEvent) => {
-    const derived = await system.trading.react(e);
+    const derived = await feedTrading(system.trading, e);
     log.push(e, ...derived);
     return derived;
   };
@@ -195,7 +196,7 @@ describe('live entries count against the limits from the moment they are sent', 
 
     const again = await rig();
     const replayed: AnyEvent[] = [];
-    for (const e of r.log.slice(again.log.length)) if (e.type === 'timer' || e.type === 'order_update' || e.type === 'exchange_fill') replayed.push(e, ...(await again.system.trading.react(e)));
+    for (const e of r.log.slice(again.log.length)) if (e.type === 'timer' || e.type === 'order_update' || e.type === 'exchange_fill') replayed.push(e, ...(await feedTrading(again.system.trading, e)));
     expect([...again.log, ...replayed].map((e) => JSON.stringify(e))).toEqual(lines);
     expect(JSON.stringify(again.system.pending)).toBe(JSON.stringify(expected));
   });

@@ -80,7 +80,7 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     await row.click();
     const active = page.locator('svg[data-machine="scanInterval"] g.state.active');
     await attrEventually(active, 'data-state', actor.getSnapshot().value);
-    actor.send({ type: 'SNAPSHOT', ts: T0, outcomePrices: [['0.90', '0.10']] });
+    actor.send({ type: 'SNAPSHOT', ts: T0, markets: [{ id: 'm', outcomePrices: ['0.90', '0.10'], bestBid: null, bestAsk: null }] });
     expect(actor.getSnapshot().value).toBe('fast');
     await page.waitForSelector('svg[data-machine="scanInterval"] g.state.active[data-state="fast"]');
     await expect(active.count()).resolves.toBe(1);

@@ -184,8 +184,8 @@ describe('visualizer HTTP API', () => {
 
 describe('inspection hub', () => {
   const input = { baseIntervalMs: 60_000, minIntervalMs: 10_000, volatilityThreshold: 0.05, sampleMarkets: 10 };
-  const volatile = { type: 'SNAPSHOT' as const, ts: T0, outcomePrices: [['0.90', '0.10']] };
-  const calm = { type: 'SNAPSHOT' as const, ts: T0 + 1000, outcomePrices: [['0.50', '0.50']] };
+  const volatile = { type: 'SNAPSHOT' as const, ts: T0, markets: [{ id: 'm', outcomePrices: ['0.90', '0.10'], bestBid: null, bestAsk: null }] };
+  const calm = { type: 'SNAPSHOT' as const, ts: T0 + 1000, markets: [{ id: 'm', outcomePrices: ['0.50', '0.50'], bestBid: null, bestAsk: null }] };
 
   it('follows a real actor, batches changes per flush interval and keeps the last events bounded', () => {
     const clock = new SimulatedClock(T0);
@@ -231,7 +231,7 @@ describe('inspection hub', () => {
         name: 'scan',
         machine: scanIntervalMachine,
         handles: ['market_snapshot'],
-        route: (e) => [{ key: 'all', event: { type: 'SNAPSHOT' as const, ts: e.ts, outcomePrices: [['0.90', '0.10']] }, input }],
+        route: (e) => [{ key: 'all', event: { type: 'SNAPSHOT' as const, ts: e.ts, markets: [{ id: 'm', outcomePrices: ['0.90', '0.10'], bestBid: null, bestAsk: null }] }, input }],
       },
       { inspect: hub.inspect },
     );

@@ -3,9 +3,10 @@ import { isFinal, lifecycleEventOfUpdate, orderStep, sentOrder, type OrderLifecy
 import type { AnyEvent, Decimal, DerivedEvent, EventType, FillEvent, TradeEvent } from '../../events/types';
 import type { MarketState } from '../../streams/marketState';
 import { falseSignalRate, SignalQuality, type QualityCounts } from '../../streams/signalQuality';
+import { SignalHorizons } from '../../streams/signalHorizons';
 import type { Reactor } from '../engine';
 import { Portfolio } from '../execution/portfolio';
-import type { BacktestReport, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
+import type { BacktestReport, HaltRow, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
 
 const MAX_POINTS = 2_000;
 const SAMPLE_MS = 1_000;
@@ -58,6 +59,10 @@ export class ReportCollector implements Reactor {
   private readonly orderOwner = new Map<string, { strategy: string; order: OrderProgress }>();
   private readonly all: Portfolio;
   private readonly quality: SignalQuality;
+  private readonly horizons: SignalHorizons;
+  private readonly halts: HaltRow[] = [];
+  /** The halt being counted, until an order fills again. */
+  private halt: HaltRow | null = null;
   private readonly tradeList: TradeRow[] = [];
   private readonly equity = new Series();
   private readonly drawdown = new Series();
@@ -81,15 +86,24 @@ export class ReportCollector implements Reactor {
     private readonly markets: MarketState,
     horizonMs: number,
     private readonly strategyNames: readonly string[],
+    /** Signals of one direction this close together are one episode (the signal window). */
+    episodeGapMs = 10_000,
   ) {
     this.all = new Portfolio(startingCapital);
     this.peak = new Big(startingCapital);
     this.quality = new SignalQuality(horizonMs);
+    this.horizons = new SignalHorizons(episodeGapMs);
     for (const name of strategyNames) this.statsOf(name);
+  }
+
+  /** The Binance symbols seen in trades, sorted. */
+  symbols(): string[] {
+    return [...this.prices.keys()].sort();
   }
 
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
+    this.horizons.onTrade(trade);
     const price = Number(trade.price);
     this.lastPrice.set(trade.symbol, { ts: trade.ts, price });
     let series = this.prices.get(trade.symbol);
@@ -134,6 +148,10 @@ export class ReportCollector implements Reactor {
       case 'risk_rejection': {
         this.step(event.orderId, { type: 'REJECT' });
         this.rejections[event.reason] = (this.rejections[event.reason] ?? 0) + 1;
+        if (HALT_REASONS.has(event.reason)) {
+          if (this.halt !== null && this.halt.reason === event.reason) this.halt.ordersRefused++;
+          else this.halts.push((this.halt = { ts: event.ts, strategy: event.strategy, reason: event.reason, detail: event.detail, ordersRefused: 1 }));
+        }
         const s = this.statsOf(event.strategy);
         s.rejections[event.reason] = (s.rejections[event.reason] ?? 0) + 1;
         break;
@@ -144,6 +162,7 @@ export class ReportCollector implements Reactor {
         break;
       case 'signal': {
         this.quality.onSignal(event);
+        this.horizons.onSignal(event);
         this.signalMarks.add({ ts: event.ts, symbol: event.symbol, price: Number(event.price), direction: event.direction, confirmed: event.confirmed });
         break;
       }
@@ -186,6 +205,7 @@ export class ReportCollector implements Reactor {
   }
 
   private onFill(f: FillEvent): void {
+    this.halt = null;
     this.all.apply(f);
     const s = this.statsOf(f.strategy);
     s.portfolio.apply(f);
@@ -254,7 +274,7 @@ export class ReportCollector implements Reactor {
   }
 
   /** The report's strategy blocks, totals, trade list and charts (inputs and config are added by the runner). */
-  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'charts' | 'llm'> {
+  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'charts' | 'llm' | 'signalQuality' | 'halts'> {
     if (this.lastTs !== null) this.sample(this.lastTs);
     this.quality.finish();
     const signals = this.signalsBlock();
@@ -279,11 +299,16 @@ export class ReportCollector implements Reactor {
       total,
       strategies,
       tradeList: this.tradeList,
+      signalQuality: this.horizons.finish(),
+      halts: this.halts,
       llm: { ...this.llm, hitRate },
       charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, signals: this.signalMarks.items },
     };
   }
 }
+
+/** Rejections that stop all trading until something lifts them. */
+const HALT_REASONS = new Set(['consecutive_losses_halt', 'daily_drawdown_halt', 'kill_switch']);
 
 function sortedCounts(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -1,3 +1,4 @@
+import { signalTable } from './signalTable';
 import type { BacktestReport, SeriesPoint, StrategyBlock } from './reportTypes';
 
 /**
@@ -105,7 +106,24 @@ function row(name: string, b: StrategyBlock): string {
   );
 }
 
-function signalTable(r: BacktestReport): string {
+function horizonTable(r: BacktestReport): string {
+  const t = signalTable(r.signalQuality);
+  const head = t.header.map((h) => `<th>${esc(h)}</th>`).join('');
+  const body = t.rows.map((row) => `<tr><th>${esc(row[0])}</th>${row.slice(1).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  return (
+    `<section><h3>False signals at 10 s, 30 s, 60 s and the 15-minute window's end</h3>` +
+    `<p>An episode is a run of same-direction signals of one symbol, each within ${r.signalQuality.episodeGapMs / 1000} s of the previous one, judged from its first signal.</p>` +
+    `<table id="signal-horizons"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></section>`
+  );
+}
+
+function haltList(r: BacktestReport): string {
+  if (r.halts.length === 0) return `<section><h3>Trading halts</h3><p id="halts">Trading never halted.</p></section>`;
+  const items = r.halts.map((h) => `<li>${iso(h.ts)}: <b>${esc(h.reason)}</b> (first refused: ${esc(h.strategy)}; ${h.ordersRefused} orders refused): ${esc(h.detail)}</li>`).join('');
+  return `<section><h3>Trading halts</h3><ul id="halts">${items}</ul></section>`;
+}
+
+function signalQualityTable(r: BacktestReport): string {
   const s = r.total.signals;
   const line = (label: string, q: typeof s.confirmed) => `<tr><th>${label}</th><td>${q.count}</td><td>${q.falseSignals}</td><td>${pct(q.falseSignalRate)}</td><td>${q.unevaluated}</td></tr>`;
   return (
@@ -149,14 +167,30 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde2ea;
 <p>${r.range.firstEventTs !== null ? `${iso(r.range.firstEventTs)} to ${iso(r.range.lastEventTs ?? r.range.firstEventTs)}` : 'no events'}: ${r.events.inputs} input events (${r.events.trades} trades), ${r.events.derived} derived.
 Starting capital ${r.total.startingCapital}, ending equity ${r.total.endingEquity}. LLM: ${r.llm.requests} requests, ${r.llm.cacheHits} cache hits (${pct(r.llm.hitRate)}).</p>
 ${simulated}
+${marketsSection(r)}
 <section><h3>Results</h3><table id="results"><thead><tr><th>strategy</th><th>fills</th><th>round trips</th><th>win rate</th><th>gross P&amp;L</th><th>fees</th><th>net P&amp;L</th><th>max drawdown</th><th>max exposure</th><th>orders</th><th>rejections</th><th>errors</th></tr></thead>
 <tbody>${strategies}${row('total', r.total)}</tbody></table></section>
 ${lineChart('equity', 'Equity (USDC)', r.charts.equity, 2)}
 ${lineChart('drawdown', 'Drawdown (USDC below the running peak)', r.charts.drawdown, 2, 'dd')}
 ${prices}
-${signalTable(r)}
+${signalQualityTable(r)}
+${horizonTable(r)}
+${haltList(r)}
 <section><h3>Trades (first 500)</h3><table id="trades"><thead><tr><th>seq</th><th>time</th><th>strategy</th><th>side</th><th>token</th><th>price</th><th>size</th><th>fee</th></tr></thead><tbody>${trades}</tbody></table></section>
 <section><h3>Inputs</h3><ul>${inputs}</ul></section>
 </body></html>
 `;
+}
+
+/** Per market where its prices came from, and the oracle-derived resolutions against the recorded ones. */
+function marketsSection(r: BacktestReport): string {
+  const recorded = r.markets.filter((m) => m.prices !== 'simulated');
+  if (recorded.length === 0 && !r.resolutions) return '';
+  const rows = recorded.map((m) => `<tr><td>${esc(m.slug)}</td><td>${esc(m.prices)}</td><td>${m.derivedIds ? 'derived' : 'venue'}</td><td>${m.books}</td><td>${m.trades}</td></tr>`).join('');
+  const res = r.resolutions;
+  const rate = res && res.agreementRate !== null ? `${(res.agreementRate * 100).toFixed(1)} %` : '-';
+  const resolutions = res
+    ? `<p id="resolutions">Resolutions: agreement rate ${rate} (${res.agree} of ${res.judged} judged agree, ${res.disagree} disagree; by strike ${res.judgedByStrike}, by window open ${res.judgedByOpen}; not judged ${res.unjudgeable.length}: ${res.unjudgeable.map((u) => `${esc(u.slug)} (${esc(u.reason)})`).join(', ')}). ${esc(res.rule)}.</p>`
+    : '';
+  return `<section id="markets"><h2>Markets</h2><table><tr><th>market</th><th>prices</th><th>token ids</th><th>books</th><th>trades</th></tr>${rows}</table>${resolutions}</section>`;
 }

@@ -1,4 +1,7 @@
+import type { MarketSource } from './marketSources';
+import type { ResolutionReport } from './resolutionCheck';
 import type { Decimal } from '../../events/types';
+import type { HorizonQuality } from '../../streams/signalHorizons';
 
 /** Signal quality: the share of signals followed by an adverse move within the horizon. */
 export interface SignalQuality {
@@ -49,6 +52,15 @@ export interface TradeRow {
   partial: boolean;
 }
 
+export interface HaltRow {
+  ts: number;
+  strategy: string;
+  reason: string;
+  detail: string;
+  /** Orders refused for this reason until an order went through again (or the end). */
+  ordersRefused: number;
+}
+
 export interface SeriesPoint {
   ts: number;
   value: number;
@@ -62,10 +74,21 @@ export interface BacktestReport {
   events: { inputs: number; trades: number; derived: number };
   /** Which markets came from the simulated market model (labelled in the report). */
   simulated: { markets: string[]; note: string };
+  /**
+   * Per market, where its prices came from: recorded books, recorded trades only (tape fills), no
+   * prices (definition and outcome only) or simulated (market model); and whether its ids were derived.
+   */
+  markets: MarketSource[];
+  /** Oracle-derived outcomes against the recorded ones (markets with a window and a recorded outcome), or null. */
+  resolutions: ResolutionReport | null;
   llm: { requests: number; answers: number; cacheHits: number; hitRate: number | null };
   total: StrategyBlock & { startingCapital: Decimal; endingCash: Decimal; endingEquity: Decimal };
   strategies: Record<string, StrategyBlock>;
   tradeList: TradeRow[];
+  /** False-signal rates at 10 s, 30 s, 60 s and the 15-minute window's end, per signal and per episode (streams/signalHorizons.ts). */
+  signalQuality: HorizonQuality;
+  /** When and why trading halted (the first refused order of each halt, and how many were refused). */
+  halts: HaltRow[];
   /** Chart data, down-sampled to a bounded number of points. */
   charts: {
     equity: SeriesPoint[];

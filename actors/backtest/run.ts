@@ -2,18 +2,21 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
-import { EventLogWriter, type TornTail } from '../../events/log';
+import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
+import { PendingOutputs } from '../outputFiles';
 import { mergeEventFiles } from '../../events/merge';
 import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
-import { Engine, type Reactor } from '../engine';
-import { replayLines } from '../replayLoop';
+import { Engine, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
+import { replayLines } from '../replayLoop';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
+import { MarketSources } from './marketSources';
+import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
@@ -25,8 +28,6 @@ export interface BacktestOptions {
   /** Only events with from <= ts <= to (ms) are replayed. */
   from?: number;
   to?: number;
-  /** Wall clock for the supervisor's hang deadline (never for market time). */
-  deadlineClock: Clock;
   extraStrategies?: Strategy[];
   /**
    * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
@@ -35,7 +36,12 @@ export interface BacktestOptions {
   llm?: ReaskOptions;
   /** Wraps each reactor of the trading system before the engine uses it (benchmarks time them). */
   wrapReactor?: (reactor: Reactor) => Reactor;
+  /** After each batch: input events so far (as the summary counts them: engine inputs) and bytes read. */
   onProgress?: (p: { events: number; bytes: number; totalBytes: number | null }) => void;
+  /** Where the outputs are staged until the run completes (the caller can then say what a failure left). */
+  outputs?: PendingOutputs;
+  /** Aborted (Ctrl-C): the run stops at the next batch with `Interrupted`, leaving no partial output. */
+  signal?: AbortSignal;
 }
 
 export interface BacktestResult {
@@ -44,24 +50,43 @@ export interface BacktestResult {
   tornTails: { file: string; tail: TornTail }[];
   /** The decision cache's and (when re-asking) the engine's counters at the end. */
   llm: LlmMetrics;
+  /** Why the report may be empty or misleading (no data in range, empty files, ...): one sentence each. */
+  warnings: string[];
 }
+
+/** Longer than this without an input event, the data has a hole: synthesized clock ticks pause until the next event. */
+export const IDLE_TICKS_MS = 3_600_000;
 
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
-async function sha256(path: string): Promise<string> {
+export async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
+/** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
+const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
+
+/** Consecutive events that form one instant: market data of one ts together, anything else alone. */
+function instants(events: InputEvent[]): InputEvent[][] {
+  const out: InputEvent[][] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (last && INSTANT_TYPES.has(e.type) && INSTANT_TYPES.has(last[0].type) && last[0].ts === e.ts) last.push(e);
+    else out.push([e]);
+  }
+  return out;
+}
+
 /** `btc` for a recorded `btc-updown-15m-…` market: the recording wins over the model for that asset. */
 function recordedUpDownAssets(event: InputEvent): string[] {
-  if (event.type !== 'market_snapshot' || event.source === 'model') return [];
+  const markets = event.type === 'market_definition' ? [event.market] : event.type === 'market_snapshot' && event.source !== 'model' ? event.markets : [];
   const out: string[] = [];
-  for (const m of event.markets) {
+  for (const m of markets) {
     const match = /^(btc|eth|sol|xrp)-updown-15m-/.exec(m.slug);
     if (match) out.push(match[1]);
   }
@@ -77,102 +102,208 @@ function recordedUpDownAssets(event: InputEvent): string[] {
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { config } = options;
   if (options.llm && config.llm.replay !== 'reask') throw new Error('runBacktest: options.llm re-asks the model and needs config llm.replay = reask');
+  if (statSync(options.reportDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw Object.assign(new Error(`ENOTDIR: ${options.reportDir}`), { code: 'ENOTDIR', path: options.reportDir });
+  }
+  const outputs = options.outputs ?? new PendingOutputs();
+  const paths = { log: join(options.reportDir, 'events.jsonl'), json: join(options.reportDir, 'report.json'), html: join(options.reportDir, 'report.html') };
+  const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
   mkdirSync(options.reportDir, { recursive: true });
   const inputs = [];
   for (const file of options.ticks) inputs.push({ file, sha256: await sha256(file), bytes: statSync(file).size });
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
-  const log = EventLogWriter.open(join(options.reportDir, 'events.jsonl'), { truncate: true, durability: 'batched' });
+  const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
   const clock = new SimulatedClock(0);
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
-  const system = createTradingSystem(config, { deadlineClock: options.deadlineClock, eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
-  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name));
+  const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
+  const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name), config.signals.windowMs);
   const engine = new Engine({ log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
   const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
   const timerMs = config.backtest.timerMs;
+  const resolutions = new ResolutionCheck();
+  const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
+  let read = 0;
+  let dataFirstTs: number | null = null;
+  let dataLastTs: number | null = null;
+  let idleGaps = 0;
+  let lastInputTs: number | null = null;
   let started = false;
-  const ingest = async (e: InputEvent) => {
-    const pending = engine.ingest(e);
-    if (pending !== undefined) await pending;
-  };
+  const ingest = (e: InputEvent) => engine.ingest(e);
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
   const ingestAnswers = async (ts: number) => {
-    for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) await ingest(a);
+    for (let a = await reask!.next(ts, inflight); a !== null; a = await reask!.next(ts, inflight)) ingest(a);
   };
+
+  /** Recorded market data of one millisecond, held until the millisecond is complete. */
+  let instant: InstantRecord[] = [];
+  const flushInstant = () => {
+    if (instant.length === 0) return;
+    const items = instant;
+    instant = [];
+    engine.ingestInstant(items);
+  };
+
+  /** What the recorded input tells the simulated world and the report's checks. */
+  const observe = (input: InputEvent): true => {
+    if (input.type === 'oracle_price') model?.onOracle(input);
+    resolutions.onInput(input);
+    sources.onInput(input);
+    if (input.type === 'trade') {
+      model?.onTrade(input as TradeEvent);
+      collector.onTrade(input as TradeEvent);
+    }
+    return true;
+  };
+
   /**
-   * What the simulated world does before a recorded input: model quotes, clock ticks, re-asked
-   * answers. Synchronous when nothing is due (the common trade), so the hot path awaits nothing.
+   * What the simulated world does before a recorded input: model quotes (each quote one instant),
+   * then clock ticks, and (re-asking) the model's answers. Synchronous unless answers are re-asked.
    */
   const beforeInput = (e: AnyEvent): boolean | Promise<boolean> => {
     const input = e as InputEvent;
     if (reask && !system.llm.keepsRecorded(input)) return false;
-    const first = reask !== null && !started;
+    const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+    if (joins) return observe(input);
+    flushInstant();
+    if (reask && !started) ingest(reask.start(input.ts));
     started = true;
     if (input.type === 'timer') synthesizeTimers = false;
-    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
     const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
     if (synthesizeTimers) {
       nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-      for (; nextTimer < input.ts; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+      // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+      // the next event: a hole of years between two files must not become years of ticks.
+      const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+      for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+      if (nextTimer < input.ts) {
+        idleGaps++;
+        nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+      }
     }
     due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-    const observe = () => {
-      if (input.type === 'oracle_price') model?.onOracle(input);
-      if (input.type === 'trade') {
-        model?.onTrade(input as TradeEvent);
-        collector.onTrade(input as TradeEvent);
-      }
-      return true;
-    };
-    if (!reask && due.length === 0) return observe();
+    const groups = instants(due);
+    if (!reask) {
+      for (const group of groups) engine.ingestInstant(group);
+      return observe(input);
+    }
     return (async () => {
-      if (first) await ingest(reask!.start(input.ts));
-      for (const d of due) {
-        if (reask) await ingestAnswers(d.ts);
-        await ingest(d);
+      for (const group of groups) {
+        await ingestAnswers(group[0].ts);
+        engine.ingestInstant(group);
       }
-      if (reask) await ingestAnswers(input.ts);
-      return observe();
+      await ingestAnswers(input.ts);
+      return observe(input);
     })();
   };
 
   let replayed;
+  let completed = false;
   try {
-    replayed = await replayLines(mergeEventFiles(options.ticks), engine, options.ticks.join(', '), {
-      filter: (e) => ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to) ? 'skip' : undefined),
-      beforeInput,
-      onBatch: (c) => options.onProgress?.({ events: c.inputs, bytes: c.bytes, totalBytes }),
-    });
-    if (reask) for (const a of await reask.rest()) await ingest(a);
+    replayed = await replayLines(
+      mergeEventFiles(options.ticks),
+      engine,
+      options.ticks.join(', '),
+      {
+        filter: (e) => {
+          read++;
+          dataFirstTs ??= e.ts;
+          dataLastTs = e.ts;
+          return (options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to) ? 'skip' : undefined;
+        },
+        beforeInput,
+        // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
+        ingest: (e, r) => {
+          if (INSTANT_TYPES.has((e as InputEvent).type)) instant.push({ event: e as InputEvent, line: r.line });
+          else engine.ingestLine(e, r.line, r.lineNo);
+          lastInputTs = e.ts;
+        },
+        onBatch: (c) => options.onProgress?.({ events: engine.stats().inputs, bytes: c.bytes, totalBytes }),
+      },
+      options.signal,
+    );
+    flushInstant();
+    if (reask) for (const a of await reask.rest()) ingest(a);
+    // Orders still on their way reach the book after the last input (the book then is the last one).
+    engine.advanceTo(Number.MAX_SAFE_INTEGER);
+    completed = true;
   } finally {
     log.close();
+    if (!completed) outputs.discard();
   }
   const summaries = replayed.summary;
   const derivedSkipped = replayed.counts.derived;
+  const events = replayed.counts.inputs;
 
-  const stats = engine.stats();
-  const body = collector.finish();
-  const windows = model?.windows() ?? [];
-  const report: BacktestReport = {
-    version: 1,
-    inputs,
-    config,
-    range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
-    events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
-    simulated: {
-      markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
-      note: windows.length ? SIMULATED_NOTE : '',
-    },
-    ...body,
-  };
-  writeFileSync(join(options.reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(options.reportDir, 'report.html'), renderReportHtml(report));
+  let report: BacktestReport;
+  try {
+    const stats = engine.stats();
+    const body = collector.finish();
+    const windows = model?.windows() ?? [];
+    report = {
+      version: 1,
+      inputs,
+      config,
+      range: { from: options.from ?? null, to: options.to ?? null, firstEventTs: collector.firstTs, lastEventTs: collector.lastTs },
+      events: { inputs: stats.inputs, trades: stats.trades, derived: stats.derived },
+      simulated: {
+        markets: windows.map((w) => `${w.slug} (${w.priceSource === 'chainlink' ? 'Chainlink price to beat and resolution' : 'Binance open and resolution'}${w.openObserved ? '' : '; open not observed: data starts inside the window'})`),
+        note: windows.length ? SIMULATED_NOTE : '',
+      },
+      markets: sources.finish(windows.map((w) => w.slug)),
+      resolutions: resolutions.finish(),
+      ...body,
+    };
+    writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(temp.html, renderReportHtml(report));
+    outputs.commit();
+  } catch (err) {
+    outputs.discard();
+    throw err;
+  }
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  return { report, derivedSkipped, tornTails, llm: system.llm.metrics() };
+  const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols() });
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings };
+}
+
+const isoTime = (ts: number) => new Date(ts).toISOString();
+
+/** Why a backtest may show nothing: each a sentence for the user, in a fixed order. */
+function backtestWarnings(w: {
+  ticks: string[];
+  config: Config;
+  from?: number;
+  to?: number;
+  summaries: ReadSummary[];
+  read: number;
+  replayed: number;
+  dataFirstTs: number | null;
+  dataLastTs: number | null;
+  idleGaps: number;
+  tradedSymbols: string[];
+}): string[] {
+  const out: string[] = [];
+  w.summaries.forEach((s, i) => {
+    if (s.events === 0) out.push(`${w.ticks[i]} holds no events (empty file)`);
+  });
+  if (w.read > 0 && w.replayed === 0 && (w.from !== undefined || w.to !== undefined)) {
+    out.push(
+      `no events between ${w.from !== undefined ? isoTime(w.from) : 'the start'} and ${w.to !== undefined ? isoTime(w.to) : 'the end'} (--from/--to): ` +
+        `the data spans ${isoTime(w.dataFirstTs!)} to ${isoTime(w.dataLastTs!)}`,
+    );
+  }
+  const fifteen = w.config.fifteenMin;
+  const traded = new Set(fifteen.enabled ? fifteen.assets.map((a) => `${a}USDT`) : []);
+  for (const symbol of w.tradedSymbols) {
+    if (!traded.has(symbol)) out.push(`${symbol}: no strategy trades this symbol (the 15-minute strategy trades ${[...traded].join(', ') || 'nothing: it is disabled'})`);
+  }
+  if (w.idleGaps > 0) out.push(`the data has ${w.idleGaps} gap(s) longer than ${IDLE_TICKS_MS / 60_000} min without events: clock ticks paused in them`);
+  return out;
 }

@@ -22,7 +22,7 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   PMA_METRICS_HOST: ['service', 'metricsHost'],
 };
 
-function describeIssue(issue: z.core.$ZodIssue, source: string): string {
+export function describeIssue(issue: z.core.$ZodIssue, source: string): string {
   const key = issue.path.join('.') || '(top level)';
   let allowed = '';
   if (issue.code === 'invalid_value' && 'values' in issue) allowed = ` (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;

@@ -66,6 +66,10 @@ export const marketDataSchema = z
     retries: z.number().int().min(0).default(3),
     retryBaseMs: ms.default(250),
     marketsLimit: z.number().int().positive().max(500).default(100),
+    /** A 15-minute market Gamma does not list yet is not asked for again for this long. */
+    notListedTtlMs: ms.default(60_000),
+    /** The service sends at most this many Gamma requests (retries included) in any 60 s; more wait for a slot. */
+    gammaRequestsPerMinute: z.number().int().positive().default(50),
   })
   .strict();
 
@@ -73,11 +77,14 @@ export const scanSchema = z
   .object({
     baseIntervalMs: ms.default(2_000),
     minIntervalMs: ms.default(500),
-    /** Average (max - min) / mean above this halves the interval. */
+    /** Volatility above this halves the interval. */
     volatilityThreshold: z.number().positive().default(0.02),
+    /**
+     * priceMove: mean |relative change| of the sampled markets' mid prices between two fetched lists;
+     * outcomeSpread: the plan's average (max - min) / mean of each market's outcome prices (how one-sided, not how moving).
+     */
+    volatilityMeasure: z.enum(['priceMove', 'outcomeSpread']).default('priceMove'),
     sampleMarkets: z.number().int().positive().default(10),
-    /** Each strategy's reaction to a snapshot must finish within this. */
-    strategyDeadlineMs: ms.default(1_000),
   })
   .strict();
 
@@ -90,8 +97,14 @@ export const flashCrashSchema = z
     /** Absolute drop in price (e.g. 0.30); null: only the relative rule applies. */
     dropAbsolute: ratio.nullable().default(null),
     tradeUsd: decimal.default('5'),
-    takeProfitUsd: decimal.default('0.10'),
-    stopLossUsd: decimal.default('0.05'),
+    /** Exits in price terms, at the best bid against the entry's average price; null turns a rule off. */
+    takeProfitTicks: z.number().int().positive().nullable().default(10),
+    stopLossTicks: z.number().int().positive().nullable().default(5),
+    takeProfitFraction: z.number().positive().nullable().default(null),
+    stopLossFraction: z.number().positive().max(1).nullable().default(null),
+    /** Exits in dollars of net P&L at the bid (off by default: on 10-20 shares a few cents is less than one tick). */
+    takeProfitUsd: decimal.nullable().default(null),
+    stopLossUsd: decimal.nullable().default(null),
     maxHoldMs: ms.default(300_000),
     exitBeforeEndMs: ms.default(120_000),
     cooldownMs: ms.default(60_000),
@@ -159,6 +172,8 @@ export const riskSchema = z
     maxHeatPct: ratio.default(0.3),
     maxDailyDrawdownPct: ratio.default(0.1),
     maxConsecutiveLosses: z.number().int().positive().default(3),
+    /** A loss-streak halt lifts at the next UTC day after its last loss (daily), or only on a reset_losses risk_control (never). */
+    lossStreakReset: z.enum(['daily', 'never']).default('daily'),
     killSwitch: z.boolean().default(false),
   })
   .strict();
@@ -192,6 +207,10 @@ export const serviceSchema = z
     shutdownTimeoutMs: ms.default(10_000),
     /** A `timer` input event every this many ms drives time-based exits (logged, so replays see them). */
     tickMs: ms.default(1_000),
+    /** The event loop stuck this long (a strategy that never returns) is logged, counted and shown on /healthz. */
+    stallWarnMs: ms.default(2_000),
+    /** The event loop stuck this long ends the process (SIGKILL) for its supervisor to restart; 0: never. */
+    stallExitMs: z.number().int().min(0).default(30_000),
   })
   .strict();
 
@@ -212,6 +231,16 @@ export const liveSchema = z
     reconcileIntervalMs: ms.default(2_000),
     /** Heartbeats (and fill polls) while orders rest; Polymarket cancels them ~15 s after heartbeats stop. */
     heartbeatMs: ms.max(10_000).default(5_000),
+  })
+  .strict();
+
+/** The paper broker (docs/execution.md): when an order reaches the book. */
+export const paperSchema = z
+  .object({
+    /** Event time from sending an order to its reaching the book, on every market. */
+    latencyMs: z.number().int().min(0).default(0),
+    /** Added on crypto Up/Down markets: Polymarket's non-cancellable taker delay (250 ms via the API since 2026-06-05). */
+    upDownTakerDelayMs: z.number().int().min(0).default(250),
   })
   .strict();
 
@@ -237,6 +266,16 @@ export const backtestSchema = z
   })
   .strict();
 
+/** Parameter sweeps (`pma sweep`, docs/sweeps.md). Not a backtest parameter: a grid cannot vary it. */
+export const sweepSchema = z
+  .object({
+    /** A grid (times the walk-forward folds) with more runs than this is refused before anything runs. */
+    maxRuns: z.number().int().positive().default(1_000),
+    /** NATS: a job not acknowledged (nor reported in progress) within this is redelivered to another worker. */
+    ackWaitMs: ms.min(1_000).default(60_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     feeds: feedsSchema.default(() => feedsSchema.parse({})),
@@ -251,9 +290,29 @@ export const configSchema = z
     llm: llmSchema.default(() => llmSchema.parse({})),
     service: serviceSchema.default(() => serviceSchema.parse({})),
     live: liveSchema.default(() => liveSchema.parse({})),
+    paper: paperSchema.default(() => paperSchema.parse({})),
     backtest: backtestSchema.default(() => backtestSchema.parse({})),
+    sweep: sweepSchema.default(() => sweepSchema.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type SignalsConfig = Config['signals'];
+
+/** A value tried by a sweep: one number, boolean or string (decimal strings for money keys). */
+const gridValue = z.union([z.number(), z.boolean(), z.string()]);
+/** An inclusive range `{from, to, step}` of numbers. */
+const gridRange = z.object({ from: z.number(), to: z.number(), step: z.number().positive() }).strict();
+
+/**
+ * A sweep's grid file (`pma sweep --grid`, docs/sweeps.md): dotted config keys and the values to
+ * try (a list, or an inclusive range), and the report figure runs are ranked by.
+ */
+export const gridSchema = z
+  .object({
+    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
+    parameters: z.record(z.string(), z.union([z.array(gridValue), gridRange])),
+  })
+  .strict();
+
+export type GridFile = z.infer<typeof gridSchema>;

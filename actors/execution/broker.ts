@@ -16,6 +16,12 @@ export interface Broker {
    * log (what the venue said is in the log as inputs); a paper broker's fills are derived again.
    */
   readonly sendsToVenue: boolean;
+  /**
+   * How long after it is sent an order reaches the book (network, the venue's taker delay), in event
+   * time; the order fills against the book as it stands then. Absent or 0: at once (the live broker,
+   * whose answers arrive as inputs anyway).
+   */
+  arrivalDelayMs?(intent: OrderIntentEvent, market: MarketContext | undefined): number;
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
 }

@@ -11,7 +11,10 @@ import type { MarketContext } from './marketContext';
  * The paper broker (the default): fills order intents as a taker against the token's book, walking
  * the levels from the best price to the limit price. Market and limit orders take what is there and
  * cancel the rest (`partial: true`; paper limit orders never rest); FOK orders fill whole or not at
- * all. Deterministic: a pure function of its calls, in order (docs/execution.md).
+ * all. Orders reach the book `arrivalDelayMs` after they are sent (the trading reactor holds them
+ * until then). Shares taken stay taken until the venue's book shows them replenished (a later book
+ * with more shares at that price), so two paper orders never take the same resting shares.
+ * Deterministic: a pure function of its calls, in order (docs/execution.md).
  */
 
 export const BROKER_REASONS = ['unknown_market', 'fee_schedule_invalid', 'no_book', 'no_liquidity', 'fok_unfilled', 'group_unfilled'] as const;
@@ -27,6 +30,17 @@ export interface PaperBrokerOptions {
    * and inventing it would make paper results look better than the market allows.
    */
   assumeSnapshotDepth: Decimal | null;
+  /** Event time from sending an order to its reaching the book, on every market (ms). */
+  latencyMs: number;
+  /** Added on crypto Up/Down markets: the venue's non-cancellable taker delay (ms; docs/backtest.md). */
+  upDownTakerDelayMs: number;
+}
+
+export const DEFAULT_PAPER_OPTIONS: PaperBrokerOptions = { assumeSnapshotDepth: null, latencyMs: 0, upDownTakerDelayMs: 250 };
+
+/** Crypto Up/Down markets (`btc-updown-15m-…`, `bitcoin-up-or-down-…`), where Polymarket delays taker orders. */
+export function isUpDownMarket(slug: string): boolean {
+  return /(^|-)(updown|up-or-down)(-|$)/.test(slug);
 }
 
 /** Shares taken from one version of a token's book (the same book object at the same update time). */
@@ -35,6 +49,8 @@ interface TakenFromBook {
   version: number | null;
   BUY: Map<string, Big>;
   SELL: Map<string, Big>;
+  /** The level's size in the book version last seen (for a BUY the asks, a SELL the bids), by `dec(price)`. */
+  seen: { BUY: Map<string, Big>; SELL: Map<string, Big> };
 }
 
 type Plan = { ok: true; intent: OrderIntentEvent; matches: Match[]; market: MarketContext } | { ok: false; intent: OrderIntentEvent; reason: BrokerReason; detail: string };
@@ -43,7 +59,15 @@ export class PaperBroker implements Broker {
   readonly sendsToVenue = false;
   private taken = new Map<string, TakenFromBook>();
 
-  constructor(private readonly options: PaperBrokerOptions = { assumeSnapshotDepth: null }) {}
+  private readonly options: PaperBrokerOptions;
+
+  constructor(options: Partial<PaperBrokerOptions> = {}) {
+    this.options = { ...DEFAULT_PAPER_OPTIONS, ...options };
+  }
+
+  arrivalDelayMs(_intent: OrderIntentEvent, market: MarketContext | undefined): number {
+    return this.options.latencyMs + (market && isUpDownMarket(market.info.slug) ? this.options.upDownTakerDelayMs : 0);
+  }
 
   /** Fills one order, or rejects it with a reason. */
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult {
@@ -103,14 +127,38 @@ export class PaperBroker implements Broker {
   }
 }
 
-/** The shares taken from the token's current book; a new book object or update starts afresh. */
+/** Size by `dec(price)` of one side of a book. */
+function sizes(levels: readonly BookLevel[]): Map<string, Big> {
+  return new Map(levels.map((l) => [dec(new Big(l.price)), new Big(l.size)]));
+}
+
+/**
+ * What paper orders took and the venue's book does not yet show replenished. On a new version of
+ * the token's book, a level's taken shares shrink by what the level grew (the venue refilled it),
+ * never exceed what the level now holds, and are forgotten when the level is gone. Without a book
+ * (assumed snapshot depth) each new snapshot starts afresh.
+ */
 function takenFor(taken: Map<string, TakenFromBook>, tokenId: string, market: MarketContext): TakenFromBook {
   const version = market.book ? market.book.updatedTs : market.dataTs;
   const current = taken.get(tokenId);
   if (current && current.book === market.book && current.version === version) return current;
-  const fresh: TakenFromBook = { book: market.book, version, BUY: new Map(), SELL: new Map() };
-  taken.set(tokenId, fresh);
-  return fresh;
+  const book = market.book;
+  const seen = { BUY: sizes(book?.asks() ?? []), SELL: sizes(book?.bids() ?? []) };
+  const next: TakenFromBook = { book, version, BUY: new Map(), SELL: new Map(), seen };
+  if (current && book && current.book !== null) {
+    for (const side of ['BUY', 'SELL'] as const) {
+      for (const [price, took] of current[side]) {
+        const now = seen[side].get(price) ?? ZERO;
+        const before = current.seen[side].get(price) ?? ZERO;
+        const refilled = now.gt(before) ? now.minus(before) : ZERO;
+        let left = took.minus(refilled);
+        if (left.gt(now)) left = now;
+        if (left.gt(0)) next[side].set(price, left);
+      }
+    }
+  }
+  taken.set(tokenId, next);
+  return next;
 }
 
 function cloneTaken(taken: Map<string, TakenFromBook>): Map<string, TakenFromBook> {

@@ -151,6 +151,9 @@ export function withPendingOrders(portfolio: RiskState, pending: PendingOrders):
     get lossStreak() {
       return portfolio.lossStreak;
     },
+    get lossDay() {
+      return portfolio.lossDay;
+    },
     get killed() {
       return portfolio.killed;
     },

@@ -30,10 +30,20 @@ interface Position {
   shares: Big;
   /** USDC paid for the shares held (average cost). */
   cost: Big;
-  /** A round trip is open: bought from (near) flat, not yet sold back below dust or resolved. */
-  tripOpen: boolean;
-  /** Realised P&L of the open round trip so far. */
-  tripPnl: Big;
+  /** The round trip the position belongs to (bought from (near) flat, not yet sold back below dust or resolved), or null. */
+  trip: Trip | null;
+}
+
+/**
+ * One round trip with one P&L: every position a strategy opens in one market, or with one order
+ * group (a negRisk set across markets), until all of them are closed. A hedged Up+Down pair that
+ * resolves is one round trip, not one winner and one loser.
+ */
+interface Trip {
+  key: string;
+  pnl: Big;
+  /** Positions of the trip still open. */
+  open: number;
 }
 
 export interface PositionView {
@@ -57,6 +67,8 @@ export interface PortfolioJson {
 }
 
 interface Trade {
+  /** The order's group (legs bought together are one round trip), or null. */
+  groupId: string | null;
   ts: number;
   strategy: string;
   marketId: string;
@@ -76,11 +88,13 @@ export class Portfolio implements RiskState {
   private readonly totals = { bought: ZERO, sold: ZERO, sellFees: ZERO, buyFeeValue: ZERO, payouts: ZERO };
   private readonly daily = new Map<string, Big>();
   private readonly open = new Map<string, Position>();
-  private readonly orders = new Map<string, { strategy: string; marketId: string }>();
+  private readonly orders = new Map<string, { strategy: string; marketId: string; groupId: string | null }>();
+  private readonly trips = new Map<string, Trip>();
   private readonly tokenMarket = new Map<string, string>();
   private wins = 0;
   private losses = 0;
   private streak = 0;
+  private streakDay: string | null = null;
   private isKilled = false;
 
   constructor(startingCapital: Decimal) {
@@ -97,12 +111,12 @@ export class Portfolio implements RiskState {
   apply(event: AnyEvent): void {
     switch (event.type) {
       case 'order_intent':
-        this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId });
+        this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId, groupId: event.groupId });
         if (this.orders.size > MAX_ORDERS) this.orders.delete(this.orders.keys().next().value as string);
         this.tokenMarket.set(event.tokenId, event.marketId);
         break;
       case 'fill':
-        this.trade(fromFill(event));
+        this.trade({ ...fromFill(event), groupId: this.orders.get(event.orderId)?.groupId ?? null });
         break;
       case 'exchange_fill':
         this.trade(this.fromExchangeFill(event));
@@ -113,7 +127,10 @@ export class Portfolio implements RiskState {
       case 'risk_control':
         if (event.action === 'kill') this.isKilled = true;
         else if (event.action === 'resume') this.isKilled = false;
-        else this.streak = 0;
+        else {
+          this.streak = 0;
+          this.streakDay = null;
+        }
         break;
       default:
         break;
@@ -123,7 +140,7 @@ export class Portfolio implements RiskState {
   private fromExchangeFill(e: ExchangeFillEvent): Trade {
     const order = this.orders.get(e.orderId);
     const marketId = order?.marketId ?? this.tokenMarket.get(e.tokenId) ?? '';
-    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
+    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee), groupId: order?.groupId ?? null };
   }
 
   private trade(t: Trade): void {
@@ -131,11 +148,8 @@ export class Portfolio implements RiskState {
     const k = key(t.strategy, t.tokenId);
     const notional = t.price.times(t.size);
     if (t.side === 'BUY') {
-      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, tripOpen: false, tripPnl: ZERO };
-      if (!pos.tripOpen) {
-        pos.tripOpen = true;
-        pos.tripPnl = ZERO;
-      }
+      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, trip: null };
+      if (pos.trip === null) pos.trip = this.joinTrip(t.groupId !== null ? `${t.strategy}/group:${t.groupId}` : `${t.strategy}/market:${t.marketId}`);
       pos.shares = pos.shares.plus(t.size).minus(feeInShares(t.fee, t.price));
       pos.cost = pos.cost.plus(notional);
       this.open.set(k, pos);
@@ -159,7 +173,7 @@ export class Portfolio implements RiskState {
     pos.shares = pos.shares.minus(sold);
     pos.cost = pos.cost.minus(removed);
     this.realise(t.ts, proceeds.minus(removed), pos);
-    if (pos.shares.lt(DUST)) this.closeTrip(pos);
+    if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts);
     if (pos.shares.eq(0)) this.open.delete(k);
   }
 
@@ -173,7 +187,7 @@ export class Portfolio implements RiskState {
       this.realise(e.ts, payout.minus(pos.cost), pos);
       pos.shares = ZERO;
       pos.cost = ZERO;
-      this.closeTrip(pos);
+      this.closeTrip(pos, e.ts);
       this.open.delete(k);
     }
   }
@@ -182,18 +196,31 @@ export class Portfolio implements RiskState {
     this.realisedTotal = this.realisedTotal.plus(pnl);
     const day = utcDay(ts);
     this.daily.set(day, (this.daily.get(day) ?? ZERO).plus(pnl));
-    if (pos?.tripOpen) pos.tripPnl = pos.tripPnl.plus(pnl);
+    if (pos?.trip) pos.trip.pnl = pos.trip.pnl.plus(pnl);
   }
 
-  private closeTrip(pos: Position): void {
-    if (!pos.tripOpen) return;
-    pos.tripOpen = false;
-    if (pos.tripPnl.lt(0)) {
+  private joinTrip(key: string): Trip {
+    let trip = this.trips.get(key);
+    if (!trip) this.trips.set(key, (trip = { key, pnl: ZERO, open: 0 }));
+    trip.open++;
+    return trip;
+  }
+
+  /** The position leaves its round trip; the trip ends (one win or one loss) when its last position does. */
+  private closeTrip(pos: Position, ts: number): void {
+    const trip = pos.trip;
+    if (trip === null) return;
+    pos.trip = null;
+    if (--trip.open > 0) return;
+    this.trips.delete(trip.key);
+    if (trip.pnl.lt(0)) {
       this.losses++;
       this.streak++;
+      this.streakDay = utcDay(ts);
     } else {
       this.wins++;
       this.streak = 0;
+      this.streakDay = null;
     }
   }
 
@@ -251,6 +278,11 @@ export class Portfolio implements RiskState {
     return this.streak;
   }
 
+  /** The UTC day of the last losing round trip of the streak (null without a streak). */
+  get lossDay(): string | null {
+    return this.streakDay;
+  }
+
   /** Set by a `kill` risk_control, cleared by `resume`. */
   get killed(): boolean {
     return this.isKilled;
@@ -272,7 +304,7 @@ export class Portfolio implements RiskState {
 
   toJSON(): PortfolioJson {
     const positions: PortfolioJson['positions'] = {};
-    for (const [k, p] of this.open) positions[k] = { ...view(p), tripOpen: p.tripOpen, tripPnl: dec(p.tripPnl) };
+    for (const [k, p] of this.open) positions[k] = { ...view(p), tripOpen: p.trip !== null, tripPnl: dec(p.trip?.pnl ?? ZERO) };
     const dailyPnl: Record<string, Decimal> = {};
     for (const [d, pnl] of this.daily) dailyPnl[d] = dec(pnl);
     const t = this.totals;
@@ -290,7 +322,7 @@ export class Portfolio implements RiskState {
   }
 }
 
-function fromFill(e: FillEvent): Trade {
+function fromFill(e: FillEvent): Omit<Trade, 'groupId'> {
   return { ts: e.ts, strategy: e.strategy, marketId: e.marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
 }
 

@@ -46,6 +46,8 @@ export interface RiskLimits {
   maxHeatPct: number;
   maxDailyDrawdownPct: number;
   maxConsecutiveLosses: number;
+  /** When a loss streak stops halting: at the next UTC day after its last loss, or only on `reset_losses`. */
+  lossStreakReset: 'daily' | 'never';
   killSwitch: boolean;
   /** Market data older than this (event time) is stale: no order. */
   maxDataAgeMs: number;
@@ -60,6 +62,7 @@ export function riskLimits(config: Pick<Config, 'risk' | 'marketData'>): RiskLim
     maxHeatPct: r.maxHeatPct,
     maxDailyDrawdownPct: r.maxDailyDrawdownPct,
     maxConsecutiveLosses: r.maxConsecutiveLosses,
+    lossStreakReset: r.lossStreakReset,
     killSwitch: r.killSwitch,
     maxDataAgeMs: config.marketData.maxStaleMs,
   };
@@ -78,6 +81,8 @@ export interface RiskState {
   dayPnl(day: string): Big;
   capitalAtDayStart(day: string): Big;
   readonly lossStreak: number;
+  /** UTC day of the streak's last losing round trip (the daily reset counts from it); absent: never resets by day. */
+  readonly lossDay?: string | null;
   /** The kill switch set by a `risk_control` event. */
   readonly killed: boolean;
   /**
@@ -133,8 +138,10 @@ function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, 
   if (dayLoss.gt(0) && dayLoss.gte(dayStart.times(limits.maxDailyDrawdownPct))) {
     return reject('daily_drawdown_halt', `lost ${dec(dayLoss)} on ${day}, at least ${pct(limits.maxDailyDrawdownPct)} of ${dec(dayStart)}: halted until the next UTC day`);
   }
-  if (state.lossStreak >= limits.maxConsecutiveLosses) {
-    return reject('consecutive_losses_halt', `${state.lossStreak} losing round trips in a row (limit ${limits.maxConsecutiveLosses}): halted until a reset_losses risk_control`);
+  const streakOver = limits.lossStreakReset === 'daily' && state.lossDay != null && state.lossDay < day;
+  if (state.lossStreak >= limits.maxConsecutiveLosses && !streakOver) {
+    const until = limits.lossStreakReset === 'daily' ? 'the next UTC day or a reset_losses risk_control' : 'a reset_losses risk_control';
+    return reject('consecutive_losses_halt', `${state.lossStreak} losing round trips in a row (limit ${limits.maxConsecutiveLosses}): halted until ${until}`);
   }
   if (value.gt(limits.maxOrderUsd)) return reject('max_order_value', `order value ${dec(value)} above ${limits.maxOrderUsd}`);
   const capital = state.capital();
@@ -219,6 +226,9 @@ class WithEarlierLegs implements RiskState {
   }
   get lossStreak(): number {
     return this.base.lossStreak;
+  }
+  get lossDay(): string | null | undefined {
+    return this.base.lossDay;
   }
   get killed(): boolean {
     return this.base.killed;

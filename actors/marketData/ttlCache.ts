@@ -48,12 +48,26 @@ interface Entry<T> {
 }
 
 /**
+ * The last refresh failed (after its retries): the key is not loaded again before `until`, one TTL
+ * after the failure, doubling per failure in a row, at most maxStaleMs.
+ */
+interface Failure {
+  until: number;
+  inARow: number;
+  error: unknown;
+}
+
+/**
  * Keyed cache with a TTL, one shared in-flight load per key, and a bounded stale fallback.
+ * A key is loaded at most once per TTL whatever asks for it, also when the last load failed
+ * (then later still, backing off; until then the held value is served as stale, or the failure is
+ * thrown again).
  * `load` reports when its value was fetched; ages are measured on the injected clock.
  */
 export class TtlCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly inFlight = new Map<string, Promise<Cached<T>>>();
+  private readonly failures = new Map<string, Failure>();
   private readonly maxEntries: number;
 
   constructor(private readonly o: TtlCacheOptions) {
@@ -65,6 +79,14 @@ export class TtlCache<T> {
     const now = this.o.clock.now();
     const entry = this.entries.get(key);
     if (entry && now - entry.fetchedAt < this.o.ttlMs) return Promise.resolve(this.view(key, entry, now, null));
+    const failed = this.failures.get(key);
+    if (failed && now < failed.until && !this.inFlight.has(key)) {
+      try {
+        return Promise.resolve(this.fallback(key, now, failed.error));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.refresh(key, load);
@@ -87,16 +109,24 @@ export class TtlCache<T> {
     try {
       const fresh = await load();
       this.store(key, fresh);
+      this.failures.delete(key);
       return this.view(key, fresh, this.o.clock.now(), null);
     } catch (err) {
-      const now = this.o.clock.now();
-      const held = this.entries.get(key);
-      const age = held ? now - held.fetchedAt : null;
-      if (held && age! < this.o.maxStaleMs) return this.view(key, held, now, err instanceof Error ? err.message : String(err));
-      throw new StaleDataError(key, age, this.o.maxStaleMs, err);
+      const inARow = (this.failures.get(key)?.inARow ?? 0) + 1;
+      const wait = Math.min(this.o.maxStaleMs, this.o.ttlMs * 2 ** (inARow - 1));
+      this.failures.set(key, { until: this.o.clock.now() + wait, inARow, error: err });
+      return this.fallback(key, this.o.clock.now(), err);
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** After a failed load: the held value while younger than maxStaleMs (marked stale), else `StaleDataError`. */
+  private fallback(key: string, now: number, err: unknown): Cached<T> {
+    const held = this.entries.get(key);
+    const age = held ? now - held.fetchedAt : null;
+    if (held && age! < this.o.maxStaleMs) return this.view(key, held, now, err instanceof Error ? err.message : String(err));
+    throw new StaleDataError(key, age, this.o.maxStaleMs, err);
   }
 
   private store(key: string, entry: Entry<T>): void {

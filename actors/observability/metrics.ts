@@ -165,6 +165,12 @@ export class ServiceMetrics {
     this.feeds.set(name, read);
   }
 
+  /** Exports the event-loop watchdog's figures, read at scrape time: stalls that ended and the longest. */
+  watchStalls(read: () => { stalls: number; longestMs: number }): void {
+    collectedCounter(this.registry, 'pma_event_loop_stalls_total', 'Event-loop stalls of at least service.stallWarnMs that ended (one of service.stallExitMs ends the process)', [], () => [[{}, read().stalls]]);
+    collectedGauge(this.registry, 'pma_event_loop_longest_stall_seconds', 'The longest event-loop stall that ended', [], () => [[{}, read().longestMs / 1000]]);
+  }
+
   /** Reads the LLM subsystem's counters (`LlmDecisions.metrics()`) at every scrape. */
   watchLlm(read: () => LlmMetrics): void {
     this.llm = read;

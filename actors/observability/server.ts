@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Health } from './health';
+import { ListenError } from '../listenError';
 
 export const METRICS_PATH = '/metrics';
 export const HEALTH_PATH = '/healthz';
@@ -51,7 +52,7 @@ export function startObservabilityServer(o: ObservabilityServerOptions): Promise
     handle(req, res, o).catch((err: unknown) => send(res, 500, 'text/plain', `${err instanceof Error ? err.message : String(err)}\n`));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`metrics server: cannot listen on ${o.host}:${o.port} (${err.code ?? err.message})`)));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError('metrics server', o.host, o.port, err.code, 'set service.metricsPort or --metrics-port')));
     server.listen(o.port, o.host, () => {
       const { port } = server.address() as AddressInfo;
       const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;

@@ -11,8 +11,9 @@ import { ServiceMetrics } from '../observability/metrics';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server';
 import { OperatorControl } from './control';
 import { InspectionHub } from '../visualizer/inspectionHub';
-import { startVisualizer } from '../visualizer/server';
+import { startVisualizer, type VisualizerServer } from '../visualizer/server';
 import { TradingService, type ServiceOptions } from './service';
+import { EventLoopWatchdog } from './watchdog';
 
 export interface StartServiceOptions {
   config: Config;
@@ -23,6 +24,8 @@ export interface StartServiceOptions {
   /** `--live` was given (with service.mode "live"): real orders through the CLOB. */
   live: boolean;
   disable?: ServiceOptions['disable'];
+  /** Strategies run beside the configured ones (tests of a misbehaving strategy in a real process). */
+  extraStrategies?: ServiceOptions['extraStrategies'];
   /** Serve the state-machine visualizer with every live actor on this port (127.0.0.1). */
   visualizePort?: number;
 }
@@ -45,6 +48,9 @@ export interface RunningService {
 export async function startService(o: StartServiceOptions): Promise<RunningService> {
   const { config, clock, logger } = o;
   const metrics = new ServiceMetrics();
+  // Outside the event path: catches a reaction that never returns, which nothing inside it can.
+  const watchdog = new EventLoopWatchdog({ warnMs: config.service.stallWarnMs, exitMs: config.service.stallExitMs }, clock);
+  metrics.watchStalls(() => watchdog.stats());
   const status = new ServiceStatus({ clock, marketDataMaxAgeMs: config.marketData.maxStaleMs, llmEnabled: config.llm.enabled });
   // The live broker writes what it sends and hears to the log through the service's input queue.
   let service: TradingService | null = null;
@@ -70,16 +76,31 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
     beforeLive: broker ? async () => broker.recover((await readAllEvents(o.logPath)).records.map((r) => r.event)) : undefined,
     inspect: hub?.inspect,
+    extraStrategies: o.extraStrategies,
   });
   const health = new Health();
   health.registerGroup('', () => service!.health());
   health.register('market_data', status.marketDataCheck());
   health.register('llm', status.llmCheck());
   health.register('strategies', strategiesCheck(service.system.supervisor));
+  health.register('event_loop', watchdog.check());
   const stopLagProbe = metrics.startLagProbe(clock);
   metrics.watchScanInterval(() => service!.system.scanInterval.intervalMs);
   metrics.watchLlm(() => service!.system.llm.metrics());
-  await service.start();
+  // Listen first: a taken port ends `pma start` before a feed connects or an event is appended.
+  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
+  let server: ObservabilityServer | null = null;
+  let visualizer: VisualizerServer | null = null;
+  try {
+    server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
+    visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
+    await service.start();
+  } catch (err) {
+    stopLagProbe();
+    await visualizer?.close();
+    await server?.close();
+    throw err;
+  }
   for (const feed of service.feedCounters()) {
     metrics.watchFeed(feed.name, feed.counters);
     health.register(`feed:${feed.name}`, status.feedCheck(feed.name));
@@ -87,9 +108,6 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
-  const control = new OperatorControl({ append: (e) => service!.append(e), portfolio: () => service!.system.portfolio.toJSON() }, clock);
-  const server = await startObservabilityServer({ host: config.service.metricsHost, port: config.service.metricsPort, registry: metrics.registry, health, routes: control.routes });
-  const visualizer = hub ? await startVisualizer({ port: o.visualizePort, hub }) : null;
   if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
   logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, mode: broker ? 'live' : 'paper' }, 'service started');
   return {
@@ -102,6 +120,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     async stop(reason) {
       await service!.stop(reason);
       stopLagProbe();
+      await watchdog.stop();
       await broker?.close(false);
       await server.close();
       await visualizer?.close();

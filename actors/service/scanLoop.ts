@@ -1,18 +1,17 @@
 import type { Clock, TimerId } from '../../events/clock';
-import type { MarketInfo, MarketSnapshotEvent } from '../../events/types';
+import type { MarketSnapshotEvent } from '../../events/types';
 import type { MarketData } from '../marketData/createMarketData';
-import { discoverFifteenMin, type UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
+import type { FifteenMinDiscovery } from '../marketData/fifteenMinDiscovery';
 
 /**
- * One live scan: Gamma's open markets plus the current 15-minute Up/Down market of each asset
- * (they are not always on the first page), as one `market_snapshot` input event.
+ * One live scan: Gamma's open markets (cached, at most one request per TTL) plus the current
+ * 15-minute Up/Down market of each asset (they are not always on the first page; found once per
+ * window), as one `market_snapshot` input event.
  */
-export async function liveSnapshot(md: MarketData, assets: readonly UpDownAsset[], clock: Clock): Promise<MarketSnapshotEvent> {
-  const base = await md.scan();
-  let upDown: MarketInfo[] = [];
-  if (assets.length > 0) upDown = (await discoverFifteenMin(md.service, assets, clock.now())).map((f) => f.market);
+export async function liveSnapshot(md: MarketData, fifteenMin: FifteenMinDiscovery | null): Promise<MarketSnapshotEvent> {
+  const [base, upDown] = await Promise.all([md.scan(), fifteenMin ? fifteenMin.current() : []]);
   const seen = new Set(base.markets.map((m) => m.id));
-  return { ...base, markets: [...base.markets, ...upDown.filter((m) => !seen.has(m.id))] };
+  return { ...base, markets: [...base.markets, ...upDown.map((f) => f.market).filter((m) => !seen.has(m.id))] };
 }
 
 export interface ScanLoopOptions {

@@ -3,22 +3,26 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, LogWriteError, readSummary, type TornTail } from '../../events/log';
+import { EventLogWriter, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
 import { makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, type Reactor } from '../engine';
-import { fileLines, replayLines } from '../replayLoop';
+import { replayLines } from '../replayLoop';
 import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
+import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { liveRefusals } from '../execution/live/marketRules';
 import type { Broker } from '../execution/broker';
+import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
+import { serviceLimits } from '../venues/polymarket/rateLimiter';
 import { RtdsChainlinkPrices } from '../venues/polymarket/rtds';
 import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
+import { REBUILD_PROGRESS, RebuildProgress } from './rebuildProgress';
 import { RebuildSink } from './rebuildSink';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
@@ -45,6 +49,8 @@ export interface ServiceOptions {
    * appended, which it reports as never sent).
    */
   beforeLive?: () => Promise<void>;
+  /** Strategies run beside the configured ones (tests, experiments). */
+  extraStrategies?: Strategy[];
 }
 
 export interface RebuildSummary {
@@ -92,8 +98,8 @@ export class TradingService {
     this.random = opts.random ?? systemRandom;
     // A live broker sends nothing while the log is replayed: what the exchange said is in the log.
     const broker = opts.broker ? replayGate(opts.broker, () => this.rebuilding) : undefined;
-    this.system = createTradingSystem(config, { deadlineClock: clock, eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect });
-    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry });
+    this.system = createTradingSystem(config, { eventClock: this.eventClock, broker, llm: { mode: 'replay', engine: null }, inspect: opts.inspect, extraStrategies: opts.extraStrategies });
+    this.marketData = createMarketData(config, { clock, random: this.random, registry: opts.registry, limits: serviceLimits(config.marketData.gammaRequestsPerMinute) });
     this.llmEngine = new LlmEngine({
       config: config.llm,
       apiKey: opts.env.ANTHROPIC_API_KEY,
@@ -119,23 +125,25 @@ export class TradingService {
     this.opts.logger.info({ log: path, bytes }, 'rebuilding state from the event log');
     this.rebuilding = true;
     try {
-      return await this.replayLog(path);
+      return await this.replayLog(path, bytes);
     } finally {
       this.rebuilding = false;
     }
   }
 
-  private async replayLog(path: string): Promise<RebuildSummary> {
+  private async replayLog(path: string, bytes: number): Promise<RebuildSummary> {
+    const progress = new RebuildProgress(bytes, (seq, percent) => this.opts.logger.info({ seq, percent }, REBUILD_PROGRESS));
     /** The logged derived events of the latest input. */
     let logged: string[] = [];
-    const { summary, counts } = await replayLines(fileLines(path), this.engine, path, {
+    const { summary, counts } = await replayLines(readEventBatches(path), this.engine, path, {
       onDerived: (r) => void logged.push(r.line),
       beforeInput: () => {
         logged = [];
         return true;
       },
+      onBatch: (_counts, batch) => progress.passed(batch as readonly LogRecord[]),
     });
-    return { events: counts.lines, inputs: counts.inputs, tornTail: readSummary(summary, counts.lines).tornTail, ...this.compareLastDerivation(logged) };
+    return { events: counts.lines, inputs: counts.inputs, tornTail: summary.tornTail, ...this.compareLastDerivation(logged) };
   }
 
   /**
@@ -238,7 +246,7 @@ export class TradingService {
     this.queue?.push(event);
   }
 
-  private ingest(event: InputEvent): void | Promise<void> {
+  private ingest(event: InputEvent): void {
     return this.engine.ingest(event);
   }
 
@@ -271,9 +279,21 @@ export class TradingService {
     for (const feed of this.feeds) feed.start();
     if (!off.scan) {
       const assets = (config.fifteenMin.enabled ? config.fifteenMin.assets : []) as UpDownAsset[];
+      const fifteenMin =
+        assets.length === 0
+          ? null
+          : new FifteenMinDiscovery({
+              source: this.marketData.gamma,
+              clock,
+              assets,
+              notListedTtlMs: config.marketData.notListedTtlMs,
+              retryMs: config.marketData.cacheTtlMs,
+              prefetchMs: PREFETCH_MS,
+              onError: (slug, err) => logger.warn({ slug, err: err instanceof Error ? err.message : String(err) }, '15-minute market lookup failed; asked again after a backoff'),
+            });
       this.scanLoop = new ScanLoop({
         clock,
-        scan: () => liveSnapshot(this.marketData, assets, clock),
+        scan: () => liveSnapshot(this.marketData, fifteenMin),
         intervalMs: () => this.system.scanInterval.intervalMs,
         onSnapshot: (snapshot) => {
           this.push(snapshot);

@@ -9,7 +9,7 @@ export const SCAN_INTERVAL = 'scan_interval';
 export type ScanConfig = Config['scan'];
 
 export function scanIntervalInput(cfg: ScanConfig): ScanIntervalInput {
-  return { baseIntervalMs: cfg.baseIntervalMs, minIntervalMs: cfg.minIntervalMs, volatilityThreshold: cfg.volatilityThreshold, sampleMarkets: cfg.sampleMarkets };
+  return { baseIntervalMs: cfg.baseIntervalMs, minIntervalMs: cfg.minIntervalMs, volatilityThreshold: cfg.volatilityThreshold, sampleMarkets: cfg.sampleMarkets, measure: cfg.volatilityMeasure };
 }
 
 /**
@@ -46,7 +46,7 @@ export class ScanIntervalController implements Strategy {
 
   onSnapshot(event: MarketSnapshotEvent): ScanIntervalEvent[] {
     this.changes = [];
-    this.actor.send({ type: 'SNAPSHOT', ts: event.ts, outcomePrices: event.markets.map((m) => m.outcomePrices) });
+    this.actor.send({ type: 'SNAPSHOT', ts: event.ts, fetchedAt: event.fetchedAt, markets: event.markets });
     return this.changes.map(({ type: _type, ...body }) => makeEvent('scan_interval', event.ts, body));
   }
 

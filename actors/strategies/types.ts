@@ -19,8 +19,9 @@ export interface StrategyContext {
 export interface Strategy {
   readonly name: string;
   readonly handles: ReadonlySet<EventType>;
-  react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[] | Promise<DerivedEvent[]>;
-  /** A snapshot of every machine, to restart from the last good state (taken often: keep it cheap). */
+  /** Synchronous: the supervisor restarts a strategy whose reaction throws (or returns anything but an array). */
+  react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[];
+  /** A snapshot of every machine, to restart from the last good state (taken after every reaction: keep it cheap, e.g. copy-on-write). */
   persist(): unknown;
   restore(snapshot: unknown): void;
 }

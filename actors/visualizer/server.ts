@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListenError } from '../listenError';
 import { extname, join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MACHINES, type MachineEntry } from '../../machines/registry';
@@ -176,8 +177,19 @@ export async function startVisualizer(options: VisualizerOptions = {}): Promise<
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? 0;
+    // The websocket server re-emits the http server's errors: both answered here, or a taken port crashes the process.
+    const fail = (err: NodeJS.ErrnoException) => {
+      unsubscribe?.();
+      reject(new ListenError('visualizer', host, port, err.code, 'give another with --port, or --port 0 for any free one'));
+    };
+    server.once('error', fail);
+    wss.once('error', () => undefined);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

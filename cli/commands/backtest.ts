@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import type { BacktestReport } from '../../actors/backtest/reportTypes';
 import { runBacktest } from '../../actors/backtest/run';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { SystemClock } from '../../events/clock';
-import { terminalProgress } from '../progress';
+import { PendingOutputs } from '../../actors/outputFiles';
+import { abortOnInterrupt, reportFailure } from '../failure';
+import { terminalProgress, type Progress } from '../progress';
 
 interface BacktestCommandOptions {
   report: string;
@@ -53,8 +56,23 @@ export function register(program: Command): void {
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
-      const result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, deadlineClock: clock, onProgress: bar ? (p) => bar.update(p) : undefined });
-      bar?.done();
+      const outputs = new PendingOutputs();
+      const interrupt = abortOnInterrupt();
+      let progress: Progress | null = null;
+      const onProgress = (p: Progress) => {
+        progress = p;
+        bar?.update(p);
+      };
+      let result;
+      try {
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, outputs, signal: interrupt.signal, onProgress });
+      } catch (err) {
+        await reportFailure('backtest', err, { outputs, bar, progress, inputs: ticks });
+        return;
+      } finally {
+        interrupt.dispose();
+        bar?.stop();
+      }
       const r = result.report;
       const seconds = (clock.now() - started) / 1000;
       const lines = [
@@ -64,11 +82,35 @@ export function register(program: Command): void {
         `  signals: confirmed ${r.total.signals.confirmed.count} (false-signal rate ${fmtRate(r.total.signals.confirmed.falseSignalRate)}), unconfirmed ${r.total.signals.unconfirmed.count} (${fmtRate(r.total.signals.unconfirmed.falseSignalRate)})`,
       ];
       if (r.simulated.markets.length) lines.push(`  simulated markets (model, not recorded quotes): ${r.simulated.markets.length}`);
+      lines.push(...marketLines(r.markets));
+      if (r.resolutions) lines.push(...resolutionLines(r.resolutions));
       for (const t of result.tornTails) lines.push(`  warning: ${t.file}: torn last line ${t.tail.line} (${t.tail.bytes} bytes) not replayed`);
       if (result.derivedSkipped) lines.push(`  skipped ${result.derivedSkipped} derived events in the inputs (re-derived instead)`);
       lines.push(`wrote ${opts.report}/events.jsonl, ${opts.report}/report.json, ${opts.report}/report.html`);
       process.stdout.write(lines.join('\n') + '\n');
+      for (const w of result.warnings) process.stderr.write(`pma backtest: warning: ${w}\n`);
     });
+}
+
+/** Per market (up to 10, then counts): recorded books / recorded trades only / no prices / simulated. */
+function marketLines(markets: BacktestReport['markets']): string[] {
+  const recorded = markets.filter((m) => m.prices !== 'simulated');
+  if (recorded.length === 0) return [];
+  const by = (p: string) => recorded.filter((m) => m.prices === p).length;
+  const lines = [`  markets: ${recorded.length} recorded (books ${by('recorded books')}, trades only ${by('recorded trades only')}, no prices ${by('no prices')}), ${markets.length - recorded.length} simulated`];
+  for (const m of recorded.slice(0, 10)) lines.push(`    ${m.slug}: ${m.prices}${m.derivedIds ? ' (derived token ids)' : ''}`);
+  if (recorded.length > 10) lines.push(`    ... ${recorded.length - 10} more in report.json`);
+  return lines;
+}
+
+function resolutionLines(r: NonNullable<BacktestReport['resolutions']>): string[] {
+  const rate = r.agreementRate === null ? '-' : `${(r.agreementRate * 100).toFixed(1)} %`;
+  const lines = [
+    `  resolutions: agreement rate ${rate} (${r.agree} of ${r.judged} judged agree, ${r.disagree} disagree; judged by strike ${r.judgedByStrike}, by window open ${r.judgedByOpen}; ${r.recorded} recorded outcomes)`,
+  ];
+  for (const d of r.disagreements) lines.push(`    disagrees: ${d.slug}: recorded ${d.recorded}, oracle says ${d.derived} (end ${d.endPrice} vs ${d.priceToBeat} by ${d.by})`);
+  for (const u of r.unjudgeable) lines.push(`    not judged: ${u.slug}: ${u.reason}`);
+  return lines;
 }
 
 function fmtRate(x: number | null): string {

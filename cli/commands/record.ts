@@ -43,6 +43,7 @@ export function register(program: Command): void {
     .option('--oracle <symbols>', 'comma-separated Chainlink pairs from RTDS, e.g. btc/usd,eth/usd (default feeds.oracleSymbols)')
     .option('--no-binance', 'do not record Binance trades')
     .option('--json', 'print the summary as one JSON object')
+    .addHelpText('after', '\nExample (Binance trades and Chainlink prices until Ctrl-C):\n  pma record --out out/live.ticks.jsonl --oracle btc/usd,eth/usd\n')
     .action(async (opts: RecordCommandOptions) => {
       const config = loadConfig(opts.config);
       if (opts.binanceUrl) config.feeds.binanceWsUrl = opts.binanceUrl;

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { replayTickFile, type ReplaySummary } from '../../actors/replay';
 import { SystemClock } from '../../events/clock';
-import { terminalProgress } from '../progress';
+import { PendingOutputs } from '../../actors/outputFiles';
+import { abortOnInterrupt, reportFailure } from '../failure';
+import { terminalProgress, type Progress } from '../progress';
 
 interface ReplayCommandOptions {
   out: string;
@@ -41,6 +43,7 @@ export function register(program: Command): void {
     .requiredOption('--out <log>', 'event log to write (replaced)')
     .option('--config <file>', 'JSON config file (its `signals` section sets windowMs, threshold, volumeWindow, volumeAverageOf, volumeMultiplier)')
     .option('--json', 'print the summary as one JSON object instead of text')
+    .addHelpText('after', '\nExample:\n  pma replay data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --out out/replay.jsonl\n')
     .action(async (ticks: string, opts: ReplayCommandOptions) => {
       let signals;
       try {
@@ -54,11 +57,22 @@ export function register(program: Command): void {
       const clock = new SystemClock();
       const bar = terminalProgress();
       const start = clock.now();
+      const outputs = new PendingOutputs();
+      const interrupt = abortOnInterrupt();
+      let progress: Progress | null = null;
+      const onProgress = (p: Progress) => {
+        progress = p;
+        bar?.update(p);
+      };
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, onProgress: bar ? (p) => bar.update(p) : undefined });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress });
+      } catch (err) {
+        await reportFailure('replay', err, { outputs, bar, progress, inputs: [ticks] });
+        return;
       } finally {
-        bar?.done();
+        interrupt.dispose();
+        bar?.stop();
       }
       const wallMs = clock.now() - start;
       process.stdout.write(opts.json ? JSON.stringify({ ...summary, wallMs }) + '\n' : formatReplaySummary(ticks, opts.out, summary, wallMs));

@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from '../../actors/config/load';
 import { startService } from '../../actors/service/run';
 import { SystemClock } from '../../events/clock';
 import { createServiceLogger } from '../../actors/observability/logger';
+import { ListenError } from '../../actors/listenError';
+import { fsErrorLine } from '../../events/errors';
 
 interface StartOptions {
   config?: string;
@@ -54,10 +56,12 @@ export function register(program: Command): void {
       try {
         running = await startService({ config, logPath, env: process.env, logger, clock, live: opts.live === true, visualizePort: opts.visualizePort === undefined ? undefined : Number(opts.visualizePort) });
       } catch (err) {
-        logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'service could not start');
+        // One line for the user, the JSON line for the log; then exit at once (nothing keeps running or appending).
+        const message = err instanceof Error ? err.message : String(err);
+        logger.fatal({ err: message }, 'service could not start');
         logger.flush?.();
-        process.exitCode = 1;
-        return;
+        process.stderr.write(`pma start: ${fsErrorLine(err) ?? message}\n`);
+        process.exit(err instanceof ListenError || fsErrorLine(err) !== null ? 2 : 1);
       }
       let stopping = false;
       const shutdown = (signal: string) => {

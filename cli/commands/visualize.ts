@@ -5,6 +5,7 @@ import { SystemClock } from '../../events/clock';
 import { InspectionHub } from '../../actors/visualizer/inspectionHub';
 import { LogIndex } from '../../actors/visualizer/logIndex';
 import { startVisualizer } from '../../actors/visualizer/server';
+import { ListenError } from '../../actors/listenError';
 
 function port(value: string): number {
   const n = Number(value);
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--log <file>', 'event log (JSON lines, plain or gzip) to step through; indexed once, read back a page at a time')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8377))
     .option('--host <host>', 'address to bind (the page has no authentication: keep it local)', '127.0.0.1')
+    .addHelpText('after', '\nExample (after npm run demo):\n  pma visualize --log out/demo/events.jsonl\n')
     .action(async (opts: VisualizeOptions) => {
       if (opts.log && !existsSync(opts.log)) throw new InputError({ file: opts.log }, '--log', 'no such file');
       const log = opts.log ? await LogIndex.build(opts.log) : undefined;
@@ -42,7 +44,15 @@ export function register(program: Command): void {
         if (log.tornTail) process.stdout.write(`warning: torn last line ${log.tornTail.line} (${log.tornTail.bytes} bytes) ignored\n`);
       }
       const hub = new InspectionHub({ clock: new SystemClock() });
-      const server = await startVisualizer({ host: opts.host, port: opts.port, hub, log });
+      let server;
+      try {
+        server = await startVisualizer({ host: opts.host, port: opts.port, hub, log });
+      } catch (err) {
+        if (!(err instanceof ListenError)) throw err;
+        process.stderr.write(`pma visualize: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       process.stdout.write(`visualizer at ${server.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

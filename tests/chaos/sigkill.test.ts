@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { defaultConfig, loadConfig } from '../../actors/config/load';
 import { TradingService } from '../../actors/service/service';
+import { REBUILD_PROGRESS } from '../../actors/service/rebuildProgress';
 import { Portfolio } from '../../actors/execution/portfolio';
 import { EventLogWriter, parseEventLine, readAllEvents, type LogRecord } from '../../events/log';
 import { isInputType, type AnyEvent, type TradeEvent } from '../../events/types';
@@ -254,7 +255,7 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments while it replays its 
   const f = { kills: 0, killedDuringRebuild: 0, linesRewritten: 0, tornTails: 0 };
   let prevLines = replayed.map((r) => r.line);
   try {
-    // One clean start to time the rebuild, so the kills land across it.
+    // One clean start to time the rebuild (a figure); the kills are aimed at seq, not at wall time.
     const first = new ServiceProcess({ args, env });
     await first.logged(REBUILDING, 60_000);
     const t0 = wallClock.now();
@@ -263,13 +264,14 @@ it(`SIGKILL of pma start at ${KILLS} seeded random moments while it replays its 
     first.kill('SIGKILL');
     await first.exited;
     prevLines = (await readAllEvents(logPath)).records.map((r) => r.line);
+    const lastSeq = replayed[replayed.length - 1].event.seq;
     for (let i = 0; i < KILLS; i++) {
       const p = new ServiceProcess({ args, env });
-      await p.logged(REBUILDING, 60_000);
-      await wallClock.sleep(random() * rebuildMs);
-      if (!p.stdout.includes(REBUILT)) f.killedDuringRebuild++;
-      p.kill('SIGKILL');
+      // A seeded point between 5% and 90% of the log: killed as soon as the rebuild reports passing it.
+      const target = Math.ceil(lastSeq * (0.05 + 0.85 * random()));
+      await p.killWhen((l) => l.msg === REBUILD_PROGRESS && Number(l.seq) >= target, 'SIGKILL');
       await p.exited;
+      if (!p.stdout.includes(REBUILT)) f.killedDuringRebuild++;
       f.kills++;
       const after = await readAllEvents(logPath);
       if (after.summary.tornTail) f.tornTails++;

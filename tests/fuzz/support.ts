@@ -74,14 +74,16 @@ export function parse<T>(what: string, fn: () => T): Outcome<T> {
   }
 }
 
-/** The error names the source it was given (file or URL), a line when one was given, and a field. */
+/** The error names the source it was given (file or URL), a line when one was given, and a field (in the
+ * message too, unless it is a parenthesised pseudo-field such as '(json)', which the message leaves out). */
 export function expectNamesPlace(err: InputError, file: string, line?: number): void {
   expect(err.where.file).toBe(file);
   if (line !== undefined) expect(err.where.line).toBe(line);
   expect(typeof err.field).toBe('string');
   expect(err.field.length).toBeGreaterThan(0);
   expect(err.message).toContain(file);
-  expect(err.message).toContain(`field '${err.field}'`);
+  if (/^\(.*\)$/.test(err.field)) expect(err.message).not.toContain(`field '${err.field}'`);
+  else expect(err.message).toContain(`field '${err.field}'`);
 }
 
 // ------------------------------------------------------------------ decimals reaching a strategy

@@ -88,6 +88,7 @@ export function looseLimits(over: Partial<RiskLimits> = {}): RiskLimits {
     maxPerMarketPct: 1,
     maxHeatPct: 1,
     maxDailyDrawdownPct: 1,
+    lossStreakReset: 'never',
     maxConsecutiveLosses: 1000,
     killSwitch: false,
     maxDataAgeMs: 10_000,

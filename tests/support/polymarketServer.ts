@@ -25,7 +25,7 @@ export interface Arrival {
   method: string;
   /** Path with query. */
   path: string;
-  /** Wall-clock ms when the request arrived. */
+  /** When the request arrived, on `arrivalClock` (wall-clock ms unless a test sets it). */
   at: number;
 }
 
@@ -44,6 +44,14 @@ export class PolymarketServer {
   books = new Map<string, Json>();
   /** Delay (wall ms) added to every answer. */
   delayMs = 0;
+  /** Answers `/events/slug/{slug}` (and `/markets?slug=`) for slugs not in `events`, e.g. every 15-minute window. */
+  eventFor: ((slug: string) => Json | undefined) | null = null;
+  /** A share of requests (0..1) answered with a random fault of `randomFaults`, drawn from `random`. */
+  faultRate = 0;
+  randomFaults: Fault[] = [];
+  random: () => number = () => 0.5;
+  /** Stamps arrivals: the wall clock, or the clock of the service under test. */
+  arrivalClock: { now(): number } = wallClock;
   private readonly faults: { prefix: string; fault: Fault }[] = [];
   private readonly server: Server;
   private port = 0;
@@ -80,11 +88,12 @@ export class PolymarketServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
-    this.arrivals.push({ method: req.method ?? 'GET', path, at: wallClock.now() });
+    this.arrivals.push({ method: req.method ?? 'GET', path, at: this.arrivalClock.now() });
     let body = '';
     for await (const chunk of req) body += chunk;
     const i = this.faults.findIndex((f) => path.startsWith(f.prefix));
-    const fault = i >= 0 ? this.faults.splice(i, 1)[0].fault : null;
+    let fault = i >= 0 ? this.faults.splice(i, 1)[0].fault : null;
+    if (!fault && this.faultRate > 0 && this.random() < this.faultRate) fault = this.randomFaults[Math.floor(this.random() * this.randomFaults.length)] ?? null;
     const delay = this.delayMs + (fault?.delayMs ?? 0);
     if (delay > 0) await wallClock.sleep(delay);
     if (res.destroyed) return;
@@ -104,11 +113,16 @@ export class PolymarketServer {
   private answer(method: string, path: string, body: string): [number, string] {
     const url = new URL(path, 'http://x');
     const q = url.searchParams;
-    if (method === 'GET' && url.pathname === '/markets') return [200, JSON.stringify(page(filter(this.markets, q), q))];
+    if (method === 'GET' && url.pathname === '/markets') {
+      const slug = q.get('slug');
+      const generated = slug === null ? undefined : this.eventFor?.(slug);
+      const markets = generated ? [...this.markets, ...(generated.markets as Json[])] : this.markets;
+      return [200, JSON.stringify(page(filter(markets, q), q))];
+    }
     if (method === 'GET' && url.pathname === '/events') return [200, JSON.stringify(page(filter(this.events, q), q))];
     if (method === 'GET' && url.pathname.startsWith('/events/slug/')) {
       const slug = decodeURIComponent(url.pathname.slice('/events/slug/'.length));
-      const event = this.events.find((e) => e.slug === slug);
+      const event = this.events.find((e) => e.slug === slug) ?? this.eventFor?.(slug);
       return event ? [200, JSON.stringify(event)] : [404, JSON.stringify({ type: 'not found error', error: 'not found' })];
     }
     if (method === 'GET' && url.pathname === '/book') {
@@ -167,4 +181,31 @@ export function assembledNegRiskEvent(): Json {
       return m;
     }),
   };
+}
+
+/** The four faults of the chaos tests: 429 with Retry-After, 500, a hang past `hangMs`, a body cut off mid-way. */
+export function standardFaults(hangMs: number): Fault[] {
+  return [{ status: 429, headers: { 'retry-after': '1' } }, { status: 500 }, { delayMs: hangMs }, { truncate: true }];
+}
+
+/**
+ * The Gamma event of a 15-minute Up/Down window (`{asset}-updown-15m-{startSec}`), assembled from the
+ * first recorded market (no MIT recording holds one): outcomes Up/Down, the window's end date, and
+ * a market id and token ids of its own per asset and window, so windows are distinct markets.
+ */
+export function upDownWindowEvent(asset: 'btc' | 'eth' | 'sol' | 'xrp', startSec: number): Json {
+  const slug = `${asset}-updown-15m-${startSec}`;
+  const base = twentyMarkets()[0];
+  const tokens = JSON.parse(base.clobTokenIds as string) as string[];
+  const market: Json = {
+    ...base,
+    id: `${asset}${startSec}`,
+    slug,
+    question: `${asset.toUpperCase()} Up or Down ${startSec}`,
+    outcomes: JSON.stringify(['Up', 'Down']),
+    endDate: new Date((startSec + 900) * 1000).toISOString(),
+    clobTokenIds: JSON.stringify(tokens.map((t) => `${t.slice(0, -11)}${startSec}${['btc', 'eth', 'sol', 'xrp'].indexOf(asset)}`)),
+  };
+  delete market.events;
+  return { id: `e-${asset}-${startSec}`, slug, negRisk: false, markets: [market] };
 }

@@ -20,7 +20,7 @@ export function decodeTrade(data: Obj, where: InputLocation, symbol?: string): T
   const sym = data.s !== undefined ? f.string('s').toUpperCase() : symbol;
   if (!sym) throw new InputError(where, 's', 'missing symbol (give one with --symbol)');
   if (data.X !== undefined && data.X !== 'MARKET') throw new SkipTrade(`not a market print (X=${show(data.X)})`);
-  return makeEvent('trade', f.timeMs('T'), {
+  const trade = makeEvent('trade', f.timeMs('T'), {
     venue: 'binance',
     symbol: sym,
     tradeId: f.int(isAgg ? 'a' : 't'),
@@ -28,6 +28,15 @@ export function decodeTrade(data: Obj, where: InputLocation, symbol?: string): T
     qty: f.positiveDecimal('q'),
     buyerMaker: f.bool('m'),
   });
+  // Only USD-M futures `@trade` payloads carry `X` (the order type): spot ones never do.
+  return data.X !== undefined ? asUsdm(trade) : trade;
+}
+
+/** The trade as a USD-M futures trade: `market: "usdm"` right after the symbol (spot trades carry no `market`). */
+export function asUsdm(trade: TradeEvent): TradeEvent {
+  if (trade.market === 'usdm') return trade;
+  const { v, seq, ts, type, venue, symbol, ...rest } = trade;
+  return { v, seq, ts, type, venue, symbol, market: 'usdm', ...rest };
 }
 
 /** A well-formed message that is not a market trade (e.g. an insurance-fund print): skipped and counted. */

@@ -91,7 +91,7 @@ export class HttpClient {
     const url = this.url(req.path);
     const counterKey = `${this.o.venue}:${req.endpoint}`;
     for (let attempt = 0; ; attempt++) {
-      const slot = await this.o.limiter.acquire([this.o.venue, counterKey]);
+      const slot = await this.o.limiter.acquire([this.o.venue, `${this.o.venue}:budget`, counterKey]);
       let a: Attempt;
       try {
         a = await this.attempt(url, req);

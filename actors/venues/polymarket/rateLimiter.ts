@@ -9,7 +9,8 @@ export interface RateRule {
 /**
  * Polymarket's published limits per 10 s (Gamma: general 4,000, `/markets` 300, `/events` 500;
  * CLOB: `/book` 1,500, `/books` 500). A request takes a slot of every rule it falls under
- * (`gamma` + `gamma:/markets`, ...). `/events/slug/{slug}` counts under `/events`.
+ * (`gamma` + `gamma:/markets`, ...). `/events/slug/{slug}` counts under `/events`. Every request
+ * also asks for `{venue}:budget`, limited only where a budget is set (`serviceLimits`).
  */
 export const POLYMARKET_LIMITS: Readonly<Record<string, RateRule>> = {
   gamma: { limit: 4_000, windowMs: 10_000 },
@@ -18,6 +19,14 @@ export const POLYMARKET_LIMITS: Readonly<Record<string, RateRule>> = {
   'clob:/book': { limit: 1_500, windowMs: 10_000 },
   'clob:/books': { limit: 500, windowMs: 10_000 },
 };
+
+/**
+ * The published limits plus the service's own budget: at most `gammaPerMinute` Gamma requests (every
+ * attempt, retries included) in any 60 s, whatever asks. A backstop: the service stays well under it.
+ */
+export function serviceLimits(gammaPerMinute: number): Readonly<Record<string, RateRule>> {
+  return { ...POLYMARKET_LIMITS, 'gamma:budget': { limit: gammaPerMinute, windowMs: 60_000 } };
+}
 
 /** A held slot: call `release()` once the response has been read (or the request failed). */
 export interface Slot {

@@ -11,6 +11,6 @@ export const DEMO_TICKS = resolve(__dirname, '../../../data/binance-btcusdt-ethu
 
 /** A backtest of the repository's demo tick file (BTCUSDT+ETHUSDT, 34,419 real trades); its log's records. */
 export async function demoRun(reportDir: string, config: Config = defaultConfig(), extraStrategies?: Strategy[]): Promise<LogRecord[]> {
-  await runBacktest({ ticks: [DEMO_TICKS], config, reportDir, deadlineClock: new SystemClock(), extraStrategies });
+  await runBacktest({ ticks: [DEMO_TICKS], config, reportDir, extraStrategies });
   return (await readAllEvents(join(reportDir, 'events.jsonl'))).records;
 }

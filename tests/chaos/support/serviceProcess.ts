@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** RLIMIT_FSIZE for the child in bytes (a multiple of 512, dash's `ulimit -f` unit): no file it writes grows past it (EFBIG), a disk that fills up. */
   fileSizeLimitBytes?: number;
+  /** A TypeScript entry point to run instead of `pma` (through bin/run-ts.js), with `args` after it. */
+  script?: string;
 }
 
 /**
@@ -26,9 +28,11 @@ export class ServiceProcess {
   url: string | null = null;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
+  private watchers: ((line: Record<string, unknown>) => boolean)[] = [];
+  private partial = '';
 
   constructor(o: ServiceProcessOptions) {
-    const argv = [resolve(ROOT, 'bin/pma.js'), ...o.args];
+    const argv = o.script === undefined ? [resolve(ROOT, 'bin/pma.js'), ...o.args] : [resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, o.script), ...o.args];
     const [cmd, args] = o.fileSizeLimitBytes === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${Math.ceil(o.fileSizeLimitBytes / 512)} && exec "$0" "$@"`, process.execPath, ...argv]];
     this.child = spawn(cmd, args, {
       cwd: ROOT,
@@ -37,6 +41,7 @@ export class ServiceProcess {
     });
     this.child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       this.stdout += s;
+      this.scan(s);
       if (this.url === null) this.url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(this.stdout)?.[1] ?? null;
     });
     this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
@@ -69,6 +74,38 @@ export class ServiceProcess {
       if (!this.running) throw new Error(`pma exited before logging "${text}":\n${this.stderr}\n${this.stdout.slice(-2000)}`);
       if (wall.now() > until) throw new Error(`pma did not log "${text}" within ${timeoutMs} ms:\n${this.stderr}\n${this.stdout.slice(-2000)}`);
       await wall.sleep(5);
+    }
+  }
+
+  /**
+   * Sends `signal` from within the output handler, as soon as a JSON log line satisfies `when`, so
+   * the kill lands at a point of the child's own progress, not after a wall-clock guess. Resolves
+   * with that line; rejects if the child exits first.
+   */
+  killWhen(when: (line: Record<string, unknown>) => boolean, signal: NodeJS.Signals): Promise<Record<string, unknown>> {
+    return new Promise((done, fail) => {
+      const watch = (line: Record<string, unknown>): boolean => {
+        if (!when(line)) return false;
+        this.child.kill(signal);
+        done(line);
+        return true;
+      };
+      this.watchers.push(watch);
+      void this.exited.then(() => fail(new Error(`pma exited before the awaited log line:\n${this.stderr}\n${this.stdout.slice(-2000)}`)));
+    });
+  }
+
+  private scan(chunk: string): void {
+    if (this.watchers.length === 0) {
+      this.partial = '';
+      return;
+    }
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.startsWith('{')) continue;
+      const line = JSON.parse(l) as Record<string, unknown>;
+      this.watchers = this.watchers.filter((w) => !w(line));
     }
   }
 

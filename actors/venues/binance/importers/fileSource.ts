@@ -1,6 +1,7 @@
 import { InputError, type InputLocation } from '../../../../events/errors';
 import { readLineBatches, type LineReadResult } from '../../../../events/lines';
-import { SkipTrade } from '../parse';
+import { tradeMarketKey } from '../../../../events/types';
+import { SkipTrade, asUsdm } from '../parse';
 import { MinHeap, beforeInInputOrder } from './heap';
 import { detectFormat, makeLineDecoder, symbolFromFileName, type LineDecoder } from './lineDecoders';
 import { DEFAULT_REORDER_MS, type FileSummary, type ImportOptions, type SkipReason, type SourcedTrade } from './types';
@@ -46,6 +47,13 @@ export function skipReasonOf(err: InputError): SkipReason {
   return FIELD_REASONS[err.field] ?? 'bad_field';
 }
 
+const FUTURES_NAME = /(^|[-_.])(um|usdm|futures|fapi|fstream)([-_.]|$)/i;
+
+/** `BTCUSDT-trades-um-2024-08-08.csv`, `futures/btcusdt.gz`: a file of USD-M futures trades by its name. */
+export function futuresFileName(path: string): boolean {
+  return path.split(/[\\/]/).some((part) => FUTURES_NAME.test(part));
+}
+
 interface LastTrade {
   ts: number;
   id: number;
@@ -67,6 +75,7 @@ export class FileTradeSource {
   private readonly strict: boolean;
   private readonly reorderMs: number;
   private readonly symbol: string | undefined;
+  private readonly usdm: boolean;
 
   constructor(
     readonly path: string,
@@ -76,6 +85,7 @@ export class FileTradeSource {
     this.strict = options.strict ?? false;
     this.reorderMs = options.reorderMs ?? DEFAULT_REORDER_MS;
     this.symbol = options.symbol?.toUpperCase() ?? symbolFromFileName(path);
+    this.usdm = options.market === 'usdm' || ((options.market ?? 'auto') === 'auto' && futuresFileName(path));
     this.summary = { file: path, format: options.format && options.format !== 'auto' ? options.format : 'jsonl', lines: 0, kinds: {}, trades: 0, skipped: {} };
   }
 
@@ -147,7 +157,7 @@ export class FileTradeSource {
     } else if (outcome.error) {
       this.reject(outcome.error);
     } else if (outcome.trade) {
-      const sourced: SourcedTrade = { event: outcome.trade, fileIndex: this.fileIndex, line: lineNo, idKind: outcome.kind === 'aggTrade' ? 'aggTrade' : 'trade' };
+      const sourced: SourcedTrade = { event: this.usdm ? asUsdm(outcome.trade) : outcome.trade, fileIndex: this.fileIndex, line: lineNo, idKind: outcome.kind === 'aggTrade' ? 'aggTrade' : 'trade' };
       try {
         this.accept(sourced, where, out);
       } catch (err) {
@@ -171,7 +181,7 @@ export class FileTradeSource {
   private accept(t: SourcedTrade, where: InputLocation, out: SourcedTrade[]): void {
     const e = t.event;
     const csv = this.summary.format.startsWith('csv');
-    const key = `${e.symbol}/${t.idKind}`;
+    const key = `${tradeMarketKey(e)}/${t.idKind}`;
     const last = this.lastBySymbol.get(key);
     if (last) {
       if (e.ts < last.ts) throw new OrderError(where, csv ? 'time' : 'T', `trade time ${e.ts} is before the previous ${e.symbol} trade's ${last.ts}`, 'time_backwards');

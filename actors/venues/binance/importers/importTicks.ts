@@ -2,8 +2,9 @@ import { accessSync, constants, createReadStream, createWriteStream, renameSync,
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { InputError } from '../../../../events/errors';
+import { fsProblem, InputError } from '../../../../events/errors';
 import { EventLogWriter } from '../../../../events/log';
+import { tradeMarketKey } from '../../../../events/types';
 import { FileTradeSource, OrderError } from './fileSource';
 import { mergeByTime } from './merge';
 import type { ImportOptions, ImportSummary, SkipReason, SourcedTrade } from './types';
@@ -26,7 +27,7 @@ export async function importTicks(files: string[], out: string, options: ImportO
     // Across files a symbol's trade ids must still rise: overlapping inputs (the same trades twice) are caught here.
     const lastIds = new Map<string, number>();
     const check = (t: SourcedTrade): boolean => {
-      const key = `${t.event.symbol}/${t.idKind}`;
+      const key = `${tradeMarketKey(t.event)}/${t.idKind}`;
       const last = lastIds.get(key);
       if (last !== undefined && t.event.tradeId <= last) {
         const src = sources[t.fileIndex];
@@ -42,7 +43,8 @@ export async function importTicks(files: string[], out: string, options: ImportO
       for (const t of batch) {
         if (!check(t)) continue;
         writer.append(t.event);
-        summary.tradesBySymbol[t.event.symbol] = (summary.tradesBySymbol[t.event.symbol] ?? 0) + 1;
+        const symbol = tradeMarketKey(t.event);
+        summary.tradesBySymbol[symbol] = (summary.tradesBySymbol[symbol] ?? 0) + 1;
         if (summary.firstTs === null) summary.firstTs = t.event.ts;
         summary.lastTs = t.event.ts;
       }
@@ -74,7 +76,7 @@ function checkInputs(files: string[], out: string): void {
       accessSync(file, constants.R_OK);
       if (!statSync(file).isFile()) throw new Error('not a regular file');
     } catch (err) {
-      throw new InputError({ file }, '(file)', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new InputError({ file }, '(file)', `cannot be read (${fsProblem(err) ?? (err as Error).message})`);
     }
   }
 }

@@ -36,6 +36,12 @@ export interface ImportOptions {
   format?: ImportFormat | 'auto';
   /** Symbol for inputs that do not carry one (CSV, REST aggTrades); else taken from the file name. */
   symbol?: string;
+  /**
+   * Which Binance market the trades are from: `spot`, `usdm` (USD-M futures), or `auto` (default):
+   * futures when the file name says so (`um`, `usdm`, `futures`, `fapi`, `fstream` as a name part) or a
+   * `@trade` payload carries futures' `X` field, else spot.
+   */
+  market?: 'spot' | 'usdm' | 'auto';
   /** Stop at the first bad line with an `InputError` instead of skipping and counting it. */
   strict?: boolean;
   /**

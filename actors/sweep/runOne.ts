@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBacktest } from '../backtest/run';
+import { reportFigures, thinEquity } from './figures';
+import type { RunJob, RunResult } from './job';
+
+/**
+ * One run of a sweep: the plain backtest (actors/backtest/run.ts) of the job's config on the tick
+ * files at `paths` (the job's ticks, in order, as this machine reads them), in a scratch folder
+ * removed afterwards. A failing backtest is a result with its error, so a sweep never waits forever.
+ */
+export async function runOne(job: RunJob, paths: string[]): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'pma-sweep-run-'));
+  try {
+    const { report } = await runBacktest({ ticks: paths, config: job.config, reportDir: dir, from: job.from ?? undefined, to: job.to ?? undefined });
+    return { hash: job.hash, figures: reportFigures(report), equity: thinEquity(report.charts.equity) };
+  } catch (err) {
+    return { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Sweep benchmark (docs/sweeps.md, docs/benchmarks.md): one grid of backtests of the demo tick file,
+ * timed by wall clock three ways, each executor warmed up first (processes started, tick file fetched)
+ * so only the sweep itself is timed:
+ * - `sweep_speedup_2_workers` = wall time with 1 local worker process / with 2 (goal >= 1.7 on 2 cores);
+ * - `sweep_nats_overhead` = wall time with 2 `pma worker`s through a real nats-server -js on loopback /
+ *   with 2 local workers (goal <= 1.15). Skipped, saying so, without /usr/sbin/nats-server.
+ * Runs: PMA_BENCH_SWEEP_RUNS (default 8; an even number of combinations of two parameters).
+ * The machine is shared, so wall time also measures the other engineers' load: `*_cpu` figures are
+ * the same ratios from the worker processes' CPU time (/proc): the busiest worker's CPU seconds stand
+ * for the wall time the sweep would take with a free core per worker.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultConfig } from '../actors/config/load';
+import type { Executor } from '../actors/sweep/executor';
+import { parseGrid } from '../actors/sweep/grid';
+import { localPool } from '../actors/sweep/localPool';
+import { natsExecutor } from '../actors/sweep/natsExecutor';
+import { runSweep } from '../actors/sweep/sweep';
+import { monotonicMs } from '../events/clock';
+import { processCpuSeconds } from './measure';
+import { hasNatsServer, startNatsServer } from '../tests/support/natsServer';
+import { startPma } from '../tests/support/pmaCli';
+
+export const name = 'sweep';
+
+const DEMO = resolve(__dirname, '../data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz');
+const WARM_UP = { from: 1723161255342, to: 1723161265342 };
+
+interface Timing {
+  seconds: number;
+  /** CPU seconds of the busiest worker process during the timed sweep. */
+  busiestCpuS: number;
+  json: string;
+}
+
+async function timed(executor: Executor, runs: number, pids: () => number[]): Promise<Timing> {
+  const base = defaultConfig();
+  const thresholds = Array.from({ length: runs / 2 }, (_, i) => Number((0.0005 * (i + 1)).toFixed(4)));
+  const grid = parseGrid({ metric: 'netPnl', parameters: { 'signals.threshold': thresholds, 'flashCrash.dropRelative': [0.1, 0.2] } }, base);
+  // Warm-up: a 10 s slice on every worker, so process start and tick transfer are not timed.
+  const warm = parseGrid({ parameters: { 'signals.threshold': [0.0011, 0.0012] } }, base);
+  await runSweep({ grid: warm, gridSource: 'warm-up', base, ticks: [DEMO], ...WARM_UP, executor });
+  const cpu0 = pids().map(processCpuSeconds);
+  const start = monotonicMs();
+  const outcome = await runSweep({ grid, gridSource: 'bench', base, ticks: [DEMO], executor });
+  const seconds = (monotonicMs() - start) / 1000;
+  const busiestCpuS = Math.max(...pids().map((pid, i) => processCpuSeconds(pid) - cpu0[i]));
+  return { seconds, busiestCpuS, json: JSON.stringify(outcome.results) };
+}
+
+async function local(workers: number, runs: number): Promise<Timing> {
+  const pool = localPool(workers);
+  try {
+    return await timed(pool, runs, () => pool.pids());
+  } finally {
+    await pool.close();
+  }
+}
+
+async function nats(runs: number): Promise<Timing> {
+  const server = await startNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), 'pma-bench-sweep-'));
+  const workers = ['a', 'b'].map((w) => startPma(['worker', '--nats', server.url, '--cache', join(dir, w)]));
+  try {
+    const executor = await natsExecutor(server.url, 60_000);
+    try {
+      return await timed(executor, runs, () => workers.map((w) => w.child.pid!));
+    } finally {
+      await executor.close();
+    }
+  } finally {
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.result));
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const runs = Number(process.env.PMA_BENCH_SWEEP_RUNS ?? 8);
+  const one = await local(1, runs);
+  const two = await local(2, runs);
+  if (one.json !== two.json) throw new Error('sweep bench: 1 and 2 local workers gave different results');
+  const figures: Record<string, number | string> = {
+    sweep_runs: runs,
+    // The machine is shared: the 1-minute load average (2 cores) says how much of it the bench had.
+    sweep_load_average_1m: loadavg()[0],
+    sweep_1_worker_s: one.seconds,
+    sweep_2_workers_s: two.seconds,
+    sweep_speedup_2_workers: one.seconds / two.seconds,
+    sweep_speedup_2_workers_cpu: one.busiestCpuS / two.busiestCpuS,
+  };
+  if (!hasNatsServer) return { ...figures, sweep_nats_overhead: 'skipped: /usr/sbin/nats-server not installed' };
+  const viaNats = await nats(runs);
+  if (viaNats.json !== two.json) throw new Error('sweep bench: NATS and local workers gave different results');
+  return { ...figures, sweep_nats_2_workers_s: viaNats.seconds, sweep_nats_overhead: viaNats.seconds / two.seconds, sweep_nats_overhead_cpu: viaNats.busiestCpuS / two.busiestCpuS };
+}
