@@ -8,11 +8,9 @@ import {
   allDone,
   allFilledInFull,
   anyFilled,
-  anyStale,
-  applyFill,
-  applyRejection,
+  answerLegs,
   floorShares,
-  giveUpStale,
+  expireLegs,
   lateFillOf,
   legCost,
   lateAnswerIn,
@@ -439,12 +437,7 @@ export const fifteenMinMachine = setup({
       });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, plan.legs[i].price, kind === 'pair' ? 'fok' : 'market', reason, groupId)));
     }),
-    entryFill: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'FILL' ? { ...context.entry, legs: applyFill(context.entry.legs, event.fill) } : context.entry),
-    }),
-    entryRejected: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
-    }),
+    entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
     openPosition: assign(({ context }) => {
       const e = context.entry!;
       const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
@@ -467,12 +460,7 @@ export const fifteenMinMachine = setup({
       enqueue.assign({ quote: m.quote, exit: { reason, legs }, position: { ...pos, exitReason: reason, lastExitAttempt: m.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', reason, null)));
     }),
-    exitFill: assign({
-      exit: ({ context, event }) => (context.exit && event.type === 'FILL' ? { ...context.exit, legs: applyFill(context.exit.legs, event.fill) } : context.exit),
-    }),
-    exitRejected: assign({
-      exit: ({ context, event }) => (context.exit && event.type === 'REJECTED' ? { ...context.exit, legs: applyRejection(context.exit.legs, event.rejection) } : context.exit),
-    }),
+    exitAnswer: assign({ exit: ({ context, event }) => answerLegs(context.exit, event) }),
     settleExit: assign(({ context }) => {
       const pos = context.position!;
       const holdings = afterSells(pos.holdings, context.exit!.legs);
@@ -491,20 +479,16 @@ export const fifteenMinMachine = setup({
     /** Gives up the entry or exit orders still unanswered `orderTimeoutMs` after they were sent. */
     expireOrders: assign(({ context, event }) => {
       const timeout = context.params.orderTimeoutMs;
-      const { entry, exit, position } = context;
-      const out: Partial<FifteenMinContext> = {};
-      let late = context.late;
-      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
-        const given = giveUpStale(entry.legs, event.ts, timeout);
-        out.entry = { ...entry, legs: given.legs };
-        late = [...late, ...given.late.map((o) => ({ ...o, kind: entry.kind, windowEnd: entry.windowEnd }))];
-      }
-      if (exit !== null && position !== null && anyStale(exit.legs, event.ts, timeout)) {
-        const given = giveUpStale(exit.legs, event.ts, timeout);
-        out.exit = { ...exit, legs: given.legs };
-        late = [...late, ...given.late.map((o) => ({ ...o, kind: position.kind, windowEnd: position.windowEnd }))];
-      }
-      return late === context.late ? out : { ...out, late };
+      const { position } = context;
+      const entry = expireLegs(context.entry, event.ts, timeout);
+      const exit = position === null ? null : expireLegs(context.exit, event.ts, timeout);
+      if (entry === null && exit === null) return {};
+      const late = [
+        ...context.late,
+        ...(entry?.late.map((o) => ({ ...o, kind: entry.holder.kind, windowEnd: entry.holder.windowEnd })) ?? []),
+        ...(exit?.late.map((o) => ({ ...o, kind: position!.kind, windowEnd: position!.windowEnd })) ?? []),
+      ];
+      return { ...(entry ? { entry: entry.holder } : {}), ...(exit ? { exit: exit.holder } : {}), late };
     }),
     /**
      * A late BUY fill joins the position when it is in the same market, else it is a stray; a late
@@ -601,8 +585,8 @@ export const fifteenMinMachine = setup({
         { guard: 'entryBroken', target: 'holding', actions: 'openBrokenPair' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
@@ -623,8 +607,8 @@ export const fifteenMinMachine = setup({
         { guard: 'exitSettled', target: 'afterExit', actions: 'settleExit' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['exitFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['exitRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },

@@ -7,11 +7,9 @@ import {
   allDone,
   allFilledInFull,
   anyFilled,
-  anyStale,
-  applyFill,
-  applyRejection,
+  answerLegs,
   floorShares,
-  giveUpStale,
+  expireLegs,
   lateFillOf,
   lateAnswerIn,
   newLegs,
@@ -256,10 +254,7 @@ export const negRiskMachine = setup({
       const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
     }),
-    entryFill: assign({ entry: ({ context, event }) => (context.entry && event.type === 'FILL' ? { ...context.entry, legs: applyFill(context.entry.legs, event.fill) } : context.entry) }),
-    entryRejected: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
-    }),
+    entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
     /** Strays (late shares of an earlier set) are held with the set: they settle at resolution. */
     hold: assign(({ context }) => ({
       held: context.strays.reduce(
@@ -294,20 +289,11 @@ export const negRiskMachine = setup({
     /** Gives up the entry or unwind orders still unanswered `orderTimeoutMs` after they were sent. */
     expireOrders: assign(({ context, event }) => {
       const timeout = context.params.orderTimeoutMs;
-      const { entry, unwind } = context;
-      const out: Partial<NegRiskContext> = {};
-      let late = context.late;
-      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
-        const given = giveUpStale(entry.legs, event.ts, timeout);
-        out.entry = { ...entry, legs: given.legs };
-        late = [...late, ...given.late];
-      }
-      if (unwind !== null && anyStale(unwind.legs, event.ts, timeout)) {
-        const given = giveUpStale(unwind.legs, event.ts, timeout);
-        out.unwind = { ...unwind, legs: given.legs };
-        late = [...late, ...given.late];
-      }
-      return late === context.late ? out : { ...out, late };
+      const entry = expireLegs(context.entry, event.ts, timeout);
+      const unwind = expireLegs(context.unwind, event.ts, timeout);
+      if (entry === null && unwind === null) return {};
+      const late = [...context.late, ...(entry?.late ?? []), ...(unwind?.late ?? [])];
+      return { ...(entry ? { entry: entry.holder } : {}), ...(unwind ? { unwind: unwind.holder } : {}), late };
     }),
     /**
      * A late BUY fill is sold back: added to the unwind under way, held with a complete set, or kept
@@ -333,10 +319,7 @@ export const negRiskMachine = setup({
       enqueue.assign({ set, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
     }),
-    unwindFill: assign({ unwind: ({ context, event }) => (context.unwind && event.type === 'FILL' ? { ...context.unwind, legs: applyFill(context.unwind.legs, event.fill) } : context.unwind) }),
-    unwindRejected: assign({
-      unwind: ({ context, event }) => (context.unwind && event.type === 'REJECTED' ? { ...context.unwind, legs: applyRejection(context.unwind.legs, event.rejection) } : context.unwind),
-    }),
+    unwindAnswer: assign({ unwind: ({ context, event }) => answerLegs(context.unwind, event) }),
     settleUnwind: assign({ unwind: ({ context }) => (context.unwind ? { ...context.unwind, toSell: leftToSell(context.unwind.toSell, context.unwind.legs), legs: [] } : null) }),
     startCooldown: assign(({ context, event }) => ({ entry: null, unwind: null, cooldownUntil: event.ts + context.params.cooldownMs })),
     replay: raise(({ event }) => event),
@@ -365,8 +348,8 @@ export const negRiskMachine = setup({
         { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },
@@ -384,8 +367,8 @@ export const negRiskMachine = setup({
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['unwindFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['unwindRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },

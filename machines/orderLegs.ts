@@ -76,6 +76,25 @@ export function applyRejection(legs: readonly Leg[], rejection: RiskRejectionEve
   return legs.map((leg) => (leg.orderId === rejection.orderId && !legDone(leg) ? { ...leg, status: orderStep({ status: leg.status, size: leg.requested, filled: leg.filled }, { type: 'REJECT' }).status, rejected: rejection.reason } : leg));
 }
 
+/**
+ * The legs a machine waits on (an entry, an exit, an unwind) after a machine event: a fill or a
+ * rejection of one of them is booked; any other event leaves them as they are. Written once for
+ * every machine with legs.
+ */
+export function answerLegs<T extends { legs: Leg[] }>(holder: T | null, e: { type: string; fill?: FillEvent; rejection?: RiskRejectionEvent }): T | null {
+  if (holder === null) return null;
+  if (e.type === 'FILL' && e.fill) return { ...holder, legs: applyFill(holder.legs, e.fill) };
+  if (e.type === 'REJECTED' && e.rejection) return { ...holder, legs: applyRejection(holder.legs, e.rejection) };
+  return holder;
+}
+
+/** The legs given up `timeoutMs` after they were sent with no final answer, and the late orders that adds; null when none is stale. */
+export function expireLegs<T extends { legs: Leg[] }>(holder: T | null, now: number, timeoutMs: number): { holder: T; late: LateOrder[] } | null {
+  if (holder === null || !anyStale(holder.legs, now, timeoutMs)) return null;
+  const given = giveUpStale(holder.legs, now, timeoutMs);
+  return { holder: { ...holder, legs: given.legs }, late: given.late };
+}
+
 export function allDone(legs: readonly Leg[]): boolean {
   return legs.length > 0 && legs.every(legDone);
 }
