@@ -16,7 +16,7 @@ COPY events ./events
 COPY domain ./domain
 COPY machines ./machines
 COPY streams ./streams
-COPY deploy/healthcheck.js ./deploy/healthcheck.js
+COPY deploy/healthcheck.js deploy/control.js ./deploy/
 # The default config; docker-compose.yml mounts deploy/config.json over it.
 COPY deploy/config.json ./config/config.json
 
@@ -26,6 +26,8 @@ VOLUME ["/data"]
 USER node
 
 # /metrics and /healthz; the service binds 127.0.0.1 unless PMA_METRICS_HOST says otherwise.
+# The operator's listener (127.0.0.1:9465, token in PMA_CONTROL_TOKEN) is not exposed: use
+# `docker compose exec bot node deploy/control.js kill|resume|portfolio`.
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "deploy/healthcheck.js", "http://127.0.0.1:9464/healthz"]
 

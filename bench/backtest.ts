@@ -2,17 +2,23 @@
  * Backtest benchmark (docs/backtest.md, docs/benchmarks.md): `pma backtest` throughput on a big tick
  * file of real trades shifted in time (the shared hftbacktest BTCUSDT/ETHUSDT recordings, else the demo
  * tick file's trades; bench/replayTicks.ts: seq 1..N, ts non-decreasing, trade ids increasing per symbol), in tick-file events per CPU second, against bare `JSON.parse` of the same
- * lines in the same child process: `backtest_parse_ratio` = backtest rate / parse rate.
- * The file and the report folder live in a temp dir, deleted afterwards.
+ * lines in the same child process: `backtest_parse_ratio` = backtest rate / parse rate, for all three
+ * strategies and (`backtest_parse_ratio_flash_crash`) for the flash-crash strategy alone;
+ * `backtest_columnar_events_per_s` and `columnar_vs_parse_ratio`: the same backtest (all three) read
+ * from the columnar tick cache (`pma cache`) against bare `JSON.parse` of the JSON tick file;
+ * `backtest_peak_rss_mb` at the full size and at a tenth of it (`backtest_rss_ratio_full_tenth`).
+ * The file, the cache and the report folders live in a temp dir, deleted afterwards.
  * Size (trades) can be lowered while developing: PMA_BENCH_BACKTEST_TRADES (default 10 million).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEventBatches } from '../events/log';
 import type { TradeEvent } from '../events/types';
-import type { BacktestChildResult } from './backtestChild';
+import { buildTickCache } from '../actors/tickCache';
+import { cpuSeconds } from './measure';
+import type { BacktestChildResult, StrategyMix } from './backtestChild';
 import { baseTrades, writeShiftedTicks, type BaseTrade } from './replayTicks';
 
 export const name = 'backtest';
@@ -34,11 +40,20 @@ async function realTrades(): Promise<{ trades: BaseTrade[]; source: string }> {
   return { trades, source: 'data/ demo tick file' };
 }
 
-function runChild(ticks: string, reportDir: string): BacktestChildResult {
+/** One child run; the children of one bench run in parallel (each measures its own CPU time, parse and backtest in the same process). */
+function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache?: string): Promise<BacktestChildResult> {
   const runTs = resolve(__dirname, '../bin/run-ts.js');
-  const child = spawnSync(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (child.status !== 0) throw new Error(`backtest child failed (${child.status}): ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').pop()!) as BacktestChildResult;
+  const child = spawn(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, ...(tickCache ? [tickCache] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  return new Promise((done, fail) => {
+    child.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`backtest child failed (${code}): ${stderr}`));
+      else done(JSON.parse(stdout.trim().split('\n').pop()!) as BacktestChildResult);
+    });
+  });
 }
 
 export async function run(): Promise<Record<string, number | string>> {
@@ -48,21 +63,43 @@ export async function run(): Promise<Record<string, number | string>> {
     const { trades: base, source } = await realTrades();
     const ticks = join(dir, 'big.ticks.jsonl');
     const bytes = writeShiftedTicks(ticks, base, size);
-    const r = runChild(ticks, join(dir, 'report'));
+    const cacheDir = join(dir, 'cache');
+    const start = cpuSeconds();
+    await buildTickCache([ticks], cacheDir);
+    const cacheBuildCpuS = cpuSeconds() - start;
+    const tenth = Math.round(size / 10);
+    const smallTicks = join(dir, 'tenth.ticks.jsonl');
+    writeShiftedTicks(smallTicks, base, tenth);
+    const [r, one, col, small] = await Promise.all([
+      runChild(ticks, join(dir, 'report')),
+      runChild(ticks, join(dir, 'report-flash'), 'flash_crash'),
+      runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir),
+      runChild(smallTicks, join(dir, 'report-tenth')),
+    ]);
     if (r.lines !== size || r.trades !== size) throw new Error(`backtest bench: parsed ${r.lines} lines and replayed ${r.trades} trades of ${size}`);
-    const backtestPerS = r.trades / r.backtestCpuS;
-    const parsePerS = r.lines / r.parseCpuS;
+    if (!col.fromCache || col.trades !== size) throw new Error('backtest bench: the columnar run did not read the cache');
+    const perS = (x: BacktestChildResult) => x.trades / x.backtestCpuS;
+    const parse = (x: BacktestChildResult) => x.lines / x.parseCpuS;
     return {
       backtest_base_trades: `${base.length} (${source})`,
       backtest_bench_trades: size,
       backtest_file_mb: bytes / (1 << 20),
       backtest_input_events: r.inputs,
       backtest_derived_events: r.derived,
-      backtest_events_per_s: Math.round(backtestPerS),
-      backtest_bare_parse_per_s: Math.round(parsePerS),
-      backtest_parse_ratio: backtestPerS / parsePerS,
+      backtest_events_per_s: Math.round(perS(r)),
+      backtest_bare_parse_per_s: Math.round(parse(r)),
+      backtest_parse_ratio: perS(r) / parse(r),
+      backtest_parse_ratio_all_three: perS(r) / parse(r),
+      backtest_events_per_s_flash_crash: Math.round(perS(one)),
+      backtest_parse_ratio_flash_crash: perS(one) / parse(one),
       backtest_wall_s: r.backtestWallS,
+      backtest_cache_build_cpu_s: cacheBuildCpuS,
+      backtest_columnar_events_per_s: Math.round(perS(col)),
+      columnar_vs_parse_ratio: perS(col) / parse(col),
+      backtest_columnar_wall_s: col.backtestWallS,
       backtest_peak_rss_mb: r.maxRssKb / 1024,
+      backtest_peak_rss_mb_tenth: small.maxRssKb / 1024,
+      backtest_rss_ratio_full_tenth: r.maxRssKb / small.maxRssKb,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

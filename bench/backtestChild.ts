@@ -1,10 +1,13 @@
 /**
- * Child process of the backtest benchmark: `node bin/run-ts.js bench/backtestChild.ts TICKS REPORT_DIR`
+ * Child process of the backtest benchmark:
+ * `node bin/run-ts.js bench/backtestChild.ts TICKS REPORT_DIR [MIX] [TICK_CACHE_DIR]`
  * reads TICKS with `JSON.parse` of each line (nothing else), then backtests it with the default
- * config, and prints one JSON line: CPU seconds of each, the event counts and peak resident memory.
- * Both measurements run in this one process, so they share its warm-up and its share of the machine.
+ * config (MIX `all`, or `flash_crash`: that strategy alone), from the columnar cache in
+ * TICK_CACHE_DIR when given, and prints one JSON line: CPU seconds of each, the event counts and
+ * peak resident memory. Both measurements run in this one process, so they share its warm-up and
+ * its share of the machine.
  */
-import { defaultConfig } from '../actors/config/load';
+import { defaultConfig, parseConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { SystemClock } from '../events/clock';
 import { bareParse, cpuSeconds } from './measure';
@@ -19,11 +22,19 @@ export interface BacktestChildResult {
   backtestCpuS: number;
   backtestWallS: number;
   maxRssKb: number;
+  fromCache: boolean;
 }
 
+export type StrategyMix = 'all' | 'flash_crash';
+
+function configOf(mix: StrategyMix) {
+  if (mix === 'all') return defaultConfig();
+  return parseConfig({ fifteenMin: { enabled: false }, negRisk: { enabled: false } });
+}
 
 async function main(): Promise<void> {
-  const [ticks, reportDir] = process.argv.slice(2);
+  const [ticks, reportDir, mix = 'all', tickCache] = process.argv.slice(2);
+  if (mix !== 'all' && mix !== 'flash_crash') throw new Error(`backtest child: unknown strategy mix ${mix}`);
   let start = cpuSeconds();
   const lines = await bareParse(ticks);
   const parseCpuS = cpuSeconds() - start;
@@ -31,7 +42,7 @@ async function main(): Promise<void> {
   const clock = new SystemClock();
   start = cpuSeconds();
   const wallStart = clock.now();
-  const { report } = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir });
+  const { report, inputsFromCache } = await runBacktest({ ticks: [ticks], config: configOf(mix), reportDir, tickCache });
   const result: BacktestChildResult = {
     lines,
     parseCpuS,
@@ -42,6 +53,7 @@ async function main(): Promise<void> {
     backtestWallS: (clock.now() - wallStart) / 1000,
     // resourceUsage().maxRSS is the peak resident set of this process, in KiB
     maxRssKb: process.resourceUsage().maxRSS,
+    fromCache: inputsFromCache.length === 1,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

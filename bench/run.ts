@@ -9,6 +9,7 @@ import * as books from './books';
 import * as replay from './replay';
 import * as backtest from './backtest';
 import * as supervisor from './supervisor';
+import * as model from './model';
 import * as sweep from './sweep';
 
 type Bench = { name: string; run(): Promise<Record<string, number | string>> };
@@ -22,6 +23,7 @@ const benches: Bench[] = [
   replay,
   backtest,
   supervisor,
+  model,
   sweep,
 ];
 

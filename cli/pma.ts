@@ -7,9 +7,12 @@ import * as backtestCommand from './commands/backtest';
 import * as startCommand from './commands/start';
 import * as recordCommand from './commands/record';
 import * as visualizeCommand from './commands/visualize';
+import * as cacheCommand from './commands/cache';
+import * as mergeLogCommand from './commands/mergeLog';
 import * as signalsCommand from './commands/signals';
 import * as sweepCommand from './commands/sweep';
 import * as workerCommand from './commands/worker';
+import * as redeemCommand from './commands/redeem';
 
 /** `pma`: one command per job. Each command module adds itself to the program. */
 export function buildProgram(): Command {
@@ -26,9 +29,12 @@ export function buildProgram(): Command {
     startCommand,
     recordCommand,
     visualizeCommand,
+    cacheCommand,
+    mergeLogCommand,
     signalsCommand,
     sweepCommand,
     workerCommand,
+    redeemCommand,
   ];
   for (const m of modules) m.register(program);
   return program;

@@ -152,6 +152,14 @@ export class EventLogWriter implements EventSink {
     return this.append(event).seq;
   }
 
+  /**
+   * Takes the next seq without writing anything: an input a derived-only log leaves out (it is in
+   * the referenced tick file). Returns that seq.
+   */
+  skip(): number {
+    return ++this.seq;
+  }
+
   /** `appendLine` for a line known to be canonical. */
   private copyLine(line: string): number {
     const next = this.seq + 1;

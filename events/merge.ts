@@ -28,10 +28,14 @@ async function fill(c: Cursor): Promise<void> {
  * Several event logs or tick files as one stream in time order: a streaming k-way merge by `ts`,
  * stable by input order (the file given first wins a tie, then line order). Each file must itself
  * be in time order; a file whose time goes backwards is an error naming the file and line.
- * Returns each file's read summary (torn tails included).
+ * Returns each file's read summary (torn tails included). `open` reads one file's records (a
+ * columnar cache of it, say); the JSON reader by default.
  */
-export async function* mergeEventFiles(paths: readonly string[]): AsyncGenerator<MergedRecord[], ReadSummary[]> {
-  const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: readEventBatches(p), batch: [], i: 0, summary: null }));
+export async function* mergeEventFiles(
+  paths: readonly string[],
+  open: (path: string, index: number) => AsyncGenerator<LogRecord[], ReadSummary> = (p) => readEventBatches(p),
+): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: open(p, source), batch: [], i: 0, summary: null }));
   await Promise.all(cursors.map(fill));
   const lastTs = paths.map(() => -Infinity);
   let out: MergedRecord[] = [];

@@ -22,6 +22,11 @@ export interface MarketModelParams {
   /** Full spread in price units (0.02 = one cent each side of fair). */
   spread: number;
   volLookbackMs: number;
+  /**
+   * Floor of the volatility, annualised (0.5 = 50 %/year): a quiet minute of 1 s returns is not a
+   * 15-minute forecast, and without a floor the fair value jumps between 0.01 and 0.99.
+   */
+  volFloor: number;
   /** Shares at each of `levels` price levels on each side. */
   depthShares: string;
   levels: number;
@@ -36,6 +41,7 @@ export const DEFAULT_MARKET_MODEL: MarketModelParams = {
   lagMs: 2_000,
   spread: 0.02,
   volLookbackMs: 60_000,
+  volFloor: 0.3,
   depthShares: '200',
   levels: 3,
   tickSize: '0.01',
@@ -69,6 +75,8 @@ interface SymbolState {
   window: ModelWindow | null;
   lastPrice: number;
 }
+
+const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
 
 const ASSETS: Record<string, string> = { BTCUSDT: 'btc', ETHUSDT: 'eth', SOLUSDT: 'sol', XRPUSDT: 'xrp' };
 /** A Chainlink price this much older than a window's start or end is too old to be its price. */
@@ -215,9 +223,10 @@ export class FifteenMinMarketModel {
       if (!w || this.disabled.has(s.asset) || q >= w.endTs || q < w.startTs) continue;
       const seen = this.priceAt(s, q - this.p.lagMs);
       if (seen === null) continue;
-      const sigma = this.sigmaPerSqrtMs(s, q - this.p.lagMs);
+      const measured = this.sigmaPerSqrtMs(s, q - this.p.lagMs);
       // No quote until the volatility is known: a market maker would not quote 0.01/0.99 blind.
-      if (sigma <= 0) continue;
+      if (measured <= 0) continue;
+      const sigma = Math.max(measured, this.p.volFloor / Math.sqrt(MS_PER_YEAR));
       const fair = this.fairUp(seen, w, q, sigma);
       const up = this.levels(fair);
       const down = this.levels(1 - fair);
@@ -276,11 +285,11 @@ export class FifteenMinMarketModel {
     }
   }
 
+  /** Best bid and ask on the tick grid within [tick, 1 - tick], the bid always a tick or more below the ask (never locked or crossed). */
   private levels(fair: number): { bestBid: number; bestAsk: number } {
     const tick = Number(this.p.tickSize);
-    const clamp = (x: number) => Math.min(1 - tick, Math.max(tick, x));
-    const bestBid = clamp(Math.floor((fair - this.p.spread / 2) / tick + 1e-9) * tick);
-    const bestAsk = clamp(Math.max(bestBid + tick, Math.ceil((fair + this.p.spread / 2) / tick - 1e-9) * tick));
+    const bestBid = Math.min(1 - 2 * tick, Math.max(tick, Math.floor((fair - this.p.spread / 2) / tick + 1e-9) * tick));
+    const bestAsk = Math.min(1 - tick, Math.max(bestBid + tick, Math.ceil((fair + this.p.spread / 2) / tick - 1e-9) * tick));
     return { bestBid, bestAsk };
   }
 

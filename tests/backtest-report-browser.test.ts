@@ -98,10 +98,9 @@ describeWithChromium('backtest report.html in headless Chromium', () => {
     expect(d.match(/[ML]/g)!.length).toBe(report.charts.drawdown.length);
   });
 
-  it('draws each price chart with its entry/exit marks and signal markers inside the plot', async () => {
+  it('draws each Binance price chart with its signal markers inside the plot, with round-valued axis ticks', async () => {
     const symbols = Object.keys(report.charts.prices);
     expect(symbols.sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
-    expect(report.charts.marks.length).toBeGreaterThan(0);
     expect(report.charts.signals.length).toBeGreaterThan(0);
     for (const symbol of symbols) {
       const id = `price-${symbol}`;
@@ -109,23 +108,60 @@ describeWithChromium('backtest report.html in headless Chromium', () => {
       expect(Number(await svg.getAttribute('data-points'))).toBe(report.charts.prices[symbol].length);
       const line = (await svg.locator('path.line').getAttribute('d'))!;
       expect(line.match(/[ML]/g)!.length).toBe(report.charts.prices[symbol].length);
-
-      const marks = report.charts.marks.filter((m) => m.symbol === symbol);
-      const entries = await boxes(page, id, 'circle.mark.entry');
-      const exits = await boxes(page, id, 'circle.mark.exit');
-      expect(entries.items).toHaveLength(marks.filter((m) => m.side === 'BUY').length);
-      expect(exits.items).toHaveLength(marks.filter((m) => m.side === 'SELL').length);
-      expectInside([...entries.items, ...exits.items], entries.svg);
+      expect(await svg.locator('circle.mark').count()).toBe(0); // trades sit on the token charts
 
       const signals = report.charts.signals.filter((s) => s.symbol === symbol);
       const markers = await boxes(page, id, 'path.signal');
       expect(markers.items).toHaveLength(signals.length);
       expect(await svg.locator('path.signal.confirmed').count()).toBe(signals.filter((s) => s.confirmed).length);
       expectInside(markers.items, markers.svg);
+
+      // At least four labelled ticks on each axis (was two or three), times on round minutes.
+      const labels = await svg.locator('text.axis').allTextContents();
+      const times = labels.filter((t) => /^(\d\d-\d\d )?\d\d:\d\d$/.test(t));
+      expect(times.length).toBeGreaterThanOrEqual(4);
+      expect(labels.filter((t) => /^-?[\d.]+$/.test(t)).length).toBeGreaterThanOrEqual(4);
     }
-    // Both kinds of marks occur in this run (entries and the exits that close them).
+  });
+
+  it('puts each entry and exit on the chart of the Polymarket token traded, at its fill price', async () => {
+    const tokens = Object.keys(report.charts.tokens);
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(new Set(report.charts.marks.map((m) => m.tokenId))).toEqual(new Set(tokens));
+    for (let i = 0; i < tokens.length; i++) {
+      const svg = page.locator(`svg#token-${i}`);
+      expect(await svg.getAttribute('data-token')).toBe(tokens[i]);
+      const marks = report.charts.marks.filter((m) => m.tokenId === tokens[i]);
+      const entries = await boxes(page, `token-${i}`, 'circle.mark.entry');
+      const exits = await boxes(page, `token-${i}`, 'circle.mark.exit');
+      expect(entries.items).toHaveLength(marks.filter((m) => m.side === 'BUY').length);
+      expect(exits.items).toHaveLength(marks.filter((m) => m.side === 'SELL').length);
+      expectInside([...entries.items, ...exits.items], entries.svg);
+      // Token prices are probabilities: every mark's price is a fill price between 0 and 1.
+      for (const m of marks) expect(m.price).toBeLessThan(1);
+    }
     expect(await page.locator('circle.mark.entry').count()).toBeGreaterThan(0);
     expect(await page.locator('circle.mark.exit').count()).toBeGreaterThan(0);
+  });
+
+  it('lists every round trip: entry, exit, holding time, exit reason and P&L as in report.json', async () => {
+    expect(report.roundTripList.length).toBe(report.total.roundTrips);
+    const rows = await page.locator('table#round-trips tbody tr').evaluateAll((trs: { children: Iterable<{ textContent: string | null }> }[]) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    expect(rows).toHaveLength(report.roundTripList.length);
+    rows.forEach((cells, i) => {
+      const t = report.roundTripList[i];
+      expect(cells[0]).toBe(t.strategy);
+      expect(cells[1]).toBe(t.market);
+      expect(cells[6]).toBe(t.entryPrice);
+      expect(cells[7]).toBe(t.exitPrice);
+      expect(cells[9]).toBe(t.exitReason);
+      expect(cells[10]).toBe(t.pnl);
+    });
+    const perMarket = await page.locator('table#per-market tbody tr').count();
+    expect(perMarket).toBe(report.perMarket.length);
+    expect(report.perMarket.reduce((n, m) => n + m.roundTrips, 0)).toBe(report.roundTripList.length);
+    expect(await page.locator('#headline').textContent()).toContain(`${report.performance.total.returnPct.toFixed(2)} %`);
+    expect(await page.locator('#parameters summary').textContent()).toMatch(/^Parameters used \(\d+\)$/);
   });
 
   it('lists every strategy and the total in the results table, with the report’s net P&L', async () => {

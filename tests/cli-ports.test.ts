@@ -19,9 +19,17 @@ afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
 it('pma start with the metrics port taken: one line naming host and port, exit 2, no event in the log', async () => {
   const log = join(mkdtempSync(join(tmpdir(), 'pma-ports-')), 'events.jsonl');
-  const r = await pma(['start', '--log', log, '--metrics-port', String(port)], { env: OFFLINE });
+  const r = await pma(['start', '--log', log, '--metrics-port', String(port), '--control-port', '0'], { env: OFFLINE });
   expect(r.code).toBe(2);
   expect(r.stderr).toBe(`pma start: metrics server: cannot listen on 127.0.0.1:${port}: the port is already in use (set service.metricsPort or --metrics-port)\n`);
+  expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+});
+
+it('pma start with the control port taken: one line naming host and port, exit 2, no event in the log', async () => {
+  const log = join(mkdtempSync(join(tmpdir(), 'pma-ports-')), 'events.jsonl');
+  const r = await pma(['start', '--log', log, '--metrics-port', '0', '--control-port', String(port)], { env: OFFLINE });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(`pma start: control server: cannot listen on 127.0.0.1:${port}: the port is already in use (set service.controlPort or --control-port)\n`);
   expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
 });
 

@@ -48,7 +48,7 @@ describe('an installed pma', () => {
     for (const command of ['import', 'replay', 'backtest', 'start', 'record', 'visualize']) expect(help.stdout).toContain(command);
   });
 
-  it.each(['import', 'replay', 'backtest', 'start', 'record', 'visualize'])('pma %s --help shows an example', async (command) => {
+  it.each(['import', 'replay', 'backtest', 'start', 'record', 'visualize', 'cache', 'merge-log', 'redeem'])('pma %s --help shows an example', async (command) => {
     const help = await pma([command, '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(new RegExp(`Example[^\\n]*:\\n  pma ${command} `));
@@ -224,14 +224,16 @@ describe('README examples run on a fresh clone', () => {
 
   it('reads only files the repo ships or an earlier example wrote', () => {
     const written = new Set<string>();
-    expect(examples.map((e) => e[0])).toEqual(['import', 'record', 'replay', 'backtest', 'start', 'visualize']);
+    expect(examples.map((e) => e[0])).toEqual(expect.arrayContaining(['import', 'record', 'replay', 'backtest', 'sweep', 'worker', 'start', 'visualize']));
     for (const [command, ...args] of examples) {
       for (let i = 0; i < args.length; i++) {
         const flag = args[i - 1];
         const arg = args[i];
+        if (arg === '&') continue;
         if (flag === '--report') for (const f of ['events.jsonl', 'report.json', 'report.html']) written.add(`${arg}/${f}`);
         else if (flag === '--out' || (flag === '--log' && command === 'start')) written.add(arg);
-        else if (!arg.startsWith('-') && arg.includes('/') && !/^[a-z]+\/usd/.test(arg)) expect([arg, written.has(arg) || existsSync(join(ROOT, arg))]).toEqual([arg, true]);
+        else if (flag === '--nats') expect(arg).toMatch(/^nats:\/\/[\d.]+:4222$/);
+        else if (!arg.startsWith('-') && arg.includes('/') && !/^[a-z]+\/usd/.test(arg) && !arg.includes('://')) expect([arg, written.has(arg) || existsSync(join(ROOT, arg))]).toEqual([arg, true]);
       }
     }
   });

@@ -6,6 +6,7 @@ import { defaultConfig, loadConfig } from '../actors/config/load';
 import { Health } from '../actors/observability/health';
 import { ServiceMetrics } from '../actors/observability/metrics';
 import { HEALTH_PATH, METRICS_PATH, startObservabilityServer } from '../actors/observability/server';
+import { startControlServer } from '../actors/service/controlServer';
 import { dockerIgnored, dockerignorePatterns, execForm, optionValue, packageName, parseDockerfile, runtimeGraph, splitFlags, type Instruction } from './deployment.support';
 
 /**
@@ -195,6 +196,52 @@ describe('the health-check script against the real server', () => {
   });
 });
 
+describe('the control script against the real control listener', () => {
+  const TOKEN = 'deployment-test-token-9a4c1e7b';
+  const run = (args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, ['deploy/control.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => done({ code, out }));
+    });
+
+  it('sends the token from the environment; refused without it; 2 on bad use', async () => {
+    const commands: string[] = [];
+    const server = await startControlServer({
+      host: '127.0.0.1',
+      port: 0,
+      socket: null,
+      token: TOKEN,
+      routes: async (req, res, path) => {
+        commands.push(`${req.method} ${path}`);
+        res.end('{"action":"kill"}\n');
+        return true;
+      },
+      onRefused: (r) => commands.push(`refused ${r.path}: ${r.reason}`),
+    });
+    try {
+      expect(await run(['kill', server.url], { PMA_CONTROL_TOKEN: TOKEN })).toEqual({ code: 0, out: '{"action":"kill"}\n' });
+      expect((await run(['kill', server.url], { PMA_CONTROL_TOKEN: 'some-other-token-entirely' })).code).toBe(1);
+      expect((await run(['kill', server.url], {})).code).toBe(2);
+      expect((await run(['launch', server.url], { PMA_CONTROL_TOKEN: TOKEN })).code).toBe(2);
+    } finally {
+      await server.close();
+    }
+    expect(commands).toEqual(['POST /control/kill', 'refused /control/kill: wrong token']);
+  });
+
+  it('the image carries it, the compose file publishes no control port and the container keeps the control host on loopback', () => {
+    expect(imageFile('deploy/control.js')).toBe(posix.join(workdir, 'deploy/control.js'));
+    const env = Object.fromEntries(Object.entries(bot.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    const config = loadConfig(deployConfigHost ?? undefined, env);
+    expect(config.service.controlHost).toBe('127.0.0.1');
+    const published = (bot.ports ?? []).map((p) => Number(p.split(':').slice(-1)[0]));
+    expect(published).not.toContain(config.service.controlPort);
+    expect(published).toEqual([config.service.metricsPort]);
+  });
+});
+
 describe('docker-compose.yml', () => {
   it('builds the bot from this Dockerfile and restarts it, with time to shut down gracefully', () => {
     const context = typeof bot.build === 'string' ? bot.build : bot.build!.context;
@@ -270,6 +317,33 @@ describe('docker-compose.yml', () => {
     expect(targets).toContainEqual({ target: `bot:${servicePort}`, path: METRICS_PATH });
     for (const { target } of targets) expect(Object.keys(compose.services)).toContain(target.split(':')[0]);
     expect(dirname(mount![0])).toBe('./deploy');
+  });
+  it('Grafana beside Prometheus: provisioned with Prometheus by service name and a dashboard of metrics /metrics really has', async () => {
+    const grafana = compose.services.grafana;
+    expect(grafana).toBeDefined();
+    const mounts = new Map((grafana.volumes ?? []).map((v) => v.split(':')).map(([source, target]) => [target, source]));
+    const provisioning = mounts.get('/etc/grafana/provisioning')!;
+    const dashboards = mounts.get('/var/lib/grafana/dashboards')!;
+    expect(existsSync(join(ROOT, provisioning))).toBe(true);
+    const sources = parseYaml(readFileSync(join(ROOT, provisioning, 'datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; type: string; url: string }[] };
+    const prometheus = sources.datasources.find((d) => d.type === 'prometheus')!;
+    expect(prometheus.url).toBe('http://prometheus:9090');
+    expect(Object.keys(compose.services)).toContain('prometheus');
+    const providers = parseYaml(readFileSync(join(ROOT, provisioning, 'dashboards/pma.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    expect(providers.providers.map((p) => p.options.path)).toEqual(['/var/lib/grafana/dashboards']);
+
+    const dashboard = JSON.parse(readFileSync(join(ROOT, dashboards, 'pma.json'), 'utf8')) as { panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
+    const metrics = new ServiceMetrics({ processMetrics: false });
+    metrics.watchTrading(() => ({ equity: 1000, cash: 990, exposure: 10, realised: { flash_crash: 1 }, positions: { flash_crash: 1 }, halts: [] }));
+    const exported = new Set([...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const used = new Set<string>();
+    for (const panel of dashboard.panels) {
+      expect([panel.title, panel.datasource.uid]).toEqual([panel.title, prometheus.uid]);
+      for (const t of panel.targets) for (const [name] of t.expr.matchAll(/pma_[a-z_]+/g)) used.add(name.replace(/_(bucket|sum|count)$/, ''));
+    }
+    for (const name of ['pma_equity_usdc', 'pma_cash_usdc', 'pma_open_exposure_usdc', 'pma_realised_pnl_usdc', 'pma_positions', 'pma_halted']) expect(used).toContain(name);
+    for (const name of used) expect([name, exported.has(name)]).toEqual([name, true]);
+    expect(grafana.ports).toEqual(['127.0.0.1:3000:3000']);
   });
 });
 

@@ -191,6 +191,18 @@ describe('metrics and health server on a real port', () => {
     expect(sample((await get(server.url + METRICS_PATH)).body, 'pma_scan_interval_seconds')).toBe(0.5);
   });
 
+  it('a feed that never connected says so, counting from its first attempt through every retry', () => {
+    const clock = new SimulatedClock(T0);
+    const status = new ServiceStatus({ clock, marketDataMaxAgeMs: 10_000, llmEnabled: false, llmOffReason: 'off: no ANTHROPIC_API_KEY set (the rules decide)' });
+    const check = status.feedCheck('binance');
+    for (let retry = 0; retry < 5; retry++) {
+      status.onEvent(makeEvent('feed_status', clock.now(), { feed: 'binance', status: 'disconnected', detail: `connect ECONNREFUSED (retry ${retry})` }));
+      clock.advanceTo(clock.now() + 1_200);
+    }
+    expect(check()).toEqual({ status: 'degraded', detail: 'never connected (trying for 6 s): connect ECONNREFUSED (retry 4)' });
+    expect(status.llmCheck()()).toEqual({ status: 'ok', detail: 'off: no ANTHROPIC_API_KEY set (the rules decide)' });
+  });
+
   it('/healthz is 200 while every part is ok, and 503 naming each part that degrades or fails', async () => {
     const clock = new SimulatedClock(T0);
     const status = new ServiceStatus({ clock, marketDataMaxAgeMs: 10_000, llmEnabled: true });
@@ -237,6 +249,10 @@ describe('metrics and health server on a real port', () => {
     expect(h.status).toBe(503);
     expect(h.report).toMatchObject({ status: 'degraded', problems: ['feed:binance'] });
     expect(h.report.checks['feed:binance'].detail).toBe('disconnected for 4 s: HTTP 451 from wss://stream.binance.com:9443');
+    // A retry that fails again does not restart the outage's clock.
+    feedStatus('disconnected', 'connect ECONNREFUSED (retry 2)');
+    clock.advanceTo(T0 + 6_000);
+    expect((await healthz()).report.checks['feed:binance'].detail).toBe('disconnected for 6 s: connect ECONNREFUSED (retry 2)');
 
     // Market data older than its limit (fetched at T0 - 1 s, now T0 + 12 s); LLM answers mostly failing.
     clock.advanceTo(T0 + 12_000);

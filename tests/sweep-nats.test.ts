@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { JOB_STREAM, RESULTS_BUCKET } from '../actors/venues/nats/queue';
+import { JOB_STREAM, openSweepQueue, RESULTS_BUCKET } from '../actors/venues/nats/queue';
+import { fetchTicks, uploadTicks } from '../actors/venues/nats/ticks';
 import type { SweepResults } from '../actors/sweep/sweep';
 import { DEMO, runPma, SLICE, startPma, type CliRun } from './support/pmaCli';
 import { hasNatsServer, NATS_MISSING, startNatsServer, type NatsServer } from './support/natsServer';
@@ -110,4 +112,26 @@ const messages = async (jsm: JetStreamManager, stream: string) => (await jsm.str
     expect(readFileSync(join(dir, 'nats', 'results.csv')).equals(readFileSync(join(dir, 'local', 'results.csv')))).toBe(true);
     expect((JSON.parse(natsResults.toString()) as SweepResults).runs.every((r) => r.error === null)).toBe(true);
   }, 300_000);
+
+  it('tick files reach workers through the object store, checked by sha256 before use', async () => {
+    const q = await openSweepQueue(server.url, 2_000, false);
+    try {
+      const sha256 = createHash('sha256').update(readFileSync(DEMO)).digest('hex');
+      const ref = { name: DEMO, sha256 };
+      await uploadTicks(q.ticks, [ref]);
+      const cache = join(dir, 'cache-check');
+      const [path] = await fetchTicks(q.ticks, [ref], cache);
+      expect(path).toBe(join(cache, sha256, 'binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz'));
+      expect(readFileSync(path).equals(readFileSync(DEMO))).toBe(true);
+      // A damaged cached copy is not used: it is fetched again.
+      writeFileSync(path, 'not the ticks');
+      await fetchTicks(q.ticks, [ref], cache);
+      expect(readFileSync(path).equals(readFileSync(DEMO))).toBe(true);
+      // A file the store does not hold is an error naming it.
+      const missing = { name: 'other.ticks.jsonl.gz', sha256: '0'.repeat(64) };
+      await expect(fetchTicks(q.ticks, [missing], cache)).rejects.toThrow(`tick file other.ticks.jsonl.gz (sha256 ${'0'.repeat(64)}) is not in the object store`);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
 });

@@ -61,6 +61,20 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('opens on the log given: its first screen lists every actor of the log, no "No actors yet"', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+    await fresh.goto(server.url);
+    await fresh.waitForSelector('body[data-ready="1"]');
+    const logActors = [...new Set(changes().map((e) => `${e.strategy}/${e.key}`))].sort();
+    expect(logActors.length).toBeGreaterThan(1);
+    const listed = await fresh.locator('#actors li[data-origin="log"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-actor')));
+    expect([...listed].sort()).toEqual(logActors);
+    expect(await fresh.locator('#actors-empty').isHidden()).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await fresh.screenshot({ path: join(ARTIFACTS, 'visualizer-first-screen.png') });
+    await fresh.close();
+  });
+
   it('draws every machine with as many states as its definition has', async () => {
     for (const m of MACHINES) {
       await expect(page.locator(`svg[data-machine="${m.name}"] g.state`).count()).resolves.toBe(configStateCount(m.machine));
@@ -145,11 +159,13 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     // At that point tokA is back in watching: both actors show in the list with their state.
     const listed = () => page.locator('#actors li[data-origin="log"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-actor')}=${e.getAttribute('data-state')}`));
     let states = await listed();
-    for (let i = 0; i < 100 && states.join() !== 'flash_crash/tokA=watching'; i++) {
+    const want = 'flash_crash/tokA=watching,flash_crash/tokB=not started yet';
+    for (let i = 0; i < 100 && states.join() !== want; i++) {
       await pollClock.sleep(20);
       states = await listed();
     }
-    expect(states).toEqual(['flash_crash/tokA=watching']);
+    // tokB changes state later in the log: listed all along, not yet started at this point.
+    expect(states).toEqual(['flash_crash/tokA=watching', 'flash_crash/tokB=not started yet']);
 
     // Jump by time (ISO): the first event at or after it.
     const target = events[300];

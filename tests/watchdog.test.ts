@@ -23,7 +23,7 @@ async function until(what: string, ok: () => Promise<boolean> | boolean, timeout
 it('a strategy that stalls, then hangs, in a real pma start process: the watchdog logs the stall, reports it on /healthz and /metrics, then ends the process; the event log is intact', async () => {
   const configPath = join(dir, 'config.json');
   const logPath = join(dir, 'events.jsonl');
-  writeFileSync(configPath, JSON.stringify({ llm: { enabled: false }, service: { tickMs: 100, stallWarnMs: 300, stallExitMs: 2000 } }));
+  writeFileSync(configPath, JSON.stringify({ llm: { enabled: false }, service: { tickMs: 100, stallWarnMs: 300, stallExitMs: 2000, metricsPort: 0, controlPort: 0 } }));
   const p = new ServiceProcess({ script: 'tests/support/hangingStrategyService.ts', args: [configPath, logPath, dir], env: {} });
   try {
     await p.started(60_000);

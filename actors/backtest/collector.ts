@@ -5,11 +5,14 @@ import type { MarketState } from '../../streams/marketState';
 import { falseSignalRate, SignalQuality, type QualityCounts } from '../../streams/signalQuality';
 import { SignalHorizons } from '../../streams/signalHorizons';
 import type { Reactor } from '../engine';
-import { Portfolio } from '../execution/portfolio';
-import type { BacktestReport, HaltRow, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
+import { Portfolio, type ClosedTrip } from '../execution/portfolio';
+import { performanceOf, resultsPerMarket } from './performance';
+import type { BacktestReport, HaltRow, RoundTripRow, SeriesPoint, SignalQuality as QualityBlock, SignalsBlock, StrategyBlock, TradeRow } from './reportTypes';
 
 const MAX_POINTS = 2_000;
 const SAMPLE_MS = 1_000;
+/** Book-mid samples kept per token before its first fill, so its chart shows the run-up to the entry. */
+const TOKEN_LEAD_SAMPLES = 120;
 
 interface StrategyStats {
   portfolio: Portfolio;
@@ -67,8 +70,16 @@ export class ReportCollector implements Reactor {
   private readonly equity = new Series();
   private readonly drawdown = new Series();
   private readonly prices = new Map<string, Series>();
-  private readonly lastPrice = new Map<string, { ts: number; price: number }>();
   private readonly marks = new Thinned<BacktestReport['charts']['marks'][number]>();
+  /** Recent book mids of every quoted token (dropped when its market resolves); a traded token's full series. */
+  private readonly tokenLead = new Map<string, SeriesPoint[]>();
+  private readonly tokenSeries = new Map<string, Series>();
+  private readonly tokenLabels = new Map<string, string>();
+  private readonly tripList: RoundTripRow[] = [];
+  private readonly orderReason = new Map<string, string>();
+  /** The reason of the order whose fill is being applied (a trip closed by it takes it as exit reason). */
+  private exitReason = '';
+  private readonly dayEndEquity = new Map<string, number>();
   private readonly signalMarks = new Thinned<BacktestReport['charts']['signals'][number]>();
   private peak: Big;
   private maxDrawdown = new Big(0);
@@ -105,7 +116,6 @@ export class ReportCollector implements Reactor {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
     const price = Number(trade.price);
-    this.lastPrice.set(trade.symbol, { ts: trade.ts, price });
     let series = this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
     const last = series.points[series.points.length - 1];
@@ -123,6 +133,7 @@ export class ReportCollector implements Reactor {
       case 'exchange_fill': {
         this.all.apply(event);
         const owner = this.orderOwner.get(event.orderId);
+        this.exitReason = this.orderReason.get(event.orderId) ?? '';
         if (owner !== undefined) this.statsOf(owner.strategy).portfolio.apply(event);
         this.step(event.orderId, { type: 'FILL', size: event.size, restCancelled: false });
         break;
@@ -134,11 +145,17 @@ export class ReportCollector implements Reactor {
       }
       case 'market_resolved':
         this.all.apply(event);
+        this.exitReason = '';
         for (const s of this.stats.values()) s.portfolio.apply(event);
+        for (const tokenId of this.markets.market(event.market)?.tokenIds ?? []) this.tokenLead.delete(tokenId);
+        break;
+      case 'book':
+        this.onBook(event.tokenId, event.ts);
         break;
       case 'order_intent': {
         this.orders++;
         this.orderOwner.set(event.orderId, { strategy: event.strategy, order: sentOrder(event.size) });
+        this.orderReason.set(event.orderId, event.reason);
         this.all.apply(event);
         const s = this.statsOf(event.strategy);
         s.orders++;
@@ -198,7 +215,9 @@ export class ReportCollector implements Reactor {
   private statsOf(name: string): StrategyStats {
     let s = this.stats.get(name);
     if (!s) {
-      s = { portfolio: new Portfolio(this.startingCapital), fills: 0, fees: new Big(0), orders: 0, rejections: {}, errors: 0, peak: new Big(this.startingCapital), maxDrawdown: new Big(0), maxExposure: new Big(0) };
+      const portfolio = new Portfolio(this.startingCapital);
+      portfolio.onTripClosed = (trip) => this.onTripClosed(trip);
+      s = { portfolio, fills: 0, fees: new Big(0), orders: 0, rejections: {}, errors: 0, peak: new Big(this.startingCapital), maxDrawdown: new Big(0), maxExposure: new Big(0) };
       this.stats.set(name, s);
     }
     return s;
@@ -208,21 +227,76 @@ export class ReportCollector implements Reactor {
     this.halt = null;
     this.all.apply(f);
     const s = this.statsOf(f.strategy);
+    this.exitReason = this.orderReason.get(f.orderId) ?? '';
     s.portfolio.apply(f);
     s.fills++;
     s.fees = s.fees.plus(f.fee);
     this.tradeList.push({ seq: f.seq, ts: f.ts, strategy: f.strategy, orderId: f.orderId, marketId: f.marketId, tokenId: f.tokenId, side: f.side, price: f.price, size: f.size, fee: f.fee, partial: f.partial });
-    const symbol = this.underlyingOf(f.marketId);
-    const under = symbol ? this.lastPrice.get(symbol) : undefined;
-    if (symbol && under) this.marks.add({ ts: f.ts, symbol, price: under.price, side: f.side, strategy: f.strategy });
+    this.marks.add({ ts: f.ts, tokenId: f.tokenId, price: Number(f.price), side: f.side, strategy: f.strategy });
+    if (!this.tokenSeries.has(f.tokenId)) {
+      const series = new Series();
+      for (const p of this.tokenLead.get(f.tokenId) ?? []) series.add(p);
+      this.tokenLead.delete(f.tokenId);
+      this.tokenSeries.set(f.tokenId, series);
+      this.tokenLabels.set(f.tokenId, this.tokenLabel(f.marketId, f.tokenId));
+    }
     this.sample(f.ts);
   }
 
-  /** BTCUSDT for a `btc-updown-15m-…` market (for chart marks), else null. */
-  private underlyingOf(marketId: string): string | null {
-    const slug = this.markets.market(marketId)?.slug ?? '';
-    const m = /^(btc|eth|sol|xrp)-updown-/.exec(slug);
-    return m ? `${m[1].toUpperCase()}USDT` : null;
+  /** The token's book mid, sampled once a second: kept in full once traded, else only the last few. */
+  private onBook(tokenId: string, ts: number): void {
+    const bid = this.markets.bestBid(tokenId);
+    const ask = this.markets.bestAsk(tokenId);
+    if (bid === null && ask === null) return;
+    const mid = bid !== null && ask !== null ? (Number(bid) + Number(ask)) / 2 : Number(bid ?? ask);
+    const traded = this.tokenSeries.get(tokenId);
+    if (traded) {
+      const last = traded.points[traded.points.length - 1];
+      if (!last || ts - last.ts >= SAMPLE_MS) traded.add({ ts, value: mid });
+      return;
+    }
+    let lead = this.tokenLead.get(tokenId);
+    if (!lead) this.tokenLead.set(tokenId, (lead = []));
+    const last = lead[lead.length - 1];
+    if (last && ts - last.ts < SAMPLE_MS) return;
+    lead.push({ ts, value: mid });
+    if (lead.length > TOKEN_LEAD_SAMPLES) lead.shift();
+  }
+
+  private onTripClosed(t: ClosedTrip): void {
+    // A trip may hold several tokens (a hedged Up+Down pair, a negRisk set): markets and outcomes joined with '+'.
+    const slugs = t.marketIds.map((id) => this.markets.market(id)?.slug ?? id);
+    const outcomes = t.tokenIds.map((tokenId) => {
+      for (const id of t.marketIds) {
+        const m = this.markets.market(id);
+        const i = m ? m.tokenIds.indexOf(tokenId) : -1;
+        if (m && i >= 0) return m.outcomes[i] ?? '';
+      }
+      return '';
+    });
+    const won = new Big(t.exitValue).gt(0);
+    this.tripList.push({
+      strategy: t.strategy,
+      marketId: t.marketIds.join('+'),
+      market: [...new Set(slugs)].join(' + '),
+      tokenId: t.tokenIds.join('+'),
+      outcome: outcomes.filter((o) => o !== '').join('+'),
+      entryTs: t.openedTs,
+      exitTs: t.closedTs,
+      holdingMs: t.closedTs - t.openedTs,
+      entryPrice: new Big(t.boughtShares).gt(0) ? new Big(t.bought).div(t.boughtShares).toFixed(4) : '0',
+      exitPrice: new Big(t.exitShares).gt(0) ? new Big(t.exitValue).div(t.exitShares).toFixed(4) : '0',
+      shares: t.boughtShares,
+      exitReason: t.closedBy === 'resolution' ? `resolved: ${won ? 'won' : 'lost'}` : this.exitReason || 'sell',
+      pnl: new Big(t.pnl).toFixed(4),
+    });
+  }
+
+  /** `btc-updown-15m-1723161600 Up`: the token's market and outcome, or its id. */
+  private tokenLabel(marketId: string, tokenId: string): string {
+    const market = this.markets.market(marketId);
+    if (!market) return tokenId;
+    return `${market.slug} ${market.outcomes[market.tokenIds.indexOf(tokenId)] ?? ''}`.trim();
   }
 
   private mark = (tokenId: string): Decimal | null => this.markets.bestBid(tokenId);
@@ -230,6 +304,7 @@ export class ReportCollector implements Reactor {
   private sample(ts: number): void {
     this.nextSample = ts + SAMPLE_MS;
     const equity = this.all.equity(this.mark);
+    this.dayEndEquity.set(new Date(ts).toISOString().slice(0, 10), Number(equity));
     if (equity.gt(this.peak)) this.peak = equity;
     const dd = this.peak.minus(equity);
     if (dd.gt(this.maxDrawdown)) this.maxDrawdown = dd;
@@ -274,7 +349,7 @@ export class ReportCollector implements Reactor {
   }
 
   /** The report's strategy blocks, totals, trade list and charts (inputs and config are added by the runner). */
-  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'charts' | 'llm' | 'signalQuality' | 'halts'> {
+  finish(): Pick<BacktestReport, 'total' | 'strategies' | 'tradeList' | 'roundTripList' | 'perMarket' | 'performance' | 'charts' | 'llm' | 'signalQuality' | 'halts'> {
     if (this.lastTs !== null) this.sample(this.lastTs);
     this.quality.finish();
     const signals = this.signalsBlock();
@@ -294,15 +369,29 @@ export class ReportCollector implements Reactor {
     };
     const prices: Record<string, SeriesPoint[]> = {};
     for (const symbol of [...this.prices.keys()].sort()) prices[symbol] = this.prices.get(symbol)!.points;
+    const tokens: BacktestReport['charts']['tokens'] = {};
+    for (const [tokenId, series] of this.tokenSeries) tokens[tokenId] = { label: this.tokenLabels.get(tokenId) ?? tokenId, points: series.points };
+    const performance = {
+      total: performanceOf(this.startingCapital, total.endingEquity, [...this.dayEndEquity.values()], this.tripList),
+      strategies: Object.fromEntries(
+        Object.keys(strategies).map((name) => {
+          const s = this.stats.get(name)!;
+          return [name, performanceOf(this.startingCapital, s.portfolio.equity(this.mark).toFixed(2), null, this.tripList.filter((t) => t.strategy === name))];
+        }),
+      ),
+    };
     const hitRate = this.llm.cacheHits + this.llm.answers > 0 ? this.llm.cacheHits / (this.llm.cacheHits + this.llm.answers) : null;
     return {
       total,
       strategies,
       tradeList: this.tradeList,
+      roundTripList: this.tripList,
+      perMarket: resultsPerMarket(this.tripList),
+      performance,
       signalQuality: this.horizons.finish(),
       halts: this.halts,
       llm: { ...this.llm, hitRate },
-      charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, signals: this.signalMarks.items },
+      charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, tokens, signals: this.signalMarks.items },
     };
   }
 }

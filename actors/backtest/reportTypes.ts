@@ -52,6 +52,57 @@ export interface TradeRow {
   partial: boolean;
 }
 
+/** One round trip: bought from flat, then sold back to flat or resolved (actors/execution/portfolio.ts). */
+export interface RoundTripRow {
+  strategy: string;
+  marketId: string;
+  /** The market's slug (or its id when unknown). */
+  market: string;
+  tokenId: string;
+  /** The outcome bought (Up, Down, Yes, ...), or '' when unknown. */
+  outcome: string;
+  entryTs: number;
+  exitTs: number;
+  holdingMs: number;
+  /** Average price paid and received per share (a resolution pays 1 or 0). */
+  entryPrice: Decimal;
+  exitPrice: Decimal;
+  shares: Decimal;
+  /** The exit order's reason (take_profit, stop_loss, timeout, ...) or `resolved: won` / `resolved: lost`. */
+  exitReason: string;
+  /** Net of fees. */
+  pnl: Decimal;
+}
+
+/** Round trips of one market. */
+export interface MarketResult {
+  market: string;
+  marketId: string;
+  strategies: string[];
+  roundTrips: number;
+  wins: number;
+  losses: number;
+  netPnl: Decimal;
+}
+
+/** Figures a trader compares runs by (freqtrade / NautilusTrader style); null when there is too little data. */
+export interface Performance {
+  returnPct: number;
+  /** Mean / standard deviation of daily returns, times sqrt(365) (crypto trades every day); null under 5 UTC days. */
+  sharpeDaily: number | null;
+  /** As Sharpe, over the downside deviation of daily returns. */
+  sortinoDaily: number | null;
+  days: number;
+  /** Gross profit of winning round trips / gross loss of losing ones; null without losses. */
+  profitFactor: number | null;
+  /** Mean net P&L per round trip. */
+  expectancy: Decimal | null;
+  avgWin: Decimal | null;
+  avgLoss: Decimal | null;
+  longestWinStreak: number;
+  longestLossStreak: number;
+}
+
 export interface HaltRow {
   ts: number;
   strategy: string;
@@ -85,8 +136,19 @@ export interface BacktestReport {
   total: StrategyBlock & { startingCapital: Decimal; endingCash: Decimal; endingEquity: Decimal };
   strategies: Record<string, StrategyBlock>;
   tradeList: TradeRow[];
+  /** Every round trip, in the order they closed. */
+  roundTripList: RoundTripRow[];
+  /** Round trips per market, by market. */
+  perMarket: MarketResult[];
+  /** The whole run's and each strategy's figures. */
+  performance: { total: Performance; strategies: Record<string, Performance> };
   /** False-signal rates at 10 s, 30 s, 60 s and the 15-minute window's end, per signal and per episode (streams/signalHorizons.ts). */
   signalQuality: HorizonQuality;
+  /**
+   * The market model's error against each recorded 15-minute Up/Down market in the inputs (run on the
+   * asset's reference prices): mean |model P(Up) - recorded Up trade price| (actors/backtest/modelError.ts).
+   */
+  model_mae: Record<string, { mae: number | null; samples: number }>;
   /** When and why trading halted (the first refused order of each halt, and how many were refused). */
   halts: HaltRow[];
   /** Chart data, down-sampled to a bounded number of points. */
@@ -94,7 +156,10 @@ export interface BacktestReport {
     equity: SeriesPoint[];
     drawdown: SeriesPoint[];
     prices: Record<string, SeriesPoint[]>;
-    marks: { ts: number; symbol: string; price: number; side: 'BUY' | 'SELL'; strategy: string }[];
+    /** Entries and exits at their fill price, on the chart of the Polymarket token traded. */
+    marks: { ts: number; tokenId: string; price: number; side: 'BUY' | 'SELL'; strategy: string }[];
+    /** Price (book mid) of each traded token, from a little before its first fill. */
+    tokens: Record<string, { label: string; points: SeriesPoint[] }>;
     signals: { ts: number; symbol: string; price: number; direction: 'bullish' | 'bearish'; confirmed: boolean }[];
   };
 }

@@ -1,23 +1,24 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
 import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
-import { PendingOutputs } from '../outputFiles';
+import { Interrupted, PendingOutputs } from '../outputFiles';
 import { mergeEventFiles } from '../../events/merge';
-import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
+import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
 import { Engine, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
-import { replayLines } from '../replayLoop';
+import { fileSha256, tickRecords } from '../tickCache';
+import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
 import { ReportCollector } from './collector';
 import { MarketSources } from './marketSources';
 import { ResolutionCheck } from './resolutionCheck';
 import { ReaskAnswers, type ReaskOptions } from './reask';
+import { ModelErrorCollector } from './modelError';
 import { renderReportHtml } from './html';
 import type { BacktestReport } from './reportTypes';
 
@@ -29,6 +30,17 @@ export interface BacktestOptions {
   from?: number;
   to?: number;
   extraStrategies?: Strategy[];
+  /**
+   * A folder of columnar tick caches (`pma cache`): a tick file with a cache there (same SHA-256) is
+   * read from it, with the same events and report; the others from the file.
+   */
+  tickCache?: string;
+  /**
+   * `full` (default): `events.jsonl` with every input copied in. `derived`: `events.derived.jsonl`
+   * without the tick files' inputs (seq gaps) and `events.inputs.json` naming them (path + SHA-256),
+   * from which `pma merge-log` rebuilds the full log byte for byte.
+   */
+  events?: 'full' | 'derived';
   /**
    * Re-ask the model (needs `config.llm.replay: reask`): recorded LLM answers are dropped and the
    * engine answers anew (actors/backtest/reask.ts). Without it the recorded answers (or the rules) decide.
@@ -52,6 +64,8 @@ export interface BacktestResult {
   llm: LlmMetrics;
   /** Why the report may be empty or misleading (no data in range, empty files, ...): one sentence each. */
   warnings: string[];
+  /** The tick files read from their columnar cache (`tickCache`), not parsed. */
+  inputsFromCache: string[];
 }
 
 /** Longer than this without an input event, the data has a hole: synthesized clock ticks pause until the next event. */
@@ -62,11 +76,8 @@ const SIMULATED_NOTE =
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
   'Chainlink prices the model opens and resolves each window on them, elsewhere on the Binance price (marked per market).';
 
-export async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+/** SHA-256 of a file's bytes, hex (the sweep and the NATS tick transfer name inputs by it). */
+export const sha256 = fileSha256;
 
 /** Market data that is one update when it shares a millisecond (a quote's snapshot and books). */
 const INSTANT_TYPES = new Set<InputEvent['type']>(['market_snapshot', 'book', 'book_delta', 'last_trade', 'tick_size_change']);
@@ -106,11 +117,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     throw Object.assign(new Error(`ENOTDIR: ${options.reportDir}`), { code: 'ENOTDIR', path: options.reportDir });
   }
   const outputs = options.outputs ?? new PendingOutputs();
-  const paths = { log: join(options.reportDir, 'events.jsonl'), json: join(options.reportDir, 'report.json'), html: join(options.reportDir, 'report.html') };
+  const derivedOnly = options.events === 'derived';
+  if (derivedOnly && options.llm) throw new Error('runBacktest: the derived-only output cannot be rebuilt when re-asking the model (recorded answers are dropped); use the full log');
+  const paths = { log: join(options.reportDir, derivedOnly ? DERIVED_LOG : 'events.jsonl'), json: join(options.reportDir, 'report.json'), html: join(options.reportDir, 'report.html') };
   const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
+  const inputsRef = derivedOnly ? outputs.temp(join(options.reportDir, DERIVED_INPUTS)) : null;
   mkdirSync(options.reportDir, { recursive: true });
-  const inputs = [];
-  for (const file of options.ticks) inputs.push({ file, sha256: await sha256(file), bytes: statSync(file).size });
+  const inputs: { file: string; sha256: string; bytes: number }[] = [];
+  for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
+  if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
   const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
@@ -118,22 +133,25 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const reask = options.llm ? new ReaskAnswers(config.llm, options.llm) : null;
   const system = createTradingSystem(config, { eventClock: clock, extraStrategies: options.extraStrategies, llm: { mode: 'replay', engine: reask?.engine ?? null } });
   const collector = new ReportCollector(config.risk.startingCapital, system.markets, config.backtest.signalHorizonMs, system.strategies.map((s) => s.name), config.signals.windowMs);
-  const engine = new Engine({ log, signals: config.signals, clock });
+  const engine = new Engine({ log: derivedOnly ? new DerivedOnlySink(log) : log, signals: config.signals, clock });
   for (const r of system.reactors) engine.use(options.wrapReactor?.(r) ?? r);
   engine.use(collector);
   const m = config.backtest.model;
-  const model = m.enabled ? new FifteenMinMarketModel({ ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, depthShares: m.depthShares, levels: m.levels }) : null;
+  const modelParams = { ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, volFloor: m.volFloor, depthShares: m.depthShares, levels: m.levels };
+  const model = m.enabled ? new FifteenMinMarketModel(modelParams) : null;
   const timerMs = config.backtest.timerMs;
   const resolutions = new ResolutionCheck();
   const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
+  let derivedSkipped = 0;
+  let events = 0;
+  let bytes = 0;
   let read = 0;
   let dataFirstTs: number | null = null;
   let dataLastTs: number | null = null;
   let idleGaps = 0;
   let lastInputTs: number | null = null;
-  let started = false;
   const ingest = (e: InputEvent) => engine.ingest(e);
   const inflight = () => system.llm.cache.inflight;
   /** The re-asked answers stamped at or before ts, in time order. */
@@ -150,85 +168,80 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     engine.ingestInstant(items);
   };
 
-  /** What the recorded input tells the simulated world and the report's checks. */
-  const observe = (input: InputEvent): true => {
-    if (input.type === 'oracle_price') model?.onOracle(input);
-    resolutions.onInput(input);
-    sources.onInput(input);
-    if (input.type === 'trade') {
-      model?.onTrade(input as TradeEvent);
-      collector.onTrade(input as TradeEvent);
-    }
-    return true;
-  };
-
-  /**
-   * What the simulated world does before a recorded input: model quotes (each quote one instant),
-   * then clock ticks, and (re-asking) the model's answers. Synchronous unless answers are re-asked.
-   */
-  const beforeInput = (e: AnyEvent): boolean | Promise<boolean> => {
-    const input = e as InputEvent;
-    if (reask && !system.llm.keepsRecorded(input)) return false;
-    const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
-    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-    if (joins) return observe(input);
-    flushInstant();
-    if (reask && !started) ingest(reask.start(input.ts));
-    started = true;
-    if (input.type === 'timer') synthesizeTimers = false;
-    const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-    if (synthesizeTimers) {
-      nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-      // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
-      // the next event: a hole of years between two files must not become years of ticks.
-      const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
-      for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
-      if (nextTimer < input.ts) {
-        idleGaps++;
-        nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
-      }
-    }
-    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-    const groups = instants(due);
-    if (!reask) {
-      for (const group of groups) engine.ingestInstant(group);
-      return observe(input);
-    }
-    return (async () => {
-      for (const group of groups) {
-        await ingestAnswers(group[0].ts);
-        engine.ingestInstant(group);
-      }
-      await ingestAnswers(input.ts);
-      return observe(input);
-    })();
-  };
-
-  let replayed;
+  const modelErrors = new ModelErrorCollector();
+  const inputsFromCache: string[] = [];
+  const merged = mergeEventFiles(options.ticks, (path, i) => {
+    const { records, cached } = tickRecords(path, inputs[i].sha256, options.tickCache);
+    if (cached) inputsFromCache.push(path);
+    return records;
+  });
+  let summaries;
   let completed = false;
   try {
-    replayed = await replayLines(
-      mergeEventFiles(options.ticks),
-      engine,
-      options.ticks.join(', '),
-      {
-        filter: (e) => {
-          read++;
-          dataFirstTs ??= e.ts;
-          dataLastTs = e.ts;
-          return (options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to) ? 'skip' : undefined;
-        },
-        beforeInput,
+    for (;;) {
+      if (options.signal?.aborted) throw new Interrupted();
+      const next = await merged.next();
+      if (next.done) {
+        summaries = next.value;
+        break;
+      }
+      for (const record of next.value) {
+        bytes += record.line.length + 1;
+        const e = record.event;
+        read++;
+        dataFirstTs ??= e.ts;
+        dataLastTs = e.ts;
+        if ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to)) continue;
+        if (!isInputType(e.type)) {
+          derivedSkipped++;
+          continue;
+        }
+        const input = e as InputEvent;
+        if (reask && !system.llm.keepsRecorded(input)) continue;
+        const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+        if (!joins) {
+          flushInstant();
+          if (reask && events === 0) ingest(reask.start(input.ts));
+          if (input.type === 'timer') synthesizeTimers = false;
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+          // What the simulated world does before this event: model quotes (each quote one instant), then clock ticks.
+          const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+          if (synthesizeTimers) {
+            nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+            // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+            // the next event: a hole of years between two files must not become years of ticks.
+            const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+            for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+            if (nextTimer < input.ts) {
+              idleGaps++;
+              nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+            }
+          }
+          due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+          for (const group of instants(due)) {
+            if (reask) await ingestAnswers(group[0].ts);
+            engine.ingestInstant(group);
+          }
+          if (reask) await ingestAnswers(input.ts);
+        } else {
+          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+        }
+        if (input.type === 'oracle_price') model?.onOracle(input);
+        resolutions.onInput(input);
+        modelErrors.onInput(input);
+        sources.onInput(input);
+        if (input.type === 'trade') {
+          model?.onTrade(input as TradeEvent);
+          collector.onTrade(input as TradeEvent);
+        }
         // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
-        ingest: (e, r) => {
-          if (INSTANT_TYPES.has((e as InputEvent).type)) instant.push({ event: e as InputEvent, line: r.line });
-          else engine.ingestLine(e, r.line, r.lineNo);
-          lastInputTs = e.ts;
-        },
-        onBatch: (c) => options.onProgress?.({ events: engine.stats().inputs, bytes: c.bytes, totalBytes }),
-      },
-      options.signal,
-    );
+        if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
+        else engine.ingestRecord(record);
+        events++;
+        lastInputTs = input.ts;
+      }
+      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
+    }
     flushInstant();
     if (reask) for (const a of await reask.rest()) ingest(a);
     // Orders still on their way reach the book after the last input (the book then is the last one).
@@ -238,9 +251,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     log.close();
     if (!completed) outputs.discard();
   }
-  const summaries = replayed.summary;
-  const derivedSkipped = replayed.counts.derived;
-  const events = replayed.counts.inputs;
 
   let report: BacktestReport;
   try {
@@ -259,6 +269,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       },
       markets: sources.finish(windows.map((w) => w.slug)),
       resolutions: resolutions.finish(),
+      model_mae: modelErrors.finish(modelParams),
       ...body,
     };
     writeFileSync(temp.json, JSON.stringify(report, null, 2) + '\n');
@@ -270,7 +281,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   }
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
   const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols() });
-  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings };
+  return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings, inputsFromCache };
 }
 
 const isoTime = (ts: number) => new Date(ts).toISOString();

@@ -15,6 +15,7 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   GAMMA_URL: ['feeds', 'gammaUrl'],
   CLOB_URL: ['feeds', 'clobUrl'],
   CLOB_WS_URL: ['feeds', 'clobWsUrl'],
+  CLOB_USER_WS_URL: ['feeds', 'clobUserWsUrl'],
   RTDS_WS_URL: ['feeds', 'rtdsWsUrl'],
   ANTHROPIC_BASE_URL: ['llm', 'baseUrl'],
   PMA_LOG: ['log', 'path'],

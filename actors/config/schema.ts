@@ -23,6 +23,8 @@ export const feedsSchema = z
     gammaUrl: url.default('https://gamma-api.polymarket.com'),
     clobUrl: url.default('https://clob.polymarket.com'),
     clobWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/market'),
+    /** The authenticated user channel: our order and trade events, used by the live broker only. */
+    clobUserWsUrl: url.default('wss://ws-subscriptions-clob.polymarket.com/ws/user'),
     rtdsWsUrl: url.default('wss://ws-live-data.polymarket.com'),
     /** Text `PING` keepalive on the CLOB market channel. */
     clobPingMs: ms.default(10_000),
@@ -204,6 +206,11 @@ export const serviceSchema = z
     mode: z.enum(['paper', 'live']).default('paper'),
     metricsHost: z.string().default('127.0.0.1'),
     metricsPort: z.number().int().min(0).max(65535).default(9464),
+    /** The operator's listener (/control/*, /debug/*): loopback only, never the metrics interface. */
+    controlHost: z.enum(['127.0.0.1', '::1', 'localhost']).default('127.0.0.1'),
+    controlPort: z.number().int().min(0).max(65535).default(9465),
+    /** A Unix socket path for the operator's listener instead of controlHost:controlPort (created mode 600). */
+    controlSocket: z.string().min(1).nullable().default(null),
     shutdownTimeoutMs: ms.default(10_000),
     /** A `timer` input event every this many ms drives time-based exits (logged, so replays see them). */
     tickMs: ms.default(1_000),
@@ -258,11 +265,13 @@ export const backtestSchema = z
         lagMs: z.number().int().min(0).default(2_000),
         spread: z.number().positive().max(0.5).default(0.02),
         volLookbackMs: ms.default(60_000),
+        /** Floor of the model's volatility, annualised (fitted on the recorded BTC 15-minute market of 2025-12-11: docs/backtest.md). */
+        volFloor: z.number().min(0).max(10).default(0.3),
         depthShares: decimal.default('200'),
         levels: z.number().int().positive().default(3),
       })
       .strict()
-      .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, depthShares: '200', levels: 3 })),
+      .default(() => ({ enabled: true, quoteIntervalMs: 1_000, lagMs: 2_000, spread: 0.02, volLookbackMs: 60_000, volFloor: 0.3, depthShares: '200', levels: 3 })),
   })
   .strict();
 

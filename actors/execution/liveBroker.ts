@@ -5,8 +5,9 @@ import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderI
 import type { Config } from '../config/schema';
 import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
+import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/userChannel';
+import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
 import { dec } from '../../domain/decimal';
-import { isSettled, lifecycleEventOfUpdate, NOT_FOUND_AFTER_TIMEOUT, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { roundFee, unroundedFee } from '../../domain/fees';
 import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
@@ -25,37 +26,38 @@ export interface LiveBrokerOptions {
   append: (event: InputEvent) => void | Promise<void>;
   /** Trouble that is no order's answer (a heartbeat or a fill poll failed); never carries a secret. */
   onProblem?: (message: string) => void;
+  /**
+   * The CLOB user channel (fills and order events streamed; polling only to reconcile after a reconnect
+   * or while the channel is down). Without it fills are polled every heartbeatMs.
+   */
+  userChannel?: Pick<UserChannelOptions, 'url' | 'random' | 'watchdogMs' | 'reconnectBaseMs' | 'reconnectMaxMs' | 'pingMs'>;
 }
 
-/**
- * How far sending got: `unsent` (logged as handed to the broker, but no `submitted` followed: the
- * process stopped before the POST), `signing`, `sending`, `uncertain` (no answer to the POST: being
- * looked up), `over` (the venue answered, or the broker gave up): from then on the order lifecycle
- * says where the order is.
- */
-type Submission = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'over';
+/** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
+type Phase = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
 
 interface Tracked {
   intent: OrderIntentEvent;
   info: MarketInfo | null;
   orderType: ClobOrderType;
   hash: string;
-  submission: Submission;
-  /**
-   * The order in the one lifecycle (domain/orderLifecycle.ts), moved by the updates the broker
-   * reports and the fills it books; `givenUp` when reported not placed after the lookups (a late
-   * answer from the venue can still revive it).
-   */
-  order: OrderProgress;
+  phase: Phase;
+  /** Reported not placed after the lookups; a late answer from the venue can still revive it. */
+  givenUp: boolean;
   /** Lookups that found nothing after the order was accepted. */
   misses: number;
   /** Trade ids already booked as `exchange_fill`. */
   trades: Set<string>;
+  filled: Big;
   /** Trades are searched from this unix second on. */
   sinceSec: number;
+  /** The venue's last word on the order from the user channel: a final status waits for its trades. */
+  venue: { status: string; sizeMatched: string } | null;
 }
 
 const TIMEOUT = Symbol('timeout');
+/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
+const CANCEL_BATCH = 3000;
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -83,6 +85,14 @@ export class LiveBroker implements Broker {
   private heartbeatId = '';
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The user channel, started with the first order; null without one. */
+  readonly #stream: ClobUserChannel | null;
+  private streamStarted = false;
+  /** Open and delivering: no polling. Down or silent: every open order is polled each heartbeatMs. */
+  private streamUp = false;
+  private streamConnects = 0;
+  /** Stream messages are handled one at a time, in arrival order. */
+  private streamWork: Promise<void> = Promise.resolve();
 
   /** Everything but the credentials, which only the order client holds (in private fields). */
   private readonly options: Omit<LiveBrokerOptions, 'live' | 'credentials'>;
@@ -91,7 +101,41 @@ export class LiveBroker implements Broker {
     if (live !== true) throw new Error('LiveBroker: refusing to construct without live: true (pma start --live with service.mode = live)');
     if (credentials === null) throw new Error('LiveBroker: refusing to construct without credentials (POLYMARKET_PRIVATE_KEY and the API key, secret and passphrase)');
     this.options = options;
-    this.#orders = new (clobOrdersClass())({ host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType }, credentials);
+    this.#orders = new (clobOrdersClass())(
+      { host: options.clobUrl, chainId: options.config.chainId, signatureType: options.config.signatureType, onRateLimitWarning: (request) => this.rateLimitWarning(request) },
+      credentials,
+    );
+    const u = options.userChannel;
+    this.#stream = u
+      ? new ClobUserChannel(
+          {
+            ...u,
+            clock: options.clock,
+            onStatus: (e) => {
+              this.serially(() => this.emit(e));
+              this.onStreamStatus(e.status);
+            },
+            onOrder: (m) => this.serially(() => this.onStreamOrder(m)),
+            onTrade: (m) => this.serially(() => this.onStreamTrade(m)),
+          },
+          { apiKey: credentials.apiKey, secret: credentials.apiSecret, passphrase: credentials.apiPassphrase },
+        )
+      : null;
+  }
+
+  /** Answers that carried `Poly-RateLimit-Warning: true`, by request (`POST /order`, `DELETE /orders`, ...). */
+  readonly rateLimitWarnings = new Map<string, number>();
+
+  private rateLimitWarning(request: string): void {
+    const n = (this.rateLimitWarnings.get(request) ?? 0) + 1;
+    this.rateLimitWarnings.set(request, n);
+    // The first of each request, then every 100th: a warning per order would flood the log.
+    if (n === 1 || n % 100 === 0) this.problem(`rate limit warning: ${request} would be refused under Polymarket's per-signer limits (${n} so far); slow down`);
+  }
+
+  /** The user channel's counters (null without one). */
+  get streamCounters(): ClobUserChannel['counters'] | null {
+    return this.#stream?.counters ?? null;
   }
 
   /** The wallet that signs (public). */
@@ -130,29 +174,29 @@ export class LiveBroker implements Broker {
         if (!intent) continue;
         const t = this.tracked.get(e.orderId) ?? this.track(intent, null, 'GTC', Math.floor(intent.ts / 1000) - TRADE_SLACK_SEC);
         if (e.exchangeOrderId !== '') t.hash = e.exchangeOrderId;
-        t.submission = e.status === 'submitted' ? 'uncertain' : 'over';
-        t.order = stepByUpdate(t.order, e);
+        t.phase = e.status === 'submitted' ? 'uncertain' : e.status === 'accepted' ? 'open' : 'done';
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
         if (t && !t.trades.has(e.tradeId)) {
           t.trades.add(e.tradeId);
-          t.order = orderStep(t.order, { type: 'FILL', size: e.size, restCancelled: false });
+          t.filled = t.filled.plus(e.size);
         }
       }
     }
-    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').submission = 'unsent';
+    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
   }
 
   /** Reconciles the orders `recover` found unfinished; `market` supplies fee terms for their fills. */
   resume(market: (tokenId: string) => MarketContext | undefined): Promise<void> {
     const work = [...this.tracked.values()].map((t) => {
       t.info = t.info ?? market(t.intent.tokenId)?.info ?? null;
-      if (t.submission === 'unsent') {
-        t.submission = 'over';
+      if (t.phase === 'unsent') {
+        t.phase = 'done';
         return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
       }
-      if (t.submission === 'uncertain') return this.reconcile(t, 'restart');
-      if (isOpen(t)) return this.refresh(t).then(() => this.schedule());
+      if (t.phase === 'uncertain' || t.phase === 'open') this.follow(t);
+      if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
+      if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
       return Promise.resolve();
     });
     return Promise.all(work).then(() => undefined);
@@ -165,7 +209,7 @@ export class LiveBroker implements Broker {
 
   /** Orders still open at the venue, by intent order id. */
   openOrders(): string[] {
-    return [...this.tracked.values()].filter(isOpen).map((t) => t.intent.orderId);
+    return [...this.tracked.values()].filter((t) => t.phase === 'open').map((t) => t.intent.orderId);
   }
 
   /** Stops sending (new intents are refused) and polling; resting orders are cancelled if asked, else by the venue when heartbeats stop. */
@@ -173,10 +217,26 @@ export class LiveBroker implements Broker {
     this.closed = true;
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
-    if (cancelResting) {
-      const hashes = [...this.tracked.values()].filter((t) => isOpen(t) && resting(t)).map((t) => t.hash);
-      await this.#orders.cancel(hashes);
-    }
+    if (cancelResting) await this.#orders.cancel(this.restingHashes());
+    await this.#stream?.close();
+    this.#orders.dispose();
+  }
+
+  /**
+   * Cancels every order resting on the book (the kill switch): `DELETE /orders` in batches within the
+   * venue's limit. The venue's answer comes as for any order: `cancelled` (with what filled) from the user
+   * channel, or from the next poll. Cancelling twice is harmless (the venue lists it as not cancelled).
+   */
+  async cancelResting(): Promise<string[]> {
+    const open = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t));
+    const hashes = open.map((t) => t.hash);
+    for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
+    if (!this.streamUp) for (const t of open) await this.refresh(t);
+    return open.map((t) => t.intent.orderId);
+  }
+
+  private restingHashes(): string[] {
+    return [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
   }
 
   private orderTypeFor(intent: OrderIntentEvent): ClobOrderType {
@@ -197,7 +257,7 @@ export class LiveBroker implements Broker {
   }
 
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', submission: 'signing', order: sentOrder(intent.size), misses: 0, trades: new Set(), sinceSec };
+    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -218,17 +278,18 @@ export class LiveBroker implements Broker {
         expiration: t.orderType === 'GTD' ? Math.floor((this.options.clock.now() + this.options.config.gtdTtlMs) / 1000) + GTD_SECURITY_SEC : undefined,
       });
     } catch (err) {
-      t.submission = 'over';
+      t.phase = 'done';
       await this.update(t, 'rejected', 'not_signed', `the order was not signed, nothing was sent: ${(err as Error).message}`);
       return;
     }
     t.hash = prepared.hash;
+    this.follow(t);
     await this.update(t, 'submitted', t.orderType, `${t.orderType} ${intent.side} ${intent.size} @ ${intent.price}`);
-    t.submission = 'sending';
+    t.phase = 'sending';
     const post = this.#orders.post(prepared);
     const first = await this.within(post, this.options.config.submitTimeoutMs);
     if (first === TIMEOUT) {
-      t.submission = 'uncertain';
+      t.phase = 'uncertain';
       void post.then((late) => this.lateAnswer(t, late)).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
       await this.reconcile(t, `no answer to POST /order within ${this.options.config.submitTimeoutMs} ms`);
       return;
@@ -239,24 +300,27 @@ export class LiveBroker implements Broker {
   private async answer(t: Tracked, outcome: PostOutcome): Promise<void> {
     if (outcome.kind === 'accepted') {
       const renamed = outcome.exchangeOrderId.toLowerCase() !== t.hash.toLowerCase();
-      const detail = renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`;
+      const trades = outcome.tradeIds.length > 0 ? `; trades ${outcome.tradeIds.join(',')}` : '';
+      const detail = (renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`) + trades;
       if (renamed) t.hash = outcome.exchangeOrderId;
-      t.submission = 'over';
+      t.phase = 'open';
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);
       await this.opened(t);
     } else if (outcome.kind === 'rejected') {
-      t.submission = 'over';
+      t.phase = 'done';
       await this.update(t, 'rejected', 'exchange_rejected', outcome.message);
     } else {
-      t.submission = 'uncertain';
+      t.phase = 'uncertain';
       await this.reconcile(t, outcome.message);
     }
   }
 
   /** The original POST answered after the lookups started (or gave up). Facts win: an accepted order is tracked. */
   private async lateAnswer(t: Tracked, outcome: PostOutcome): Promise<void> {
-    if (t.submission === 'uncertain') return this.answer(t, outcome);
-    if (t.order.status === 'givenUp' && outcome.kind === 'accepted') {
+    if (t.phase === 'uncertain') return this.answer(t, outcome);
+    if (t.givenUp && outcome.kind === 'accepted') {
+      t.givenUp = false;
+      t.phase = 'open';
       await this.update(t, 'accepted', 'late_answer', `the venue acknowledged ${outcome.exchangeOrderId} after it was reported not placed`);
       await this.opened(t);
     }
@@ -267,19 +331,20 @@ export class LiveBroker implements Broker {
     const { reconcileAttempts, reconcileIntervalMs } = this.options.config;
     for (let attempt = 1; attempt <= reconcileAttempts; attempt++) {
       if (attempt > 1) await this.sleep(reconcileIntervalMs);
-      if (t.submission !== 'uncertain') return;
+      if (t.phase !== 'uncertain') return;
       const found = await this.#orders.lookup(t.hash);
-      if (t.submission !== 'uncertain') return;
+      if (t.phase !== 'uncertain') return;
       if (found.kind === 'found') {
-        t.submission = 'over';
+        t.phase = 'open';
         await this.update(t, 'accepted', `reconciled_${found.order.status.toLowerCase()}`, `${why}; GET /data/order found it (lookup ${attempt})`);
         await this.opened(t);
         return;
       }
       if (found.kind === 'failed') this.problem(`order ${t.intent.orderId}: lookup ${attempt}: ${found.message}`);
     }
-    t.submission = 'over';
-    await this.update(t, 'rejected', NOT_FOUND_AFTER_TIMEOUT, `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
+    t.phase = 'done';
+    t.givenUp = true;
+    await this.update(t, 'rejected', 'not_found_after_timeout', `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
   }
 
   private async opened(t: Tracked): Promise<void> {
@@ -294,7 +359,8 @@ export class LiveBroker implements Broker {
     if (found.kind === 'failed') return this.problem(`order ${t.intent.orderId}: ${found.message}`);
     if (found.kind === 'missing') {
       if (++t.misses >= this.options.config.reconcileAttempts) {
-        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${t.order.filled} of ${t.intent.size} filled`);
+        t.phase = 'done';
+        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${dec(t.filled)} of ${t.intent.size} filled`);
       }
       return;
     }
@@ -305,18 +371,86 @@ export class LiveBroker implements Broker {
       return this.problem(`order ${t.intent.orderId}: ${(err as Error).message}`);
     }
     for (const f of fills) await this.book(t, f);
-    const status = found.order.status.toUpperCase();
-    const final = status.includes('CANCEL') ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
-    // Every share booked ends the order whatever the venue's status says yet (it is then no longer polled).
-    const allFilled = t.order.status === 'filled';
-    if (!allFilled && (final === null || new Big(t.order.filled).lt(found.order.sizeMatched))) return;
-    await this.update(t, allFilled || final === 'matched' ? 'filled' : final!, status.toLowerCase(), `${t.order.filled} of ${t.intent.size} filled`);
+    t.venue = { status: found.order.status.toUpperCase(), sizeMatched: found.order.sizeMatched };
+    await this.closeIfFinal(t);
+  }
+
+  /** Ends an open order once the venue calls it final and every trade it counted is booked. */
+  private async closeIfFinal(t: Tracked): Promise<void> {
+    if (t.phase !== 'open' || t.venue === null) return;
+    const { status, sizeMatched } = t.venue;
+    const final = status.includes('CANCEL') || status === 'INVALID' ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
+    if (final === null || t.filled.lt(sizeMatched)) return;
+    t.phase = 'done';
+    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+  }
+
+  /** Subscribes the order's market on the user channel (before the POST, so no event of it is missed). */
+  private follow(t: Tracked): void {
+    if (this.#stream === null || this.closed) return;
+    const conditionId = t.info?.conditionId;
+    if (conditionId) this.#stream.subscribe([conditionId]);
+    if (!this.streamStarted) {
+      this.streamStarted = true;
+      this.#stream.start();
+    }
+  }
+
+  private serially(work: () => Promise<void>): void {
+    const job = (this.streamWork = this.streamWork.then(work).catch((err) => this.problem(`user channel: ${(err as Error).message}`)));
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
+  /** Connected again (or delivering again) after a gap: what was missed is asked of the venue once. */
+  private onStreamStatus(status: string): void {
+    if (status === 'connected' || status === 'recovered') {
+      const gap = status === 'recovered' || this.streamConnects++ > 0;
+      this.streamUp = true;
+      if (gap) this.serially(() => this.reconcileOpen());
+    } else if (status === 'disconnected' || status === 'stale') {
+      this.streamUp = false;
+      this.schedule();
+    }
+  }
+
+  private async reconcileOpen(): Promise<void> {
+    for (const t of [...this.tracked.values()]) if (t.phase === 'open') await this.refresh(t);
+  }
+
+  private byHash(hash: string): Tracked | undefined {
+    const h = hash.toLowerCase();
+    for (const t of this.tracked.values()) if (t.hash !== '' && t.hash.toLowerCase() === h) return t;
+    return undefined;
+  }
+
+  /** A trade of ours from the user channel: booked once per trade id (the poll finds the same ids), late fills included. */
+  private async onStreamTrade(m: UserTradeMessage): Promise<void> {
+    for (const hash of ordersOfTrade(m)) {
+      const t = this.byHash(hash);
+      if (!t) continue;
+      for (const f of fillsOfTrade(m, t.hash)) await this.book(t, f);
+      await this.closeIfFinal(t);
+    }
+  }
+
+  /** An order event from the user channel: a final status closes the order once its trades are booked. */
+  private async onStreamOrder(m: UserOrderMessage): Promise<void> {
+    const t = this.byHash(m.orderId);
+    if (!t) return;
+    if (t.phase === 'uncertain') {
+      t.phase = 'open';
+      await this.update(t, 'accepted', `stream_${m.status.toLowerCase()}`, `the user channel reported the unanswered order (${m.type})`);
+      await this.opened(t);
+    }
+    t.venue = { status: m.status, sizeMatched: m.sizeMatched };
+    await this.closeIfFinal(t);
   }
 
   private async book(t: Tracked, f: VenueFill): Promise<void> {
     if (t.trades.has(f.tradeId) || f.status.toUpperCase() === 'FAILED') return;
     t.trades.add(f.tradeId);
-    t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
+    t.filled = t.filled.plus(f.size);
     const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
     const { intent } = t;
     await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
@@ -324,7 +458,7 @@ export class LiveBroker implements Broker {
 
   private schedule(): void {
     if (this.timer !== null || this.closed) return;
-    if (![...this.tracked.values()].some(isOpen)) return;
+    if (![...this.tracked.values()].some((t) => t.phase === 'open')) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.tick();
@@ -332,9 +466,10 @@ export class LiveBroker implements Broker {
   }
 
   private async tick(): Promise<void> {
-    const open = [...this.tracked.values()].filter(isOpen);
+    const open = [...this.tracked.values()].filter((t) => t.phase === 'open');
     if (open.some(resting)) await this.beat();
-    for (const t of open) await this.refresh(t);
+    // With the user channel delivering, fills and order events are streamed: no polling.
+    if (!this.streamUp) for (const t of open) await this.refresh(t);
     this.schedule();
   }
 
@@ -346,10 +481,8 @@ export class LiveBroker implements Broker {
     }
   }
 
-  /** Reports what the venue (or the broker) says of an order, and moves the order on in its lifecycle by it. */
   private update(t: Tracked, status: OrderUpdateEvent['status'], reason: string, detail: string): Promise<void> {
     const { intent } = t;
-    t.order = stepByUpdate(t.order, { status, reason });
     return this.emit(makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail }));
   }
 
@@ -382,16 +515,6 @@ export class LiveBroker implements Broker {
   }
 }
 
-/** Working at the venue: answered, and neither ended nor given up. */
-function isOpen(t: Tracked): boolean {
-  return t.submission === 'over' && !isSettled(t.order.status);
-}
-
-function stepByUpdate(order: OrderProgress, update: Pick<OrderUpdateEvent, 'status' | 'reason'>): OrderProgress {
-  const e = lifecycleEventOfUpdate(update);
-  return e === null ? order : orderStep(order, e);
-}
-
 function resting(t: Tracked): boolean {
   return t.orderType === 'GTC' || t.orderType === 'GTD';
 }
@@ -405,13 +528,16 @@ export function liveBrokerFromConfig(
   config: Pick<Config, 'service' | 'live' | 'feeds'>,
   flags: { live: boolean },
   env: Record<string, string | undefined>,
-  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'>,
+  deps: Pick<LiveBrokerOptions, 'clock' | 'append' | 'onProblem'> & { random?: () => number },
 ): LiveBroker | null {
   const modeLive = config.service.mode === 'live';
   if (!modeLive && !flags.live) return null;
   if (!flags.live) throw new Error("service.mode is 'live' but --live was not given: refusing to place real orders without both");
   if (!modeLive) throw new Error("--live was given but service.mode is 'paper': set service.mode to 'live' as well to place real orders");
-  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: config.feeds.clobUrl, config: config.live, ...deps });
+  const f = config.feeds;
+  const { random, ...rest } = deps;
+  const userChannel = random ? { url: f.clobUserWsUrl, random, watchdogMs: f.watchdogMs, reconnectBaseMs: f.reconnectBaseMs, reconnectMaxMs: f.reconnectMaxMs, pingMs: f.clobPingMs } : undefined;
+  return new LiveBroker({ live: true, credentials: liveCredentialsFromEnv(env), clobUrl: f.clobUrl, config: config.live, ...rest, userChannel });
 }
 
 /** The CLOB client and its signing code (viem) load only for live orders: they are 40 % of a paper service's start-up time. */

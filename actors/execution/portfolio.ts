@@ -44,6 +44,33 @@ interface Trip {
   pnl: Big;
   /** Positions of the trip still open. */
   open: number;
+  /** For the report (`onTripClosed`): when it began, its tokens and markets, what its buys cost and bought, what left it. */
+  openedTs: number;
+  tokens: Set<string>;
+  markets: Set<string>;
+  bought: Big;
+  boughtShares: Big;
+  exitValue: Big;
+  exitShares: Big;
+}
+
+/** A round trip that closed: bought from flat, then sold back to (near) flat or resolved. */
+export interface ClosedTrip {
+  strategy: string;
+  /** Its markets and tokens, in the order first bought (a hedged pair or a negRisk set has several). */
+  marketIds: string[];
+  tokenIds: string[];
+  openedTs: number;
+  closedTs: number;
+  /** USDC paid and shares bought over the trip (average entry = bought / boughtShares). */
+  bought: Decimal;
+  boughtShares: Decimal;
+  /** USDC received (sales before fees, payouts) and shares that left over the trip. */
+  exitValue: Decimal;
+  exitShares: Decimal;
+  /** How its last shares left: sold, or the market resolved. */
+  closedBy: 'sell' | 'resolution';
+  pnl: Decimal;
 }
 
 export interface PositionView {
@@ -96,6 +123,9 @@ export class Portfolio implements RiskState {
   private streak = 0;
   private streakDay: string | null = null;
   private isKilled = false;
+  /** Told of every round trip as it closes (the backtest report lists them); not part of the portfolio's state. */
+  onTripClosed: ((trip: ClosedTrip) => void) | null = null;
+  private readonly realisedOf = new Map<string, Big>();
 
   constructor(startingCapital: Decimal) {
     this.start = new Big(startingCapital);
@@ -149,7 +179,11 @@ export class Portfolio implements RiskState {
     const notional = t.price.times(t.size);
     if (t.side === 'BUY') {
       const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, trip: null };
-      if (pos.trip === null) pos.trip = this.joinTrip(t.groupId !== null ? `${t.strategy}/group:${t.groupId}` : `${t.strategy}/market:${t.marketId}`);
+      if (pos.trip === null) pos.trip = this.joinTrip(t.groupId !== null ? `${t.strategy}/group:${t.groupId}` : `${t.strategy}/market:${t.marketId}`, t.ts);
+      pos.trip.tokens.add(t.tokenId);
+      pos.trip.markets.add(t.marketId);
+      pos.trip.bought = pos.trip.bought.plus(notional);
+      pos.trip.boughtShares = pos.trip.boughtShares.plus(t.size);
       pos.shares = pos.shares.plus(t.size).minus(feeInShares(t.fee, t.price));
       pos.cost = pos.cost.plus(notional);
       this.open.set(k, pos);
@@ -165,15 +199,19 @@ export class Portfolio implements RiskState {
     const pos = this.open.get(k);
     if (!pos || pos.shares.lte(0)) {
       // Shares the log never saw bought (held outside the system): all proceeds are profit.
-      this.realise(t.ts, proceeds);
+      this.realise(t.ts, proceeds, t.strategy);
       return;
     }
     const sold = t.size.gt(pos.shares) ? pos.shares : t.size;
     const removed = sold.eq(pos.shares) ? pos.cost : pos.cost.times(sold).div(pos.shares).round(COST_DP, Big.roundHalfUp);
     pos.shares = pos.shares.minus(sold);
     pos.cost = pos.cost.minus(removed);
-    this.realise(t.ts, proceeds.minus(removed), pos);
-    if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts);
+    if (pos.trip) {
+      pos.trip.exitValue = pos.trip.exitValue.plus(t.price.times(sold));
+      pos.trip.exitShares = pos.trip.exitShares.plus(sold);
+    }
+    this.realise(t.ts, proceeds.minus(removed), pos.strategy, pos);
+    if (pos.shares.lt(DUST)) this.closeTrip(pos, t.ts, 'sell');
     if (pos.shares.eq(0)) this.open.delete(k);
   }
 
@@ -184,35 +222,56 @@ export class Portfolio implements RiskState {
       const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
       this.cashBalance = this.cashBalance.plus(payout);
       this.totals.payouts = this.totals.payouts.plus(payout);
-      this.realise(e.ts, payout.minus(pos.cost), pos);
+      this.realise(e.ts, payout.minus(pos.cost), pos.strategy, pos);
+      if (pos.trip) {
+        pos.trip.exitValue = pos.trip.exitValue.plus(payout);
+        pos.trip.exitShares = pos.trip.exitShares.plus(pos.shares);
+      }
       pos.shares = ZERO;
       pos.cost = ZERO;
-      this.closeTrip(pos, e.ts);
+      this.closeTrip(pos, e.ts, 'resolution');
       this.open.delete(k);
     }
   }
 
-  private realise(ts: number, pnl: Big, pos?: Position): void {
+  private realise(ts: number, pnl: Big, strategy: string, pos?: Position): void {
     this.realisedTotal = this.realisedTotal.plus(pnl);
+    this.realisedOf.set(strategy, (this.realisedOf.get(strategy) ?? ZERO).plus(pnl));
     const day = utcDay(ts);
     this.daily.set(day, (this.daily.get(day) ?? ZERO).plus(pnl));
     if (pos?.trip) pos.trip.pnl = pos.trip.pnl.plus(pnl);
   }
 
-  private joinTrip(key: string): Trip {
+  private joinTrip(key: string, ts: number): Trip {
     let trip = this.trips.get(key);
-    if (!trip) this.trips.set(key, (trip = { key, pnl: ZERO, open: 0 }));
+    if (!trip) {
+      trip = { key, pnl: ZERO, open: 0, openedTs: ts, tokens: new Set(), markets: new Set(), bought: ZERO, boughtShares: ZERO, exitValue: ZERO, exitShares: ZERO };
+      this.trips.set(key, trip);
+    }
     trip.open++;
     return trip;
   }
 
   /** The position leaves its round trip; the trip ends (one win or one loss) when its last position does. */
-  private closeTrip(pos: Position, ts: number): void {
+  private closeTrip(pos: Position, ts: number, closedBy: ClosedTrip['closedBy']): void {
     const trip = pos.trip;
     if (trip === null) return;
     pos.trip = null;
     if (--trip.open > 0) return;
     this.trips.delete(trip.key);
+    this.onTripClosed?.({
+      strategy: pos.strategy,
+      marketIds: [...trip.markets],
+      tokenIds: [...trip.tokens],
+      openedTs: trip.openedTs,
+      closedTs: ts,
+      bought: dec(trip.bought),
+      boughtShares: dec(trip.boughtShares),
+      exitValue: dec(trip.exitValue),
+      exitShares: dec(trip.exitShares),
+      closedBy,
+      pnl: dec(trip.pnl),
+    });
     if (trip.pnl.lt(0)) {
       this.losses++;
       this.streak++;
@@ -238,6 +297,11 @@ export class Portfolio implements RiskState {
 
   capital(): Big {
     return this.cashBalance.plus(this.heat());
+  }
+
+  /** Realised P&L per strategy (sales and resolutions, net of fees), by strategy name. */
+  realisedByStrategy(): Map<string, Big> {
+    return new Map(this.realisedOf);
   }
 
   realised(): Big {

@@ -131,7 +131,8 @@ function marketChecks(intent: OrderIntentEvent, price: Big, size: Big, market: M
   return { ok: true };
 }
 
-function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, limits: RiskLimits, now: number): RiskVerdict {
+/** The drawdown or loss-streak halt in force at `now` (it refuses every BUY), or null. */
+export function activeHalt(state: RiskState, limits: RiskLimits, now: number): RiskVerdict | null {
   const day = utcDay(now);
   const dayStart = state.capitalAtDayStart(day);
   const dayLoss = state.dayPnl(day).times(-1);
@@ -143,6 +144,21 @@ function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, 
     const until = limits.lossStreakReset === 'daily' ? 'the next UTC day or a reset_losses risk_control' : 'a reset_losses risk_control';
     return reject('consecutive_losses_halt', `${state.lossStreak} losing round trips in a row (limit ${limits.maxConsecutiveLosses}): halted until ${until}`);
   }
+  return null;
+}
+
+/** Every halt in force: the kill switch, then the drawdown or loss-streak halt (for metrics and the status line). */
+export function haltsInForce(state: RiskState, limits: RiskLimits, now: number): Set<RiskReason> {
+  const out = new Set<RiskReason>();
+  if (limits.killSwitch || state.killed) out.add('kill_switch');
+  const halt = activeHalt(state, limits, now);
+  if (halt && !halt.ok) out.add(halt.reason);
+  return out;
+}
+
+function exposureChecks(intent: OrderIntentEvent, value: Big, state: RiskState, limits: RiskLimits, now: number): RiskVerdict {
+  const halt = activeHalt(state, limits, now);
+  if (halt) return halt;
   if (value.gt(limits.maxOrderUsd)) return reject('max_order_value', `order value ${dec(value)} above ${limits.maxOrderUsd}`);
   const capital = state.capital();
   const perTrade = capital.times(limits.maxPerTradePct);

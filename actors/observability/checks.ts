@@ -10,6 +10,8 @@ export interface ServiceStatusOptions {
   marketDataMaxAgeMs: number;
   /** Config `llm.enabled`: when false the LLM being off is what the operator asked for. */
   llmEnabled: boolean;
+  /** Why the LLM is off when it is (shown by its check, which is then ok: the rules decide). */
+  llmOffReason?: string;
   /** Recent LLM answers looked at (default 10). */
   llmWindow?: number;
   /** Degraded when at least this share of the recent answers failed (default 0.5). */
@@ -25,6 +27,8 @@ const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
  */
 export class ServiceStatus {
   private readonly feeds = new Map<string, FeedStatusEvent>();
+  /** Per feed: when its current outage began (retries do not restart it) and whether it was ever connected. */
+  private readonly outages = new Map<string, { since: number | null; everConnected: boolean }>();
   private lastSnapshotAt: number | null = null;
   private llmOn: FeedStatusEvent | null = null;
   private readonly answers: (string | null)[] = [];
@@ -35,7 +39,12 @@ export class ServiceStatus {
     if (event.type === 'feed_status') {
       if (event.feed === 'llm') this.llmOn = event;
       // A gap is reported and counted; the feed itself stays as it was.
-      else if (event.status !== 'gap') this.feeds.set(event.feed, event);
+      else if (event.status !== 'gap') {
+        this.feeds.set(event.feed, event);
+        const o = this.outages.get(event.feed) ?? { since: null, everConnected: false };
+        if (event.status === 'connected' || event.status === 'recovered') this.outages.set(event.feed, { since: null, everConnected: true });
+        else this.outages.set(event.feed, { since: o.since ?? event.ts, everConnected: o.everConnected });
+      }
     } else if (event.type === 'market_snapshot') {
       const at = event.fetchedAt ?? event.ts;
       if (this.lastSnapshotAt === null || at > this.lastSnapshotAt) this.lastSnapshotAt = at;
@@ -51,7 +60,10 @@ export class ServiceStatus {
       const last = this.feeds.get(feed);
       if (!last) return { status: 'degraded', detail: 'no status yet (connecting)' };
       if (last.status === 'connected' || last.status === 'recovered') return { status: 'ok', detail: last.detail };
-      return { status: 'degraded', detail: `${last.status} for ${seconds(this.o.clock.now() - last.ts)}: ${last.detail}` };
+      const outage = this.outages.get(feed);
+      const down = seconds(this.o.clock.now() - (outage?.since ?? last.ts));
+      if (outage && !outage.everConnected) return { status: 'degraded', detail: `never connected (trying for ${down}): ${last.detail}` };
+      return { status: 'degraded', detail: `${last.status} for ${down}: ${last.detail}` };
     };
   }
 
@@ -68,7 +80,7 @@ export class ServiceStatus {
   /** Degraded when the LLM engine is off though enabled in config, or when many recent answers failed. */
   llmCheck(): HealthCheck {
     return () => {
-      if (!this.o.llmEnabled) return { status: 'ok', detail: 'disabled in config (llm.enabled = false)' };
+      if (!this.o.llmEnabled) return { status: 'ok', detail: this.o.llmOffReason ?? 'disabled in config (llm.enabled = false)' };
       if (!this.llmOn) return { status: 'degraded', detail: 'engine not started' };
       if (this.llmOn.status !== 'connected') return { status: 'degraded', detail: `off: ${this.llmOn.detail}` };
       const failed = this.answers.filter((e) => e !== null);

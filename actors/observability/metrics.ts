@@ -37,12 +37,26 @@ const APPEND_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.0
  * (`watchFeed`, `watchLlm`, `watchCache`). Pass `registry` to `createMarketData` so the Polymarket
  * request counter (`pma_polymarket_requests_total`) lands here too.
  */
+/** The halts `pma_halted` reports, each 0 or 1. */
+export const HALT_REASONS = ['kill_switch', 'daily_drawdown_halt', 'consecutive_losses_halt'] as const;
+
+/** What the trading gauges show (USDC as numbers: metrics are for watching, not for money rules). */
+export interface TradingView {
+  equity: number;
+  cash: number;
+  exposure: number;
+  realised: Record<string, number>;
+  positions: Record<string, number>;
+  halts: string[];
+}
+
 export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly now: () => number;
   private readonly feeds = new Map<string, () => FeedCounterView>();
   private readonly caches = new Map<string, () => CacheCounterView>();
   private llm: (() => LlmMetrics) | null = null;
+  private trading: (() => TradingView) | null = null;
   private scanIntervalSource: (() => number) | null = null;
   private lastScanIntervalMs: number | null = null;
 
@@ -91,6 +105,18 @@ export class ServiceMetrics {
     collectedGauge(r, 'pma_llm_cache_hit_ratio', 'LLM decision cache hits / requests', [], () => {
       const cache = this.llm?.().cache;
       return cache && cache.requests > 0 ? [[{}, cache.hits / cache.requests]] : [];
+    });
+    const book = () => this.trading?.() ?? null;
+    collectedGauge(r, 'pma_equity_usdc', 'Cash plus open positions at their best bid (at cost without one)', [], () => (book() ? [[{}, book()!.equity]] : []));
+    collectedGauge(r, 'pma_cash_usdc', 'Cash', [], () => (book() ? [[{}, book()!.cash]] : []));
+    collectedGauge(r, 'pma_open_exposure_usdc', 'Cost of the open positions', [], () => (book() ? [[{}, book()!.exposure]] : []));
+    collectedGauge(r, 'pma_realised_pnl_usdc', 'Realised P&L (sales and resolutions, net of fees), by strategy', ['strategy'], () =>
+      Object.entries(book()?.realised ?? {}).map(([strategy, v]): Sample<'strategy'> => [{ strategy }, v]),
+    );
+    collectedGauge(r, 'pma_positions', 'Open positions (tokens held), by strategy', ['strategy'], () => Object.entries(book()?.positions ?? {}).map(([strategy, v]): Sample<'strategy'> => [{ strategy }, v]));
+    collectedGauge(r, 'pma_halted', 'A halt in force (1) or not (0): kill switch, daily drawdown, consecutive losses', ['reason'], () => {
+      const b = book();
+      return b ? HALT_REASONS.map((reason): Sample<'reason'> => [{ reason }, b.halts.includes(reason) ? 1 : 0]) : [];
     });
     collectedCounter(r, 'pma_anthropic_requests_total', 'Outgoing Anthropic Messages calls, by result', ['result'], () => {
       const engine = this.llm?.().engine;
@@ -172,6 +198,11 @@ export class ServiceMetrics {
   }
 
   /** Reads the LLM subsystem's counters (`LlmDecisions.metrics()`) at every scrape. */
+  /** Reads the portfolio and the halts at every scrape. */
+  watchTrading(read: () => TradingView): void {
+    this.trading = read;
+  }
+
   watchLlm(read: () => LlmMetrics): void {
     this.llm = read;
   }

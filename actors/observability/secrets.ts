@@ -4,7 +4,7 @@
  */
 
 /** Environment variables whose values are always secrets. */
-export const SECRET_ENV = ['ANTHROPIC_API_KEY', 'POLYMARKET_PRIVATE_KEY', 'POLYMARKET_API_KEY', 'POLYMARKET_API_SECRET', 'POLYMARKET_API_PASSPHRASE'] as const;
+export const SECRET_ENV = ['ANTHROPIC_API_KEY', 'POLYMARKET_PRIVATE_KEY', 'POLYMARKET_API_KEY', 'POLYMARKET_API_SECRET', 'POLYMARKET_API_PASSPHRASE', 'PMA_CONTROL_TOKEN'] as const;
 
 /** Any other variable named like a secret (`..._API_KEY`, `..._SECRET`, `..._TOKEN`, ...) is one too. */
 const SECRET_ENV_NAME = /(^|_)(API_?KEY|PRIVATE_?KEY|SECRET|PASSPHRASE|PASSWORD|TOKEN)$/i;

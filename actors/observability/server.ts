@@ -14,8 +14,6 @@ export interface ObservabilityServerOptions {
   port: number;
   registry: Registry;
   health: Health;
-  /** More routes (the operator control); answers and returns true when it handled the request. Asked first, for any method. */
-  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 export interface ObservabilityServer {
@@ -33,19 +31,17 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: ObservabilityServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (o.routes && (await o.routes(req, res, path))) return;
+  if (path !== METRICS_PATH && path !== HEALTH_PATH) return send(res, 404, 'text/plain', `not found: ${path} (try ${METRICS_PATH} or ${HEALTH_PATH})\n`);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
   if (path === METRICS_PATH) return send(res, 200, o.registry.contentType, await o.registry.metrics());
-  if (path === HEALTH_PATH) {
-    const report = o.health.report();
-    return send(res, report.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(report) + '\n');
-  }
-  send(res, 404, 'text/plain', `not found: ${path} (try ${METRICS_PATH} or ${HEALTH_PATH})\n`);
+  const report = o.health.report();
+  send(res, report.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(report) + '\n');
 }
 
 /**
  * One small HTTP server: `/metrics` (Prometheus text format) and `/healthz` (JSON naming every
- * check that is not ok; 200 when all are ok, 503 otherwise).
+ * check that is not ok; 200 when all are ok, 503 otherwise). Nothing else: the operator's routes are on
+ * their own listener (`actors/service/controlServer.ts`), never on this one, which a container binds to 0.0.0.0.
  */
 export function startObservabilityServer(o: ObservabilityServerOptions): Promise<ObservabilityServer> {
   const server = createServer((req, res) => {

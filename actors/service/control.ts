@@ -12,9 +12,9 @@ export interface ControlTarget {
   append(event: InputEvent): Promise<void>;
   /** The portfolio as the service holds it now (sorted-key JSON, comparable with `Portfolio.fromEvents`). */
   portfolio(): unknown;
+  /** Live mode: cancels every resting order at the venue; resolves with their intent order ids. */
+  cancelResting?: () => Promise<string[]>;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
@@ -32,24 +32,26 @@ export class OperatorControl {
     private readonly clock: Clock,
   ) {}
 
-  async command(action: RiskControlEvent['action'], detail: string): Promise<RiskControlEvent> {
+  /** Logs the command; a kill then cancels the resting live orders (`cancelled` lists them; a failed cancel is in `cancelError`). */
+  async command(action: RiskControlEvent['action'], detail: string): Promise<RiskControlEvent & { cancelled?: string[]; cancelError?: string }> {
     const event = makeEvent('risk_control', this.clock.now(), { action, detail });
     await this.target.append(event);
-    return event;
+    if (action !== 'kill' || !this.target.cancelResting) return event;
+    try {
+      return { ...event, cancelled: await this.target.cancelResting() };
+    } catch (err) {
+      return { ...event, cancelError: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /**
-   * Routes for the observability server: `POST /control/kill`, `POST /control/resume`, `GET /debug/portfolio`.
-   * Only from a loopback address (403 otherwise, even when the server listens on 0.0.0.0); other methods get 405.
+   * Routes for the control server (`controlServer.ts`, loopback or a Unix socket, token checked before these):
+   * `POST /control/kill`, `POST /control/resume`, `GET /debug/portfolio`; other methods get 405.
    */
   readonly routes = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const action = path === KILL_PATH ? 'kill' : path === RESUME_PATH ? 'resume' : null;
     if (action === null && path !== PORTFOLIO_PATH) return false;
-    const from = req.socket.remoteAddress ?? '';
-    if (!LOOPBACK.has(from)) {
-      send(res, 403, { error: `${path} is only served to 127.0.0.1 (request from ${from})` });
-      return true;
-    }
+    const from = req.socket.remoteAddress ?? 'unix socket';
     if (action === null) {
       if (req.method !== 'GET') send(res, 405, { error: `${path}: GET only` }, { allow: 'GET' });
       else send(res, 200, this.target.portfolio());
@@ -62,7 +64,7 @@ export class OperatorControl {
     req.resume(); // the body is not read: the path is the command
     try {
       const event = await this.command(action, `operator: POST ${path} from ${from}`);
-      send(res, 200, { action, ts: event.ts });
+      send(res, 200, { action, ts: event.ts, ...(event.cancelled ? { cancelled: event.cancelled } : {}), ...(event.cancelError ? { cancelError: event.cancelError } : {}) });
     } catch (err) {
       send(res, 503, { error: `${action} not logged: ${err instanceof Error ? err.message : String(err)}` });
     }

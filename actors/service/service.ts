@@ -79,6 +79,8 @@ export class TradingService {
   readonly llmEngine: LlmEngine;
   private readonly eventClock = new SimulatedClock(0);
   private log: EventLogWriter | null = null;
+  /** The last market-scan failure logged at warn (repeats go to debug). */
+  private lastScanError: string | null = null;
   private queue: InputQueue | null = null;
   private feeds: { name: string; start(): void; close(): Promise<void>; counters(): FeedCounterView }[] = [];
   private channel: ClobMarketChannel | null = null;
@@ -296,12 +298,16 @@ export class TradingService {
         scan: () => liveSnapshot(this.marketData, fifteenMin),
         intervalMs: () => this.system.scanInterval.intervalMs,
         onSnapshot: (snapshot) => {
+          this.lastScanError = null;
           this.push(snapshot);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
         onError: (err) => {
           const detail = err instanceof Error ? err.message : String(err);
-          logger.warn({ err: detail }, 'market scan failed; retrying at the next interval');
+          // The same failure on every interval is logged once at warn, then at debug until a scan succeeds.
+          if (detail !== this.lastScanError) logger.warn({ err: detail }, 'market scan failed; retrying at the next interval');
+          else logger.debug?.({ err: detail }, 'market scan failed again');
+          this.lastScanError = detail;
           this.push(makeEvent('feed_status', clock.now(), { feed: 'gamma', status: 'disconnected', detail }));
         },
       });

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
 import type { Config } from '../config/schema';
-import { feePerShare, feeScheduleProblem } from '../../domain/fees';
+import { feeProblemOf, perShare } from './marketQuotes';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec, type KeyedMachineOptions } from './keyedMachines';
 import type { StrategyContext } from './types';
 
@@ -117,7 +117,7 @@ function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, sour
     ask = ctx.markets.bestAsk(tokenId);
     bid = ctx.markets.bestBid(tokenId);
   }
-  const feeProblem = feeScheduleProblem(market);
+  const feeProblem = feeProblemOf(market);
   const resolved = ctx.markets.resolution(market.id) !== undefined || ctx.markets.resolution(market.conditionId) !== undefined;
   return {
     ask,
@@ -132,8 +132,7 @@ function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, sour
 
 /** What one share sold at `price` yields after the market's taker fee. */
 function netOfFee(market: MarketInfo, price: Decimal): Decimal {
-  const p = new Big(price);
-  return p.minus(feePerShare(market, p)).toString();
+  return perShare(market, price)!.net;
 }
 
 /** Mid of the live book's best bid and ask; null for a one-sided, empty or stale book. */
@@ -142,8 +141,18 @@ function bookMid(ctx: StrategyContext, tokenId: string): Decimal | null {
   const bid = book?.bestBid();
   const ask = book?.bestAsk();
   if (!bid || !ask) return null;
-  return new Big(bid.price).plus(ask.price).div(2).toString();
+  const pair = `${bid.price}|${ask.price}`;
+  let mid = mids.get(pair);
+  if (mid === undefined) {
+    mid = new Big(bid.price).plus(ask.price).div(2).toString();
+    if (mids.size >= 65_536) mids.clear();
+    mids.set(pair, mid);
+  }
+  return mid;
 }
+
+/** Book mids by "bid|ask": books move on a grid of ticks, so the same pairs come back again and again. */
+const mids = new Map<string, Decimal>();
 
 function sameMarket(market: MarketInfo | undefined, id: string): boolean {
   return market !== undefined && (market.id === id || market.conditionId === id);

@@ -53,6 +53,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   readonly name: string;
   readonly handles: ReadonlySet<EventType>;
   private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
+  /** The keys of `actors`, kept as a set for the routes (not rebuilt per event). */
+  private readonly keys = new Set<string>();
   /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
   private orderOwner = new Map<string, OwnedOrder>();
   private orderIds: OrderIdGenerator;
@@ -63,6 +65,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
    */
   private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
   private dirty = new Set<string>();
+  /** The last `persist()` result; returned again while nothing changed (a reaction that changed no machine and no order). */
+  private lastPersisted: Persisted | null = null;
+  private ordersChanged = true;
   private outbox: DerivedEvent[] = [];
   private now = 0;
 
@@ -86,12 +91,13 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
         const order = orderStep(open.order, event.type === 'fill' ? { type: 'FILL', size: event.size, restCancelled: event.partial } : { type: 'REJECT' });
         if (isFinal(order.status)) this.orderOwner.delete(event.orderId);
         else this.orderOwner.set(event.orderId, { key: open.key, order });
+        this.ordersChanged = true;
         this.deliver({ key: open.key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.outbox;
     }
-    for (const d of this.spec.route(event, ctx, new Set(this.actors.keys()), (key) => this.hasOpenOrder(key))) this.deliver(d);
+    for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key))) this.deliver(d);
     return this.outbox;
   }
 
@@ -129,6 +135,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (machineSnapshot(entry.actor).status === 'done') {
       entry.actor.stop();
       this.actors.delete(d.key);
+      this.keys.delete(d.key);
     }
   }
 
@@ -143,6 +150,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     actor.start();
     const entry = { actor, input, state: stateName(machineSnapshot(actor).value) };
     this.actors.set(key, entry);
+    this.keys.add(key);
     this.dirty.add(key);
     return entry;
   }
@@ -162,6 +170,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       const orderId = orderIdText(this.orderIds.take(key));
       if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
       this.orderOwner.set(orderId, { key, order: sentOrder(out.size) });
+      this.ordersChanged = true;
       const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {
@@ -173,20 +182,37 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
   }
 
+  /**
+   * Copy-on-write: only the instances delivered to since the last call are refreshed (XState
+   * snapshots are immutable, so references are kept), and while nothing changed the previous result
+   * is returned as it is. Never mutated after it is returned.
+   */
   persist(): Persisted {
+    if (this.lastPersisted !== null && this.dirty.size === 0 && !this.ordersChanged) return this.lastPersisted;
     for (const key of this.dirty) {
       const a = this.actors.get(key);
       if (a) this.persisted.set(key, { input: a.input, snapshot: a.actor.getSnapshot() as Snapshot<unknown> });
       else this.persisted.delete(key);
     }
     this.dirty.clear();
-    return { orders: Object.fromEntries(this.orderOwner), counters: this.orderIds.toJSON(), actors: Object.fromEntries(this.persisted) };
+    const last = this.lastPersisted;
+    const ordersSame = last !== null && !this.ordersChanged;
+    this.lastPersisted = {
+      orders: ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
+      counters: ordersSame ? last.counters : this.orderIds.toJSON(),
+      actors: Object.fromEntries(this.persisted),
+    };
+    this.ordersChanged = false;
+    return this.lastPersisted;
   }
 
   restore(snapshot: unknown): void {
     const p = snapshot as Persisted;
     for (const a of this.actors.values()) a.actor.stop();
     this.actors.clear();
+    this.keys.clear();
+    this.lastPersisted = null;
+    this.ordersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
     this.persisted = new Map(Object.entries(p.actors));

@@ -25,6 +25,8 @@ export function fromFeedOptions(o: FeedOptions, log: FeedLogger): Pick<WsConnect
 export interface FeedLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  /** Repeats (the same error on every retry); pino's debug, left out by plain loggers. */
+  debug?(obj: object, msg: string): void;
 }
 
 export const silentLogger: FeedLogger = { info: () => undefined, warn: () => undefined };
@@ -88,6 +90,8 @@ export class WsConnection {
   private stopped = false;
   private started = false;
   private failures = 0;
+  /** The error last logged at warn: the same error on every retry is logged once, then at debug. */
+  private loggedError: string | null = null;
   /** A disconnect or stale happened: report `recovered` at the next first message. */
   private troubled = false;
   private lastActivity = 0;
@@ -159,7 +163,9 @@ export class WsConnection {
     s.ws.on('error', (err) => {
       this.counters.errors++;
       s.lastError = describeWsError(err, this.opts.url);
-      this.log.warn({ feed: this.opts.feed, err: s.lastError }, 'websocket error');
+      if (s.lastError !== this.loggedError) this.log.warn({ feed: this.opts.feed, err: s.lastError }, 'websocket error');
+      else this.log.debug?.({ feed: this.opts.feed, err: s.lastError }, 'websocket error (again)');
+      this.loggedError = s.lastError;
     });
     s.ws.on('close', (code, reason) => this.onClose(s, code, reason.toString()));
   }
@@ -183,6 +189,7 @@ export class WsConnection {
       this.lastActivity = this.opts.clock.now();
       if (!s.gotMessage) {
         this.failures = 0;
+        this.loggedError = null;
         if (this.troubled) {
           this.troubled = false;
           this.status('recovered', 'messages flowing again');
@@ -257,7 +264,10 @@ export class WsConnection {
     const delay = this.backoffDelay();
     this.failures++;
     this.counters.reconnects++;
-    this.log.info({ feed: this.opts.feed, delayMs: delay, attempt: this.failures }, 'reconnecting');
+    // Attempts 1, 2, 4, 8, ... at info: an offline feed does not fill the log with one line per retry.
+    const fields = { feed: this.opts.feed, delayMs: delay, attempt: this.failures };
+    if ((this.failures & (this.failures - 1)) === 0) this.log.info(fields, 'reconnecting');
+    else this.log.debug?.(fields, 'reconnecting');
     this.reconnectTimer = this.opts.clock.setTimeout(() => {
       this.reconnectTimer = null;
       this.connect();

@@ -12,6 +12,8 @@ interface BacktestCommandOptions {
   config?: string;
   from?: string;
   to?: string;
+  tickCache?: string;
+  events: string;
 }
 
 /** A time given as ms since the epoch or as an ISO 8601 date-time. */
@@ -37,6 +39,8 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config file (strategies, risk, signals, backtest.model ...); defaults otherwise')
     .option('--from <time>', 'replay only events at or after this time (ms or ISO 8601)')
     .option('--to <time>', 'replay only events at or before this time (ms or ISO 8601)')
+    .option('--events <mode>', 'full: events.jsonl with every input; derived: events.derived.jsonl without the tick files\' inputs plus events.inputs.json (path + sha256), rebuilt by pma merge-log', 'full')
+    .option('--tick-cache <dir>', 'read each tick file from its columnar cache in DIR when there is one (pma cache); same results')
     .addHelpText('after', '\nExample:\n  pma backtest data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --report out/demo\n')
     .action(async (ticks: string[], opts: BacktestCommandOptions) => {
       let config;
@@ -46,6 +50,7 @@ export function register(program: Command): void {
         config = loadConfig(opts.config);
         from = opts.from !== undefined ? parseTime(opts.from, '--from') : undefined;
         to = opts.to !== undefined ? parseTime(opts.to, '--to') : undefined;
+        if (opts.events !== 'full' && opts.events !== 'derived') throw new ConfigError(`--events: expected full or derived, got "${opts.events}"`);
         if (from !== undefined && to !== undefined && from > to) throw new ConfigError(`--from (${opts.from}) is after --to (${opts.to})`);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
@@ -65,7 +70,7 @@ export function register(program: Command): void {
       };
       let result;
       try {
-        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, outputs, signal: interrupt.signal, onProgress });
+        result = await runBacktest({ ticks, config, reportDir: opts.report, from, to, tickCache: opts.tickCache, events: opts.events as 'full' | 'derived', outputs, signal: interrupt.signal, onProgress });
       } catch (err) {
         await reportFailure('backtest', err, { outputs, bar, progress, inputs: ticks });
         return;
@@ -86,7 +91,8 @@ export function register(program: Command): void {
       if (r.resolutions) lines.push(...resolutionLines(r.resolutions));
       for (const t of result.tornTails) lines.push(`  warning: ${t.file}: torn last line ${t.tail.line} (${t.tail.bytes} bytes) not replayed`);
       if (result.derivedSkipped) lines.push(`  skipped ${result.derivedSkipped} derived events in the inputs (re-derived instead)`);
-      lines.push(`wrote ${opts.report}/events.jsonl, ${opts.report}/report.json, ${opts.report}/report.html`);
+      const eventFiles = opts.events === 'derived' ? `${opts.report}/events.derived.jsonl, ${opts.report}/events.inputs.json` : `${opts.report}/events.jsonl`;
+      lines.push(`wrote ${eventFiles}, ${opts.report}/report.json, ${opts.report}/report.html`);
       process.stdout.write(lines.join('\n') + '\n');
       for (const w of result.warnings) process.stderr.write(`pma backtest: warning: ${w}\n`);
     });

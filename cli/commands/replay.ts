@@ -10,6 +10,7 @@ interface ReplayCommandOptions {
   out: string;
   config?: string;
   json?: boolean;
+  tickCache?: string;
 }
 
 export function formatReplaySummary(ticks: string, out: string, s: ReplaySummary, wallMs: number): string {
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .requiredOption('--out <log>', 'event log to write (replaced)')
     .option('--config <file>', 'JSON config file (its `signals` section sets windowMs, threshold, volumeWindow, volumeAverageOf, volumeMultiplier)')
     .option('--json', 'print the summary as one JSON object instead of text')
+    .option('--tick-cache <dir>', 'read the tick file from its columnar cache in DIR when there is one (pma cache); same output')
     .addHelpText('after', '\nExample:\n  pma replay data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz --out out/replay.jsonl\n')
     .action(async (ticks: string, opts: ReplayCommandOptions) => {
       let signals;
@@ -66,7 +68,7 @@ export function register(program: Command): void {
       };
       let summary: ReplaySummary;
       try {
-        summary = await replayTickFile({ ticks, out: opts.out, signals, outputs, signal: interrupt.signal, onProgress });
+        summary = await replayTickFile({ ticks, out: opts.out, signals, tickCache: opts.tickCache, outputs, signal: interrupt.signal, onProgress });
       } catch (err) {
         await reportFailure('replay', err, { outputs, bar, progress, inputs: [ticks] });
         return;

@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .requiredOption('--nats <url>', 'NATS server with JetStream, e.g. nats://10.0.0.5:4222')
     .option('--cache <dir>', 'folder for tick files taken from the object store (kept between jobs)', join(tmpdir(), 'pma-worker-ticks'))
     .option('--config <file>', 'config for sweep.ackWaitMs when this worker creates the job consumer (the sweep sets it otherwise)')
+    .addHelpText('after', '\nExample:\n  pma worker --nats nats://127.0.0.1:4222\n')
     .action(async (opts: WorkerCommandOptions) => {
       let config;
       try {

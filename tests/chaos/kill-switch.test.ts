@@ -17,7 +17,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const post = (url: string) => httpRequest(url, 'POST');
+const TOKEN = 'kill-switch-test-token-5b8e2d';
+const auth = { authorization: `Bearer ${TOKEN}` };
+const post = (url: string) => httpRequest(url, 'POST', 5000, auth);
 
 it('POST /control/kill stops every new order at once (exits too) until /control/resume; other methods are refused', async () => {
   const clean = await demoRun(join(dir, 'clean'));
@@ -30,13 +32,13 @@ it('POST /control/kill stops every new order at once (exits too) until /control/
   const resumeAt = inputsBefore(intentsAt[Math.floor(intentsAt.length * 0.75)]);
 
   const clock = new FeedTimeClock();
-  const config = parseConfig({ service: { metricsPort: 0, tickMs: 3_600_000 } });
+  const config = parseConfig({ service: { metricsPort: 0, controlPort: 0, tickMs: 3_600_000 } });
   const logPath = join(dir, 'service.jsonl');
-  const running: RunningService = await startService({ config, logPath, env: {}, logger: pino({ level: 'silent' }), clock, live: false, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
-  const url = running.server.url;
+  const running: RunningService = await startService({ config, logPath, env: { PMA_CONTROL_TOKEN: TOKEN }, logger: pino({ level: 'silent' }), clock, live: false, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
+  const url = running.controlServer.url;
   try {
-    expect((await httpRequest(`${url}/control/kill`)).status).toBe(405);
-    expect((await httpRequest(`${url}/control/resume`, 'PUT')).status).toBe(405);
+    expect((await httpRequest(`${url}/control/kill`, 'GET', 5000, auth)).status).toBe(405);
+    expect((await httpRequest(`${url}/control/resume`, 'PUT', 5000, auth)).status).toBe(405);
     // Queued at once (the service's input queue takes them one at a time, in order).
     const feed = async (from: number, to: number) => {
       const batch = inputs.slice(from, to);

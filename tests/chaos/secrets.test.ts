@@ -17,6 +17,7 @@ const SECRETS = {
   POLYMARKET_API_KEY: '5f1e8c2a-fake-4b7d-9e3a-c6d2b8a1f0e9',
   POLYMARKET_API_SECRET: 'ZmFrZS1zZWNyZXQtdmFsdWUtZm9yLWNoYW9zLXRlc3Q=',
   POLYMARKET_API_PASSPHRASE: 'fake-passphrase-3e9b2c7a1d4f',
+  PMA_CONTROL_TOKEN: 'fake-control-token-8d3f1b6e2a9c',
 };
 const pieces = Object.values(SECRETS).flatMap((s) => [s, s.slice(0, 12), s.slice(-12)]);
 
@@ -37,10 +38,12 @@ function text(path: string): string {
 
 it('fake secrets in the environment never reach stdout, stderr, event logs, reports, /metrics, /healthz or error messages; servers bind 127.0.0.1; no order leaves without --live and keys', async () => {
   const binance = await WsReplayServer.start();
+  // The user channel (live fills): without --live nothing may even connect to it, let alone send the API key.
+  const userChannel = await WsReplayServer.start();
   const gamma = await PolymarketServer.start();
   gamma.markets = twentyMarkets();
   // An Anthropic endpoint that refuses every connection: the LLM's errors are outputs too.
-  const env = { ...SECRETS, BINANCE_WS_URL: binance.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: binance.url, RTDS_WS_URL: binance.url, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' };
+  const env = { ...SECRETS, BINANCE_WS_URL: binance.url, GAMMA_URL: gamma.url, CLOB_URL: gamma.url, CLOB_WS_URL: binance.url, CLOB_USER_WS_URL: `${userChannel.url}/ws/user`, RTDS_WS_URL: binance.url, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' };
   const outputs: { name: string; text: string }[] = [];
   try {
     const logPath = join(dir, 'service.jsonl');
@@ -48,8 +51,11 @@ it('fake secrets in the environment never reach stdout, stderr, event logs, repo
     const url = await p.started();
     expect(new URL(url).hostname).toBe('127.0.0.1');
     await wallClock.sleep(1500);
-    outputs.push({ name: '/metrics', text: (await p.get('/metrics')).body }, { name: '/healthz', text: (await p.get('/healthz')).body }, { name: '/debug/portfolio', text: (await p.get('/debug/portfolio')).body });
-    outputs.push({ name: 'POST /control/kill', text: (await p.post('/control/kill')).body });
+    outputs.push({ name: '/metrics', text: (await p.get('/metrics')).body }, { name: '/healthz', text: (await p.get('/healthz')).body }, { name: '/debug/portfolio', text: (await p.control('/debug/portfolio')).body });
+    expect(new URL(p.controlUrl!).hostname).toBe('127.0.0.1');
+    outputs.push({ name: 'POST /control/kill without the token', text: (await p.control('/control/kill', 'POST', null)).body });
+    outputs.push({ name: 'POST /control/kill with a wrong token', text: (await p.control('/control/kill', 'POST', 'wrong-token-of-enough-length')).body });
+    outputs.push({ name: 'POST /control/kill', text: (await p.control('/control/kill', 'POST')).body });
     p.kill('SIGTERM');
     await p.exited;
     outputs.push({ name: 'pma start stdout', text: p.stdout }, { name: 'pma start stderr', text: p.stderr }, { name: 'service event log', text: readFileSync(logPath, 'utf8') });
@@ -72,8 +78,10 @@ it('fake secrets in the environment never reach stdout, stderr, event logs, repo
     outputs.push({ name: 'pma start --live without keys', text: noKeys.stdout + noKeys.stderr });
   } finally {
     await binance.stop();
+    await userChannel.stop();
     await gamma.close();
   }
+  expect(userChannel.conns.length).toBe(0);
   const orderRequests = gamma.arrivals.filter((a) => a.method !== 'GET').length;
   const leaks = outputs.flatMap((o) => pieces.filter((s) => o.text.includes(s)).map((s) => `${o.name}: ${s.slice(0, 6)}…`));
   reportFigures('fake secrets through pma start, backtest and replay', { outputs_searched: outputs.length, bytes_searched: outputs.reduce((n, o) => n + o.text.length, 0), secrets_found: leaks.length, clob_order_requests_without_live: orderRequests });

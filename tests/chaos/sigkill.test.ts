@@ -53,7 +53,7 @@ function cutHoldingPosition(records: LogRecord[]): number {
 async function portfolioAgainstLog(p: ServiceProcess, logPath: string): Promise<{ served: string; folded: string; positions: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const before = readFileSync(logPath, 'utf8');
-    const served = (await p.get('/debug/portfolio')).body.trim();
+    const served = (await p.control('/debug/portfolio')).body.trim();
     if (readFileSync(logPath, 'utf8') !== before) continue;
     // Folded from the text read before the request: reading the file again could see events appended since.
     const events = before.split('\n').slice(0, -1).map((line, i) => parseEventLine(line, logPath, i + 1));

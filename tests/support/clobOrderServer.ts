@@ -30,7 +30,7 @@ export interface ServerMarket {
  */
 export type PostMode = { kind: 'rest' } | { kind: 'match' } | { kind: 'reject'; status: number; error: string } | { kind: 'hold' } | { kind: 'lose' };
 
-interface StoredOrder {
+export interface StoredOrder {
   id: string;
   tokenId: string;
   side: 'BUY' | 'SELL';
@@ -70,6 +70,10 @@ export class ClobOrderServer {
   readonly trades: Json[] = [];
   /** Modes for the next POST /order requests, in order; `rest` when empty. */
   readonly postModes: PostMode[] = [];
+  /** Answer with `Poly-RateLimit-Warning: true` (the per-signer limiter in warning mode) on these paths. */
+  readonly rateLimitWarnings = new Set<string>();
+  /** Told of every order and trade event the venue's user channel would push (see userChannelServer.ts). */
+  onUser: ((message: Json) => void) | null = null;
   private held: (() => void)[] = [];
   private nextHeartbeat = 1;
   private nextTrade = 1;
@@ -107,11 +111,41 @@ export class ClobOrderServer {
     const o = this.orders.get(orderId)!;
     o.matched = o.matched.plus(size);
     if (o.matched.gte(o.size)) o.status = 'MATCHED';
-    this.trades.push(this.trade(o, 'other-taker', [{ order_id: o.id, owner: 'k', maker_address: '0x0', matched_amount: size, price: o.price.toString(), fee_rate_bps: '0', asset_id: o.tokenId, outcome: 'Yes', side: o.side }], size));
+    const trade = this.trade(o, 'other-taker', [{ order_id: o.id, owner: 'k', maker_address: '0x0', matched_amount: size, price: o.price.toString(), fee_rate_bps: '0', asset_id: o.tokenId, outcome: 'Yes', side: o.side }], size);
+    this.trades.push(trade);
+    this.pushTrade(trade);
+    this.pushOrder(o, 'UPDATE', trade.id as string);
   }
 
   cancel(orderId: string): void {
-    this.orders.get(orderId)!.status = 'CANCELED';
+    const o = this.orders.get(orderId)!;
+    if (o.status !== 'LIVE') return;
+    o.status = 'CANCELED';
+    this.pushOrder(o, 'CANCELLATION');
+  }
+
+  /** A trade moves on (MINED, CONFIRMED, FAILED): the user channel tells its new status, same id. */
+  settle(tradeId: string, status: string): void {
+    const trade = this.trades.find((t) => t.id === tradeId)!;
+    trade.status = status;
+    this.pushTrade(trade);
+  }
+
+  /** The user-channel message of an order event (PLACEMENT, UPDATE, CANCELLATION), as the venue shapes it. */
+  orderMessage(o: StoredOrder, type: string, tradeId?: string): Json {
+    return { event_type: 'order', type, id: o.id, status: o.status, owner: 'k', order_owner: 'k', market: this.conditionOf(o.tokenId), asset_id: o.tokenId, side: o.side, original_size: o.size.toString(), size_matched: o.matched.toString(), price: o.price.toString(), associate_trades: tradeId ? [tradeId] : [], outcome: 'Yes', order_type: 'GTC', created_at: '0', expiration: '0', maker_address: '0x0', timestamp: '1760000000000' };
+  }
+
+  private pushOrder(o: StoredOrder, type: string, tradeId?: string): void {
+    this.onUser?.(this.orderMessage(o, type, tradeId));
+  }
+
+  private pushTrade(trade: Json): void {
+    this.onUser?.({ event_type: 'trade', type: 'TRADE', ...trade, timestamp: '1760000000000' });
+  }
+
+  private conditionOf(tokenId: string): string {
+    return this.marketOf(tokenId)?.conditionId ?? 'c';
   }
 
   async close(): Promise<void> {
@@ -157,7 +191,7 @@ export class ClobOrderServer {
     this.requests.push({ method, path, headers: req.headers, raw });
     const url = new URL(path, this.url);
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', ...(this.rateLimitWarnings.has(url.pathname) ? { 'Poly-RateLimit-Warning': 'true' } : {}) });
       res.end(JSON.stringify(body));
     };
     const p = url.pathname;
@@ -210,14 +244,17 @@ export class ClobOrderServer {
       stored.status = 'MATCHED';
       const trade = this.trade(stored, id, [], size.toString());
       this.trades.push(trade);
+      this.pushTrade(trade);
+      this.pushOrder(stored, 'UPDATE', trade.id as string);
       return send(200, { success: true, errorMsg: '', orderID: id, status: 'matched', tradeIDs: [trade.id], transactionsHashes: ['0xabc'], makingAmount: maker.toString(), takingAmount: taker.toString() });
     }
+    this.pushOrder(stored, 'PLACEMENT');
     const answer = () => send(200, { success: true, errorMsg: '', orderID: id, status: 'live', tradeIDs: [], makingAmount: '0', takingAmount: '0' });
     if (mode.kind === 'hold') this.held.push(answer);
     else answer();
   }
 
   private trade(o: StoredOrder, takerOrderId: string, makerOrders: Json[], size: string): Json {
-    return { id: `t${this.nextTrade++}`, taker_order_id: takerOrderId, market: 'c', asset_id: o.tokenId, side: o.side, size, fee_rate_bps: '0', price: o.price.toString(), status: 'MATCHED', match_time: '0', last_update: '0', outcome: 'Yes', bucket_index: 0, owner: 'k', maker_address: '0x0', maker_orders: makerOrders, transaction_hash: '0xabc', trader_side: makerOrders.length > 0 ? 'MAKER' : 'TAKER' };
+    return { id: `t${this.nextTrade++}`, taker_order_id: takerOrderId, market: this.conditionOf(o.tokenId), asset_id: o.tokenId, side: o.side, size, fee_rate_bps: '0', price: o.price.toString(), status: 'MATCHED', match_time: '0', last_update: '0', outcome: 'Yes', bucket_index: 0, owner: 'k', maker_address: '0x0', maker_orders: makerOrders, transaction_hash: '0xabc', trader_side: makerOrders.length > 0 ? 'MAKER' : 'TAKER' };
   }
 }

@@ -1,3 +1,4 @@
+import axios from 'axios';
 import Big from 'big.js';
 import { ClobClient, OrderType, Side, getContractConfig, type OrderVersion, type SignedOrder, type TickSize } from '@polymarket/clob-client-v2';
 import { createWalletClient, hashTypedData, http, keccak256, toHex, type Hex } from 'viem';
@@ -5,6 +6,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { InputError } from '../../../events/errors';
 import { Fields, type Obj } from '../../../events/validate';
 import type { LiveCredentials } from './credentials';
+import { decodeTrade, fillsOfTrade, type VenueFill } from './userChannelParse';
 
 /**
  * The authenticated half of the Polymarket CLOB, through `@polymarket/clob-client-v2`: signing
@@ -59,21 +61,22 @@ export interface VenueOrder {
   sizeMatched: string;
 }
 
-/** One fill of our order in a `GET /data/trades` trade: as taker (the trade) or as maker (our maker leg). */
-export interface VenueFill {
-  tradeId: string;
-  price: string;
-  size: string;
-  liquidity: 'taker' | 'maker';
-  status: string;
-}
+export type { VenueFill } from './userChannelParse';
 
 export interface ClobOrdersOptions {
   host: string;
   chainId: 137 | 80002;
   /** 0 EOA, 1 Polymarket proxy, 2 Gnosis safe. */
   signatureType: 0 | 1 | 2;
+  /**
+   * An answer of this host carried `Poly-RateLimit-Warning: true` (Polymarket's per-signer order and cancel
+   * buckets in warning mode: the request would have been refused under enforcement). Told `METHOD /path`.
+   */
+  onRateLimitWarning?: (request: string) => void;
 }
+
+/** The header Polymarket sets on answers that its per-signer rate limiter would refuse once enforced. */
+export const RATE_LIMIT_WARNING = 'poly-ratelimit-warning';
 
 const ORDER_STRUCT = [
   { name: 'salt', type: 'uint256' },
@@ -98,6 +101,8 @@ export class ClobOrders {
   readonly address: string;
   readonly #client: ClobClient;
   #version: OrderVersion | null = null;
+  /** The axios interceptor that reads the rate-limit warning (the client posts through axios' default instance). */
+  readonly #interceptor: number | null;
 
   constructor(
     private readonly options: ClobOrdersOptions,
@@ -116,6 +121,22 @@ export class ClobOrders {
       funderAddress: credentials.funder ?? undefined,
       throwOnError: false,
     });
+    const warn = options.onRateLimitWarning;
+    this.#interceptor = warn ? axios.interceptors.response.use((res) => this.readWarning(res, warn), (err: unknown) => Promise.reject(this.readWarning((err as { response?: unknown }).response, warn, err))) : null;
+  }
+
+  /** Stops reading this client's answers (the interceptor sits on a process-wide instance). */
+  dispose(): void {
+    if (this.#interceptor !== null) axios.interceptors.response.eject(this.#interceptor);
+  }
+
+  private readWarning<T>(res: unknown, warn: (request: string) => void, pass: T = res as T): T {
+    const r = res as { headers?: Record<string, unknown>; config?: { method?: string; url?: string } } | undefined;
+    const url = r?.config?.url ?? '';
+    if (url.startsWith(this.options.host) && String(r?.headers?.[RATE_LIMIT_WARNING] ?? '').toLowerCase() === 'true') {
+      warn(`${(r?.config?.method ?? '').toUpperCase()} ${url.slice(this.options.host.length).split('?')[0]}`);
+    }
+    return pass;
   }
 
   /** Signs an order once; posting the same prepared order again could never double it (one hash). */
@@ -274,13 +295,5 @@ function decodeVenueOrder(res: unknown, url: string): VenueOrder {
 
 function fillsOf(trade: unknown, hash: string, url: string, i: number): VenueFill[] {
   if (typeof trade !== 'object' || trade === null) throw new InputError({ file: url }, `data[${i}]`, 'expected a trade object');
-  const f = new Fields(trade as Obj, { file: url }, `data[${i}].`);
-  const id = f.string('id');
-  const status = f.string('status');
-  const same = (a: string) => a.toLowerCase() === hash.toLowerCase();
-  if (same(f.string('taker_order_id'))) return [{ tradeId: id, price: f.probability('price'), size: f.positiveDecimal('size'), liquidity: 'taker', status }];
-  return f
-    .objects('maker_orders')
-    .filter((m) => same(m.string('order_id')))
-    .map((m) => ({ tradeId: id, price: m.probability('price'), size: m.positiveDecimal('matched_amount'), liquidity: 'maker' as const, status }));
+  return fillsOfTrade(decodeTrade(new Fields(trade as Obj, { file: url }, `data[${i}].`)), hash);
 }

@@ -131,6 +131,11 @@ function allActors() {
   const out = [];
   for (const a of state.live.values()) out.push({ origin: 'live', id: a.id, label: a.label, machine: a.machine, state: a.state, active: a.active, status: a.status });
   for (const a of state.logStates) out.push({ origin: 'log', id: a.actor, label: a.actor, machine: a.machine, state: a.state, active: activeKeys(a.state), status: 'log' });
+  // Every actor of the log is listed from the first screen on, also before its first state change.
+  const shown = new Set(state.logStates.map((a) => a.actor));
+  for (const a of (state.log && state.log.actors) || []) {
+    if (!shown.has(a.actor)) out.push({ origin: 'log', id: a.actor, label: a.actor, machine: a.machine, state: 'not started yet', active: [], status: 'log' });
+  }
   return out;
 }
 

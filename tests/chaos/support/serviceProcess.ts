@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { SystemClock } from '../../../events/clock';
 import { httpRequest } from './http';
 
+/** The operator token every child gets unless the test gives its own (`PMA_CONTROL_TOKEN`). */
+export const TEST_CONTROL_TOKEN = 'test-control-token-6f1c9a2e84b7';
+
 const ROOT = resolve(__dirname, '../../..');
 const wall = new SystemClock();
 
@@ -26,23 +29,33 @@ export class ServiceProcess {
   stderr = '';
   /** `http://127.0.0.1:port` once the service logged `service started`. */
   url: string | null = null;
+  /** The operator listener (`/control/*`, `/debug/*`), from the same log line. */
+  controlUrl: string | null = null;
+  private readonly token: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
   private watchers: ((line: Record<string, unknown>) => boolean)[] = [];
   private partial = '';
 
   constructor(o: ServiceProcessOptions) {
-    const argv = o.script === undefined ? [resolve(ROOT, 'bin/pma.js'), ...o.args] : [resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, o.script), ...o.args];
+    // Children share the machine: the operator listener on a free port unless the test picks one.
+    const pmaArgs = o.script === undefined && o.args[0] === 'start' && !o.args.includes('--control-port') ? [...o.args, '--control-port', '0'] : o.args;
+    const argv = o.script === undefined ? [resolve(ROOT, 'bin/pma.js'), ...pmaArgs] : [resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, o.script), ...o.args];
+    const env = { PMA_CONTROL_TOKEN: TEST_CONTROL_TOKEN, ...o.env };
+    this.token = env.PMA_CONTROL_TOKEN;
     const [cmd, args] = o.fileSizeLimitBytes === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${Math.ceil(o.fileSizeLimitBytes / 512)} && exec "$0" "$@"`, process.execPath, ...argv]];
     this.child = spawn(cmd, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...o.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       this.stdout += s;
       this.scan(s);
-      if (this.url === null) this.url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(this.stdout)?.[1] ?? null;
+      if (this.url === null) {
+        this.controlUrl = /"control":"([^"]+)"/.exec(this.stdout)?.[1] ?? null;
+        this.url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(this.stdout)?.[1] ?? null;
+      }
     });
     this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
     this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
@@ -115,6 +128,11 @@ export class ServiceProcess {
 
   post(path: string): Promise<{ status: number; body: string }> {
     return httpRequest(`${this.url}${path}`, 'POST');
+  }
+
+  /** A request to the operator listener with the child's token (`token: null` sends none). */
+  control(path: string, method = 'GET', token: string | null = this.token): Promise<{ status: number; body: string }> {
+    return httpRequest(`${this.controlUrl}${path}`, method, 5000, token === null ? {} : { authorization: `Bearer ${token}` });
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -1,0 +1,109 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InputError } from '../../events/errors';
+import { EventLogWriter, type EventSink } from '../../events/log';
+import { readLineBatches } from '../../events/lines';
+import { mergeEventFiles, type MergedRecord } from '../../events/merge';
+import { isInputType, type AnyEvent } from '../../events/types';
+import { fileSha256 } from '../tickCache';
+
+/** The derived-only output of a backtest (`--events derived`, docs/backtest.md "Derived-only output"). */
+export const DERIVED_LOG = 'events.derived.jsonl';
+export const DERIVED_INPUTS = 'events.inputs.json';
+
+/** What `events.inputs.json` holds: the tick files the left-out inputs come from, and how they were selected. */
+export interface DerivedLogInputs {
+  format: 'pma-derived-log';
+  version: 1;
+  inputs: { file: string; sha256: string; bytes: number }[];
+  from: number | null;
+  to: number | null;
+}
+
+/**
+ * The log a derived-only backtest writes: every event with the seq it has in the full log, except
+ * the inputs copied from the tick files (their seqs are left as gaps). Inputs the backtest makes
+ * itself (model quotes, synthetic timers) are written: no file holds them.
+ */
+export class DerivedOnlySink implements EventSink {
+  constructor(private readonly inner: EventLogWriter) {}
+
+  get lastSeq(): number {
+    return this.inner.lastSeq;
+  }
+
+  append<E extends AnyEvent>(event: E): E {
+    return this.inner.append(event);
+  }
+
+  appendLine(line: string): number {
+    return this.inner.appendLine(line);
+  }
+
+  appendRead(_event: AnyEvent, _line: string): number {
+    return this.inner.skip();
+  }
+}
+
+export function writeDerivedInputs(path: string, inputs: DerivedLogInputs['inputs'], from: number | undefined, to: number | undefined): void {
+  const body: DerivedLogInputs = { format: 'pma-derived-log', version: 1, inputs, from: from ?? null, to: to ?? null };
+  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+}
+
+/** The tick-file records a backtest copies into its log, in order: inputs only, within [from, to]. */
+async function* copiedInputs(refs: DerivedLogInputs): AsyncGenerator<MergedRecord> {
+  const merged = mergeEventFiles(refs.inputs.map((i) => i.file));
+  for (;;) {
+    const next = await merged.next();
+    if (next.done) return;
+    for (const r of next.value) {
+      const ts = r.event.ts;
+      if ((refs.from !== null && ts < refs.from) || (refs.to !== null && ts > refs.to)) continue;
+      if (isInputType(r.event.type)) yield r;
+    }
+  }
+}
+
+/**
+ * Rebuilds the full `events.jsonl` of a derived-only backtest: the referenced tick files (checked
+ * against their SHA-256) merged in time order as the backtest read them, each input copied into the
+ * seq gap it left, the derived log's lines between them. The result is byte for byte the log a
+ * `--events full` run writes.
+ */
+export async function mergeDerivedLog(derivedPath: string, inputsPath: string, outPath: string): Promise<{ events: number; inputsCopied: number }> {
+  const refs = JSON.parse(readFileSync(inputsPath, 'utf8')) as DerivedLogInputs;
+  if (refs.format !== 'pma-derived-log' || refs.version !== 1) throw new InputError({ file: inputsPath }, 'format', 'expected pma-derived-log version 1');
+  for (const [i, input] of refs.inputs.entries()) {
+    const sha = await fileSha256(input.file);
+    if (sha !== input.sha256) throw new InputError({ file: inputsPath }, `inputs[${i}].sha256`, `${input.file} has sha256 ${sha}, the backtest read ${input.sha256}; the log cannot be rebuilt from another file`);
+  }
+  const out = EventLogWriter.open(outPath, { truncate: true, durability: 'batched' });
+  const inputs = copiedInputs(refs);
+  let inputsCopied = 0;
+  const copyUntil = async (seq: number) => {
+    while (out.lastSeq < seq) {
+      const next = await inputs.next();
+      if (next.done) throw new InputError({ file: derivedPath }, 'seq', `seq ${seq + 1} follows a gap the referenced inputs do not fill (they end at seq ${out.lastSeq})`);
+      out.appendRead(next.value.event, next.value.line);
+      inputsCopied++;
+    }
+  };
+  try {
+    for await (const batch of readLineBatches(derivedPath)) {
+      for (let i = 0; i < batch.lines.length; i++) {
+        const line = batch.lines[i];
+        if (line.length === 0) continue;
+        const seq = Number(/^\{"v":1,"seq":(\d+),/.exec(line)?.[1] ?? NaN);
+        if (!Number.isSafeInteger(seq) || seq <= out.lastSeq) throw new InputError({ file: derivedPath, line: batch.firstLine + i }, 'seq', `expected a seq above ${out.lastSeq}`);
+        await copyUntil(seq - 1);
+        out.appendLine(line);
+      }
+    }
+    for (let next = await inputs.next(); !next.done; next = await inputs.next()) {
+      out.appendRead(next.value.event, next.value.line);
+      inputsCopied++;
+    }
+  } finally {
+    out.close();
+  }
+  return { events: out.lastSeq, inputsCopied };
+}

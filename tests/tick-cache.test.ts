@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultConfig } from '../actors/config/load';
+import { runBacktest } from '../actors/backtest/run';
+import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
+import { readColumnarBatches, readColumnarHeader } from '../events/columnar';
+import { readAllEvents, type LogRecord } from '../events/log';
+
+const ROOT = resolve(__dirname, '..');
+const DEMO = resolve(ROOT, 'data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pma-tick-cache-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function columnarRecords(cache: string, path: string): Promise<{ records: LogRecord[]; summary: unknown }> {
+  const records: LogRecord[] = [];
+  const gen = readColumnarBatches(cache, path);
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return { records, summary: next.value };
+    records.push(...next.value);
+  }
+}
+
+const pma = (...args: string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/pma.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+const same = (a: string, b: string) => readFileSync(a).equals(readFileSync(b));
+
+describe('columnar tick cache', () => {
+  it('reads back every record of a mixed tick file exactly: trades from columns, other lines verbatim, odd number forms verbatim, the torn tail reported', async () => {
+    const ticks = join(dir, 'mixed.jsonl');
+    const lines = [
+      '{"v":1,"seq":1,"ts":1000,"type":"trade","venue":"binance","symbol":"BTCUSDT","tradeId":1,"price":"61837.63000000","qty":"0.02000000","buyerMaker":true}',
+      '{"v":1,"seq":2,"ts":1000,"type":"timer","name":"tick"}',
+      '{"v":1,"seq":3,"ts":1001,"type":"trade","venue":"binance","symbol":"ETHUSDT","tradeId":9007199254740991,"price":"0.5","qty":"3","buyerMaker":false}',
+      // a valid trade whose price has no exact (mantissa, scale) form: stored verbatim
+      '{"v":1,"seq":4,"ts":1002,"type":"trade","venue":"binance","symbol":"ETHUSDT","tradeId":7,"price":"12345678901234567.1","qty":"1","buyerMaker":false}',
+      '',
+      // another key order: verbatim, so the copied line stays as written
+      '{"v":1,"seq":5,"ts":1003,"type":"trade","venue":"binance","symbol":"SOLUSDT","tradeId":8,"qty":"1.10","price":"150.000","buyerMaker":true}',
+    ];
+    writeFileSync(ticks, lines.join('\n') + '\n{"v":1,"seq":6,"ts"');
+    const [built] = await buildTickCache([ticks], join(dir, 'cache-mixed'));
+    expect(built.header).toMatchObject({ rows: 5, verbatimRows: 3, symbols: ['BTCUSDT', 'ETHUSDT'], source: { sha256: await fileSha256(ticks) } });
+    const json = await readAllEvents(ticks);
+    const cols = await columnarRecords(built.cache, ticks);
+    expect(cols.records).toEqual(json.records);
+    expect(cols.records.map((r) => JSON.stringify(r.event))).toEqual(json.records.map((r) => JSON.stringify(r.event)));
+    expect(cols.summary).toEqual(json.summary);
+    expect(json.summary.tornTail).not.toBeNull();
+  });
+
+  it('pma backtest from the cache writes byte-identical events.jsonl and report.json to the run from the JSON tick file', async () => {
+    const cacheDir = join(dir, 'cache');
+    const made = pma('cache', DEMO, '--dir', cacheDir);
+    expect(made.status).toBe(0);
+    const cache = tickCachePath(cacheDir, await fileSha256(DEMO));
+    expect(made.stdout).toContain(`wrote ${cache}: 34419 events`);
+    expect(readColumnarHeader(cache)).toMatchObject({ format: 'pma-columnar-ticks', version: 1, rows: 34419, verbatimRows: 0 });
+    // Kept, not rebuilt, for the same content.
+    expect(pma('cache', DEMO, '--dir', cacheDir).stdout).toContain(`kept ${cache}`);
+
+    const fromJson = await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: join(dir, 'json') });
+    const fromCache = await runBacktest({ ticks: [DEMO], config: defaultConfig(), reportDir: join(dir, 'cols'), tickCache: cacheDir });
+    expect(fromJson.inputsFromCache).toEqual([]);
+    expect(fromCache.inputsFromCache).toEqual([DEMO]);
+    for (const f of ['events.jsonl', 'report.json', 'report.html']) expect(same(join(dir, 'json', f), join(dir, 'cols', f))).toBe(true);
+    expect(fromCache.report.events.trades).toBe(34419);
+  }, 180_000);
+
+  it('pma replay from the cache writes the same log; a changed tick file is not read from the old cache (keyed by its hash)', async () => {
+    const ticks = join(dir, 'demo.ticks.jsonl.gz');
+    copyFileSync(DEMO, ticks);
+    const cacheDir = join(dir, 'cache-replay');
+    expect(pma('cache', ticks, '--dir', cacheDir).status).toBe(0);
+    const a = pma('replay', ticks, '--out', join(dir, 'replay-json.jsonl'));
+    const b = pma('replay', ticks, '--out', join(dir, 'replay-cols.jsonl'), '--tick-cache', cacheDir);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect(same(join(dir, 'replay-json.jsonl'), join(dir, 'replay-cols.jsonl'))).toBe(true);
+
+    // Another content under the same path: its hash has no cache, so the file itself is read.
+    writeFileSync(ticks, '{"v":1,"seq":1,"ts":5,"type":"trade","venue":"binance","symbol":"BTCUSDT","tradeId":1,"price":"1.0","qty":"1.0","buyerMaker":true}\n');
+    expect(existsSync(tickCachePath(cacheDir, await fileSha256(ticks)))).toBe(false);
+    const c = pma('replay', ticks, '--out', join(dir, 'replay-new.jsonl'), '--tick-cache', cacheDir);
+    expect(c.status).toBe(0);
+    expect(readFileSync(join(dir, 'replay-new.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+  }, 180_000);
+});
