@@ -13,6 +13,7 @@ COPY bin ./bin
 COPY cli ./cli
 COPY actors ./actors
 COPY events ./events
+COPY domain ./domain
 COPY machines ./machines
 COPY streams ./streams
 COPY deploy/healthcheck.js deploy/control.js ./deploy/

@@ -1,12 +1,11 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SimulatedClock } from '../events/clock';
-import { EventLogWriter, parseEventLine, readSummary, type ReadSummary, type TornTail } from '../events/log';
-import { readLineBatches } from '../events/lines';
-import { isInputType } from '../events/types';
+import { EventLogWriter, readSummary, type ReadSummary, type TornTail } from '../events/log';
+import { textSize } from '../events/lines';
 import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
-import { Interrupted, PendingOutputs } from './outputFiles';
+import { PendingOutputs } from './outputFiles';
+import { fileLines, replayLines, type ReplayCounts } from './replayLoop';
 import { fileSha256, tickRecords } from './tickCache';
 
 export interface ReplayProgress {
@@ -45,27 +44,6 @@ export interface ReplaySummary extends EngineStats {
 }
 
 /**
- * Size of the text in a file: the file size, or for gzip the ISIZE trailer (uncompressed size mod
- * 2^32, exact for single-member files under 4 GiB; progress only).
- */
-export function textSize(path: string): number | null {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(2);
-    if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      if (size < 18) return null;
-      const tail = Buffer.alloc(4);
-      readSync(fd, tail, 0, 4, size - 4);
-      return tail.readUInt32LE(0);
-    }
-    return size;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * Runs a tick file (plain or gzip, streamed) through the engine with event time and writes the full
  * event log (inputs copied through, derived events after their causes). The output is started anew,
  * so the same inputs and parameters always give the same bytes.
@@ -76,58 +54,24 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
   const outputs = options.outputs ?? new PendingOutputs();
   const log = EventLogWriter.open(outputs.temp(options.out), { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
   let completed = false;
-  let derivedSkipped = 0;
-  let events = 0;
-  let bytes = 0;
-  let read!: ReadSummary;
+  let derivedSkipped: number;
+  let read: ReadSummary;
   let stats: EngineStats;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
+    const onProgress = options.onProgress;
+    const hooks = { onBatch: onProgress && ((c: ReplayCounts) => onProgress({ events: engine.stats().inputs, bytes: c.bytes, totalBytes })) };
     const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await fileSha256(options.ticks), options.tickCache);
-    // From the columnar cache: the same records, no JSON.parse of trades.
-    for (;;) {
-      if (!cached?.cached) break;
-      if (options.signal?.aborted) throw new Interrupted();
-      const next = await cached.records.next();
-      if (next.done) {
-        read = next.value;
-        break;
-      }
-      for (const r of next.value) {
-        events++;
-        if (options.onProgress) bytes += r.line.length + 1;
-        if (r.event.type !== 'trade' && !isInputType(r.event.type)) derivedSkipped++;
-        else engine.ingestLine(r.event, r.line, r.lineNo);
-      }
-      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
-    }
-    // Each line is parsed just before the engine takes it, so parsed events die young (no batch of them is held).
-    const lines = readLineBatches(options.ticks);
-    for (;;) {
-      if (cached?.cached) break;
-      if (options.signal?.aborted) throw new Interrupted();
-      const next = await lines.next();
-      if (next.done) {
-        read = readSummary(next.value, events);
-        break;
-      }
-      const batch = next.value;
-      const eventsBefore = events;
-      for (let i = 0; i < batch.lines.length; i++) {
-        const line = batch.lines[i];
-        if (line.length === 0) continue;
-        events++;
-        if (options.onProgress) bytes += line.length + 1;
-        const lineNo = batch.firstLine + i;
-        const event = parseEventLine(line, options.ticks, lineNo);
-        if (event.type !== 'trade' && !isInputType(event.type)) {
-          derivedSkipped++;
-          continue;
-        }
-        engine.ingestLine(event, line, lineNo);
-      }
-      if (events > eventsBefore) options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
+    if (cached?.cached) {
+      // From the columnar cache: the same records, no JSON.parse of trades.
+      const { summary, counts } = await replayLines(cached.records, engine, options.ticks, hooks, options.signal);
+      read = summary;
+      derivedSkipped = counts.derived;
+    } else {
+      const { summary, counts } = await replayLines(fileLines(options.ticks), engine, options.ticks, hooks, options.signal);
+      read = readSummary(summary, counts.lines);
+      derivedSkipped = counts.derived;
     }
     stats = engine.stats();
     completed = true;

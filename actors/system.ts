@@ -2,7 +2,7 @@ import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../events/clock';
 import { MarketState } from '../streams/marketState';
 import type { Config } from './config/schema';
-import { dec, utcDay } from './execution/decimal';
+import { dec, utcDay } from '../domain/decimal';
 import type { Reactor } from './engine';
 import { PaperBroker } from './execution/paperBroker';
 import { TapeAwareBroker } from './execution/tapeFills';
@@ -17,7 +17,8 @@ import { createNegRiskStrategy } from './strategies/negRisk';
 import { ScanIntervalController } from './strategies/scanInterval';
 import type { Strategy } from './strategies/types';
 import { Supervisor } from './supervisor';
-import { TradingReactor, type Broker } from './trading';
+import type { Broker } from './execution/broker';
+import { TradingReactor } from './trading';
 
 export interface TradingSystem {
   /** The engine reactors, in order: trading, then the LLM decision cache. */

@@ -1,9 +1,11 @@
 import { makeEvent, type AnyEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../streams/marketState';
 import type { Reactor } from './engine';
-import { dec } from './execution/decimal';
-import { marketContext, type MarketContext } from './execution/marketContext';
-import type { BrokerResult } from './execution/paperBroker';
+import { dec } from '../domain/decimal';
+import { parseOrderId } from '../domain/orderId';
+import { lifecycleEventOfUpdate } from '../domain/orderLifecycle';
+import type { Broker, BrokerResult } from './execution/broker';
+import { marketContext } from './execution/marketContext';
 import { withPendingOrders, type PendingOrders } from './execution/pendingOrders';
 import type { Portfolio } from './execution/portfolio';
 import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
@@ -16,30 +18,13 @@ import type { Supervisor } from './supervisor';
  * (`partial: false`): the strategy counts them up to the order's size.
  */
 function asStrategyAnswer(event: ExchangeFillEvent | OrderUpdateEvent): FillEvent | RiskRejectionEvent | null {
-  const strategy = event.orderId.slice(0, Math.max(0, event.orderId.indexOf(':')));
+  // The id came back from the venue as text (the client order id).
+  const strategy = parseOrderId(event.orderId)?.strategy ?? '';
   if (event.type === 'exchange_fill') {
     return { ...makeEvent('fill', event.ts, { orderId: event.orderId, strategy, marketId: '', tokenId: event.tokenId, side: event.side, price: event.price, size: event.size, fee: event.fee, partial: false }), seq: event.seq };
   }
-  if (!ORDER_ENDED.has(event.status)) return null;
+  if (!endsUnanswered(event)) return null;
   return { ...makeEvent('risk_rejection', event.ts, { orderId: event.orderId, strategy, reason: `exchange_${event.status}`, detail: `${event.reason}: ${event.detail}` }), seq: event.seq };
-}
-
-/**
- * Paper or live: fills an order (or a group, all legs or none) or rejects it. A live broker cannot
- * answer at once: for an order it has sent it returns null (a group: no result for that leg), and the
- * exchange's answer arrives later as `order_update` / `exchange_fill` input events (docs/live-orders.md).
- */
-export interface Broker {
-  /**
-   * How long after it is sent an order reaches the book (network, the venue's taker delay), in event
-   * time; the order fills against the book as it stands then. Absent or 0: at once (the live broker,
-   * whose answers arrive as inputs anyway).
-   */
-  arrivalDelayMs?(intent: OrderIntentEvent, market: MarketContext | undefined): number;
-  execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
-  executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
-  /** Answers to earlier orders that an input event brings (paper tape fills: actors/execution/tapeFills.ts). */
-  onInput?(event: AnyEvent): BrokerResult[];
 }
 
 export interface TradingParts {
@@ -55,8 +40,15 @@ export interface TradingParts {
 /** Inputs that change what the market state or the portfolio knows. */
 const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'last_trade', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
-/** An exchange's final word on a live order that did not fill (or filled only in part). */
-const ORDER_ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired']);
+/**
+ * The exchange's last word on a live order that a strategy must hear as a rejection: the order ends
+ * (or the broker gives it up) in the lifecycle other than by its fills. The venue's `filled` follows
+ * fills the strategy has already counted.
+ */
+function endsUnanswered(update: OrderUpdateEvent): boolean {
+  const e = lifecycleEventOfUpdate(update);
+  return e !== null && e.type !== 'ACK' && update.status !== 'filled';
+}
 
 /** Fills and rejections that may cause further orders from one event, at most (an exit after an entry ...). */
 const MAX_DEPTH = 32;

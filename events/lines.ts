@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -27,15 +27,51 @@ export interface LineReadResult {
   unterminatedBytes: number;
 }
 
-async function isGzip(path: string): Promise<boolean> {
+const hasGzipMagic = (buf: Buffer, n: number) => n === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+
+/** Whether a file is gzip, told by its magic bytes (not its name). */
+export async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(2);
     const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    return hasGzipMagic(buf, bytesRead);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Size of the text in a file: the file size, or for gzip the ISIZE trailer (uncompressed size mod
+ * 2^32, exact for single-member files under 4 GiB; for progress only).
+ */
+export function textSize(path: string): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(2);
+    if (hasGzipMagic(head, readSync(fd, head, 0, 2, 0))) {
+      if (size < 18) return null;
+      const tail = Buffer.alloc(4);
+      readSync(fd, tail, 0, 4, size - 4);
+      return tail.readUInt32LE(0);
+    }
+    return size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The text of a file as a byte stream, gunzipped when it is gzip: the one way files of lines are
+ * opened. `start` (a byte offset in the text) is honoured for plain files; gzip has no random
+ * access, so it is read from the beginning (`fromStart` says which happened). Destroy `file` when done.
+ */
+export function openText(path: string, gz: boolean, options: { start?: number; chunkBytes?: number; gunzipChunk?: number } = {}): { stream: Readable; file: ReadStream; fromStart: boolean } {
+  const file = createReadStream(path, { start: gz ? 0 : options.start, highWaterMark: options.chunkBytes ?? 64 * 1024 });
+  const stream: Readable = gz ? file.pipe(createGunzip(options.gunzipChunk ? { chunkSize: options.gunzipChunk } : {})) : file;
+  if (gz) file.on('error', (err) => stream.destroy(err));
+  return { stream, file, fromStart: gz || !options.start };
 }
 
 /**
@@ -45,9 +81,7 @@ async function isGzip(path: string): Promise<boolean> {
  */
 export async function* readLineBatches(path: string, chunkBytes = 1 << 20): AsyncGenerator<LineBatch, LineReadResult> {
   const gz = await isGzip(path);
-  const file = createReadStream(path, { highWaterMark: chunkBytes });
-  const stream: Readable = gz ? file.pipe(createGunzip({ chunkSize: 64 * 1024 })) : file;
-  if (gz) file.on('error', (err) => stream.destroy(err));
+  const { stream, file } = openText(path, gz, { chunkBytes, gunzipChunk: 64 * 1024 });
   // Decoded by hand rather than with setEncoding, to count bytes as stored: '\n' never occurs inside a multi-byte character.
   const decoder = new StringDecoder('utf8');
   let rest = '';

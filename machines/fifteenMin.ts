@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { and, assign, enqueueActions, not, raise, setup } from 'xstate';
+import type { HandedOrderId } from '../domain/orderId';
 import type { Decimal, FillEvent, LlmAction, LlmContext, LlmOpportunity, RiskRejectionEvent } from '../events/types';
 import { llmCacheKey } from './llmCache';
 import {
@@ -7,17 +8,14 @@ import {
   allDone,
   allFilledInFull,
   anyFilled,
-  anyStale,
-  applyFill,
-  applyRejection,
+  answerLegs,
   floorShares,
-  giveUpStale,
-  isLate,
+  expireLegs,
   lateFillOf,
   legCost,
-  newLeg,
+  lateAnswerIn,
+  newLegs,
   orderFor,
-  orderIdFor,
   sharesReceived,
   type LateOrder,
   type Leg,
@@ -44,8 +42,6 @@ export const WINDOW_MS = 900_000;
 
 export interface FifteenMinParams {
   asset: string;
-  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
-  orderIdPrefix: string;
   strategy: string;
   tradeUsd: Decimal;
   takeProfitPct: number;
@@ -103,7 +99,8 @@ interface MarketFields {
   openPositions: number;
 }
 
-export type FifteenMinEvent =
+/** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
+export type FifteenMinEvent = (
   | ({ type: 'SIGNAL'; direction: 'bullish' | 'bearish'; confirmed: boolean; change: number; price: Decimal; portfolio?: PortfolioSummary } & MarketFields)
   | ({ type: 'QUOTE' } & MarketFields)
   | ({ type: 'TICK' } & MarketFields)
@@ -111,7 +108,9 @@ export type FifteenMinEvent =
   | { type: 'ORACLE'; ts: number; value: Decimal }
   | { type: 'RESOLVED'; ts: number; marketId: string }
   | { type: 'FILL'; ts: number; fill: FillEvent }
-  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent };
+  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
+) &
+  HandedOrderId;
 
 export interface LlmRequestOutput {
   type: 'llm_request';
@@ -157,7 +156,6 @@ export interface Stray extends Holding {
 
 export interface FifteenMinContext {
   params: FifteenMinParams;
-  ordersSent: number;
   quote: WindowQuote | null;
   pending: { requestKey: string; since: number; direction: 'bullish' | 'bearish' } | null;
   entry: { kind: Position['kind']; since: number; marketId: string; windowEnd: number; legs: Leg[] } | null;
@@ -303,12 +301,6 @@ function takeStrays(c: FifteenMinContext, marketId: string, holdings: Holding[])
   return { holdings: withHoldings(holdings, mine), strays: c.strays.filter((s) => s.marketId !== marketId) };
 }
 
-/** The fill or rejection of an order the machine gave up on. */
-function lateAnswerOf(c: FifteenMinContext, e: FifteenMinEvent): FillEvent | RiskRejectionEvent | null {
-  const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : null;
-  return answer !== null && isLate(c.late, answer.orderId) ? answer : null;
-}
-
 const initialCounts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
 
 export const fifteenMinMachine = setup({
@@ -356,7 +348,7 @@ export const fifteenMinMachine = setup({
     exitSettled: ({ context }) => context.exit !== null && allDone(context.exit.legs),
     positionClosed: ({ context }) => context.position === null || !sellable(context.position),
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerOf(context, event) !== null,
+    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
     hasStrays: ({ context }) => context.strays.some((s) => floorShares(new Big(s.shares)).gt(0)),
   },
   actions: {
@@ -434,14 +426,10 @@ export const fifteenMinMachine = setup({
         reason = 'sum-to-one';
       }
       if (!plan.ok || quote === null) return;
-      let n = context.ordersSent;
       const groupId = kind === 'pair' ? `${p.strategy}:${p.asset}:${quote.marketId}:${event.ts}` : null;
-      const legs = plan.legs.map((l) =>
-        newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: quote!.marketId, tokenId: l.side.tokenId, outcome: l.side.outcome, side: 'BUY', requested: l.shares.toFixed() }, event.ts),
-      );
+      const legs = newLegs(event, plan.legs.map((l) => ({ marketId: quote!.marketId, tokenId: l.side.tokenId, outcome: l.side.outcome, side: 'BUY' as const, requested: l.shares.toFixed() })), event.ts);
       enqueue.assign({
         quote,
-        ordersSent: n,
         pending: null,
         lastSkip: null,
         entry: { kind, since: event.ts, marketId: quote.marketId, windowEnd: quote.windowEnd, legs },
@@ -449,12 +437,7 @@ export const fifteenMinMachine = setup({
       });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, plan.legs[i].price, kind === 'pair' ? 'fok' : 'market', reason, groupId)));
     }),
-    entryFill: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'FILL' ? { ...context.entry, legs: applyFill(context.entry.legs, event.fill) } : context.entry),
-    }),
-    entryRejected: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
-    }),
+    entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
     openPosition: assign(({ context }) => {
       const e = context.entry!;
       const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
@@ -473,19 +456,11 @@ export const fifteenMinMachine = setup({
       const reason = exitReason(context.params, pos, m.quote, m.ts);
       const sells = sellPlan(pos, m.quote);
       if (reason === null || sells === null) return;
-      let n = context.ordersSent;
-      const legs = sells.map((s) =>
-        newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.holding.marketId, tokenId: s.holding.tokenId, outcome: s.holding.outcome, side: 'SELL', requested: s.shares.toFixed() }, m.ts),
-      );
-      enqueue.assign({ quote: m.quote, ordersSent: n, exit: { reason, legs }, position: { ...pos, exitReason: reason, lastExitAttempt: m.ts } });
+      const legs = newLegs(event, sells.map((s) => ({ marketId: s.holding.marketId, tokenId: s.holding.tokenId, outcome: s.holding.outcome, side: 'SELL' as const, requested: s.shares.toFixed() })), m.ts);
+      enqueue.assign({ quote: m.quote, exit: { reason, legs }, position: { ...pos, exitReason: reason, lastExitAttempt: m.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', reason, null)));
     }),
-    exitFill: assign({
-      exit: ({ context, event }) => (context.exit && event.type === 'FILL' ? { ...context.exit, legs: applyFill(context.exit.legs, event.fill) } : context.exit),
-    }),
-    exitRejected: assign({
-      exit: ({ context, event }) => (context.exit && event.type === 'REJECTED' ? { ...context.exit, legs: applyRejection(context.exit.legs, event.rejection) } : context.exit),
-    }),
+    exitAnswer: assign({ exit: ({ context, event }) => answerLegs(context.exit, event) }),
     settleExit: assign(({ context }) => {
       const pos = context.position!;
       const holdings = afterSells(pos.holdings, context.exit!.legs);
@@ -504,20 +479,16 @@ export const fifteenMinMachine = setup({
     /** Gives up the entry or exit orders still unanswered `orderTimeoutMs` after they were sent. */
     expireOrders: assign(({ context, event }) => {
       const timeout = context.params.orderTimeoutMs;
-      const { entry, exit, position } = context;
-      const out: Partial<FifteenMinContext> = {};
-      let late = context.late;
-      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
-        const given = giveUpStale(entry.legs, event.ts, timeout);
-        out.entry = { ...entry, legs: given.legs };
-        late = [...late, ...given.late.map((o) => ({ ...o, kind: entry.kind, windowEnd: entry.windowEnd }))];
-      }
-      if (exit !== null && position !== null && anyStale(exit.legs, event.ts, timeout)) {
-        const given = giveUpStale(exit.legs, event.ts, timeout);
-        out.exit = { ...exit, legs: given.legs };
-        late = [...late, ...given.late.map((o) => ({ ...o, kind: position.kind, windowEnd: position.windowEnd }))];
-      }
-      return late === context.late ? out : { ...out, late };
+      const { position } = context;
+      const entry = expireLegs(context.entry, event.ts, timeout);
+      const exit = position === null ? null : expireLegs(context.exit, event.ts, timeout);
+      if (entry === null && exit === null) return {};
+      const late = [
+        ...context.late,
+        ...(entry?.late.map((o) => ({ ...o, kind: entry.holder.kind, windowEnd: entry.holder.windowEnd })) ?? []),
+        ...(exit?.late.map((o) => ({ ...o, kind: position!.kind, windowEnd: position!.windowEnd })) ?? []),
+      ];
+      return { ...(entry ? { entry: entry.holder } : {}), ...(exit ? { exit: exit.holder } : {}), late };
     }),
     /**
      * A late BUY fill joins the position when it is in the same market, else it is a stray; a late
@@ -562,7 +533,6 @@ export const fifteenMinMachine = setup({
   id: 'fifteenMin',
   context: ({ input }) => ({
     params: input,
-    ordersSent: 0,
     quote: null,
     pending: null,
     entry: null,
@@ -615,8 +585,8 @@ export const fifteenMinMachine = setup({
         { guard: 'entryBroken', target: 'holding', actions: 'openBrokenPair' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
@@ -637,8 +607,8 @@ export const fifteenMinMachine = setup({
         { guard: 'exitSettled', target: 'afterExit', actions: 'settleExit' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['exitFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['exitRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },

@@ -1,8 +1,11 @@
 import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
 import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent } from '../events/types';
+import { feeInShares } from '../domain/fees';
+import { handedOrderIds, type HandedOrderId } from '../domain/orderId';
+import { isSettled, orderStep, sentOrder, type OrderStatus } from '../domain/orderLifecycle';
+import { ceilSize, floorSize, onTick } from '../domain/precision';
 import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from './flashCrashWindow';
-import { orderIdFor } from './orderLegs';
 
 /**
  * Flash crash, one instance per outcome token: watch the price over a lookback; when it falls from
@@ -39,10 +42,6 @@ export interface FlashCrashParams {
 }
 
 export interface FlashCrashInput extends FlashCrashParams {
-  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
-  orderIdPrefix: string;
-  /** Orders an earlier instance of this token sent (it ended, the market came back): ids go on from there. */
-  priorOrders: number;
   tokenId: string;
   marketId: string;
   outcome: string;
@@ -71,7 +70,8 @@ export interface TokenQuote {
 
 export type PriceSource = 'last_trade' | 'book' | 'snapshot';
 
-export type FlashCrashEvent =
+/** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
+export type FlashCrashEvent = (
   | { type: 'PRICE'; ts: number; price: number; source: PriceSource; quote: TokenQuote }
   | { type: 'TICK'; ts: number; quote: TokenQuote }
   | { type: 'FILL'; ts: number; fill: FillEvent }
@@ -80,10 +80,12 @@ export type FlashCrashEvent =
   | { type: 'MARKET_COOLDOWN'; ts: number; until: number }
   | { type: 'RESOLVED'; ts: number }
   /** The token's market left the scan `forgetUnlistedMs` ago and nothing of this instance is open. */
-  | { type: 'UNLISTED'; ts: number };
+  | { type: 'UNLISTED'; ts: number }
+) &
+  HandedOrderId;
 
 /** What the machine emits: an order intent body (the wrapper adds order id, strategy, ts); always a market order. */
-export type FlashCrashOrder = OrderIntentBody & { orderType: 'market' };
+export type FlashCrashOrder = OrderIntentBody & { orderId: string; orderType: 'market' };
 
 export type ExitReason = 'end_of_market' | 'max_hold' | 'stop_loss' | 'take_profit';
 
@@ -95,16 +97,15 @@ export interface CrashSeen {
 }
 
 export interface OpenOrder {
-  /** The id the wrapper gives it: `<strategy>:<key>:<n>`, n counting the token's orders from 1. */
+  /** The id the wrapper handed over for it (domain/orderId.ts). */
   orderId: string;
   side: OrderSide;
   price: Decimal;
   size: Decimal;
   filled: Decimal;
   sentAt: number;
-  /** The broker or risk gave its final answer (full fill, partial fill, rejection). */
-  done: boolean;
-  rejected: boolean;
+  /** Where the order is in the one lifecycle (domain/orderLifecycle.ts). */
+  status: OrderStatus;
 }
 
 export interface FlashCrashContext {
@@ -117,7 +118,6 @@ export interface FlashCrashContext {
   mark: Mark | null;
   /** The order the machine waits for; fills and rejections of any other order (given up) do not answer it. */
   order: OpenOrder | null;
-  ordersSent: number;
   shares: Decimal;
   /** What the held shares cost, fees included. */
   cost: Decimal;
@@ -165,7 +165,7 @@ export const flashCrashMachine = setup({
     applyFill: assign(({ context, event }) => (event.type === 'FILL' ? withFill(context, event.ts, event.fill) : {})),
     applyRejection: assign(({ context, event }) => {
       if (event.type !== 'REJECTED') return {};
-      const order = context.order?.orderId === event.rejection.orderId ? { ...context.order, done: true, rejected: true } : context.order;
+      const order = context.order?.orderId === event.rejection.orderId ? { ...context.order, status: orderStep(progressOf(context.order), { type: 'REJECT' }).status } : context.order;
       return { now: Math.max(context.now, event.ts), order, lastRejection: `${event.rejection.reason}: ${event.rejection.detail}` };
     }),
     noteMarketCooldown: assign(({ context, event }) => {
@@ -186,16 +186,16 @@ export const flashCrashMachine = setup({
       entryValue: ZERO,
       entryShares: ZERO,
     })),
-    prepareEntry: assign(({ context }) => {
+    prepareEntry: assign(({ context, event }) => {
       const { price, size } = entryOrder(context);
-      return { ...nextOrder(context, 'BUY', price, size), exitReason: null };
+      return { order: newOrder(context, event, 'BUY', price, size), exitReason: null };
     }),
     emitEntry: emit(({ context }) => orderIntent(context, crashReason(context))),
-    prepareExit: assign(({ context }) => {
+    prepareExit: assign(({ context, event }) => {
       const q = context.quote!;
       const price = onTick(new Big(context.mark!.price), new Big(q.tickSize), 'down');
       const size = sellable(context).toString();
-      return nextOrder(context, 'SELL', price, size);
+      return { order: newOrder(context, event, 'SELL', price, size) };
     }),
     emitExit: emit(({ context }) => orderIntent(context, `${context.exitReason}: P&L ${pnl(context).toFixed(4)} USD at ${context.mark!.price}`)),
   },
@@ -225,7 +225,6 @@ export const flashCrashMachine = setup({
     quote: null,
     mark: null,
     order: null,
-    ordersSent: input.priorOrders,
     shares: ZERO,
     cost: ZERO,
     openedAt: null,
@@ -303,11 +302,11 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
   // A late fill of an order given up on moves the position only.
   if (order && order.orderId === fill.orderId) {
     const filled = new Big(order.filled).plus(size);
-    order = { ...order, filled: filled.toString(), done: order.done || fill.partial || filled.gte(order.size) };
+    order = { ...order, filled: filled.toString(), status: orderStep(progressOf(order), { type: 'FILL', size: fill.size, restCancelled: fill.partial }).status };
   }
   if (fill.side === 'BUY') {
-    // As the portfolio books it: the buy fee is taken in shares (fee / price, 6 decimals).
-    const feeShares = new Big(fill.fee).gt(0) ? new Big(fill.fee).div(fill.price).round(6, Big.roundHalfUp) : new Big(0);
+    // As the portfolio books it: the buy fee is taken in shares (domain/fees.ts).
+    const feeShares = feeInShares(new Big(fill.fee), new Big(fill.price));
     return {
       now: Math.max(c.now, ts),
       order,
@@ -335,19 +334,23 @@ function withFill(c: FlashCrashContext, ts: number, fill: FillEvent): Partial<Fl
   };
 }
 
-/** The order about to be emitted, under the id the wrapper will give it. */
-function nextOrder(c: FlashCrashContext, side: OrderSide, price: Decimal, size: Decimal): Pick<FlashCrashContext, 'order' | 'ordersSent'> {
-  const n = c.ordersSent + 1;
-  return { order: { orderId: orderIdFor(c.params.orderIdPrefix, n), side, price, size, filled: ZERO, sentAt: c.now, done: false, rejected: false }, ordersSent: n };
+/** The order about to be emitted, under the id the wrapper handed with the event. */
+function newOrder(c: FlashCrashContext, event: FlashCrashEvent, side: OrderSide, price: Decimal, size: Decimal): OpenOrder {
+  return { orderId: handedOrderIds(event, 1)[0], side, price, size, filled: ZERO, sentAt: c.now, status: sentOrder(size).status };
+}
+
+function progressOf(o: OpenOrder) {
+  return { status: o.status, size: o.size, filled: o.filled };
 }
 
 /** Shares a sell order can carry: whole hundredths. */
 function sellable(c: FlashCrashContext): Big {
-  return new Big(c.shares).round(2, Big.roundDown);
+  return floorSize(new Big(c.shares));
 }
 
+/** The machine waits no more: the order's answer is final, or none came within `orderTimeoutMs` (given up). */
 function orderFinished(c: FlashCrashContext): boolean {
-  return c.order !== null && (c.order.done || c.now - c.order.sentAt >= c.params.orderTimeoutMs);
+  return c.order !== null && (isSettled(c.order.status) || c.now - c.order.sentAt >= c.params.orderTimeoutMs);
 }
 
 function tradable(q: TokenQuote | null): q is TokenQuote {
@@ -375,9 +378,9 @@ function canEnter(c: FlashCrashContext): boolean {
 /** Shares for `tradeUsd` at the entry price, 2 decimals, at least the market's minimum size. */
 function entryOrder(c: FlashCrashContext): { price: Decimal; size: Decimal } {
   const price = entryPrice(c)!;
-  let size = new Big(c.params.tradeUsd).div(price).round(2, Big.roundDown);
+  let size = floorSize(new Big(c.params.tradeUsd).div(price));
   const min = new Big(c.quote!.minSize);
-  if (size.lt(min)) size = min.round(2, Big.roundUp);
+  if (size.lt(min)) size = ceilSize(min);
   return { price: price.toString(), size: size.toString() };
 }
 
@@ -415,15 +418,6 @@ function entryAverage(c: FlashCrashContext): Big | null {
   return shares.gt(0) ? new Big(c.entryValue).div(shares) : null;
 }
 
-/** A price on the tick grid, rounded up (buys) or down (sells), kept within [tick, 1 - tick]. */
-function onTick(price: Big, tick: Big, dir: 'up' | 'down'): Decimal {
-  let p = price.div(tick).round(0, dir === 'up' ? Big.roundUp : Big.roundDown).times(tick);
-  if (p.lt(tick)) p = tick;
-  const top = new Big(1).minus(tick);
-  if (p.gt(top)) p = top;
-  return p.toString();
-}
-
 function crashReason(c: FlashCrashContext): string {
   const crash = c.crash!;
   const pct = ((crash.high - crash.price) / crash.high) * 100;
@@ -434,6 +428,7 @@ function orderIntent(c: FlashCrashContext, reason: string): FlashCrashOrder {
   const order = c.order!;
   return {
     type: 'order_intent',
+    orderId: order.orderId,
     marketId: c.params.marketId,
     tokenId: c.params.tokenId,
     outcome: c.params.outcome,

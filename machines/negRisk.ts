@@ -1,21 +1,19 @@
 import Big from 'big.js';
 import { assign, enqueueActions, not, raise, setup } from 'xstate';
+import type { HandedOrderId } from '../domain/orderId';
 import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
 import {
   afterLateAnswer,
   allDone,
   allFilledInFull,
   anyFilled,
-  anyStale,
-  applyFill,
-  applyRejection,
+  answerLegs,
   floorShares,
-  giveUpStale,
-  isLate,
+  expireLegs,
   lateFillOf,
-  newLeg,
+  lateAnswerIn,
+  newLegs,
   orderFor,
-  orderIdFor,
   sharesReceived,
   type LateOrder,
   type Leg,
@@ -36,8 +34,6 @@ import {
 
 export interface NegRiskParams {
   negRiskMarketId: string;
-  /** `<strategy>:<key>:`, the prefix of the ids the wrapper gives this instance's orders. */
-  orderIdPrefix: string;
   strategy: string;
   /** Profit per $1 set after fees. */
   minEdge: number;
@@ -79,12 +75,15 @@ export interface NegRiskSetQuote {
   legs: NegRiskLegQuote[];
 }
 
-export type NegRiskEvent =
+/** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
+export type NegRiskEvent = (
   | { type: 'QUOTE'; ts: number; set: NegRiskSetQuote }
   | { type: 'TICK'; ts: number; set: NegRiskSetQuote | null }
   | { type: 'RESOLVED'; ts: number; marketId: string }
   | { type: 'FILL'; ts: number; fill: FillEvent }
-  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent };
+  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
+) &
+  HandedOrderId;
 
 export interface Opportunity {
   sumAsk: Decimal;
@@ -158,7 +157,6 @@ export interface UnwindItem {
 
 export interface NegRiskContext {
   params: NegRiskParams;
-  ordersSent: number;
   set: NegRiskSetQuote | null;
   lastSkip: string | null;
   entry: { since: number; groupId: string; legs: Leg[]; opportunity: Opportunity } | null;
@@ -208,11 +206,6 @@ function withShares<T extends { tokenId: string; shares: Decimal }>(items: reado
   return out.filter((x) => floorShares(new Big(x.shares)).gt(0));
 }
 
-function lateAnswerOf(c: NegRiskContext, e: NegRiskEvent): FillEvent | RiskRejectionEvent | null {
-  const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : null;
-  return answer !== null && isLate(c.late, answer.orderId) ? answer : null;
-}
-
 export const negRiskMachine = setup({
   types: {
     context: {} as NegRiskContext,
@@ -235,7 +228,7 @@ export const negRiskMachine = setup({
       return unwindSells(ctx) !== null;
     },
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerOf(context, event) !== null,
+    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
     hasStrays: ({ context }) => context.strays.length > 0,
   },
   actions: {
@@ -256,16 +249,12 @@ export const negRiskMachine = setup({
       const p = context.params;
       const o = ev.opportunity;
       const groupId = `${p.strategy}:${p.negRiskMarketId}:${event.ts}`;
-      let n = context.ordersSent;
-      const legs = o.legs.map((l) => newLeg(orderIdFor(p.orderIdPrefix, ++n), { marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY', requested: o.shares }, event.ts));
-      enqueue.assign({ set, ordersSent: n, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
+      const legs = newLegs(event, o.legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, side: 'BUY' as const, requested: o.shares })), event.ts);
+      enqueue.assign({ set, lastSkip: null, entry: { since: event.ts, groupId, legs, opportunity: o }, counts: { ...context.counts, sets: context.counts.sets + 1 } });
       const reason = `negRisk set: sum ${o.sumAsk} + fees ${o.feesPerSet}, edge ${o.edge}`;
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, o.legs[i].price, 'fok', reason, groupId)));
     }),
-    entryFill: assign({ entry: ({ context, event }) => (context.entry && event.type === 'FILL' ? { ...context.entry, legs: applyFill(context.entry.legs, event.fill) } : context.entry) }),
-    entryRejected: assign({
-      entry: ({ context, event }) => (context.entry && event.type === 'REJECTED' ? { ...context.entry, legs: applyRejection(context.entry.legs, event.rejection) } : context.entry),
-    }),
+    entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
     /** Strays (late shares of an earlier set) are held with the set: they settle at resolution. */
     hold: assign(({ context }) => ({
       held: context.strays.reduce(
@@ -300,20 +289,11 @@ export const negRiskMachine = setup({
     /** Gives up the entry or unwind orders still unanswered `orderTimeoutMs` after they were sent. */
     expireOrders: assign(({ context, event }) => {
       const timeout = context.params.orderTimeoutMs;
-      const { entry, unwind } = context;
-      const out: Partial<NegRiskContext> = {};
-      let late = context.late;
-      if (entry !== null && anyStale(entry.legs, event.ts, timeout)) {
-        const given = giveUpStale(entry.legs, event.ts, timeout);
-        out.entry = { ...entry, legs: given.legs };
-        late = [...late, ...given.late];
-      }
-      if (unwind !== null && anyStale(unwind.legs, event.ts, timeout)) {
-        const given = giveUpStale(unwind.legs, event.ts, timeout);
-        out.unwind = { ...unwind, legs: given.legs };
-        late = [...late, ...given.late];
-      }
-      return late === context.late ? out : { ...out, late };
+      const entry = expireLegs(context.entry, event.ts, timeout);
+      const unwind = expireLegs(context.unwind, event.ts, timeout);
+      if (entry === null && unwind === null) return {};
+      const late = [...context.late, ...(entry?.late ?? []), ...(unwind?.late ?? [])];
+      return { ...(entry ? { entry: entry.holder } : {}), ...(unwind ? { unwind: unwind.holder } : {}), late };
     }),
     /**
      * A late BUY fill is sold back: added to the unwind under way, held with a complete set, or kept
@@ -335,22 +315,18 @@ export const negRiskMachine = setup({
       const set = quoteOf(event) ?? context.set;
       const sells = unwindSells({ ...context, set });
       if (sells === null || context.unwind === null) return;
-      let n = context.ordersSent;
-      const legs = sells.map((s) => newLeg(orderIdFor(context.params.orderIdPrefix, ++n), { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL', requested: s.shares.toFixed() }, event.ts));
-      enqueue.assign({ set, ordersSent: n, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
+      const legs = newLegs(event, sells.map((s) => ({ marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL' as const, requested: s.shares.toFixed() })), event.ts);
+      enqueue.assign({ set, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
     }),
-    unwindFill: assign({ unwind: ({ context, event }) => (context.unwind && event.type === 'FILL' ? { ...context.unwind, legs: applyFill(context.unwind.legs, event.fill) } : context.unwind) }),
-    unwindRejected: assign({
-      unwind: ({ context, event }) => (context.unwind && event.type === 'REJECTED' ? { ...context.unwind, legs: applyRejection(context.unwind.legs, event.rejection) } : context.unwind),
-    }),
+    unwindAnswer: assign({ unwind: ({ context, event }) => answerLegs(context.unwind, event) }),
     settleUnwind: assign({ unwind: ({ context }) => (context.unwind ? { ...context.unwind, toSell: leftToSell(context.unwind.toSell, context.unwind.legs), legs: [] } : null) }),
     startCooldown: assign(({ context, event }) => ({ entry: null, unwind: null, cooldownUntil: event.ts + context.params.cooldownMs })),
     replay: raise(({ event }) => event),
   },
 }).createMachine({
   id: 'negRisk',
-  context: ({ input }) => ({ params: input, ordersSent: 0, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
+  context: ({ input }) => ({ params: input, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
   // Answers to given-up orders, in any state (the states handle only the orders they wait for).
   on: {
     FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
@@ -372,8 +348,8 @@ export const negRiskMachine = setup({
         { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },
@@ -391,8 +367,8 @@ export const negRiskMachine = setup({
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['unwindFill', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['unwindRejected', 'expireOrders'] },
+        FILL: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
+        REJECTED: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },

@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
+import { orderLifecycleMachine } from '../domain/orderLifecycle';
 import { fifteenMinMachine } from './fifteenMin';
 import { flashCrashMachine } from './flashCrash';
 import { llmCacheMachine } from './llmCache';
@@ -20,4 +21,5 @@ export const MACHINES: readonly MachineEntry[] = [
   { name: 'negRisk', title: 'negRisk arbitrage', machine: negRiskMachine },
   { name: 'scanInterval', title: 'Scan interval', machine: scanIntervalMachine },
   { name: 'llmCache', title: 'LLM decision cache', machine: llmCacheMachine },
+  { name: 'orderLifecycle', title: 'Order lifecycle (every order)', machine: orderLifecycleMachine },
 ];

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { feeInShares, feeScheduleProblem, fillFee, takerFee, unroundedFee } from '../actors/execution/fees';
+import { feeInShares, feeScheduleProblem, fillFee, takerFee, unroundedFee } from '../domain/fees';
 import { crypto7, marketInfo } from './support/execution';
 
 const b = (s: string) => new Big(s);

@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { createActor } from 'xstate';
+import { handOrderIds } from './support/handOrderIds';
 import { fifteenMinMachine, type FifteenMinEvent, type FifteenMinOutput } from '../machines/fifteenMin';
 import { DOWN, END, START, UP, feeAt, fill, params, quote, quoteEvent, rejection, run, signal, tick } from './fifteen-min.support';
 
@@ -13,7 +14,8 @@ const sharesFor = (ask: string) => new Big(5).div(ask).round(2, Big.roundDown).t
 /** After a full BUY fill: shares in hand (fee taken in shares) and cost with the fee. */
 function bought(price: string, size: string) {
   const fee = new Big(feeAt(price)).times(size).round(5, Big.roundDown);
-  const shares = new Big(size).minus(fee.div(price)).round(6, Big.roundDown);
+  // As the portfolio books a buy: the fee withheld in shares, fee / price rounded half-up to 6 decimals, per fill.
+  const shares = new Big(size).minus(fee.div(price).round(6, Big.roundHalfUp));
   return { shares, cost: new Big(price).times(size).plus(fee) };
 }
 
@@ -31,7 +33,7 @@ describe('fifteenMin machine: directional entries', () => {
   it('buys Up on a confirmed bullish signal at the best ask for tradeUsd, and holds once filled', () => {
     const { m, orders } = enterUp();
     expect(orders).toEqual([
-      { type: 'order_intent', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'BUY', price: '0.52', size: sharesFor('0.52'), orderType: 'market', reason: expect.stringContaining('bullish'), groupId: null },
+      { type: 'order_intent', orderId: 'fifteenMin:BTC:1', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'BUY', price: '0.52', size: sharesFor('0.52'), orderType: 'market', reason: expect.stringContaining('bullish'), groupId: null },
     ]);
     expect(m.state()).toBe('holding');
     const { shares, cost } = bought('0.52', sharesFor('0.52'));
@@ -111,7 +113,7 @@ describe('fifteenMin machine: exits', () => {
     const { m } = enterUp();
     expect(m.send(quoteEvent(T0 + 10_000, at('0.60')))).toEqual([]);
     const orders = m.send(quoteEvent(T0 + 11_000, at('0.62')));
-    expect(orders).toEqual([{ type: 'order_intent', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'SELL', price: '0.62', size: sellSize, orderType: 'market', reason: 'take_profit', groupId: null }]);
+    expect(orders).toEqual([{ type: 'order_intent', orderId: 'fifteenMin:BTC:2', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'SELL', price: '0.62', size: sellSize, orderType: 'market', reason: 'take_profit', groupId: null }]);
     expect(m.state()).toBe('exiting');
     m.send({ type: 'FILL', ts: T0 + 11_001, fill: fill('fifteenMin:BTC:2', UP, 'SELL', '0.62', sellSize, T0 + 11_001) });
     expect(m.state()).toBe('cooldown');
@@ -191,8 +193,8 @@ describe('fifteenMin machine: sum-to-one', () => {
     const orders = m.send(quoteEvent(T0, q));
     const size = new Big(5).div('0.95').round(2, Big.roundDown).toFixed();
     expect(orders).toEqual([
-      { type: 'order_intent', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'BUY', price: '0.47', size, orderType: 'fok', reason: 'sum-to-one', groupId: `fifteenMin:BTC:1043573:${T0}` },
-      { type: 'order_intent', marketId: '1043573', tokenId: DOWN, outcome: 'Down', side: 'BUY', price: '0.48', size, orderType: 'fok', reason: 'sum-to-one', groupId: `fifteenMin:BTC:1043573:${T0}` },
+      { type: 'order_intent', orderId: 'fifteenMin:BTC:1', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'BUY', price: '0.47', size, orderType: 'fok', reason: 'sum-to-one', groupId: `fifteenMin:BTC:1043573:${T0}` },
+      { type: 'order_intent', orderId: 'fifteenMin:BTC:2', marketId: '1043573', tokenId: DOWN, outcome: 'Down', side: 'BUY', price: '0.48', size, orderType: 'fok', reason: 'sum-to-one', groupId: `fifteenMin:BTC:1043573:${T0}` },
     ]);
     m.send({ type: 'FILL', ts: T0 + 1, fill: fill('fifteenMin:BTC:1', UP, 'BUY', '0.47', size, T0 + 1) });
     expect(m.state()).toBe('entering');
@@ -229,7 +231,7 @@ describe('fifteenMin machine: sum-to-one', () => {
     expect(m.state()).toBe('holding');
     const held = bought('0.47', '5.26').shares.round(2, Big.roundDown).toFixed();
     expect(m.send(quoteEvent(T0 + 3, q))).toEqual([
-      { type: 'order_intent', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'SELL', price: '0.45', size: held, orderType: 'market', reason: 'unwind_incomplete_pair', groupId: null },
+      { type: 'order_intent', orderId: 'fifteenMin:BTC:3', marketId: '1043573', tokenId: UP, outcome: 'Up', side: 'SELL', price: '0.45', size: held, orderType: 'market', reason: 'unwind_incomplete_pair', groupId: null },
     ]);
   });
 });
@@ -358,7 +360,9 @@ describe('fifteenMin machine: determinism', () => {
     const first = replay(events.slice(0, 5));
     expect(first.m.state()).toBe('holding');
     const persisted = JSON.parse(JSON.stringify(first.m.actor.getPersistedSnapshot()));
-    const restored = createActor(fifteenMinMachine, { input: params(), snapshot: persisted });
+    // Driven on as the wrapper would: the order ids go on from the orders the first actor sent.
+    const sent = first.outs.flat().filter((o) => o.type === 'order_intent').length;
+    const restored = handOrderIds(createActor(fifteenMinMachine, { input: params(), snapshot: persisted }), 'fifteenMin', 'BTC', { BTC: sent });
     const out: FifteenMinOutput[] = [];
     restored.on('*', (e) => out.push(e as FifteenMinOutput));
     restored.start();

@@ -1,6 +1,7 @@
 /** Builders for the 15-minute strategy tests: real-shaped window markets, quotes, fills and rejections. */
 import Big from 'big.js';
 import { createActor } from 'xstate';
+import { handOrderIds } from './support/handOrderIds';
 import { fifteenMinSchema } from '../actors/config/schema';
 import { makeEvent, type Decimal, type FeeSchedule, type FillEvent, type MarketInfo, type RiskRejectionEvent } from '../events/types';
 import { fifteenMinMachine, type FifteenMinEvent, type FifteenMinOutput, type FifteenMinParams, type SideQuote, type WindowQuote } from '../machines/fifteenMin';
@@ -67,7 +68,6 @@ export function params(over: Partial<FifteenMinParams> = {}): FifteenMinParams {
   return {
     asset: 'BTC',
     strategy: 'fifteenMin',
-    orderIdPrefix: 'fifteenMin:BTC:',
     tradeUsd: c.tradeUsd,
     takeProfitPct: c.takeProfitPct,
     stopLossPct: c.stopLossPct,
@@ -96,7 +96,7 @@ export function rejection(orderId: string, ts: number, reason = 'max_order_value
 
 /** A running machine that records what it emits. */
 export function run(p: FifteenMinParams = params()) {
-  const actor = createActor(fifteenMinMachine, { input: p });
+  const actor = handOrderIds(createActor(fifteenMinMachine, { input: p }), 'fifteenMin', p.asset);
   const out: FifteenMinOutput[] = [];
   actor.on('*', (e) => out.push(e as FifteenMinOutput));
   actor.start();

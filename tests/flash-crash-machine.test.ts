@@ -1,8 +1,9 @@
 import Big from 'big.js';
 import { createActor } from 'xstate';
+import { handOrderIds } from './support/handOrderIds';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashOrder } from '../machines/flashCrash';
 import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from '../machines/flashCrashWindow';
-import { END_TS, fill, input, orderIdOf, quote, rejection, start } from './flash-crash.support';
+import { END_TS, UP_TOKEN, fill, input, orderIdOf, quote, rejection, start } from './flash-crash.support';
 
 const T0 = END_TS - 600_000; // ten minutes before the end of the window
 
@@ -306,7 +307,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     // Entry 1 fills after all: 7.69 at 0.65 with a fee of 0.05 USDC, paid in shares (0.05 / 0.65 = 0.076923).
     m.actor.send({ type: 'FILL', ts: T0 + 105_100, fill: fill(T0 + 105_100, 'BUY', '0.65', size, { orderId: orderIdOf(1), fee: '0.05' }) });
     expect(m.state()).toBe('entering');
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), filled: '0', done: false });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), filled: '0', status: 'sent' });
     expect(m.ctx().shares).toBe('7.613077');
     expect(m.ctx().cost).toBe('4.9985');
     expect(m.ctx().openedAt).toBe(T0 + 105_100);
@@ -327,7 +328,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     crash(m, T0 + 100_000);
     m.actor.send({ type: 'REJECTED', ts: T0 + 105_100, rejection: rejection(T0 + 105_100, 'kill_switch', 'trading halted', orderIdOf(1)) });
     expect(m.state()).toBe('entering');
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), done: false, rejected: false });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), status: 'sent' });
     m.actor.send({ type: 'REJECTED', ts: T0 + 105_200, rejection: m.rejection(T0 + 105_200, 'kill_switch', 'trading halted') });
     expect(m.state()).toBe('cooldown');
   });
@@ -347,7 +348,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     // Sell 2 sells 5 after all: 5 x 0.70 = 3.50 against 5/12 of the 7.80 cost (3.25).
     m.actor.send({ type: 'FILL', ts: T0 + 44_100, fill: fill(T0 + 44_100, 'SELL', '0.7', '5', { orderId: orderIdOf(2), partial: true }) });
     expect(m.state()).toBe('exiting');
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), filled: '0', done: false });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), filled: '0', status: 'sent' });
     expect(m.ctx().shares).toBe('7');
     expect(m.ctx().cost).toBe('4.55');
     expect(m.ctx().realisedPnl).toBe('0.25');
@@ -392,8 +393,8 @@ describe('flash-crash machine: determinism', () => {
     { type: 'PRICE', ts: T0 + 100_000, price: 0.7, source: 'snapshot', quote: quote('0.71', '0.70') },
   ];
 
-  function run(events: FlashCrashEvent[], snapshot?: unknown) {
-    const actor = createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) });
+  function run(events: FlashCrashEvent[], snapshot?: unknown, sent = 0) {
+    const actor = handOrderIds(createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) }), 'flash_crash', UP_TOKEN, { [UP_TOKEN]: sent });
     const out: { order?: FlashCrashOrder; state: string }[] = [];
     actor.on('order_intent', (order) => out.push({ order, state: String(actor.getSnapshot().value) }));
     actor.start();
@@ -417,7 +418,7 @@ describe('flash-crash machine: determinism', () => {
     const first = run(script.slice(0, 4));
     expect(String(first.actor.getSnapshot().value)).toBe('holding');
     const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot()));
-    const second = run(script.slice(4), persisted).out;
+    const second = run(script.slice(4), persisted, first.out.filter((x) => x.order).length).out;
     expect(JSON.stringify([...first.out, ...second])).toBe(JSON.stringify(whole));
   });
 });

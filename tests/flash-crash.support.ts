@@ -1,5 +1,6 @@
 /** Builders shared by the flash-crash tests: real-shaped 15-minute market data and machine events. */
 import { createActor } from 'xstate';
+import { handOrderIds } from './support/handOrderIds';
 import { flashCrashSchema } from '../actors/config/schema';
 import { flashCrashParams } from '../actors/strategies/flashCrash';
 import { makeEvent, type Decimal, type FillEvent, type MarketInfo, type RiskRejectionEvent } from '../events/types';
@@ -48,7 +49,7 @@ export const defaults = flashCrashParams(flashCrashSchema.parse(USD_EXITS));
 export const orderIdOf = (n: number) => `flash_crash:${UP_TOKEN}:${n}`;
 
 export function input(over: Partial<FlashCrashInput> = {}): FlashCrashInput {
-  return { ...defaults, orderIdPrefix: `flash_crash:${UP_TOKEN}:`, priorOrders: 0, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
+  return { ...defaults, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
 }
 
 /** A quote where the book's best bid and ask sit around `price` (no fees, so net = price). */
@@ -68,7 +69,7 @@ export function rejection(ts: number, reason = 'max_per_trade', detail = 'order 
 
 /** A started machine with its emitted orders collected. */
 export function start(over: Partial<FlashCrashInput> = {}) {
-  const actor = createActor(flashCrashMachine, { input: input(over) });
+  const actor = handOrderIds(createActor(flashCrashMachine, { input: input(over) }), 'flash_crash', UP_TOKEN);
   const orders: FlashCrashOrder[] = [];
   actor.on('order_intent', (o) => orders.push(o));
   actor.start();

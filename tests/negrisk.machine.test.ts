@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { createActor } from 'xstate';
+import { handOrderIds } from './support/handOrderIds';
 import { negRiskSchema } from '../actors/config/schema';
 import { makeEvent, type FillEvent } from '../events/types';
 import { evaluateSet, negRiskMachine, type NegRiskEvent, type NegRiskLegQuote, type NegRiskParams, type NegRiskSetQuote } from '../machines/negRisk';
@@ -28,11 +29,11 @@ const goodSet = (over: Partial<NegRiskLegQuote>[] = []): NegRiskSetQuote => ({ n
 
 function params(over: Partial<NegRiskParams> = {}): NegRiskParams {
   const c = negRiskSchema.parse({});
-  return { negRiskMarketId: NR, strategy: 'negRisk', orderIdPrefix: `negRisk:${NR}:`, minEdge: c.minEdge, minDeviation: c.minDeviation, maxEdge: c.maxEdge, minLegLiquidityUsd: c.minLegLiquidityUsd, maxSetUsd: c.maxSetUsd, cooldownMs: c.cooldownMs, exitRetryMs: c.exitRetryMs, orderTimeoutMs: c.orderTimeoutMs, ...over };
+  return { negRiskMarketId: NR, strategy: 'negRisk', minEdge: c.minEdge, minDeviation: c.minDeviation, maxEdge: c.maxEdge, minLegLiquidityUsd: c.minLegLiquidityUsd, maxSetUsd: c.maxSetUsd, cooldownMs: c.cooldownMs, exitRetryMs: c.exitRetryMs, orderTimeoutMs: c.orderTimeoutMs, ...over };
 }
 
 function run(p = params()) {
-  const actor = createActor(negRiskMachine, { input: p });
+  const actor = handOrderIds(createActor(negRiskMachine, { input: p }), 'negRisk', NR);
   const out: OrderIntentOutput[] = [];
   actor.on('*', (e) => out.push(e as OrderIntentOutput));
   actor.start();
@@ -127,7 +128,7 @@ describe('negRisk machine', () => {
     const { m, orders } = enter();
     expect(m.state()).toBe('entering');
     expect(orders).toEqual(
-      LEGS.map((l, i) => ({ type: 'order_intent', marketId: l.marketId, tokenId: l.tokenId, outcome: 'Yes', side: 'BUY', price: ASKS[i], size: '5.12', orderType: 'fok', reason: expect.stringContaining('negRisk set'), groupId: `negRisk:${NR}:${T}` })),
+      LEGS.map((l, i) => ({ type: 'order_intent', orderId: `negRisk:${NR}:${i + 1}`, marketId: l.marketId, tokenId: l.tokenId, outcome: 'Yes', side: 'BUY', price: ASKS[i], size: '5.12', orderType: 'fok', reason: expect.stringContaining('negRisk set'), groupId: `negRisk:${NR}:${T}` })),
     );
   });
 
@@ -148,7 +149,7 @@ describe('negRisk machine', () => {
     m.send({ type: 'FILL', ts: T + 2, fill: fillOf(2, 1, 'BUY', '0.33', '5.12', T + 2) });
     const sells = m.send({ type: 'REJECTED', ts: T + 3, rejection: reject(3, T + 3) });
     expect(m.state()).toBe('unwinding');
-    expect(sells).toEqual([0, 1].map((i) => ({ type: 'order_intent', marketId: LEGS[i].marketId, tokenId: LEGS[i].tokenId, outcome: 'Yes', side: 'SELL', price: '0.2', size: '5.12', orderType: 'market', reason: 'negRisk unwind: set incomplete', groupId: null })));
+    expect(sells).toEqual([0, 1].map((i) => ({ type: 'order_intent', orderId: `negRisk:${NR}:${4 + i}`, marketId: LEGS[i].marketId, tokenId: LEGS[i].tokenId, outcome: 'Yes', side: 'SELL', price: '0.2', size: '5.12', orderType: 'market', reason: 'negRisk unwind: set incomplete', groupId: null })));
     m.send({ type: 'FILL', ts: T + 4, fill: fillOf(4, 0, 'SELL', '0.2', '5.12', T + 4) });
     m.send({ type: 'FILL', ts: T + 5, fill: fillOf(5, 1, 'SELL', '0.2', '5.12', T + 5) });
     expect(m.state()).toBe('cooldown');
@@ -210,7 +211,7 @@ describe('negRisk machine', () => {
 
     const first = run();
     const head = all(first, events.slice(0, 5));
-    const restored = createActor(negRiskMachine, { input: params(), snapshot: JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) });
+    const restored = handOrderIds(createActor(negRiskMachine, { input: params(), snapshot: JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) }), 'negRisk', NR, { [NR]: head.flat().length });
     const out: OrderIntentOutput[] = [];
     restored.on('*', (e) => out.push(e as OrderIntentOutput));
     restored.start();
@@ -226,7 +227,7 @@ describe('negRisk machine', () => {
 
 describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
   const TIMEOUT = params().orderTimeoutMs;
-  const sell = (i: number, size: string, price = '0.2') => ({ type: 'order_intent', marketId: LEGS[i].marketId, tokenId: LEGS[i].tokenId, outcome: 'Yes', side: 'SELL', price, size, orderType: 'market', reason: 'negRisk unwind: set incomplete', groupId: null });
+  const sell = (n: number, i: number, size: string, price = '0.2') => ({ type: 'order_intent', orderId: `negRisk:${NR}:${n}`, marketId: LEGS[i].marketId, tokenId: LEGS[i].tokenId, outcome: 'Yes', side: 'SELL', price, size, orderType: 'market', reason: 'negRisk unwind: set incomplete', groupId: null });
 
   function enterAndFill(legs: number[]) {
     const m = run();
@@ -241,7 +242,7 @@ describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
     expect(m.send({ type: 'TICK', ts: T + TIMEOUT - 1, set: goodSet() })).toEqual([]);
     expect(m.state()).toBe('entering');
     const sells = m.send({ type: 'TICK', ts: T + TIMEOUT, set: goodSet() });
-    expect(sells).toEqual([sell(0, '5.12'), sell(1, '5.12')]);
+    expect(sells).toEqual([sell(4, 0, '5.12'), sell(5, 1, '5.12')]);
     expect(m.state()).toBe('unwinding');
     expect(m.ctx().counts).toEqual({ sets: 1, unwinds: 1 });
     expect(m.ctx().late).toEqual([{ orderId: orderId(3), marketId: LEGS[2].marketId, tokenId: LEGS[2].tokenId, outcome: 'Yes', side: 'BUY', requested: '5.12', open: '5.12' }]);
@@ -257,7 +258,7 @@ describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
     m.send({ type: 'FILL', ts: T + TIMEOUT + 3, fill: fillOf(5, 1, 'SELL', '0.2', '5.12', T + TIMEOUT + 3) });
     expect(m.state()).toBe('unwindRetry');
     expect(m.send({ type: 'QUOTE', ts: T + TIMEOUT + 999, set: goodSet() })).toEqual([]);
-    expect(m.send({ type: 'QUOTE', ts: T + TIMEOUT + 1_000, set: goodSet() })).toEqual([sell(2, '5.12')]);
+    expect(m.send({ type: 'QUOTE', ts: T + TIMEOUT + 1_000, set: goodSet() })).toEqual([sell(6, 2, '5.12')]);
     m.send({ type: 'FILL', ts: T + TIMEOUT + 1_001, fill: fillOf(6, 2, 'SELL', '0.2', '5.12', T + TIMEOUT + 1_001) });
     expect(m.state()).toBe('cooldown');
   });
@@ -268,7 +269,7 @@ describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
     expect(m.state()).toBe('cooldown');
     expect(m.ctx().late.map((o) => o.orderId)).toEqual([orderId(1), orderId(2), orderId(3)]);
     const sells = m.send({ type: 'FILL', ts: T + TIMEOUT + 500, fill: fillOf(2, 1, 'BUY', '0.33', '5.12', T + TIMEOUT + 500) });
-    expect(sells).toEqual([sell(1, '5.12')]);
+    expect(sells).toEqual([sell(4, 1, '5.12')]);
     expect(m.state()).toBe('unwinding');
     expect(m.ctx().counts).toEqual({ sets: 1, unwinds: 1 });
     expect(m.ctx().late.map((o) => o.orderId)).toEqual([orderId(1), orderId(3)]);
@@ -281,7 +282,7 @@ describe('negRisk: legs with no answer (orderTimeoutMs)', () => {
     m.send({ type: 'FILL', ts: T + 4, fill: fillOf(4, 0, 'SELL', '0.2', '5.12', T + 4) });
     expect(m.send({ type: 'TICK', ts: T + 3 + TIMEOUT - 1, set: goodSet() })).toEqual([]);
     // Sell 5 is given up; leg 1's shares are sold again at once (exitRetryMs has long passed).
-    expect(m.send({ type: 'TICK', ts: T + 3 + TIMEOUT, set: goodSet([{}, { bid: '0.21' }]) })).toEqual([sell(1, '5.12', '0.21')]);
+    expect(m.send({ type: 'TICK', ts: T + 3 + TIMEOUT, set: goodSet([{}, { bid: '0.21' }]) })).toEqual([sell(6, 1, '5.12', '0.21')]);
     m.send({ type: 'FILL', ts: T + 3 + TIMEOUT + 1, fill: fillOf(5, 1, 'SELL', '0.2', '5.12', T + 3 + TIMEOUT + 1) });
     expect(m.ctx().unwind?.toSell).toEqual([]);
     m.send({ type: 'REJECTED', ts: T + 3 + TIMEOUT + 2, rejection: reject(6, T + 3 + TIMEOUT + 2) });

@@ -112,6 +112,33 @@ describe('negRisk strategy routing', () => {
     expect(h.strategy.states()).toEqual({ [NR]: 'cooldown' });
   });
 
+  it('a set that settled and comes back (a new instance for the same group) matches its fills to its orders', () => {
+    const h = new Harness();
+    const asks = ['0.3', '0.33', '0.32'];
+    const buySet = (ts: number) => {
+      h.feed(snapshot(markets, ts));
+      SET_IDS.forEach((id, i) => h.feed(book(yes(id), asks[i], '400', '0.2', ts + 1 + i)));
+      return orders(h.out.splice(0));
+    };
+    const fillAll = (placed: OrderIntentEvent[], ts: number) =>
+      placed.forEach((o, i) => h.feed(makeEvent('fill', ts + i, { orderId: o.orderId, strategy: 'negRisk', marketId: o.marketId, tokenId: o.tokenId, side: 'BUY', price: o.price, size: o.size, fee: '0', partial: false })));
+    const first = buySet(T);
+    expect(first.map((o) => o.orderId)).toEqual([1, 2, 3].map((n) => `negRisk:${NR}:${n}`));
+    fillAll(first, T + 10);
+    const winner = markets.find((m) => m.id === '503484')!;
+    h.feed(makeEvent('market_resolved', T + 20, { market: winner.conditionId, winningTokenId: winner.tokenIds[0], winningOutcome: 'Yes' }));
+    expect(h.strategy.states()).toEqual({});
+
+    // The group is listed again (a new instance): its order ids go on from the ended one's, and its fills answer them.
+    const second = buySet(T + 1_000);
+    expect(second.map((o) => o.orderId)).toEqual([4, 5, 6].map((n) => `negRisk:${NR}:${n}`));
+    expect(h.strategy.states()).toEqual({ [NR]: 'entering' });
+    fillAll(second, T + 1_010);
+    expect(h.strategy.states()).toEqual({ [NR]: 'holding' });
+    const held = h.strategy.actorOf(NR)!.getSnapshot().context.held;
+    expect(held.map((x) => [x.tokenId, x.shares])).toEqual(second.map((o) => [o.tokenId, o.size]));
+  });
+
   it('does not trade a stale book', () => {
     const h = new Harness();
     h.feed(snapshot(markets));

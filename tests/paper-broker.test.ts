@@ -1,7 +1,8 @@
 import Big from 'big.js';
 import { readFileSync } from 'node:fs';
 import type { BookLevel, FillEvent, RiskRejectionEvent } from '../events/types';
-import { PaperBroker, averagePrice, type BrokerResult } from '../actors/execution/paperBroker';
+import type { BrokerResult } from '../actors/execution/broker';
+import { PaperBroker, averagePrice } from '../actors/execution/paperBroker';
 import { OrderBook } from '../streams/orderBook';
 import { describeWithShared } from './support/shared';
 import { book, context, crypto7, intent, levels, marketInfo } from './support/execution';

@@ -9,11 +9,10 @@ import { liveRefusals } from '../actors/execution/live/marketRules';
 import { marketContext, type MarketContext } from '../actors/execution/marketContext';
 import { PendingOrders, withPendingOrders } from '../actors/execution/pendingOrders';
 import { checkOrder, riskLimits, type RiskVerdict } from '../actors/execution/risk';
-import type { BrokerResult } from '../actors/execution/paperBroker';
 import { TradingService } from '../actors/service/service';
 import type { Strategy } from '../actors/strategies/types';
 import { createTradingSystem, type TradingSystem } from '../actors/system';
-import type { Broker } from '../actors/trading';
+import type { Broker, BrokerResult } from '../actors/execution/broker';
 import { SimulatedClock, SystemClock } from '../events/clock';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import { readAllEvents } from '../events/log';
@@ -205,6 +204,7 @@ describe('live entries count against the limits from the moment they are sent', 
 
 /** Refuses what the live broker refuses before signing (deterministic), sends the rest. */
 class LiveContract implements Broker {
+  readonly sendsToVenue = true;
   readonly sent: OrderIntentEvent[] = [];
   execute(order: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null {
     const [refused] = liveRefusals([order], () => market, ts);

@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { isFinal, lifecycleEventOfUpdate, orderStep, sentOrder, type OrderLifecycleEvent, type OrderProgress } from '../../domain/orderLifecycle';
 import type { AnyEvent, Decimal, DerivedEvent, EventType, FillEvent, TradeEvent } from '../../events/types';
 import type { MarketState } from '../../streams/marketState';
 import { falseSignalRate, SignalQuality, type QualityCounts } from '../../streams/signalQuality';
@@ -54,10 +55,11 @@ class Series extends Thinned<SeriesPoint> {
 export class ReportCollector implements Reactor {
   readonly name = 'report';
   readonly handles: ReadonlySet<EventType> = new Set<EventType>([
-    'fill', 'exchange_fill', 'order_intent', 'risk_rejection', 'error', 'signal', 'market_resolved', 'market_snapshot', 'book', 'timer', 'llm_request', 'llm_answer', 'decision',
+    'fill', 'exchange_fill', 'order_intent', 'order_update', 'risk_rejection', 'error', 'signal', 'market_resolved', 'market_snapshot', 'book', 'timer', 'llm_request', 'llm_answer', 'decision',
   ]);
   private readonly stats = new Map<string, StrategyStats>();
-  private readonly orderOwner = new Map<string, string>();
+  /** Orders not yet final (the one lifecycle): which strategy a live fill of each belongs to. */
+  private readonly orderOwner = new Map<string, { strategy: string; order: OrderProgress }>();
   private readonly all: Portfolio;
   private readonly quality: SignalQuality;
   private readonly horizons: SignalHorizons;
@@ -126,12 +128,19 @@ export class ReportCollector implements Reactor {
     switch (event.type) {
       case 'fill':
         this.onFill(event);
+        this.step(event.orderId, { type: 'FILL', size: event.size, restCancelled: true });
         break;
       case 'exchange_fill': {
         this.all.apply(event);
         const owner = this.orderOwner.get(event.orderId);
         this.exitReason = this.orderReason.get(event.orderId) ?? '';
-        if (owner !== undefined) this.statsOf(owner).portfolio.apply(event);
+        if (owner !== undefined) this.statsOf(owner.strategy).portfolio.apply(event);
+        this.step(event.orderId, { type: 'FILL', size: event.size, restCancelled: false });
+        break;
+      }
+      case 'order_update': {
+        const e = lifecycleEventOfUpdate(event);
+        if (e !== null) this.step(event.orderId, e);
         break;
       }
       case 'market_resolved':
@@ -145,7 +154,7 @@ export class ReportCollector implements Reactor {
         break;
       case 'order_intent': {
         this.orders++;
-        this.orderOwner.set(event.orderId, event.strategy);
+        this.orderOwner.set(event.orderId, { strategy: event.strategy, order: sentOrder(event.size) });
         this.orderReason.set(event.orderId, event.reason);
         this.all.apply(event);
         const s = this.statsOf(event.strategy);
@@ -154,6 +163,7 @@ export class ReportCollector implements Reactor {
         break;
       }
       case 'risk_rejection': {
+        this.step(event.orderId, { type: 'REJECT' });
         this.rejections[event.reason] = (this.rejections[event.reason] ?? 0) + 1;
         if (HALT_REASONS.has(event.reason)) {
           if (this.halt !== null && this.halt.reason === event.reason) this.halt.ordersRefused++;
@@ -187,6 +197,14 @@ export class ReportCollector implements Reactor {
     }
     if (event.ts >= this.nextSample) this.sample(event.ts);
     return [];
+  }
+
+  /** Moves an order on in its lifecycle; a final order is forgotten (no fill can belong to it any more). */
+  private step(orderId: string, e: OrderLifecycleEvent): void {
+    const owned = this.orderOwner.get(orderId);
+    if (owned === undefined) return;
+    owned.order = orderStep(owned.order, e);
+    if (isFinal(owned.order.status)) this.orderOwner.delete(orderId);
   }
 
   private touch(ts: number): void {

@@ -9,7 +9,7 @@ import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
-import { textSize } from '../replay';
+import { textSize } from '../../events/lines';
 import { fileSha256, tickRecords } from '../tickCache';
 import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { BookLevel, OrderSide } from '../../events/types';
-import { ZERO, dec } from './decimal';
+import { ZERO, dec } from '../../domain/decimal';
 
 export interface Match {
   price: Big;

@@ -7,12 +7,11 @@ import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill }
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
 import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/userChannel';
 import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
-import type { Broker } from '../trading';
-import { dec } from './decimal';
-import { roundFee, unroundedFee } from './fees';
+import { dec } from '../../domain/decimal';
+import { roundFee, unroundedFee } from '../../domain/fees';
 import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
-import type { BrokerResult } from './paperBroker';
+import type { Broker, BrokerResult } from './broker';
 
 export type LiveConfig = Config['live'];
 
@@ -79,6 +78,7 @@ const GTD_SECURITY_SEC = 60;
  * trade id), and while any of them rests on the book it sends heartbeats every heartbeatMs.
  */
 export class LiveBroker implements Broker {
+  readonly sendsToVenue = true;
   readonly #orders: ClobOrders;
   private readonly tracked = new Map<string, Tracked>();
   private timer: number | null = null;

@@ -2,8 +2,9 @@ import Big from 'big.js';
 import { makeEvent, type BookLevel, type Decimal, type FillEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { OrderBook } from '../../streams/orderBook';
 import { walkBook, type Match } from './bookWalk';
-import { ZERO, dec, sum } from './decimal';
-import { feeScheduleProblem, fillFee } from './fees';
+import { ZERO, dec, sum } from '../../domain/decimal';
+import { feeScheduleProblem, fillFee } from '../../domain/fees';
+import type { Broker, BrokerResult } from './broker';
 import type { MarketContext } from './marketContext';
 
 /**
@@ -42,8 +43,6 @@ export function isUpDownMarket(slug: string): boolean {
   return /(^|-)(updown|up-or-down)(-|$)/.test(slug);
 }
 
-export type BrokerResult = FillEvent | RiskRejectionEvent;
-
 /** Shares taken from one version of a token's book (the same book object at the same update time). */
 interface TakenFromBook {
   book: OrderBook | null;
@@ -56,7 +55,8 @@ interface TakenFromBook {
 
 type Plan = { ok: true; intent: OrderIntentEvent; matches: Match[]; market: MarketContext } | { ok: false; intent: OrderIntentEvent; reason: BrokerReason; detail: string };
 
-export class PaperBroker {
+export class PaperBroker implements Broker {
+  readonly sendsToVenue = false;
   private taken = new Map<string, TakenFromBook>();
 
   private readonly options: PaperBrokerOptions;

@@ -1,26 +1,26 @@
 import Big from 'big.js';
-import type { AnyEvent, Decimal, OrderIntentEvent, OrderUpdateEvent } from '../../events/types';
-import { ZERO, dec, sortKeys } from './decimal';
+import type { AnyEvent, Decimal, OrderIntentEvent } from '../../events/types';
+import { ZERO, dec, sortKeys } from '../../domain/decimal';
+import { isFinal, isSettled, lifecycleEventOfUpdate, openShares, orderStep, sentOrder, type OrderLifecycleEvent, type OrderProgress } from '../../domain/orderLifecycle';
 import type { RiskState, SentOrders } from './risk';
 
 /**
  * Orders sent and not ended: a fold over the log's `order_intent`, `risk_rejection`, `fill`,
- * `order_update` and `exchange_fill` events, so a replay or a restart rebuilds it exactly.
+ * `order_update` and `exchange_fill` events, so a replay or a restart rebuilds it exactly. Each
+ * order follows the one lifecycle (domain/orderLifecycle.ts).
  *
- * An intent is pending from its `order_intent` (risk checks it before it is logged) until it ends:
- * a `risk_rejection` (risk or the broker refused it, nothing was sent), a paper `fill` (final, the
- * rest of a partial paper fill is cancelled), `exchange_fill`s adding up to its size, or an
- * `order_update` that ends it. Each exchange fill moves its shares from the order to the position.
- * Paper orders therefore end in the same reaction that sent them, and only live orders stay.
+ * An intent is pending from its `order_intent` (risk checks it before it is logged) until it is
+ * settled: a `risk_rejection` (risk or the broker refused it, nothing was sent), a paper `fill` (final,
+ * the rest of a partial paper fill is cancelled), `exchange_fill`s adding up to its size, or an
+ * `order_update` that ends it or gives it up. Each exchange fill moves its shares from the order to
+ * the position. Paper orders therefore end in the same reaction that sent them, and only live orders stay.
  *
  * A pending BUY counts at limit price x unfilled shares in its market's exposure; a pending SELL
  * reserves its unfilled shares of (strategy, token), so a second exit cannot sell them again.
  */
 
-/** Venue answers after which an order can no longer fill. */
-const ENDED = new Set<OrderUpdateEvent['status']>(['rejected', 'cancelled', 'expired', 'filled']);
-/** Orders ended by the venue remembered for a late `accepted` (oldest forgotten first). */
-const MAX_ENDED = 1_000;
+/** Given-up orders remembered for a late `accepted` or late fills (oldest forgotten first). */
+const MAX_GIVEN_UP = 1_000;
 
 interface Order {
   side: OrderIntentEvent['side'];
@@ -28,8 +28,7 @@ interface Order {
   marketId: string;
   tokenId: string;
   price: Big;
-  size: Big;
-  filled: Big;
+  progress: OrderProgress;
 }
 
 export interface PendingOrderView {
@@ -42,12 +41,12 @@ export interface PendingOrderView {
   size: Decimal;
 }
 
-const unfilled = (o: Order): Big => o.size.minus(o.filled);
+const unfilled = (o: Order): Big => openShares(o.progress);
 
 export class PendingOrders implements SentOrders {
   private readonly open = new Map<string, Order>();
-  /** Ended by an `order_update`: a given-up order the venue later acknowledges (`accepted: late_answer`) is live again. */
-  private readonly ended = new Map<string, Order>();
+  /** Given up by the live broker: one the venue later acknowledges (`accepted: late_answer`) is pending again. */
+  private readonly givenUp = new Map<string, Order>();
 
   static fromEvents(events: Iterable<AnyEvent>): PendingOrders {
     const p = new PendingOrders();
@@ -58,48 +57,41 @@ export class PendingOrders implements SentOrders {
   apply(event: AnyEvent): void {
     switch (event.type) {
       case 'order_intent':
-        this.open.set(event.orderId, { side: event.side, strategy: event.strategy, marketId: event.marketId, tokenId: event.tokenId, price: new Big(event.price), size: new Big(event.size), filled: ZERO });
+        this.open.set(event.orderId, { side: event.side, strategy: event.strategy, marketId: event.marketId, tokenId: event.tokenId, price: new Big(event.price), progress: sentOrder(event.size) });
         break;
       case 'risk_rejection':
-        this.open.delete(event.orderId);
+        this.step(event.orderId, { type: 'REJECT' });
         break;
       case 'fill':
-        // A tape fill is one of possibly several (actors/execution/tapeFills.ts); a book fill ends the order.
-        if (event.model !== 'tape') this.open.delete(event.orderId);
-        else this.partFilled(event.orderId, event.size);
+        // A book fill is final (what the book had, the rest cancelled); a tape fill is one of possibly several
+        // (actors/execution/tapeFills.ts).
+        this.step(event.orderId, { type: 'FILL', size: event.size, restCancelled: event.model !== 'tape' });
         break;
       case 'exchange_fill':
-        this.partFilled(event.orderId, event.size);
+        this.step(event.orderId, { type: 'FILL', size: event.size, restCancelled: false });
         break;
-      case 'order_update':
-        if (ENDED.has(event.status)) this.end(event.orderId);
-        else if (event.status === 'accepted') this.reopen(event.orderId);
+      case 'order_update': {
+        const e = lifecycleEventOfUpdate(event);
+        if (e !== null) this.step(event.orderId, e);
         break;
+      }
       default:
         break;
     }
   }
 
-  private partFilled(orderId: string, size: Decimal): void {
-    const order = this.open.get(orderId) ?? this.ended.get(orderId);
+  /** Moves an order on in its lifecycle: pending while unsettled, remembered a while when given up, forgotten when final. */
+  private step(orderId: string, e: OrderLifecycleEvent): void {
+    const order = this.open.get(orderId) ?? this.givenUp.get(orderId);
     if (!order) return;
-    order.filled = order.filled.plus(size);
-    if (unfilled(order).lte(0)) this.open.delete(orderId);
-  }
-
-  private end(orderId: string): void {
-    const order = this.open.get(orderId);
-    if (!order) return;
-    this.open.delete(orderId);
-    this.ended.set(orderId, order);
-    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string);
-  }
-
-  private reopen(orderId: string): void {
-    const order = this.ended.get(orderId);
-    if (!order) return;
-    this.ended.delete(orderId);
-    if (unfilled(order).gt(0)) this.open.set(orderId, order);
+    order.progress = orderStep(order.progress, e);
+    const status = order.progress.status;
+    const to = isFinal(status) ? null : isSettled(status) ? this.givenUp : this.open;
+    if (to !== this.open) this.open.delete(orderId);
+    if (to !== this.givenUp) this.givenUp.delete(orderId);
+    if (to === null || to.has(orderId)) return;
+    to.set(orderId, order);
+    if (this.givenUp.size > MAX_GIVEN_UP) this.givenUp.delete(this.givenUp.keys().next().value as string);
   }
 
   private *buys(marketId?: string): Iterable<Order> {

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import type { AnyEvent, Decimal, ExchangeFillEvent, FillEvent, MarketResolvedEvent, OrderSide } from '../../events/types';
-import { ZERO, dec, sortKeys, utcDay } from './decimal';
-import { feeInShares } from './fees';
+import { ZERO, dec, sortKeys, utcDay } from '../../domain/decimal';
+import { feeInShares } from '../../domain/fees';
 import type { RiskState } from './risk';
 
 /**

@@ -1,8 +1,9 @@
 import Big from 'big.js';
 import { makeEvent, type Decimal, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import { ONE, ZERO, dec, parseDecimal, utcDay } from './decimal';
-import { feeScheduleProblem } from './fees';
+import { ONE, ZERO, dec, parseDecimal, utcDay } from '../../domain/decimal';
+import { feeScheduleProblem } from '../../domain/fees';
+import { onSizeStep, SIZE_STEP } from '../../domain/precision';
 import type { MarketContext } from './marketContext';
 
 /**
@@ -36,8 +37,6 @@ export type RiskReason = (typeof RISK_REASONS)[number];
 
 export type RiskVerdict = { ok: true } | { ok: false; reason: RiskReason; detail: string };
 
-/** Order sizes are whole hundredths of a share on Polymarket. */
-export const SIZE_STEP = new Big('0.01');
 
 export interface RiskLimits {
   maxOrderUsd: Decimal;
@@ -121,7 +120,7 @@ function marketChecks(intent: OrderIntentEvent, price: Big, size: Big, market: M
   if (price.lt(tick) || price.gt(ONE.minus(tick))) return reject('price_out_of_range', `price ${intent.price} outside [${m.tickSize}, ${dec(ONE.minus(tick))}]`);
   if (!price.mod(tick).eq(0)) return reject('off_tick', `price ${intent.price} is not a multiple of the tick ${m.tickSize}`);
   if (size.lt(m.minSize)) return reject('below_min_size', `size ${intent.size} below the market minimum ${m.minSize}`);
-  if (!size.mod(SIZE_STEP).eq(0)) return reject('size_precision', `size ${intent.size} is not a multiple of ${dec(SIZE_STEP)}`);
+  if (!onSizeStep(size)) return reject('size_precision', `size ${intent.size} is not a multiple of ${dec(SIZE_STEP)}`);
   if (market.stale) return reject('stale_market_data', `the book feed of ${intent.tokenId} is stale`);
   if (market.dataTs === null || now - market.dataTs > limits.maxDataAgeMs) {
     const age = market.dataTs === null ? 'no market data' : `market data is ${now - market.dataTs} ms old`;

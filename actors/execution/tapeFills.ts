@@ -1,8 +1,8 @@
 import Big from 'big.js';
 import { makeEvent, type AnyEvent, type FillEvent, type LastTradeEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
-import type { Broker } from '../trading';
-import { dec } from './decimal';
-import { fillFee } from './fees';
+import type { Broker } from './broker';
+import { dec } from '../../domain/decimal';
+import { fillFee } from '../../domain/fees';
 import type { MarketContext } from './marketContext';
 
 /**
@@ -105,6 +105,9 @@ export function tapeOnly(market: MarketContext | undefined): market is MarketCon
  */
 export class TapeAwareBroker implements Broker {
   readonly tape: TapeFills;
+  get sendsToVenue(): boolean {
+    return this.inner.sendsToVenue;
+  }
 
   /** `windowMs` only: the order's latency is the inner broker's `arrivalDelayMs`, applied by the trading reactor before `execute`. */
   constructor(

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
+import { EventLogWriter, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
@@ -11,9 +11,8 @@ import { LlmEngine } from '../llm/engine';
 import { createMarketData, type MarketData } from '../marketData/createMarketData';
 import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
-import { PaperBroker } from '../execution/paperBroker';
 import { liveRefusals } from '../execution/live/marketRules';
-import type { Broker } from '../trading';
+import type { Broker } from '../execution/broker';
 import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
 import { ClobMarketChannel } from '../venues/polymarket/marketChannel';
@@ -134,8 +133,8 @@ export class TradingService {
   }
 
   private async replayLog(path: string, bytes: number): Promise<RebuildSummary> {
-    const batches = readEventBatches(path);
     const progress = new RebuildProgress(bytes, (seq, percent) => this.opts.logger.info({ seq, percent }, REBUILD_PROGRESS));
+    const batches = readEventBatches(path);
     let events = 0;
     let inputs = 0;
     /** The logged derived events of the latest input. */
@@ -364,8 +363,9 @@ function bind(feed: { start(): void; close(): Promise<void>; readonly counters: 
  * The paper broker is never gated: its fills are derived, and the rebuild derives them again.
  */
 function replayGate(broker: Broker, replaying: () => boolean): Broker {
-  if (broker instanceof PaperBroker) return broker;
+  if (!broker.sendsToVenue) return broker;
   return {
+    sendsToVenue: true,
     execute: (intent, market, ts) => (replaying() ? (liveRefusals([intent], () => market, ts)[0] ?? null) : broker.execute(intent, market, ts)),
     executeGroup: (intents, market, ts) => (replaying() ? liveRefusals(intents, market, ts) : broker.executeGroup(intents, market, ts)),
   };

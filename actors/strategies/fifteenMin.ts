@@ -91,7 +91,6 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
   const input = (asset: string): FifteenMinParams => ({
     asset,
     strategy: name,
-    orderIdPrefix: `${name}:${asset}:`,
     tradeUsd: config.tradeUsd,
     takeProfitPct: config.takeProfitPct,
     stopLossPct: config.stopLossPct,

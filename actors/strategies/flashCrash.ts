@@ -47,14 +47,14 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
     name,
     machine: flashCrashMachine,
     handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
-    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean, ordersSent: (key: string) => number): Delivery<Machine>[] {
+    route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<Machine>[] {
       const price = (tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null = null): Delivery<Machine>[] => {
         const ref = ctx.markets.token(tokenId);
         if (!ref || value === null || !(Number(value) > 0)) return [];
         const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
         // New instances only for tokens that can be traded now; existing ones hear every price.
         if (!keys.has(tokenId) && !quote.open) return [];
-        const input: FlashCrashInput = { ...params, orderIdPrefix: `${name}:${tokenId}:`, priorOrders: ordersSent(tokenId), tokenId, marketId: ref.market.id, outcome: ref.outcome };
+        const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
         return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
       };
       switch (event.type) {

@@ -1,10 +1,11 @@
-import Big from 'big.js';
 import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
+import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
+import { isFinal, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
 
-/** What a strategy machine may `emit`: derived-event bodies (no v/seq/ts), stamped by the wrapper. */
-export type MachineOutput = OrderIntentBody | Omit<EventBody<'decision'>, 'strategy'> | Omit<EventBody<'llm_request'>, 'strategy'>;
+/** What a strategy machine may `emit`: derived-event bodies (no v/seq/ts), stamped by the wrapper; an order under the id handed to it. */
+export type MachineOutput = (OrderIntentBody & { orderId: string }) | Omit<EventBody<'decision'>, 'strategy'> | Omit<EventBody<'llm_request'>, 'strategy'>;
 
 /** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
 export interface Delivery<M extends AnyStateMachine> {
@@ -21,11 +22,9 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
    * Which instances an event goes to, as which machine events. Fills and rejections of the
    * strategy's own orders are routed by the wrapper (as `{type:'FILL', fill}` / `{type:'REJECTED',
    * rejection}`), not here. `keys` are the instances that exist now; `hasOpenOrder(key)` whether an
-   * instance has an order without its final answer (an instance must not end before its fills arrive);
-   * `ordersSent(key)` how many orders the key has sent, ended instances included (the next one's id
-   * is `<strategy>:<key>:<ordersSent + 1>`).
+   * instance has an order without its final answer (an instance must not end before its fills arrive).
    */
-  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean, ordersSent: (key: string) => number): Delivery<M>[];
+  route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<M>[];
 }
 
 export interface KeyedMachineOptions {
@@ -33,16 +32,22 @@ export interface KeyedMachineOptions {
   inspect?: (event: InspectionEvent) => void;
 }
 
+interface OwnedOrder {
+  key: string;
+  order: OrderProgress;
+}
+
 interface Persisted {
-  orders: Record<string, { key: string; unfilled: string }>;
+  orders: Record<string, OwnedOrder>;
   counters: Record<string, number>;
   actors: Record<string, { input: unknown; snapshot: Snapshot<unknown> }>;
 }
 
 /**
  * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
- * events to instances, stamps what they emit (order ids are `<strategy>:<key>:<n>`, so they are
- * the same in every replay) and reports every state change as a `strategy_state` event.
+ * events to instances, hands each delivery the id the key's next order gets (the one order-id
+ * generator, domain/orderId.ts: ids go on over ended instances, so they are unique and the same in
+ * every replay), stamps what instances emit and reports every state change as a `strategy_state` event.
  */
 export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy {
   readonly name: string;
@@ -50,9 +55,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
   /** The keys of `actors`, kept as a set for the routes (not rebuilt per event). */
   private readonly keys = new Set<string>();
-  /** Open orders: the instance that sent each, and the shares not yet filled. */
-  private orderOwner = new Map<string, { key: string; unfilled: string }>();
-  private counters = new Map<string, number>();
+  /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
+  private orderOwner = new Map<string, OwnedOrder>();
+  private orderIds: OrderIdGenerator;
   /**
    * The instances' snapshots as of the last `persist()`, refreshed only for the keys delivered to
    * since (`dirty`). XState snapshots are immutable, so the references are kept as they are and
@@ -71,6 +76,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     private readonly options: KeyedMachineOptions = {},
   ) {
     this.name = spec.name;
+    this.orderIds = new OrderIdGenerator(spec.name);
     this.handles = new Set<EventType>([...spec.handles, 'fill', 'risk_rejection']);
   }
 
@@ -81,18 +87,17 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       const open = this.orderOwner.get(event.orderId);
       if (open !== undefined) {
         const machineEvent = event.type === 'fill' ? { type: 'FILL', ts: event.ts, fill: event } : { type: 'REJECTED', ts: event.ts, rejection: event };
-        // A rejection, a fill marked partial (the rest is cancelled) or the last share filled settles the order.
-        const unfilled = event.type === 'fill' ? new Big(open.unfilled).minus(event.size) : new Big(0);
-        if (event.type === 'risk_rejection' || event.partial || unfilled.lte(0)) this.orderOwner.delete(event.orderId);
-        else this.orderOwner.set(event.orderId, { key: open.key, unfilled: unfilled.toString() });
+        // A rejection, a fill marked partial (the rest is cancelled) or the last share filled ends the order.
+        const order = orderStep(open.order, event.type === 'fill' ? { type: 'FILL', size: event.size, restCancelled: event.partial } : { type: 'REJECT' });
+        if (isFinal(order.status)) this.orderOwner.delete(event.orderId);
+        else this.orderOwner.set(event.orderId, { key: open.key, order });
         this.ordersChanged = true;
         this.deliver({ key: open.key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.outbox;
     }
-    const ordersSent = (key: string) => this.counters.get(key) ?? 0;
-    for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key), ordersSent)) this.deliver(d);
+    for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key))) this.deliver(d);
     return this.outbox;
   }
 
@@ -121,7 +126,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
-    entry.actor.send(d.event);
+    entry.actor.send({ ...d.event, nextOrder: this.orderIds.peek(d.key) });
     this.dirty.add(d.key);
     const emitted = this.outbox.splice(mark);
     this.noteState(d.key, entry);
@@ -162,12 +167,11 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
 
   private collect(key: string, out: MachineOutput): void {
     if (out.type === 'order_intent') {
-      const n = (this.counters.get(key) ?? 0) + 1;
-      this.counters.set(key, n);
-      const orderId = `${this.name}:${key}:${n}`;
-      this.orderOwner.set(orderId, { key, unfilled: out.size });
+      const orderId = orderIdText(this.orderIds.take(key));
+      if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
+      this.orderOwner.set(orderId, { key, order: sentOrder(out.size) });
       this.ordersChanged = true;
-      const { type: _type, ...body } = out;
+      const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {
       const { type: _type, ...body } = out;
@@ -195,7 +199,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     const ordersSame = last !== null && !this.ordersChanged;
     this.lastPersisted = {
       orders: ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      counters: ordersSame ? last.counters : Object.fromEntries(this.counters),
+      counters: ordersSame ? last.counters : this.orderIds.toJSON(),
       actors: Object.fromEntries(this.persisted),
     };
     this.ordersChanged = false;
@@ -210,7 +214,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.lastPersisted = null;
     this.ordersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
-    this.counters = new Map(Object.entries(p.counters));
+    this.orderIds = new OrderIdGenerator(this.name, p.counters);
     this.persisted = new Map(Object.entries(p.actors));
     this.dirty.clear();
     for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, this.spec.machine.getPersistedSnapshot(a.snapshot as never) as Snapshot<unknown>);

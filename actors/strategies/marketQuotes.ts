@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { Decimal, MarketInfo } from '../../events/types';
-import { feeScheduleProblem, unroundedFee } from '../execution/fees';
+import { feePerShare as feeOfOneShare, feeScheduleProblem } from '../../domain/fees';
 import type { StrategyContext } from './types';
 
 /**
@@ -48,7 +48,7 @@ export function perShare(market: MarketInfo, price: Decimal): PerShare | null {
   let out = terms.byPrice.get(price);
   if (out === undefined) {
     const p = new Big(price);
-    const fee = unroundedFee(market, new Big(1), p);
+    const fee = feeOfOneShare(market, p);
     out = { fee: fee.toFixed(), net: p.minus(fee).toString() };
     if (terms.byPrice.size >= MAX_PRICES_PER_MARKET) terms.byPrice.clear();
     terms.byPrice.set(price, out);

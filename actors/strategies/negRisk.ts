@@ -65,7 +65,6 @@ export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: s
   const input = (key: string): NegRiskParams => ({
     negRiskMarketId: key,
     strategy: name,
-    orderIdPrefix: `${name}:${key}:`,
     minEdge: config.minEdge,
     minDeviation: config.minDeviation,
     maxEdge: config.maxEdge,

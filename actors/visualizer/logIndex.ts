@@ -1,8 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { InputError } from '../../events/errors';
+import { isGzip, openText } from '../../events/lines';
 import { readEventBatches, type TornTail } from '../../events/log';
 import { isInputType } from '../../events/types';
 import { Fields, parseJsonObject, type Obj } from '../../events/validate';
@@ -117,17 +114,6 @@ class Interner {
       this.values.push(s);
     }
     return id;
-  }
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await fh.close();
   }
 }
 
@@ -391,9 +377,7 @@ export class LogIndex {
 
   /** Reads events from checkpoint `cp` on while `visit` returns true. */
   private async scan(cp: number, visit: (e: LogEventView) => boolean): Promise<void> {
-    const start = this.gzip ? 0 : this.cpOffset.get(cp);
-    const file = createReadStream(this.file, { start, highWaterMark: 64 * 1024 });
-    const stream: Readable = this.gzip ? file.pipe(createGunzip()) : file;
+    const { stream, file } = openText(this.file, this.gzip, { start: this.cpOffset.get(cp) });
     stream.setEncoding('utf8');
     let rest = '';
     try {

@@ -1,6 +1,5 @@
 import type { MarketContext } from '../../actors/execution/marketContext';
-import type { BrokerResult } from '../../actors/execution/paperBroker';
-import type { Broker } from '../../actors/trading';
+import type { Broker, BrokerResult } from '../../actors/execution/broker';
 import type { OrderIntentEvent } from '../../events/types';
 
 /**
@@ -8,6 +7,7 @@ import type { OrderIntentEvent } from '../../events/types';
  * now (`null`); the exchange's answers arrive later as `exchange_fill` / `order_update` inputs.
  */
 export class AnswersLater implements Broker {
+  readonly sendsToVenue = true;
   readonly sent: OrderIntentEvent[] = [];
   execute(intent: OrderIntentEvent, _market: MarketContext | undefined): BrokerResult | null {
     this.sent.push(intent);

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { makeEvent, type MarketInfo, type OrderIntentEvent, type RiskRejectionEvent } from '../../../events/types';
 import { isTickSize } from '../../venues/polymarket/tickSizes';
-import { SIZE_STEP } from '../risk';
+import { onSizeStep } from '../../../domain/precision';
 import type { MarketContext } from '../marketContext';
 
 export const LIVE_BROKER_REASONS = ['unknown_market', 'market_data_incomplete', 'tick_size_unsupported', 'off_tick', 'below_min_size', 'size_precision', 'live_broker_closed', 'group_unsent'] as const;
@@ -28,7 +28,7 @@ export function liveMarketCheck(intent: OrderIntentEvent, market: MarketContext 
   if (!price.mod(tick).eq(0) || price.lt(tick) || price.gt(new Big(1).minus(tick))) return { ok: false, reason: 'off_tick', detail: `price ${intent.price} is not a tick (${info.tickSize}) inside (0, 1)` };
   const size = new Big(intent.size);
   if (size.lt(info.minSize)) return { ok: false, reason: 'below_min_size', detail: `size ${intent.size} below the market minimum ${info.minSize}` };
-  if (!size.mod(SIZE_STEP).eq(0)) return { ok: false, reason: 'size_precision', detail: `size ${intent.size} has more than 2 decimals` };
+  if (!onSizeStep(size)) return { ok: false, reason: 'size_precision', detail: `size ${intent.size} has more than 2 decimals` };
   return { ok: true, info };
 }
 

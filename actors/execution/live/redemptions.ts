@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { AnyEvent, Decimal, MarketInfo } from '../../../events/types';
-import { dec } from '../decimal';
+import { dec } from '../../../domain/decimal';
 import { Portfolio } from '../portfolio';
 
 /** What one resolution makes redeemable for one strategy's position (the winning token pays 1 USDC a share). */

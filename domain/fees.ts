@@ -1,17 +1,19 @@
 import Big from 'big.js';
-import type { FeeSchedule, MarketInfo } from '../../events/types';
+import type { FeeSchedule, MarketInfo } from '../events/types';
 import { ONE, ZERO, parseDecimal } from './decimal';
+import { FEE_DP, SHARE_DP } from './precision';
+import { usdc, shares as sharesOf, type Shares, type Usdc } from './units';
 
 /**
- * Polymarket's taker fee, from the market's own schedule (docs/execution.md):
+ * THE fee rule (the only place a fee is computed). Polymarket's taker fee, from the market's own
+ * schedule (https://docs.polymarket.com/trading/fees; docs/execution.md):
  *   fee (USDC) = shares x rate x (p x (1 - p)) ^ exponent, taker only, zero when `feesEnabled` is false.
  * Summed unrounded over the levels of one fill, then floored to 5 decimals (0.00001 USDC, the venue's
  * charge precision as NautilusTrader's adapter documents it). Buys pay it in shares (fee / price,
- * rounded half-up to 6 decimals, the CTF token precision); sells pay it in USDC.
+ * rounded half-up to 6 decimals, the CTF token precision, once per fill); sells pay it in USDC.
+ * Strategies quote it per share, unrounded (`feePerShare`), to compare prices before an order.
  */
 
-export const FEE_DP = 5;
-export const SHARE_DP = 6;
 
 export type Liquidity = 'taker' | 'maker';
 
@@ -39,32 +41,44 @@ function pays(s: FeeSchedule, liquidity: Liquidity): boolean {
 }
 
 /** The fee in USDC of `shares` matched at `price`, before rounding. */
-export function unroundedFee(market: FeeTerms, shares: Big, price: Big, liquidity: Liquidity = 'taker'): Big {
+export function unroundedFee(market: FeeTerms, shares: Big, price: Big, liquidity: Liquidity = 'taker'): Usdc {
   const s = schedule(market);
-  if (s === null || !pays(s, liquidity)) return ZERO;
+  if (s === null || !pays(s, liquidity)) return usdc(ZERO);
   const curve = price.times(ONE.minus(price)).pow(s.exponent);
-  return shares.times(s.rate).times(curve);
+  return usdc(shares.times(s.rate).times(curve));
+}
+
+/** The taker fee in USDC of one share at `price`, unrounded: what a strategy adds to a price before it orders. */
+export function feePerShare(market: FeeTerms, price: Big): Usdc {
+  return unroundedFee(market, ONE, price, 'taker');
 }
 
 /** Rounds a fee the way the venue charges it: down to 5 decimals. */
-export function roundFee(fee: Big): Big {
-  return fee.round(FEE_DP, Big.roundDown);
+export function roundFee(fee: Big): Usdc {
+  return usdc(fee.round(FEE_DP, Big.roundDown));
 }
 
 /** The fee in USDC of one fill made of several matches (levels), each at its own price. */
-export function fillFee(market: FeeTerms, matches: readonly { price: Big; size: Big }[], liquidity: Liquidity = 'taker'): Big {
+export function fillFee(market: FeeTerms, matches: readonly { price: Big; size: Big }[], liquidity: Liquidity = 'taker'): Usdc {
   let total = ZERO;
   for (const m of matches) total = total.plus(unroundedFee(market, m.size, m.price, liquidity));
   return roundFee(total);
 }
 
 /** The fee in USDC of one match. */
-export function takerFee(market: FeeTerms, shares: Big, price: Big): Big {
+export function takerFee(market: FeeTerms, shares: Big, price: Big): Usdc {
   return roundFee(unroundedFee(market, shares, price, 'taker'));
 }
 
-/** Shares withheld on a buy whose fee is worth `feeUsdc` at the (average) fill price. */
-export function feeInShares(feeUsdc: Big, price: Big): Big {
-  if (feeUsdc.eq(0) || price.eq(0)) return ZERO;
-  return feeUsdc.div(price).round(SHARE_DP, Big.roundHalfUp);
+/** Shares withheld on a buy whose fee is worth `feeUsdc` at the (average) fill price: once per fill. */
+export function feeInShares(feeUsdc: Big, price: Big): Shares {
+  if (feeUsdc.eq(0) || price.eq(0)) return sharesOf(ZERO);
+  return sharesOf(feeUsdc.div(price).round(SHARE_DP, Big.roundHalfUp));
+}
+
+/** Shares a fill leaves in hand: a BUY's size less its fee in shares; a SELL's size (its fee is paid in USDC). */
+export function sharesFilled(fill: { side: 'BUY' | 'SELL'; price: Big | string; size: Big | string; fee: Big | string }): Shares {
+  const size = new Big(fill.size);
+  if (fill.side === 'SELL') return sharesOf(size);
+  return sharesOf(size.minus(feeInShares(new Big(fill.fee), new Big(fill.price))));
 }

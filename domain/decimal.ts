@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { Decimal } from '../../events/types';
+import type { Decimal } from '../events/types';
 
 /** Plain decimal notation without trailing zeros ("0.5", "12", "0.0000001"), never exponent form. */
 export function dec(value: Big): Decimal {

@@ -1,0 +1,96 @@
+import { parseEventLine } from '../events/log';
+import { readLineBatches, type LineReadResult } from '../events/lines';
+import { isInputType, type AnyEvent } from '../events/types';
+import type { Engine } from './engine';
+import { Interrupted } from './outputFiles';
+
+/**
+ * The one replay loop: lines of an event log or tick file go through the engine in order; derived
+ * lines are not copied (the engine derives them again). Used by `pma replay` (actors/replay.ts), the
+ * backtest (actors/backtest/run.ts) and the service's rebuild on restart (actors/service/service.ts);
+ * what differs between them is where the lines come from and the hooks.
+ */
+
+/** A line to replay: parsed already (a merge by time needs `ts`), or parsed just before the engine takes it. */
+export interface ReplayLine {
+  line: string;
+  lineNo: number;
+  event?: AnyEvent;
+}
+
+export interface ReplayHooks {
+  /** Every line first; 'skip' leaves it out altogether (not counted as derived or input). */
+  filter?(event: AnyEvent): 'skip' | undefined;
+  /** A derived line (not replayed). */
+  onDerived?(line: ReplayLine): void;
+  /** Before an input goes in: what must happen first (the backtest's simulated world); false leaves the input out. */
+  beforeInput?(event: AnyEvent): boolean | Promise<boolean>;
+  /** Takes the input instead of `engine.ingestLine` (the backtest groups one millisecond of market data). */
+  ingest?(event: AnyEvent, line: ReplayLine): void;
+  /** After each batch that had lines. */
+  onBatch?(counts: ReplayCounts, batch: readonly ReplayLine[]): void;
+}
+
+export interface ReplayCounts {
+  /** Lines read (non-empty). */
+  lines: number;
+  /** Characters of those lines, newlines included (bytes for ASCII text). */
+  bytes: number;
+  derived: number;
+  /** Inputs taken. */
+  inputs: number;
+}
+
+/**
+ * Replays `batches` into `engine`; returns the source's own summary with the counts. `path` names the
+ * file in errors for lines parsed here. An aborted `signal` stops it before the next batch (`Interrupted`).
+ */
+export async function replayLines<S>(
+  batches: AsyncGenerator<readonly ReplayLine[], S>,
+  engine: Engine,
+  path: string,
+  hooks: ReplayHooks = {},
+  signal?: AbortSignal,
+): Promise<{ summary: S; counts: ReplayCounts }> {
+  const counts: ReplayCounts = { lines: 0, bytes: 0, derived: 0, inputs: 0 };
+  for (;;) {
+    if (signal?.aborted) throw new Interrupted();
+    const next = await batches.next();
+    if (next.done) return { summary: next.value, counts };
+    const batch = next.value;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      counts.lines++;
+      counts.bytes += item.line.length + 1;
+      // Parsed just before the engine takes it, so parsed events die young (no batch of them is held).
+      const event = item.event ?? parseEventLine(item.line, path, item.lineNo);
+      if (hooks.filter?.(event) === 'skip') continue;
+      if (event.type !== 'trade' && !isInputType(event.type)) {
+        counts.derived++;
+        hooks.onDerived?.(item);
+        continue;
+      }
+      if (hooks.beforeInput) {
+        const go = hooks.beforeInput(event);
+        if ((typeof go === 'boolean' ? go : await go) === false) continue;
+      }
+      if (hooks.ingest) hooks.ingest(event, item);
+      else engine.ingestLine(event, item.line, item.lineNo);
+      counts.inputs++;
+    }
+    if (batch.length > 0) hooks.onBatch?.(counts, batch);
+  }
+}
+
+/** A file's non-empty lines, unparsed, in batches (plain or gzip); the line reader's result at the end. */
+export async function* fileLines(path: string): AsyncGenerator<ReplayLine[], LineReadResult> {
+  const lines = readLineBatches(path);
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) return next.value;
+    const out: ReplayLine[] = [];
+    const { lines: texts, firstLine } = next.value;
+    for (let i = 0; i < texts.length; i++) if (texts[i].length > 0) out.push({ line: texts[i], lineNo: firstLine + i });
+    if (out.length > 0) yield out;
+  }
+}
