@@ -1,6 +1,7 @@
 import type { ImportSummary } from './types';
 
-function counts(record: Record<string, number | undefined>): string {
+/** `k n, ...` by count (largest first), or `none`: the importers' summary lines. */
+export function counts(record: Record<string, number | undefined>): string {
   const entries = Object.entries(record).filter(([, n]) => (n ?? 0) > 0);
   if (entries.length === 0) return 'none';
   return entries
@@ -9,7 +10,7 @@ function counts(record: Record<string, number | undefined>): string {
     .join(', ');
 }
 
-function time(ms: number): string {
+export function time(ms: number): string {
   return `${new Date(ms).toISOString()} (${ms})`;
 }
 

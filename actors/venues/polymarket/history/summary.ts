@@ -1,15 +1,5 @@
+import { counts, time } from '../../binance/importers/summary';
 import type { HistoryImportSummary } from './types';
-
-function counts(record: Record<string, number | undefined>): string {
-  const entries = Object.entries(record).filter(([, n]) => (n ?? 0) > 0);
-  if (entries.length === 0) return 'none';
-  return entries
-    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0) || a[0].localeCompare(b[0]))
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
-}
-
-const time = (ms: number): string => `${new Date(ms).toISOString()} (${ms})`;
 
 /** What `pma import` prints for Polymarket history: rows and events per file, events by type, skips, markets. */
 export function formatHistorySummary(s: HistoryImportSummary): string {
