@@ -35,6 +35,10 @@ function applyEdit(line: string, e: Edit, csv: boolean): string {
   return mutateText(`${line.slice(0, space)} ${toJson(frame)}`, e.text, frame).replace(/\n/g, ' ');
 }
 
+const keep: Edit = { kind: 'keep' };
+const valueOfKey: Edit = { kind: 'damage', fields: [], text: { op: 'duplicateKey', at: 0, value: 'valueOf' } } as Edit;
+const VALUE_OF_KIND: Edit[] = Array.from({ length: 20 }, (_, i) => (i === 7 ? valueOfKey : keep));
+
 const input = fc.tuple(fc.boolean(), fc.array(edit, { minLength: 20, maxLength: 20 }), fc.boolean());
 
 describe('importTicks over damaged files', () => {
@@ -71,7 +75,8 @@ describe('importTicks over damaged files', () => {
           last = t.ts;
         }
       }),
-      { ...params(60), timeout: 10_000 },
+      // Always tried: the counterexample that found kinds named after Object.prototype members ("valueOf" read as a function).
+      { ...params(60), timeout: 10_000, examples: [[[false, VALUE_OF_KIND, false]]] },
     );
   });
 

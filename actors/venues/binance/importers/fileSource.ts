@@ -5,6 +5,7 @@ import { SkipTrade, asUsdm } from '../parse';
 import { MinHeap, beforeInInputOrder } from './heap';
 import { detectFormat, makeLineDecoder, symbolFromFileName, type LineDecoder } from './lineDecoders';
 import { DEFAULT_REORDER_MS, type FileSummary, type ImportOptions, type SkipReason, type SourcedTrade } from './types';
+import { addCount } from './summary';
 
 /** A trade out of order within its symbol, or too late for the file's reorder window. */
 export class OrderError extends InputError {
@@ -130,7 +131,7 @@ export class FileTradeSource {
   }
 
   private count(kind: string): void {
-    this.summary.kinds[kind] = (this.summary.kinds[kind] ?? 0) + 1;
+    addCount(this.summary.kinds, kind);
   }
 
   private onLine(raw: string, lineNo: number, out: SourcedTrade[]): void {

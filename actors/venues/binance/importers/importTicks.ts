@@ -8,6 +8,7 @@ import { tradeMarketKey } from '../../../../events/types';
 import { FileTradeSource, OrderError } from './fileSource';
 import { mergeByTime } from './merge';
 import type { ImportOptions, ImportSummary, SkipReason, SourcedTrade } from './types';
+import { addCount } from './summary';
 
 /**
  * Converts Binance trade files into one tick file: an event log of `trade` input events (seq 1..N,
@@ -44,7 +45,7 @@ export async function importTicks(files: string[], out: string, options: ImportO
         if (!check(t)) continue;
         writer.append(t.event);
         const symbol = tradeMarketKey(t.event);
-        summary.tradesBySymbol[symbol] = (summary.tradesBySymbol[symbol] ?? 0) + 1;
+        addCount(summary.tradesBySymbol, symbol);
         if (summary.firstTs === null) summary.firstTs = t.event.ts;
         summary.lastTs = t.event.ts;
       }
@@ -61,7 +62,7 @@ export async function importTicks(files: string[], out: string, options: ImportO
     } else if (gzip) rmSync(plainPath, { force: true });
   }
   for (const f of summary.files) {
-    for (const [k, n] of Object.entries(f.kinds)) summary.linesByKind[k] = (summary.linesByKind[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(f.kinds)) addCount(summary.linesByKind, k, n);
     for (const [k, n] of Object.entries(f.skipped)) summary.skipped[k as SkipReason] = (summary.skipped[k as SkipReason] ?? 0) + (n ?? 0);
   }
   return summary;

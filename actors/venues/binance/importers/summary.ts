@@ -1,5 +1,14 @@
 import type { ImportSummary } from './types';
 
+/**
+ * Adds `n` to `record[key]` where the key comes from the data (a line's kind, a symbol): an own property even
+ * when the key is `valueOf`, `constructor` or `__proto__`, which a plain `record[key] ?? 0` would misread.
+ */
+export function addCount(record: Record<string, number>, key: string, n = 1): void {
+  const before = Object.hasOwn(record, key) ? record[key] : 0;
+  Object.defineProperty(record, key, { value: before + n, writable: true, enumerable: true, configurable: true });
+}
+
 /** `k n, ...` by count (largest first), or `none`: the importers' summary lines. */
 export function counts(record: Record<string, number | undefined>): string {
   const entries = Object.entries(record).filter(([, n]) => (n ?? 0) > 0);
