@@ -2,7 +2,9 @@ import WebSocket from 'ws';
 import type { Clock, TimerId } from '../../events/clock';
 import { makeEvent, type FeedStatusEvent, type InputEvent } from '../../events/types';
 
-/** The subset of a pino logger the feeds use (a pino `Logger` fits). */
+/** Whether the n-th occurrence of a repeated feed problem is logged: the first ten, then every thousandth. */
+export const shouldLog = (n: number): boolean => n <= 10 || n % 1000 === 0;
+
 /** What every websocket feed adapter takes besides its URL and subscriptions. */
 export interface FeedOptions {
   clock: Clock;
@@ -22,6 +24,7 @@ export function fromFeedOptions(o: FeedOptions, log: FeedLogger): Pick<WsConnect
   return { clock: o.clock, random: o.random, watchdogMs: o.watchdogMs, reconnectBaseMs: o.reconnectBaseMs, reconnectMaxMs: o.reconnectMaxMs, onStatus: (e) => o.onEvent(e), log };
 }
 
+/** The subset of a pino logger the feeds use (a pino `Logger` fits). */
 export interface FeedLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

@@ -2,7 +2,7 @@ import { InputError } from '../../../events/errors';
 import { makeEvent } from '../../../events/types';
 import { decodeFrame, SkipTrade } from './parse';
 import { TradeIdTracker } from './tradeIds';
-import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions, shouldLog } from '../wsConnection';
 
 /** Events are trades (ts = exchange time `T`) and `feed_status`. */
 export interface BinanceLiveOptions extends FeedOptions {
@@ -38,7 +38,6 @@ export function combinedStreamUrl(baseUrl: string, symbols: string[]): string {
 }
 
 /** Log the first few bad frames, then every 1000th: never a line per frame. */
-const shouldLog = (n: number): boolean => n <= 10 || n % 1000 === 0;
 
 /**
  * Live Binance spot trades from the combined stream: decoded frames become `trade` input events,

@@ -1,5 +1,5 @@
 import type { InputEvent } from '../../../events/types';
-import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions, shouldLog } from '../wsConnection';
 import { parseMarketFrame } from './wsParse';
 
 /** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
@@ -38,7 +38,6 @@ const COUNTER_OF: Partial<Record<InputEvent['type'], keyof MarketChannelCounters
   market_resolved: 'resolutions',
 };
 
-const shouldLog = (n: number): boolean => n <= 10 || n % 1000 === 0;
 
 /**
  * The CLOB market channel: order-book snapshots and deltas, last trades, best bid/ask, tick-size

@@ -1,5 +1,5 @@
 import { InputError } from '../../../events/errors';
-import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions, shouldLog } from '../wsConnection';
 import { parseRtdsFrame, rtdsSubscribeMessage } from './rtdsParse';
 
 export const FEED_RTDS = 'rtds';
@@ -25,7 +25,6 @@ export interface RtdsCounters {
   stale: number;
 }
 
-const shouldLog = (n: number): boolean => n <= 10 || n % 1000 === 0;
 
 /**
  * Chainlink prices from Polymarket's RTDS as `oracle_price` input events (ts = the price's own

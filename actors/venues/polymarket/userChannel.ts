@@ -1,5 +1,5 @@
 import type { FeedStatusEvent } from '../../../events/types';
-import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { silentLogger, WsConnection, type FeedLogger, shouldLog } from '../wsConnection';
 import type { Clock } from '../../../events/clock';
 import { parseUserFrame, type UserOrderMessage, type UserTradeMessage } from './userChannelParse';
 
@@ -113,7 +113,7 @@ export class ClobUserChannel {
     this.stats.ignored += frame.ignored;
     for (const err of frame.errors) {
       const m = ++this.stats.malformed;
-      if (m <= 10 || m % 1000 === 0) this.log.warn({ feed: FEED_CLOB_USER, malformed: m, error: err.message }, 'malformed user-channel message skipped');
+      if (shouldLog(m)) this.log.warn({ feed: FEED_CLOB_USER, malformed: m, error: err.message }, 'malformed user-channel message skipped');
     }
     for (const m of frame.messages) {
       if (m.kind === 'order') {
