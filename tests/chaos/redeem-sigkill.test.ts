@@ -65,9 +65,11 @@ it('pma start --live: a resolution redeemed once across a SIGKILL between broadc
   const logPath = join(dir, 'events.jsonl');
   seedLog(logPath);
   const args = ['start', '--live', '--config', configPath, '--log', logPath, '--metrics-port', '0'];
+  const children: ServiceProcess[] = [];
   try {
     // First life: the rebuild derives the intent, the redeemer logs the signed transaction and broadcasts it; killed before any receipt.
     const first = new ServiceProcess({ args, env });
+    children.push(first);
     const sent = await first.killWhen((line) => line.msg === 'redemption sent', 'SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const afterKill = await logOf(logPath);
@@ -78,6 +80,7 @@ it('pma start --live: a resolution redeemed once across a SIGKILL between broadc
     // Second life: the intent without an outcome is looked up by its transaction hash before anything is sent.
     chain.holdReceipts = false;
     const second = new ServiceProcess({ args, env });
+    children.push(second);
     await second.started();
     const until = wallClock.now() + 30_000;
     while (!readFileSync(logPath, 'utf8').includes('"status":"confirmed"')) {
@@ -102,6 +105,8 @@ it('pma start --live: a resolution redeemed once across a SIGKILL between broadc
     expect([served.cash, served.realised, served.redeemable]).toEqual(['1004.9', '4.9', {}]);
     reportFigures('redemption across SIGKILL', { redeem_sends: chain.redeemSends, redemptions_mined: chain.redemptions.length, payouts_booked: events.filter((e) => e.type === 'redemption' && e.status === 'confirmed').length });
   } finally {
+    for (const child of children) if (child.running) child.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
     await chain.close();
     await ws.stop();
     await gamma.close();
