@@ -4,7 +4,8 @@ import { readAllEvents } from '../../events/log';
 import type { AnyEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { liveBrokerFromConfig, type LiveBroker } from '../execution/liveBroker';
-import { redeemerFromConfig, type Redeemer } from '../execution/live/redeemer';
+import { loadRedeemer } from '../execution/live/loadRedeemer';
+import type { Redeemer } from '../execution/live/redeemer';
 import { liveCredentialsFromEnv } from '../venues/polymarket/credentials';
 import { marketContext } from '../execution/marketContext';
 import { ServiceStatus, strategiesCheck } from '../observability/checks';
@@ -89,7 +90,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   });
   // Winning shares of resolved markets redeemed on chain (live.rpcUrl), each intent once, outcomes logged.
   const redeemer = broker
-    ? redeemerFromConfig(config.live, liveCredentialsFromEnv(o.env).privateKey, {
+    ? loadRedeemer(config.live, liveCredentialsFromEnv(o.env).privateKey, {
         clock,
         append: (event) => service!.append(event),
         onProblem: (problem) => logger.warn({ problem }, 'redemption'),

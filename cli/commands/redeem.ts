@@ -4,7 +4,7 @@ import { SystemClock } from '../../events/clock';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import type { Config } from '../../actors/config/schema';
 import { redemptionsDue } from '../../actors/execution/live/redemptions';
-import { redeemerFromConfig } from '../../actors/execution/live/redeemer';
+import { loadRedeemer } from '../../actors/execution/live/loadRedeemer';
 import { liveCredentialsFromEnv } from '../../actors/venues/polymarket/credentials';
 import { EventLogWriter, readAllEvents } from '../../events/log';
 import type { AnyEvent } from '../../events/types';
@@ -74,7 +74,7 @@ async function send(config: Config, events: AnyEvent[], logPath: string, json: b
   }
   const log = EventLogWriter.open(logPath, { durability: config.log.durability });
   const problems: string[] = [];
-  const redeemer = redeemerFromConfig(config.live, privateKey, {
+  const redeemer = loadRedeemer(config.live, privateKey, {
     clock: new SystemClock(),
     append: async (event) => {
       log.append(event);
