@@ -1,6 +1,6 @@
 import { makeEvent, type AnyEvent, type DerivedEvent, type RedemptionIntentEvent } from '../../../events/types';
 import { dec } from '../../../domain/decimal';
-import type { MarketState } from '../../../streams/marketState';
+import type { MarketState } from '../../../domain/market/marketState';
 import type { Reactor } from '../../engine';
 import type { Portfolio } from '../portfolio';
 
