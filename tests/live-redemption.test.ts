@@ -25,7 +25,7 @@ const env = { POLYMARKET_PRIVATE_KEY: privateKey, POLYMARKET_API_KEY: `key-${pri
 const CONDITION = `0x${'c0ffee'.padStart(64, '0')}`;
 const market = marketInfo({ id: 'm-live', conditionId: CONDITION, tokenIds: ['1001', '1002'], tickSize: '0.01', minSize: '5' });
 
-/** Buys 12 of token 1001 at 0.43 on the first book it sees; keeps the fills it is told of. */
+/** On the first book it sees, buys 12 of token 1001 at 0.43 and bids 5 at 0.40 (left resting); keeps the fills it is told of. */
 function probe(): Strategy & { fills: FillEvent[] } {
   let sent = false;
   const fills: FillEvent[] = [];
@@ -37,7 +37,10 @@ function probe(): Strategy & { fills: FillEvent[] } {
       if (event.type === 'fill') fills.push(event);
       if (event.type !== 'book' || sent) return [];
       sent = true;
-      return [makeEvent('order_intent', event.ts, { orderId: 'probe:1', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null })];
+      return [
+        makeEvent('order_intent', event.ts, { orderId: 'probe:1', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null }),
+        makeEvent('order_intent', event.ts, { orderId: 'probe:2', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.4', size: '5', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null }),
+      ];
     },
     persist: () => ({ sent }),
     restore: (s) => void (sent = (s as { sent: boolean }).sent),
@@ -50,7 +53,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it("a live session's whole life (order, streamed fills, resolution, on-chain redemption) is in its log; the payout reaches cash once, from the confirmed redemption; a restart rebuilds the same portfolio and sends nothing", async () => {
+it("a live session's whole life (orders, streamed fills, a cancel, resolution, on-chain redemption) is in its log; the payout reaches cash once, from the confirmed redemption; a restart rebuilds the same portfolio and sends nothing", async () => {
   const clob = await ClobOrderServer.start(137);
   clob.markets.push({ conditionId: market.conditionId, tokenIds: market.tokenIds, tickSize: market.tickSize, negRisk: false });
   const user = await UserChannelServer.start({ apiKey: env.POLYMARKET_API_KEY, secret: env.POLYMARKET_API_SECRET, passphrase: env.POLYMARKET_API_PASSPHRASE });
@@ -69,12 +72,17 @@ it("a live session's whole life (order, streamed fills, resolution, on-chain red
     running = await start([strategy]);
     await running.service.append(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
     await running.service.append(makeEvent('book', T0 + 1, { source: 'clob_ws', tokenId: '1001', market: market.conditionId, bids: [{ price: '0.42', size: '100' }], asks: [{ price: '0.44', size: '100' }], tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
-    await waitFor(() => clob.orders.size === 1 && user.sessions === 1, 'order resting, channel subscribed', 10_000);
-    const hash = [...clob.orders.keys()][0];
+    await waitFor(() => clob.orders.size === 2 && user.sessions === 1, 'orders resting, channel subscribed', 10_000);
+    const hash = [...clob.orders.values()].find((o) => o.price.eq('0.43'))!.id;
     clob.fillResting(hash, '5');
     clob.fillResting(hash, '7');
     await waitFor(() => strategy.fills.length === 2, 'both fills reached the strategy', 10_000);
     await running.broker!.settled();
+    // The kill switch cancels the bid still resting (the cancels of timed-out orders join here as they land), then trading resumes.
+    const control = (action: string) => httpRequest(`${running!.controlServer.url}/control/${action}`, 'POST', 5000, { authorization: `Bearer ${TOKEN}` });
+    expect(JSON.parse((await control('kill')).body)).toMatchObject({ action: 'kill', cancelled: ['probe:2'] });
+    await waitFor(() => running!.service.system.pending.count() === 0, 'the cancelled order ended', 10_000);
+    expect((await control('resume')).status).toBe(200);
     // The wallet holds the 12 shares on chain; the market resolves for them.
     chain.hold(wallet, '1001', 12_000_000n);
     chain.conditions.set(CONDITION, { tokenIds: ['1001', '1002'], winner: 0 });
@@ -101,8 +109,12 @@ it("a live session's whole life (order, streamed fills, resolution, on-chain red
     expect(chain.redeemSends).toBe(1);
     expect([chain.balance(wallet, '1001'), chain.paid.get(wallet.toLowerCase())]).toEqual([0n, 12_000_000n]);
     const events = (await readAllEvents(logPath)).records.map((r) => r.event);
-    const life = events.filter((e) => ['order_intent', 'order_update', 'exchange_fill', 'market_resolved', 'redemption_intent', 'redemption'].includes(e.type)).map((e) => (e.type === 'order_update' || e.type === 'redemption' ? `${e.type}:${e.status}` : e.type));
-    expect(life).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'exchange_fill', 'exchange_fill', 'order_update:filled', 'market_resolved', 'redemption_intent', 'redemption:submitted', 'redemption:confirmed', 'market_resolved']);
+    const of = (orderId: string) => events.filter((e) => (e.type === 'order_intent' || e.type === 'order_update' || e.type === 'exchange_fill') && e.orderId === orderId).map((e) => (e.type === 'order_update' ? `order_update:${e.status}` : e.type));
+    expect(of('probe:1')).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'exchange_fill', 'exchange_fill', 'order_update:filled']);
+    expect(of('probe:2')).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'order_update:cancelled']);
+    const after = events.slice(events.findIndex((e) => e.type === 'risk_control'));
+    const tail = after.filter((e) => ['risk_control', 'order_update', 'market_resolved', 'redemption_intent', 'redemption'].includes(e.type)).map((e) => (e.type === 'risk_control' ? e.action : e.type === 'order_update' || e.type === 'redemption' ? `${e.type}:${e.status}` : e.type));
+    expect(tail).toEqual(['kill', 'order_update:cancelled', 'resume', 'market_resolved', 'redemption_intent', 'redemption:submitted', 'redemption:confirmed', 'market_resolved']);
     const confirmed = events.find((e) => e.type === 'redemption' && e.status === 'confirmed');
     expect(confirmed).toMatchObject({ intentId: `redeem:${CONDITION}`, tokenId: '1001', payout: '12', txHash: chain.redemptions[0].hash });
     // The log folds to the served portfolio, and a restart rebuilds it without sending anything.
