@@ -8,11 +8,12 @@ import { Portfolio } from '../actors/execution/portfolio';
 import { startService, type RunningService } from '../actors/service/run';
 import type { Strategy } from '../actors/strategies/types';
 import { readAllEvents } from '../events/log';
-import { makeEvent, type AnyEvent, type EventType, type FillEvent } from '../events/types';
+import { makeEvent } from '../events/types';
 import { FeedTimeClock } from './chaos/support/feedTimeClock';
 import { httpRequest } from './chaos/support/http';
 import { ClobOrderServer } from './support/clobOrderServer';
 import { marketInfo } from './support/execution';
+import { liveEnv, probe } from './support/liveProbe';
 import { JsonRpcChain } from './support/jsonRpcChain';
 import { UserChannelServer } from './support/userChannelServer';
 import { waitFor } from './support/wsReplayServer';
@@ -21,31 +22,9 @@ const T0 = 1_760_000_000_000;
 const TOKEN = 'live-redemption-test-token-9b1d7e';
 const privateKey = generatePrivateKey();
 const wallet = privateKeyToAccount(privateKey).address;
-const env = { POLYMARKET_PRIVATE_KEY: privateKey, POLYMARKET_API_KEY: `key-${privateKey.slice(20, 32)}`, POLYMARKET_API_SECRET: Buffer.from(`secret-${privateKey.slice(2, 18)}`).toString('base64url'), POLYMARKET_API_PASSPHRASE: `pass-${privateKey.slice(40, 52)}`, PMA_CONTROL_TOKEN: TOKEN };
+const env = liveEnv(privateKey, TOKEN);
 const CONDITION = `0x${'c0ffee'.padStart(64, '0')}`;
 const market = marketInfo({ id: 'm-live', conditionId: CONDITION, tokenIds: ['1001', '1002'], tickSize: '0.01', minSize: '5' });
-
-/** On the first book it sees, buys 12 of token 1001 at 0.43 and bids 5 at 0.40 (left resting); keeps the fills it is told of. */
-function probe(): Strategy & { fills: FillEvent[] } {
-  let sent = false;
-  const fills: FillEvent[] = [];
-  return {
-    name: 'probe',
-    fills,
-    handles: new Set<EventType>(['book', 'fill']),
-    react(event: AnyEvent) {
-      if (event.type === 'fill') fills.push(event);
-      if (event.type !== 'book' || sent) return [];
-      sent = true;
-      return [
-        makeEvent('order_intent', event.ts, { orderId: 'probe:1', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null }),
-        makeEvent('order_intent', event.ts, { orderId: 'probe:2', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.4', size: '5', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null }),
-      ];
-    },
-    persist: () => ({ sent }),
-    restore: (s) => void (sent = (s as { sent: boolean }).sent),
-  };
-}
 
 let dir: string;
 beforeAll(() => {
@@ -64,7 +43,7 @@ it("a live session's whole life (orders, streamed fills, a cancel, resolution, o
   const config = parseConfig({ service: { mode: 'live', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: user.url }, live: { limitOrderType: 'GTC', rpcUrl: chain.url, receiptPollMs: 20 } });
   const logPath = join(dir, 'events.jsonl');
   const start = (extra: Strategy[]) => startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, extraStrategies: extra, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
-  const strategy = probe();
+  const strategy = probe(market.id, [{ tokenId: '1001', price: '0.43', size: '12' }, { tokenId: '1001', price: '0.4', size: '5' }]);
   const debugPortfolio = async (r: RunningService) => JSON.parse((await httpRequest(`${r.controlServer.url}/debug/portfolio`, 'GET', 5000, { authorization: `Bearer ${TOKEN}` })).body) as Record<string, unknown>;
   let running: RunningService | null = null;
   let served: Record<string, unknown>;
@@ -119,7 +98,7 @@ it("a live session's whole life (orders, streamed fills, a cancel, resolution, o
     expect(confirmed).toMatchObject({ intentId: `redeem:${CONDITION}`, tokenId: '1001', payout: '12', txHash: chain.redemptions[0].hash });
     // The log folds to the served portfolio, and a restart rebuilds it without sending anything.
     expect(JSON.parse(JSON.stringify(Portfolio.fromEvents(config.risk.startingCapital, events)))).toEqual(served);
-    const again = await start([probe()]);
+    const again = await start([probe(market.id, [{ tokenId: '1001', price: '0.43', size: '12' }, { tokenId: '1001', price: '0.4', size: '5' }])]);
     try {
       await again.redeemer!.settled();
       expect(JSON.parse(JSON.stringify(again.service.system.portfolio))).toEqual(served);
