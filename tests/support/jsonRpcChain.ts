@@ -40,6 +40,10 @@ export class JsonRpcChain {
   /** Every eth_sendRawTransaction whose calldata is redeemPositions, duplicates included. */
   redeemSends = 0;
   holdReceipts = false;
+  /** The next eth_sendRawTransaction is lost: the connection drops before the node sees it. */
+  dropNextSend = false;
+  /** Redemptions succeed and pay nothing, burning nothing (positions keyed to another collateral than the one named). */
+  payNothing = false;
   readonly methods: string[] = [];
   private readonly nonces = new Map<string, number>();
   private block = 1000;
@@ -87,6 +91,11 @@ export class JsonRpcChain {
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw) as { id: number; method: string; params: unknown[] };
     this.methods.push(body.method);
+    if (body.method === 'eth_sendRawTransaction' && this.dropNextSend) {
+      this.dropNextSend = false;
+      req.socket.destroy();
+      return;
+    }
     let answer: { result: unknown } | { error: { code: number; message: string } };
     try {
       answer = { result: await this.answer(body.method, body.params) };
@@ -172,6 +181,7 @@ export class JsonRpcChain {
   private redeem(owner: Hex, conditionId: Hex, slots: number[], amounts: bigint[] | null): bigint {
     const condition = this.conditions.get(conditionId);
     if (!condition) throw new Error(`execution reverted: condition ${conditionId} not resolved`);
+    if (this.payNothing) return 0n;
     let payout = 0n;
     slots.forEach((slot, i) => {
       const tokenId = condition.tokenIds[slot];
