@@ -1,9 +1,13 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { gammaResolutions } from '../actors/execution/live/gammaResolutions';
 import { Redeemer } from '../actors/execution/live/redeemer';
+import { Portfolio } from '../actors/execution/portfolio';
+import { MarketState } from '../domain/market/marketState';
 import { redemptionContracts } from '../actors/venues/polygon/contracts';
 import { JsonRpcClient } from '../actors/venues/polygon/jsonRpc';
 import { SystemClock } from '../events/clock';
-import { makeEvent, type AnyEvent, type RedemptionEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type MarketInfo, type RedemptionEvent } from '../events/types';
+import { marketInfo } from './support/execution';
 import { JsonRpcChain } from './support/jsonRpcChain';
 
 const T0 = 1_760_000_000_000;
@@ -90,4 +94,24 @@ it('a proxy or safe wallet: each intent ends failed with the reason, nothing is 
   await r.settled();
   expect(statuses(log)).toEqual([['failed', '0']]);
   expect(chain.methods).toEqual([]);
+});
+
+describe("Gamma's closed state as a resolution (live)", () => {
+  const open = marketInfo({ id: 'm3', conditionId: CONDITION, tokenIds: ['31', '32'], outcomes: ['Up', 'Down'] });
+  const closed = (prices: string[]) => ({ ...open, closed: true, outcomePrices: prices });
+  const snapshot = (m: MarketInfo, ts: number) => makeEvent('market_snapshot', ts, { source: 'gamma', request: '/events/slug', markets: [m] });
+
+  it('a held market closed with a decided outcome resolves once; undecided, not held, or already resolved: nothing', () => {
+    const markets = new MarketState();
+    const portfolio = new Portfolio('1000');
+    markets.apply(snapshot(open, T0));
+    expect(gammaResolutions(snapshot(closed(['1', '0']), T0 + 1), markets, portfolio)).toEqual([]);
+    portfolio.apply(makeEvent('exchange_fill', T0 + 1, { orderId: 'x:1', tokenId: '32', side: 'BUY', price: '0.5', size: '4', fee: '0', tradeId: 't' }));
+    expect(gammaResolutions(snapshot(closed(['0.9995', '0.0005']), T0 + 2), markets, portfolio)).toEqual([]);
+    expect(gammaResolutions(snapshot({ ...open, outcomePrices: ['0', '1'] }, T0 + 2), markets, portfolio)).toEqual([]);
+    const resolved = gammaResolutions(snapshot(closed(['0', '1']), T0 + 3), markets, portfolio);
+    expect(resolved).toEqual([makeEvent('market_resolved', T0 + 3, { market: CONDITION, winningTokenId: '32', winningOutcome: 'Down' })]);
+    markets.apply(resolved[0]);
+    expect(gammaResolutions(snapshot(closed(['0', '1']), T0 + 4), markets, portfolio)).toEqual([]);
+  });
 });

@@ -13,6 +13,7 @@ import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscov
 import { createTradingSystem, type TradingSystem } from '../system';
 import { liveRefusals } from '../execution/live/marketRules';
 import { RedemptionIntents } from '../execution/live/redemptionIntents';
+import { gammaResolutions } from '../execution/live/gammaResolutions';
 import type { Broker } from '../execution/broker';
 import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
@@ -337,6 +338,8 @@ export class TradingService {
         onSnapshot: (snapshot) => {
           this.lastScanError = null;
           this.push(snapshot);
+          // Live: a held market Gamma shows closed with a decided outcome resolves (and is redeemed) even if the channel never said so.
+          if (this.opts.broker?.sendsToVenue) for (const resolved of gammaResolutions(snapshot, this.system.markets, this.system.portfolio)) this.push(resolved);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
         onError: (err) => {
