@@ -55,6 +55,29 @@ it('a broadcast lost on the way: left submitted; after a restart the same signed
   expect([chain.redeemSends, log.length]).toEqual([1, 3]); // the lost broadcast never reached the node
 });
 
+it('a lost broadcast whose nonce another transaction took meanwhile: after a restart it ends failed (it can never be mined), nothing sent twice', async () => {
+  const key = generatePrivateKey();
+  chain.hold(privateKeyToAccount(key).address, '31', 4_000_000n);
+  chain.dropNextSend = true;
+  const log: AnyEvent[] = [intent];
+  const problems: string[] = [];
+  const first = redeemer(key, log, problems);
+  first.redeem(intent);
+  await first.settled();
+  // Another process with the same key (not knowing this log) uses nonce 0, at another gas price (so another transaction).
+  chain.gasPriceWei = 31_000_000_000n;
+  const elsewhere = redeemer(key, [], problems);
+  elsewhere.redeem(intent);
+  await elsewhere.settled();
+  expect(chain.redemptions.length).toBe(1);
+  const restarted = redeemer(key, log, problems);
+  restarted.recover(log);
+  await restarted.resume();
+  expect(statuses(log)).toEqual([['submitted', '0'], ['failed', '0']]);
+  expect((log[2] as RedemptionEvent).detail).toBe('never mined: another transaction took its nonce (pma redeem sends it anew)');
+  expect(chain.redemptions.length).toBe(1);
+});
+
 it('nothing held: nothing_held, nothing sent; a node refusal and a receipt that paid nothing end failed, the payout never booked', async () => {
   const key = generatePrivateKey();
   const wallet = privateKeyToAccount(key).address;

@@ -40,6 +40,7 @@ export class JsonRpcChain {
   /** Every eth_sendRawTransaction whose calldata is redeemPositions, duplicates included. */
   redeemSends = 0;
   holdReceipts = false;
+  gasPriceWei = 30_000_000_000n;
   /** The next eth_sendRawTransaction is lost: the connection drops before the node sees it. */
   dropNextSend = false;
   /** Redemptions succeed and pay nothing, burning nothing (positions keyed to another collateral than the one named). */
@@ -112,7 +113,7 @@ export class JsonRpcChain {
       case 'eth_getTransactionCount':
         return toHex(this.nonces.get(String(params[0]).toLowerCase()) ?? 0);
       case 'eth_gasPrice':
-        return toHex(30_000_000_000n);
+        return toHex(this.gasPriceWei);
       case 'eth_estimateGas':
         return toHex(150_000);
       case 'eth_call': {

@@ -122,23 +122,27 @@ export class Redeemer {
     const hash = submitted.txHash as Hex;
     const receipt = await this.o.rpc.receipt(hash);
     if (receipt) return this.finish(intent, hash, receipt);
+    let nonceTaken = false;
     if (submitted.rawTx) {
       try {
         await this.o.rpc.sendRawTransaction(submitted.rawTx as Hex);
       } catch (err) {
         // "already known": it is pending. "nonce too low": another transaction took the nonce, unless it was this one (receipt below).
-        if (!(err instanceof JsonRpcError) || !/nonce too low/i.test(err.message)) this.o.onProblem(`redemption ${intent.intentId}: rebroadcast of ${hash}: ${err instanceof Error ? err.message : String(err)}`);
+        nonceTaken = err instanceof JsonRpcError && /nonce too low/i.test(err.message);
+        if (!nonceTaken && !(err instanceof JsonRpcError && /already known/i.test(err.message))) this.o.onProblem(`redemption ${intent.intentId}: rebroadcast of ${hash}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return this.awaitReceipt(intent, hash);
+    return this.awaitReceipt(intent, hash, nonceTaken);
   }
 
-  private async awaitReceipt(intent: RedemptionIntentEvent, hash: Hex): Promise<void> {
+  /** Polls for the receipt; none: left `submitted`, or `failed` when another transaction took its nonce (it can never be mined). */
+  private async awaitReceipt(intent: RedemptionIntentEvent, hash: Hex, nonceTaken = false): Promise<void> {
     for (let i = 0; i < this.o.receiptAttempts; i++) {
       const receipt = await this.o.rpc.receipt(hash).catch(() => null);
       if (receipt) return this.finish(intent, hash, receipt);
       await this.o.clock.sleep(this.o.receiptPollMs);
     }
+    if (nonceTaken) return this.record(intent, 'failed', hash, null, '0', `never mined: another transaction took its nonce (pma redeem sends it anew)`);
     this.o.onProblem(`redemption ${intent.intentId}: no receipt for ${hash} after ${this.o.receiptAttempts} lookups; looked up again at the next start or by pma redeem`);
   }
 
