@@ -97,6 +97,9 @@ it('pma redeem (live config) sends the redemption the log holds without an outco
     const logged = (await readAllEvents(path)).records.map((r) => r.event);
     expect(logged.slice(4).map((e) => (e.type === 'redemption' ? [e.seq, e.status, e.payout] : e.type))).toEqual([[5, 'submitted', '0'], [6, 'confirmed', '10']]);
     expect(Portfolio.fromEvents('1000', logged).cash().toString()).toBe('1006');
+    const dry = new ServiceProcess({ args: ['redeem', '--dry-run', '--config', configPath, '--log', path], env });
+    await dry.exited;
+    expect(dry.stdout.trim().split('\n')).toEqual([`${new Date(T0 + 2).toISOString()}  ${condition}  external  Up  10 shares  payout 10  CTF  redeemed ${hash}`, `dry run: 0 winning positions, 0 USDC would be redeemed from ${path}; nothing was sent`]);
     const second = await redeem();
     expect([second.code, second.stdout.trim()]).toEqual([0, `0 redemptions to settle, 0 confirmed, 0 pUSD paid; outcomes appended to ${path}`]);
     expect([chain.redeemSends, chain.redemptions.length]).toEqual([1, 1]);

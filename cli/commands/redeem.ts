@@ -57,9 +57,12 @@ function dryRun(config: Config, events: AnyEvent[], logPath: string, json: boole
     for (const r of due) process.stdout.write(JSON.stringify(r) + '\n');
     return;
   }
-  const total = due.reduce((sum, r) => sum.plus(r.payout), new Big(0));
-  const lines = due.map((r) => `${new Date(r.ts).toISOString()}  ${r.conditionId}  ${r.strategy}  ${r.outcome || r.tokenId}  ${r.shares} shares  payout ${r.payout}  ${r.negRisk === null ? 'adapter unknown' : r.negRisk ? 'negRisk adapter' : 'CTF'}`);
-  process.stdout.write(`${lines.join('\n')}${lines.length ? '\n' : ''}dry run: ${due.filter((r) => new Big(r.payout).gt(0)).length} winning positions, ${total.toString()} USDC would be redeemed from ${logPath}; nothing was sent\n`);
+  // A live log's confirmed redemptions: those conditions are shown redeemed and left out of the total.
+  const redeemed = new Map(events.flatMap((e) => (e.type === 'redemption' && e.status === 'confirmed' ? [[e.conditionId, e.txHash ?? '']] : [])));
+  const open = due.filter((r) => !redeemed.has(r.conditionId));
+  const total = open.reduce((sum, r) => sum.plus(r.payout), new Big(0));
+  const lines = due.map((r) => `${new Date(r.ts).toISOString()}  ${r.conditionId}  ${r.strategy}  ${r.outcome || r.tokenId}  ${r.shares} shares  payout ${r.payout}  ${r.negRisk === null ? 'adapter unknown' : r.negRisk ? 'negRisk adapter' : 'CTF'}${redeemed.has(r.conditionId) ? `  redeemed ${redeemed.get(r.conditionId)}` : ''}`);
+  process.stdout.write(`${lines.join('\n')}${lines.length ? '\n' : ''}dry run: ${open.filter((r) => new Big(r.payout).gt(0)).length} winning positions, ${total.toString()} USDC would be redeemed from ${logPath}; nothing was sent\n`);
 }
 
 /** Sends the log's unsettled redemption intents (retrying failed ones) one at a time and appends each outcome to the log. */
