@@ -29,7 +29,8 @@ function redeemer(privateKey: `0x${string}`, log: AnyEvent[], problems: string[]
 
 const statuses = (log: AnyEvent[]) => log.filter((e): e is RedemptionEvent => e.type === 'redemption').map((e) => [e.status, e.payout]);
 
-it('a broadcast lost on the way: left submitted; after a restart the same signed bytes are sent again and mined once', async () => {
+/** A wallet holding 4 winning shares whose redemption was logged `submitted` and lost on its way to the node. */
+async function lostBroadcast(): Promise<{ key: `0x${string}`; log: AnyEvent[]; problems: string[] }> {
   const key = generatePrivateKey();
   chain.hold(privateKeyToAccount(key).address, '31', 4_000_000n);
   chain.dropNextSend = true;
@@ -38,6 +39,11 @@ it('a broadcast lost on the way: left submitted; after a restart the same signed
   const first = redeemer(key, log, problems);
   first.redeem(intent);
   await first.settled();
+  return { key, log, problems };
+}
+
+it('a broadcast lost on the way: left submitted; after a restart the same signed bytes are sent again and mined once', async () => {
+  const { key, log, problems } = await lostBroadcast();
   expect(statuses(log)).toEqual([['submitted', '0']]);
   expect(chain.redemptions).toEqual([]);
   expect(problems).toEqual([expect.stringContaining('no receipt for')]);
@@ -56,14 +62,7 @@ it('a broadcast lost on the way: left submitted; after a restart the same signed
 });
 
 it('a lost broadcast whose nonce another transaction took meanwhile: after a restart it ends failed (it can never be mined), nothing sent twice', async () => {
-  const key = generatePrivateKey();
-  chain.hold(privateKeyToAccount(key).address, '31', 4_000_000n);
-  chain.dropNextSend = true;
-  const log: AnyEvent[] = [intent];
-  const problems: string[] = [];
-  const first = redeemer(key, log, problems);
-  first.redeem(intent);
-  await first.settled();
+  const { key, log, problems } = await lostBroadcast();
   // Another process with the same key (not knowing this log) uses nonce 0, at another gas price (so another transaction).
   chain.gasPriceWei = 31_000_000_000n;
   const elsewhere = redeemer(key, [], problems);
