@@ -394,7 +394,7 @@ describe('flash-crash machine: determinism', () => {
   ];
 
   function run(events: FlashCrashEvent[], snapshot?: unknown, sent = 0) {
-    const actor = handOrderIds(createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) }), 'flash_crash', UP_TOKEN, { [UP_TOKEN]: sent });
+    const actor = handOrderIds(createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) }), 'flashCrash', UP_TOKEN, { [UP_TOKEN]: sent });
     const out: { order?: FlashCrashOrder; state: string }[] = [];
     actor.on('order_intent', (order) => out.push({ order, state: String(actor.getSnapshot().value) }));
     actor.start();
