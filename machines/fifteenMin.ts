@@ -1,10 +1,10 @@
 import Big from 'big.js';
-import { and, assign, enqueueActions, not, raise, setup } from 'xstate';
+import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import { computedOnce } from './computedOnce';
 import { adoptedStrays, afterSells, directionalLlmRequest, directionalPlan, exitPlan, holdingsOf, oracleAfter, outcomeOf, pairPlan, sellable, takeStrays, withHoldings } from './fifteenMinPlan';
 import type { FifteenMinContext, FifteenMinEvent, FifteenMinOutput, FifteenMinParams, Holding, MarketFields, Plan, Position } from './fifteenMinTypes';
 import { llmCacheKey } from './llmCache';
-import { afterLateAnswer, allDone, allFilledInFull, anyFilled, answerLegs, floorShares, expireLegs, lateFillOf, legCost, lateAnswerIn, newLegs, orderFor, sharesReceived } from './orderLegs';
+import { allDone, allFilledInFull, anyFilled, answerLegs, answersLateOrder, answersTo, droppingRejected, floorShares, expireLegs, lateFillOf, legCost, LATE_ANSWERS, newLegs, orderFor, sharesReceived } from './orderLegs';
 
 export * from './fifteenMinPlan';
 export * from './fifteenMinTypes';
@@ -82,7 +82,7 @@ export const fifteenMinMachine = setup({
     exitSettled: ({ context }) => context.exit !== null && allDone(context.exit.legs),
     positionClosed: ({ context }) => context.position === null || !sellable(context.position),
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
+    lateAnswer: answersLateOrder,
     hasStrays: ({ context }) => context.strays.some((s) => floorShares(new Big(s.shares)).gt(0)),
   },
   actions: {
@@ -207,7 +207,7 @@ export const fifteenMinMachine = setup({
       if (pos !== null) return { late, position: { ...pos, holdings: withHoldings(pos.holdings, [bought]) } };
       return { late, strays: withHoldings(context.strays, [{ ...bought, kind: order.kind, windowEnd: order.windowEnd, since: event.ts }]) };
     }),
-    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
+    dropLateOrder: assign(({ context, event }) => droppingRejected(context.late, event)),
     /** Strays of one market become the position (fifteenMinPlan.ts `adoptedStrays`). */
     adoptStrays: assign(({ context }) => adoptedStrays(context.strays)),
   },
@@ -231,8 +231,7 @@ export const fifteenMinMachine = setup({
   on: {
     ORACLE: { actions: 'storeOracle' },
     // Answers to given-up orders, in any state (the states handle only the orders they wait for).
-    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
-    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+    ...LATE_ANSWERS,
   },
   initial: 'watching',
   states: {
@@ -267,8 +266,7 @@ export const fifteenMinMachine = setup({
         { guard: 'entryBroken', target: 'holding', actions: 'openBrokenPair' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        ...answersTo('entryAnswer'),
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
@@ -289,8 +287,7 @@ export const fifteenMinMachine = setup({
         { guard: 'exitSettled', target: 'afterExit', actions: 'settleExit' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
+        ...answersTo('exitAnswer'),
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },

@@ -1,10 +1,10 @@
 import Big from 'big.js';
-import { assign, enqueueActions, not, raise, setup } from 'xstate';
+import { assign, enqueueActions, raise, setup } from 'xstate';
 import type { HandedOrderId } from '../domain/orderId';
 import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
 import { computedOnce } from './computedOnce';
 import { evaluateSet, leftToSell, unwindSells, withShares, type NegRiskParams, type NegRiskSetQuote, type Opportunity, type UnwindItem } from './negRiskPlan';
-import { afterLateAnswer, allDone, allFilledInFull, anyFilled, answerLegs, floorShares, expireLegs, lateFillOf, lateAnswerIn, newLegs, orderFor, sharesReceived, type LateOrder, type Leg, type OrderIntentOutput } from './orderLegs';
+import { allDone, allFilledInFull, anyFilled, answerLegs, answersLateOrder, answersTo, droppingRejected, floorShares, expireLegs, lateFillOf, LATE_ANSWERS, newLegs, orderFor, sharesReceived, type LateOrder, type Leg, type OrderIntentOutput } from './orderLegs';
 
 export * from './negRiskPlan';
 
@@ -75,7 +75,7 @@ export const negRiskMachine = setup({
       return planUnwind(u.toSell, quoteOf(event) ?? context.set) !== null;
     },
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
+    lateAnswer: answersLateOrder,
     hasStrays: ({ context }) => context.strays.length > 0,
   },
   actions: {
@@ -157,7 +157,7 @@ export const negRiskMachine = setup({
       }
       return { late, strays: withShares(context.strays, item, shares) };
     }),
-    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
+    dropLateOrder: assign(({ context, event }) => droppingRejected(context.late, event)),
     sendUnwind: enqueueActions(({ context, event, enqueue }) => {
       const set = quoteOf(event) ?? context.set;
       if (context.unwind === null) return;
@@ -177,8 +177,7 @@ export const negRiskMachine = setup({
   context: ({ input }) => ({ params: input, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
   // Answers to given-up orders, in any state (the states handle only the orders they wait for).
   on: {
-    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
-    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+    ...LATE_ANSWERS,
   },
   initial: 'watching',
   states: {
@@ -196,8 +195,7 @@ export const negRiskMachine = setup({
         { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        ...answersTo('entryAnswer'),
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },
@@ -215,8 +213,7 @@ export const negRiskMachine = setup({
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
+        ...answersTo('unwindAnswer'),
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },
