@@ -75,6 +75,9 @@ describe('event version 1 logs (flash crash named flash_crash)', () => {
     const svc = new TradingService({ config: defaultConfig(), logPath, env: {}, logger: quiet, clock: new SystemClock() });
     const rebuilt = await svc.rebuild();
     expect(rebuilt.events).toBe(cut);
+    // The old log's last derived events are those the rebuild derives, read as version 2.
+    expect(rebuilt.derivedMismatch).toBeNull();
+    expect(old.slice(0, cut).filter((r) => r.event.type === 'fill').length).toBeGreaterThan(0);
     const capital = defaultConfig().risk.startingCapital;
     const expected = Portfolio.fromEvents(capital, current.slice(0, cut).map((r) => r.event));
     expect(JSON.stringify(svc.system.portfolio)).toBe(JSON.stringify(expected));
