@@ -169,7 +169,8 @@ export class EventLogWriter implements EventSink {
    * project wrote it (as `appendLine`), else the event serialised anew (as `append`). Returns its seq.
    */
   appendRead(event: AnyEvent, line: string): number {
-    if (isCanonicalLine(line)) return this.copyLine(line);
+    // The event read from the line carries its type's current version: a line of an older one was upgraded as it was read.
+    if (isEventLine(line) && line.charCodeAt(VERSION_AT) - 48 === event.v) return this.copyLine(line);
     return this.append(event).seq;
   }
 

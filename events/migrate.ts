@@ -33,3 +33,5 @@ const V1_LINE_OF_NEWER_TYPE = new RegExp(`^\\{"v":1,"seq":\\d+,"ts":\\d+,"type":
 export function lineNeedsUpgrade(line: string): boolean {
   return V1_LINE_OF_NEWER_TYPE.test(line);
 }
+
+

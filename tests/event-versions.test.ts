@@ -57,6 +57,12 @@ describe('event version 1 logs (flash crash named flash_crash)', () => {
     const want = current.slice(0, oldLines.length).map((r) => r.line);
     expect(readFileSync(path, 'utf8').trim().split('\n')).toEqual(want);
     expect(oldLines.map((l, i) => lineWithSeq(l, i + 1))).toEqual(want);
+    // As the engine appends what it read (appendRead): a line copied through only where it is current.
+    const read = join(dir, 'read.jsonl');
+    const r = EventLogWriter.open(read, { truncate: true });
+    for (const rec of (await readAllEvents(OLD_LOG)).records) r.appendRead(rec.event, rec.line);
+    r.close();
+    expect(readFileSync(read, 'utf8').trim().split('\n')).toEqual(want);
   });
 
   it('a service restarting on an old log rebuilds the state a new log gives: positions and machines under flashCrash', async () => {
