@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { distinct, type Executor } from './executor';
 import type { RunJob, RunResult } from './job';
+import { writeAtomic } from './results';
 
 /** Where a local sweep keeps each finished run (`DIR/runs/HASH.json`) so a stopped sweep resumes. */
 export const runsDir = (out: string): string => join(out, 'runs');
@@ -43,11 +44,7 @@ export function resumable(inner: Executor, dir: string, onKept: (kept: number, t
       if (results.size > 0) onKept(results.size, queue.length);
       for (const r of results.values()) onResult(r);
       const ran = await inner.run(todo, (r) => {
-        if (r.error === undefined) {
-          const path = join(dir, `${r.hash}.json`);
-          writeFileSync(`${path}.${process.pid}.tmp`, JSON.stringify(r));
-          renameSync(`${path}.${process.pid}.tmp`, path);
-        }
+        if (r.error === undefined) writeAtomic(join(dir, `${r.hash}.json`), JSON.stringify(r));
         onResult(r);
       });
       for (const [hash, r] of ran) results.set(hash, r);
