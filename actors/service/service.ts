@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
 import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
-import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
+import { isInputType, makeEvent, type AnyEvent, type InputEvent, type RedemptionIntentEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
@@ -12,6 +12,8 @@ import { createMarketData, type MarketData } from '../marketData/createMarketDat
 import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { liveRefusals } from '../execution/live/marketRules';
+import { RedemptionIntents } from '../execution/live/redemptionIntents';
+import { gammaResolutions } from '../execution/live/gammaResolutions';
 import type { Broker } from '../execution/broker';
 import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
@@ -34,6 +36,11 @@ export interface ServiceOptions {
   random?: () => number;
   /** The live broker, only when `--live` was given with credentials; paper otherwise. */
   broker?: Broker;
+  /**
+   * Live only: sends each `redemption_intent` the service derives (never while it rebuilds). Without it
+   * a live service still derives and logs the intents (`pma redeem` sends them).
+   */
+  redeemer?: { redeem(intent: RedemptionIntentEvent): void };
   /** Sees every non-trade input and every derived event after the rebuild (metrics). */
   onEvent?: (event: AnyEvent) => void;
   /** XState inspection of every actor (the visualizer's hub). */
@@ -111,6 +118,12 @@ export class TradingService {
     // Replays of its own log (the rebuild) go nowhere; the real log is opened after it.
     this.engine = new Engine({ log: this.rebuildSink, signals: config.signals, clock: this.eventClock });
     for (const r of this.system.reactors) this.engine.use(r);
+    // Live shares are tokens in the wallet: a resolution that leaves a payout due derives its redemption.
+    if (broker?.sendsToVenue) {
+      this.engine.use(new RedemptionIntents(this.system.markets, this.system.portfolio, (intent) => {
+        if (!this.rebuilding) opts.redeemer?.redeem(intent);
+      }));
+    }
   }
 
   use(reactor: Reactor): this {
@@ -326,6 +339,8 @@ export class TradingService {
         onSnapshot: (snapshot) => {
           this.lastScanError = null;
           this.push(snapshot);
+          // Live: a held market Gamma shows closed with a decided outcome resolves (and is redeemed) even if the channel never said so.
+          if (this.opts.broker?.sendsToVenue) for (const resolved of gammaResolutions(snapshot, this.system.markets, this.system.portfolio)) this.push(resolved);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
         onError: (err) => {
