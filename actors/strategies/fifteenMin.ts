@@ -66,6 +66,27 @@ export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuo
   };
 }
 
+/**
+ * A QUOTE right after a QUOTE of the same ms with the same quote and open positions: an instant's
+ * snapshot and each of its books all say the same (every input of an instant is absorbed before any
+ * reaction), and in every state a repeated quote finds the guards as the first left them.
+ */
+export function sameQuoteAgain(last: FifteenMinEvent, next: FifteenMinEvent): boolean {
+  if (last.type !== 'QUOTE' || next.type !== 'QUOTE' || last.ts !== next.ts || last.openPositions !== next.openPositions) return false;
+  return sameWindowQuote(last.quote, next.quote);
+}
+
+function sameWindowQuote(a: WindowQuote | null, b: WindowQuote | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.marketId === b.marketId && a.slug === b.slug && a.question === b.question && a.windowStart === b.windowStart && a.windowEnd === b.windowEnd &&
+    a.tradable === b.tradable && a.minSize === b.minSize && sameSide(a.up, b.up) && sameSide(a.down, b.down);
+}
+
+function sameSide(a: SideQuote, b: SideQuote): boolean {
+  return a.tokenId === b.tokenId && a.outcome === b.outcome && a.ask === b.ask && a.askSize === b.askSize && a.bid === b.bid &&
+    a.buyFeePerShare === b.buyFeePerShare && a.sellFeePerShare === b.sellFeePerShare && a.stale === b.stale;
+}
+
 /** Window markets by slug, rebuilt when the snapshot list changes. */
 class SlugIndex {
   private list: readonly MarketInfo[] | null = null;
@@ -105,7 +126,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     exitRetryMs: config.exitRetryMs,
     orderTimeoutMs: config.orderTimeoutMs,
   });
-  const openPositions = (): number => Object.values(strategy?.states() ?? {}).filter((s) => OPEN_STATES.has(s)).length;
+  const openPositions = (): number => strategy?.countIn(OPEN_STATES) ?? 0;
   const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => index.get(ctx, windowSlug(asset, ts));
   const quoteOf = (ctx: StrategyContext, asset: string, ts: number): WindowQuote | null => {
     const m = windowMarket(ctx, asset, ts);
@@ -161,6 +182,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     machine: fifteenMinMachine,
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
+    repeats: sameQuoteAgain,
   }, { inspect: options.inspect });
   return strategy;
 }
