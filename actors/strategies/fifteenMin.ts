@@ -67,12 +67,14 @@ export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuo
 }
 
 /**
- * A QUOTE right after a QUOTE of the same ms with the same quote and open positions: an instant's
- * snapshot and each of its books all say the same (every input of an instant is absorbed before any
- * reaction), and in every state a repeated quote finds the guards as the first left them.
+ * A QUOTE or TICK right after a QUOTE or TICK of the same ms with the same quote and open positions:
+ * an instant's snapshot and each of its books (and a clock tick of the same ms) all say the same
+ * (every input of an instant is absorbed before any reaction), and every state treats QUOTE and TICK
+ * alike, so a repeat finds the guards as the first left them.
  */
 export function sameQuoteAgain(last: FifteenMinEvent, next: FifteenMinEvent): boolean {
-  if (last.type !== 'QUOTE' || next.type !== 'QUOTE' || last.ts !== next.ts || last.openPositions !== next.openPositions) return false;
+  if ((last.type !== 'QUOTE' && last.type !== 'TICK') || (next.type !== 'QUOTE' && next.type !== 'TICK')) return false;
+  if (last.ts !== next.ts || last.openPositions !== next.openPositions) return false;
   return sameWindowQuote(last.quote, next.quote);
 }
 

@@ -91,7 +91,24 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
           return [];
       }
     },
+    repeats: samePriceAgain,
   };
+}
+
+/**
+ * A PRICE or TICK that says what the instance's last PRICE or TICK of the same ms said (the snapshot
+ * and the book of one instant often give the same price): the sample window, the time, the quote and
+ * the mark stay as they are, so no guard can answer differently.
+ */
+export function samePriceAgain(last: FlashCrashEvent, next: FlashCrashEvent): boolean {
+  if ((last.type !== 'PRICE' && last.type !== 'TICK') || last.ts !== next.ts) return false;
+  if (next.type === 'PRICE') return last.type === 'PRICE' && last.price === next.price && sameQuote(last.quote, next.quote);
+  return next.type === 'TICK' && sameQuote(last.quote, next.quote);
+}
+
+function sameQuote(a: TokenQuote, b: TokenQuote): boolean {
+  return a.ask === b.ask && a.tickSize === b.tickSize && a.minSize === b.minSize && a.endTs === b.endTs && a.open === b.open && a.stale === b.stale &&
+    (a.mark === b.mark || (a.mark !== null && b.mark !== null && a.mark.price === b.mark.price && a.mark.net === b.mark.net));
 }
 
 export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRASH, options: KeyedMachineOptions = {}): KeyedMachineStrategy<Machine> {
