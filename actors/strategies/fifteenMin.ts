@@ -78,6 +78,14 @@ export function sameQuoteAgain(last: FifteenMinEvent, next: FifteenMinEvent): bo
   return sameWindowQuote(last.quote, next.quote);
 }
 
+/**
+ * A QUOTE or TICK without a window market (none listed for the asset now) to an instance that is
+ * watching: no pair can be traded and the stored quote stays, so nothing moves.
+ */
+export function noQuoteWhileWatching(state: string, next: FifteenMinEvent): boolean {
+  return state === 'watching' && (next.type === 'QUOTE' || next.type === 'TICK') && next.quote === null;
+}
+
 function sameWindowQuote(a: WindowQuote | null, b: WindowQuote | null): boolean {
   if (a === null || b === null) return a === b;
   return a.marketId === b.marketId && a.slug === b.slug && a.question === b.question && a.windowStart === b.windowStart && a.windowEnd === b.windowEnd &&
@@ -184,7 +192,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     machine: fifteenMinMachine,
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
-    repeats: sameQuoteAgain,
+    changesNothing: (state, last, next) => (last !== null && sameQuoteAgain(last, next)) || noQuoteWhileWatching(state, next),
   }, { inspect: options.inspect });
   return strategy;
 }

@@ -91,7 +91,7 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
           return [];
       }
     },
-    repeats: samePriceAgain,
+    changesNothing: (_state, last, next) => last !== null && samePriceAgain(last, next),
   };
 }
 

@@ -26,10 +26,11 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
    */
   route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<M>[];
   /**
-   * True when `next` can change nothing in an instance whose latest event was `last` (e.g. the same
-   * quote again within one instant, once per book of it): it is then not sent. Optional.
+   * True when `next` can change nothing in an instance in `state` whose latest event was `last`
+   * (null when it has had none since it started), e.g. the same quote again within one instant, once
+   * per book of it: it is then not sent. Optional; it must be sure (the log must stay the same).
    */
-  repeats?(last: EventFromLogic<M>, next: EventFromLogic<M>): boolean;
+  changesNothing?(state: string, last: EventFromLogic<M> | null, next: EventFromLogic<M>): boolean;
 }
 
 export interface KeyedMachineOptions {
@@ -46,7 +47,7 @@ interface Instance<M extends AnyStateMachine> {
   actor: Actor<M>;
   input: unknown;
   state: string;
-  /** The latest event sent to it (for `repeats`). */
+  /** The latest event sent to it (for `changesNothing`). */
   last: EventFromLogic<M> | null;
 }
 
@@ -143,7 +144,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (!entry) {
       if (d.input === undefined) return;
       entry = this.start(d.key, d.input, undefined);
-    } else if (entry.last !== null && this.spec.repeats?.(entry.last, d.event)) {
+    } else if (this.spec.changesNothing?.(entry.state, entry.last, d.event)) {
       return;
     }
     entry.last = d.event;
