@@ -142,7 +142,8 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     const m = windowMarket(ctx, asset, ts);
     return m ? windowQuote(ctx, m) : null;
   };
-  const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => ({ key: asset, event, input: input(asset) });
+  /** To the asset's instance; its input (to start one) only when there is none. */
+  const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => (strategy?.has(asset) ? { key: asset, event } : { key: asset, event, input: input(asset) });
 
   const route = (event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] => {
     switch (event.type) {

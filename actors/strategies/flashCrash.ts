@@ -54,8 +54,10 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
         const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
         // New instances only for tokens that can be traded now; existing ones hear every price.
         if (!keys.has(tokenId) && !quote.open) return [];
+        const machineEvent: FlashCrashEvent = { type: 'PRICE', ts: event.ts, price: Number(value), source, quote };
+        if (keys.has(tokenId)) return [{ key: tokenId, event: machineEvent }];
         const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
-        return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
+        return [{ key: tokenId, event: machineEvent, input }];
       };
       switch (event.type) {
         case 'last_trade':

@@ -127,6 +127,11 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     return out;
   }
 
+  /** Whether an instance of `key` runs now. */
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
   /** How many instances are in one of `states` now. */
   countIn(states: ReadonlySet<string>): number {
     let n = 0;
