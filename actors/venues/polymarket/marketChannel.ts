@@ -2,7 +2,7 @@ import type { InputEvent } from '../../../events/types';
 import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions, shouldLog } from '../wsConnection';
 import { parseMarketFrame } from './wsParse';
 
-/** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
+/** Feed name of the market channel's `feed_status` events: domain/market/marketState.ts marks every live book stale on `stale` / `disconnected`. */
 export const FEED_CLOB_WS = 'clob_ws';
 
 export interface MarketChannelOptions extends FeedOptions {
