@@ -11,7 +11,7 @@ import { flashCrashSchema } from '../actors/config/schema';
 import { makeEvent, type AnyEvent } from '../events/types';
 import type { FifteenMinEvent } from '../machines/fifteenMin';
 import type { FlashCrashEvent } from '../machines/flashCrash';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { DOWN, START, START_S, UP, quote, quoteEvent, rejection, run, tick, windowMarket } from './fifteen-min.support';
 import { quote as tokenQuote, start as startFlash } from './flash-crash.support';
 
