@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
+import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
 import { makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
@@ -151,7 +151,8 @@ export class TradingService {
         lastTs = event.ts;
         return undefined;
       },
-      onDerived: (record) => logged.push(record.line),
+      // As this version writes it (an older version's line upgraded), to compare with the rebuild's.
+      onDerived: (record) => logged.push(lineWithSeq(record.line, record.event.seq)),
       ingest: (e, record) => {
         const event = e as InputEvent;
         if (instant.length > 0 && (instant[0].event.ts !== event.ts || !INSTANT_TYPES.has(event.type))) flush();
