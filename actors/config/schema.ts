@@ -326,7 +326,7 @@ const gridRange = z.object({ from: z.number(), to: z.number(), step: z.number().
  */
 export const gridSchema = z
   .object({
-    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
+    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'profitFactor', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
     parameters: z.record(z.string(), z.union([z.array(gridValue), gridRange])),
   })
   .strict();
