@@ -127,7 +127,7 @@ export class Redeemer {
    * The adapter pulls the outcome tokens, so the wallet must have approved it on ConditionalTokens
    * (`setApprovalForAll`). Read from the chain each time: an approval mined before a crash is never sent
    * again; one still pending at a crash may be sent once more (harmless: it only sets the same flag).
-   * Throws (the intent stays open, nothing redeemed) when the approval does not mine or revert.
+   * Throws (the intent stays open, nothing redeemed) when the approval reverts, does not take, or gets no receipt.
    * Returns the words the `submitted` detail carries ('' when the approval was already there).
    */
   private async ensureApproved(adapter: Hex): Promise<string> {
@@ -138,7 +138,10 @@ export class Redeemer {
     for (let i = 0; i < this.o.receiptAttempts; i++) {
       const receipt = await this.o.rpc.receipt(hash).catch(() => null);
       if (receipt && receipt.status !== '0x1') throw new Error(`the approval of adapter ${adapter} (tx ${hash}) reverted in block ${Number(receipt.blockNumber)}: nothing redeemed`);
-      if (receipt && (await this.approved(adapter))) return ` (approved in tx ${hash})`;
+      if (receipt) {
+        if (await this.approved(adapter)) return ` (approved in tx ${hash})`;
+        throw new Error(`the approval of adapter ${adapter} (tx ${hash}) mined in block ${Number(receipt.blockNumber)} but isApprovedForAll still reads false: nothing redeemed`);
+      }
       await this.o.clock.sleep(this.o.receiptPollMs);
     }
     throw new Error(`the approval of adapter ${adapter} (tx ${hash}) has no receipt after ${this.o.receiptAttempts} lookups: nothing redeemed`);
