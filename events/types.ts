@@ -252,8 +252,13 @@ export interface OrderUpdateEvent extends EventBase<'order_update'> {
   tokenId: string;
   /** The venue's order id (the signed order's EIP-712 hash). */
   exchangeOrderId: string;
-  /** `filled`: the venue matched the whole order (or all a FAK could take) and every trade is booked as `exchange_fill`. */
-  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired' | 'filled';
+  /**
+   * `filled`: the venue matched the whole order (or all a FAK could take) and every trade is booked as `exchange_fill`.
+   * `cancel_submitted`: a cancel of the order is about to leave (written before the DELETE, so a restart sends it
+   * again); `not_cancelled`: the venue refused the cancel (already matched, cancelled or unknown; the reason says
+   * which). Neither moves the order: its end comes as `cancelled`, `filled` or `expired`.
+   */
+  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired' | 'filled' | 'cancel_submitted' | 'not_cancelled';
   /** A short machine-readable reason (`exchange_error`, `not_found_after_timeout`, the venue's order status, ...). */
   reason: string;
   detail: string;
@@ -359,6 +364,19 @@ export interface OrderIntentEvent extends EventBase<'order_intent'> {
   groupId: string | null;
 }
 
+/**
+ * A strategy asks for one of its orders to be cancelled (given up after its `orderTimeoutMs`, docs/live-orders.md
+ * "Cancels"). Risk never refuses a cancel (it can only lower exposure); the broker answers: a resting paper order
+ * ends with a `risk_rejection` `cancelled`, a live order with `order_update`s; an order already ended is not sent.
+ */
+export interface CancelIntentEvent extends EventBase<'cancel_intent'> {
+  orderId: string;
+  strategy: string;
+  /** `order_timeout`, ... */
+  reason: string;
+  detail: string;
+}
+
 export interface RiskRejectionEvent extends EventBase<'risk_rejection'> {
   orderId: string;
   strategy: string;
@@ -440,6 +458,7 @@ export type DerivedEvent =
   | ScanIntervalEvent
   | StrategyStateEvent
   | OrderIntentEvent
+  | CancelIntentEvent
   | RiskRejectionEvent
   | FillEvent
   | DecisionEvent

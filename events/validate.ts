@@ -361,7 +361,7 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.string('strategy');
       f.string('tokenId');
       f.string('exchangeOrderId');
-      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired', 'filled'] as const);
+      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired', 'filled', 'cancel_submitted', 'not_cancelled'] as const);
       f.string('reason');
       f.string('detail');
       break;

@@ -1,9 +1,9 @@
 import type { TickSize } from '@polymarket/clob-client-v2';
 import Big from 'big.js';
 import type { Clock } from '../../events/clock';
-import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type CancelIntentEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
+import { CANCEL_BATCH, type CancelOutcome, type ClobOrders, type ClobOrderType, type PostOutcome, type PreparedOrder, type VenueFill } from '../venues/polymarket/clobOrders';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
 import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/userChannel';
 import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
@@ -53,11 +53,11 @@ interface Tracked {
   sinceSec: number;
   /** The venue's last word on the order from the user channel: a final status waits for its trades. */
   venue: { status: string; sizeMatched: string } | null;
+  /** Asked to be cancelled (`cancel_intent`, the kill switch); `sent` once the DELETE went out. */
+  cancel: { reason: string; detail: string; sent: boolean } | null;
 }
 
 const TIMEOUT = Symbol('timeout');
-/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
-const CANCEL_BATCH = 3000;
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -166,6 +166,7 @@ export class LiveBroker implements Broker {
    */
   recover(events: Iterable<AnyEvent>): void {
     const intents = new Map<string, OrderIntentEvent>();
+    const cancels = new Map<string, CancelIntentEvent>();
     for (const e of events) {
       if (e.type === 'order_intent') intents.set(e.orderId, e);
       else if (e.type === 'risk_rejection' || e.type === 'fill') intents.delete(e.orderId);
@@ -174,7 +175,11 @@ export class LiveBroker implements Broker {
         if (!intent) continue;
         const t = this.tracked.get(e.orderId) ?? this.track(intent, null, 'GTC', Math.floor(intent.ts / 1000) - TRADE_SLACK_SEC);
         if (e.exchangeOrderId !== '') t.hash = e.exchangeOrderId;
+        // A cancel's records say nothing of where the order is: its end comes as its own update.
+        if (e.status === 'cancel_submitted' || e.status === 'not_cancelled') continue;
         t.phase = e.status === 'submitted' ? 'uncertain' : e.status === 'accepted' ? 'open' : 'done';
+      } else if (e.type === 'cancel_intent') {
+        cancels.set(e.orderId, e);
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
         if (t && !t.trades.has(e.tradeId)) {
@@ -184,6 +189,11 @@ export class LiveBroker implements Broker {
       }
     }
     for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
+    // A cancel asked for before the restart is sent (again) once `resume` finds its order still open: cancels are idempotent.
+    for (const c of cancels.values()) {
+      const t = this.tracked.get(c.orderId);
+      if (t) t.cancel = { reason: c.reason, detail: c.detail, sent: false };
+    }
   }
 
   /** Reconciles the orders `recover` found unfinished; `market` supplies fee terms for their fills. */
@@ -196,7 +206,7 @@ export class LiveBroker implements Broker {
       }
       if (t.phase === 'uncertain' || t.phase === 'open') this.follow(t);
       if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
-      if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
+      if (t.phase === 'open') return this.refresh(t).then(() => this.cancelIfAsked(t)).then(() => this.schedule());
       return Promise.resolve();
     });
     return Promise.all(work).then(() => undefined);
@@ -217,22 +227,98 @@ export class LiveBroker implements Broker {
     this.closed = true;
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
-    if (cancelResting) await this.#orders.cancel(this.restingHashes());
+    if (cancelResting) {
+      const hashes = this.restingHashes();
+      for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
+    }
     await this.#stream?.close();
     this.#orders.dispose();
   }
 
   /**
    * Cancels every order resting on the book (the kill switch): `DELETE /orders` in batches within the
-   * venue's limit. The venue's answer comes as for any order: `cancelled` (with what filled) from the user
-   * channel, or from the next poll. Cancelling twice is harmless (the venue lists it as not cancelled).
+   * venue's limit, each order's `cancel_submitted` logged first. The venue's answer comes as for any order:
+   * `cancelled` (with what filled) from the user channel, or from a poll when the channel is down.
+   * Cancelling twice is harmless (the venue lists it as not cancelled).
    */
   async cancelResting(): Promise<string[]> {
     const open = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t));
-    const hashes = open.map((t) => t.hash);
-    for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
-    if (!this.streamUp) for (const t of open) await this.refresh(t);
+    for (const t of open) t.cancel = { reason: 'kill_switch', detail: 'the kill switch cancels every resting order', sent: false };
+    await this.sendCancels(open, 'batch');
     return open.map((t) => t.intent.orderId);
+  }
+
+  /**
+   * Cancels orders risk let through (`cancel_intent`): an open order at once (one `DELETE /order`, several
+   * `DELETE /orders`), one not yet answered as soon as the venue acknowledges it; an ended order is not
+   * sent. Answers come later as input events (docs/live-orders.md, "Cancels"); nothing now.
+   */
+  cancel(cancels: readonly CancelIntentEvent[]): BrokerResult[] {
+    const now: Tracked[] = [];
+    for (const c of cancels) {
+      const t = this.tracked.get(c.orderId);
+      // One cancel per order: asking again changes nothing.
+      if (!t || t.cancel !== null) continue;
+      t.cancel = { reason: c.reason, detail: c.detail, sent: false };
+      if (t.phase === 'open') now.push(t);
+    }
+    if (now.length > 0) this.background(this.sendCancels(now, 'auto'), 'cancel');
+    return [];
+  }
+
+  /** An order acknowledged (or found open again after a restart) that was asked to be cancelled meanwhile. */
+  private async cancelIfAsked(t: Tracked): Promise<void> {
+    if (t.phase === 'open' && t.cancel !== null && !t.cancel.sent) await this.sendCancels([t], 'auto');
+  }
+
+  /** Logs `cancel_submitted` for each order, then sends the cancels: `batch` always by `DELETE /orders`, `auto` by `DELETE /order` for one. */
+  private async sendCancels(list: readonly Tracked[], via: 'auto' | 'batch'): Promise<void> {
+    for (const t of list) {
+      t.cancel!.sent = true;
+      await this.update(t, 'cancel_submitted', t.cancel!.reason, t.cancel!.detail);
+    }
+    for (let i = 0; i < list.length; i += CANCEL_BATCH) await this.cancelBatch(list.slice(i, i + CANCEL_BATCH), via);
+  }
+
+  /**
+   * One cancel request and its answer. Lost (timeout, network, 5xx): the orders are looked up by hash and
+   * only those the venue still lists live are cancelled again, up to reconcileAttempts requests in all.
+   */
+  private async cancelBatch(batch: readonly Tracked[], via: 'auto' | 'batch'): Promise<void> {
+    const { reconcileAttempts, reconcileIntervalMs, submitTimeoutMs } = this.options.config;
+    let left = batch;
+    for (let attempt = 1; left.length > 0; attempt++) {
+      const request = via === 'auto' && left.length === 1 ? this.#orders.cancelOne(left[0].hash) : this.#orders.cancel(left.map((t) => t.hash));
+      const answer: CancelOutcome | typeof TIMEOUT = await this.within(request, submitTimeoutMs);
+      if (answer !== TIMEOUT && answer.kind === 'answered') return this.cancelAnswered(left, answer);
+      const why = answer === TIMEOUT ? `no answer to the cancel within ${submitTimeoutMs} ms` : answer.message;
+      if (answer !== TIMEOUT && answer.kind === 'refused') {
+        for (const t of left) await this.update(t, 'not_cancelled', 'cancel_refused', why);
+        return;
+      }
+      if (attempt >= reconcileAttempts) {
+        this.problem(`cancel of ${left.map((t) => t.intent.orderId).join(', ')}: ${why}; gave up after ${attempt} requests (the orders are still followed)`);
+        return;
+      }
+      await this.sleep(reconcileIntervalMs);
+      const still: Tracked[] = [];
+      for (const t of left) {
+        const found = await this.#orders.lookup(t.hash);
+        if (found.kind === 'failed' || (found.kind === 'found' && venueEnd(found.order.status) === null)) still.push(t);
+        else if (!this.streamUp) await this.refresh(t);
+      }
+      left = still;
+    }
+  }
+
+  /** The venue cancelled some and refused others (already matched or cancelled): the refusals are recorded; the ends come by stream or poll. */
+  private async cancelAnswered(batch: readonly Tracked[], answer: Extract<CancelOutcome, { kind: 'answered' }>): Promise<void> {
+    const byHash = new Map(batch.map((t) => [t.hash.toLowerCase(), t]));
+    for (const [id, why] of Object.entries(answer.notCanceled)) {
+      const t = byHash.get(id.toLowerCase());
+      if (t) await this.update(t, 'not_cancelled', 'venue_not_canceled', why);
+    }
+    if (!this.streamUp) for (const t of batch) await this.refresh(t);
   }
 
   private restingHashes(): string[] {
@@ -250,14 +336,19 @@ export class LiveBroker implements Broker {
     const verdict = liveMarketCheck(intent, market);
     if (!verdict.ok) return liveRejection(intent, verdict.reason, verdict.detail, ts);
     const t = this.track(intent, verdict.info, orderType);
-    const job = this.submit(t).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
-    this.inFlight.add(job);
-    void job.finally(() => this.inFlight.delete(job));
+    this.background(this.submit(t), `order ${intent.orderId}`);
     return null;
   }
 
+  /** Work that answers later: awaited by `settled()`, its failure reported. */
+  private background(work: Promise<void>, what: string): void {
+    const job = work.catch((err) => this.problem(`${what}: ${(err as Error).message}`));
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null };
+    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null, cancel: null };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -350,6 +441,7 @@ export class LiveBroker implements Broker {
   private async opened(t: Tracked): Promise<void> {
     if (resting(t)) await this.beat();
     await this.refresh(t);
+    await this.cancelIfAsked(t);
     this.schedule();
   }
 
@@ -379,7 +471,7 @@ export class LiveBroker implements Broker {
   private async closeIfFinal(t: Tracked): Promise<void> {
     if (t.phase !== 'open' || t.venue === null) return;
     const { status, sizeMatched } = t.venue;
-    const final = status.includes('CANCEL') || status === 'INVALID' ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
+    const final = venueEnd(status);
     if (final === null || t.filled.lt(sizeMatched)) return;
     t.phase = 'done';
     await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
@@ -513,6 +605,12 @@ export class LiveBroker implements Broker {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(() => resolve(), ms));
   }
+}
+
+/** How the venue's order status ends the order, or null while it may still fill (`LIVE`, `DELAYED`, ...). */
+function venueEnd(venueStatus: string): 'cancelled' | 'expired' | 'matched' | null {
+  const status = venueStatus.toUpperCase();
+  return status.includes('CANCEL') || status === 'INVALID' ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
 }
 
 function resting(t: Tracked): boolean {

@@ -161,6 +161,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     machine: fifteenMinMachine,
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
+    orderTimeoutMs: config.orderTimeoutMs,
   }, { inspect: options.inspect });
   return strategy;
 }
