@@ -14,6 +14,9 @@ import { httpRequest } from './chaos/support/http';
 import { ClobOrderServer } from './support/clobOrderServer';
 import { marketInfo } from './support/execution';
 import { UserChannelServer } from './support/userChannelServer';
+import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
+import type { flashCrashMachine } from '../machines/flashCrash';
+import { btc15mMarket, END_TS, UP_TOKEN, USD_EXITS } from './flash-crash.support';
 import { waitFor } from './support/wsReplayServer';
 
 const T0 = 1_760_000_000_000;
@@ -88,4 +91,77 @@ it('pma start --live: an order through risk and the broker, its maker fills stre
   const kinds = events.filter((e) => ['order_intent', 'order_update', 'exchange_fill'].includes(e.type)).map((e) => (e.type === 'order_update' ? `order_update:${e.status}` : e.type));
   expect(kinds).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'exchange_fill', 'exchange_fill', 'order_update:filled']);
   expect(events.some((e) => e.type === 'feed_status' && e.feed === 'clob_user_ws' && e.status === 'connected')).toBe(true);
+}, 60_000);
+
+it('pma start --live: a flash-crash entry the venue leaves unanswered past orderTimeoutMs is given up and cancelled at the venue (DELETE /order, the lost one looked up and sent again); its late fill is booked and reaches the strategy; the log replays to the served portfolio', async () => {
+  const T = END_TS - 600_000;
+  const crypto = btc15mMarket();
+  const clob = await ClobOrderServer.start(137);
+  clob.markets.push({ conditionId: crypto.conditionId, tokenIds: crypto.tokenIds, tickSize: crypto.tickSize, negRisk: false });
+  const user = await UserChannelServer.start({ apiKey: env.POLYMARKET_API_KEY, secret: env.POLYMARKET_API_SECRET, passphrase: env.POLYMARKET_API_PASSPHRASE });
+  clob.onUser = (m) => user.push(m);
+  const clock = new FeedTimeClock();
+  const config = parseConfig({ service: { mode: 'live', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: user.url }, live: { limitOrderType: 'GTC', submitTimeoutMs: 300, reconcileIntervalMs: 100 }, fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: USD_EXITS });
+  const logPath = join(dir, 'cancel.jsonl');
+  let running: RunningService | null = null;
+  const append = async (e: AnyEvent & { type: 'market_snapshot' | 'book' | 'book_delta' | 'timer' }) => {
+    clock.t = e.ts;
+    await running!.service.append(e);
+  };
+  const lv = (price: string, size: string) => [{ price, size }];
+  try {
+    running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
+    const flash = running.service.system.strategies.find((s) => s.name === 'flash_crash') as KeyedMachineStrategy<typeof flashCrashMachine>;
+    await append(makeEvent('market_snapshot', T, { source: 'gamma', request: '/markets', markets: [crypto] }));
+    await append(makeEvent('book', T + 1_000, { source: 'clob_ws', tokenId: UP_TOKEN, market: crypto.conditionId, bids: lv('0.79', '100'), asks: lv('0.80', '100'), tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
+    await append(
+      makeEvent('book_delta', T + 4_000, {
+        market: crypto.conditionId,
+        changes: [
+          { tokenId: UP_TOKEN, side: 'BUY', price: '0.79', size: '0' },
+          { tokenId: UP_TOKEN, side: 'BUY', price: '0.63', size: '50' },
+          { tokenId: UP_TOKEN, side: 'SELL', price: '0.80', size: '0' },
+          { tokenId: UP_TOKEN, side: 'SELL', price: '0.64', size: '50' },
+        ],
+      }),
+    );
+    // The venue takes the order and answers nothing more (no match, no cancel).
+    await waitFor(() => clob.orders.size === 1 && user.sessions === 1 && running!.broker!.openOrders().length === 1, 'entry accepted at the venue, channel subscribed', 10_000);
+    await running.broker!.settled();
+    const hash = [...clob.orders.keys()][0];
+    expect(flash.states()[UP_TOKEN]).toBe('entering');
+
+    // One timer before the timeout: nothing; the first one at orderTimeoutMs: the order is given up and cancelled.
+    // The first DELETE is lost on the way; meanwhile the venue fills 5 of the order (a late fill of a given-up order).
+    clob.cancelModes.push('lose');
+    await append(makeEvent('timer', T + 4_000 + config.flashCrash.orderTimeoutMs - 1, { name: 'tick' }));
+    expect(clob.count('DELETE', '/order')).toBe(0);
+    await append(makeEvent('timer', T + 4_000 + config.flashCrash.orderTimeoutMs, { name: 'tick' }));
+    await waitFor(() => clob.count('DELETE', '/order') === 1, 'the first DELETE', 10_000);
+    clob.fillResting(hash, '5');
+    await waitFor(() => running!.service.system.portfolio.shares('flash_crash', UP_TOKEN).gt(0), 'late fill booked', 10_000);
+    expect(flash.actorOf(UP_TOKEN)!.getSnapshot().context.shares).toBe('5');
+    // No answer within submitTimeoutMs: the lookup finds the order still live, the cancel goes again and takes effect.
+    await waitFor(() => clob.cancellations.length === 1, 'cancelled at the venue', 10_000);
+    await running.broker!.settled();
+    await waitFor(() => flash.states()[UP_TOKEN] !== 'entering', 'the strategy heard the end', 10_000);
+    expect(clob.count('DELETE', '/order')).toBe(2);
+    expect(clob.requests.filter((q) => q.method === 'DELETE').map((q) => JSON.parse(q.raw))).toEqual([{ orderID: hash }, { orderID: hash }]);
+    const served = await httpRequest(`${running.controlServer.url}/debug/portfolio`, 'GET', 5000, { authorization: `Bearer ${TOKEN}` });
+    const folded = Portfolio.fromEvents(config.risk.startingCapital, (await readAllEvents(logPath)).records.map((r) => r.event));
+    expect(JSON.parse(served.body)).toEqual(JSON.parse(JSON.stringify(folded)));
+    expect(folded.positions().map((p) => [p.strategy, p.tokenId, p.shares.toString()])).toEqual([['flash_crash', UP_TOKEN, '5']]);
+  } finally {
+    await running?.stop('test');
+    await clob.close();
+    await user.stop();
+  }
+  const events = (await readAllEvents(logPath)).records.map((r) => r.event);
+  const kinds = events.filter((e) => ['order_intent', 'cancel_intent', 'order_update', 'exchange_fill', 'risk_rejection'].includes(e.type)).map((e) => (e.type === 'order_update' ? `order_update:${e.status}` : e.type));
+  // The strategy acts on the late fill at once: a stop-loss exit of the 5 shares (refused here: the test's book is 30 s old).
+  expect(kinds).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'cancel_intent', 'order_update:cancel_submitted', 'exchange_fill', 'order_intent', 'risk_rejection', 'order_update:cancelled']);
+  expect(events.filter((e) => e.type === 'order_intent')[1]).toMatchObject({ side: 'SELL', size: '5' });
+  expect(events.find((e) => e.type === 'risk_rejection')).toMatchObject({ reason: 'stale_market_data' });
+  expect(events.filter((e) => e.type === 'order_update').at(-1)).toMatchObject({ status: 'cancelled', detail: `5 of ${(events.find((e) => e.type === 'order_intent') as { size: string }).size} filled` });
+  expect(events.find((e) => e.type === 'cancel_intent')).toMatchObject({ strategy: 'flash_crash', reason: 'order_timeout', ts: T + 4_000 + config.flashCrash.orderTimeoutMs });
 }, 60_000);

@@ -91,8 +91,13 @@ describe('a live 15-minute entry the venue never answers', () => {
     return { broker, system, out, strategy: system.strategies[0] as KeyedMachineStrategy<never> };
   }
 
-  it('is given up on the first timer orderTimeoutMs after it was sent; the late fill is held and sold on the usual exits', async () => {
+  it('is given up on the first timer orderTimeoutMs after it was sent and cancelled at the venue once; the late fill is held and sold on the usual exits', async () => {
     const { broker, system, out, strategy } = await run(inputs);
+    // The give-up asks the venue to cancel the entry: one cancel_intent, through risk to the broker, logged after the state change.
+    expect(out[5].map((e) => e.type)).toEqual(['strategy_state', 'cancel_intent']);
+    expect(out[5][1]).toMatchObject({ orderId: 'fifteenMin:BTC:1', strategy: 'fifteenMin', reason: 'order_timeout', detail: 'no final answer 30000 ms after it was sent (orderTimeoutMs 30000); 0 of 9.61 filled', ts: T + 30_000 });
+    expect(broker.cancelled.map((c) => c.orderId)).toEqual(['fifteenMin:BTC:1']);
+    expect(out.flat().filter((e) => e.type === 'cancel_intent')).toHaveLength(1);
     expect(broker.sent.map((o) => [o.orderId, o.side, o.price, o.size])).toEqual([
       ['fifteenMin:BTC:1', 'BUY', '0.52', '9.61'],
       ['fifteenMin:BTC:2', 'SELL', '0.62', '9.28'],
