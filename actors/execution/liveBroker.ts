@@ -9,6 +9,7 @@ import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/u
 import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
 import { dec } from '../../domain/decimal';
 import { roundFee, unroundedFee } from '../../domain/fees';
+import { lifecycleEventOfUpdate, NOT_FOUND_AFTER_TIMEOUT, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
 import type { Broker, BrokerResult } from './broker';
@@ -33,22 +34,31 @@ export interface LiveBrokerOptions {
   userChannel?: Pick<UserChannelOptions, 'url' | 'random' | 'watchdogMs' | 'reconnectBaseMs' | 'reconnectMaxMs' | 'pingMs'>;
 }
 
-/** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
-type Phase = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
+/**
+ * Where the POST is while the venue has not answered: `unsent` (logged as handed to the broker, but no
+ * `submitted` followed: the process stopped before the POST), `signing`, `sending`, `uncertain` (no answer:
+ * being looked up). null once answered (or given up).
+ */
+type Wire = 'unsent' | 'signing' | 'sending' | 'uncertain' | null;
 
 interface Tracked {
   intent: OrderIntentEvent;
   info: MarketInfo | null;
   orderType: ClobOrderType;
   hash: string;
-  phase: Phase;
-  /** Reported not placed after the lookups; a late answer from the venue can still revive it. */
-  givenUp: boolean;
+  /**
+   * Where the order is in the one lifecycle (domain/orderLifecycle.ts), stepped by every `order_update` and
+   * `exchange_fill` this broker writes, as the pending-order fold and the strategies step it: `givenUp` when
+   * reported not placed after the lookups (a late answer from the venue can still revive it).
+   */
+  order: OrderProgress;
+  wire: Wire;
+  /** The venue's (or our) last word is written: `filled`, `cancelled`, `expired` or `rejected`. Late trades are still booked. */
+  closed: boolean;
   /** Lookups that found nothing after the order was accepted. */
   misses: number;
   /** Trade ids already booked as `exchange_fill`. */
   trades: Set<string>;
-  filled: Big;
   /** Trades are searched from this unix second on. */
   sinceSec: number;
   /** The venue's last word on the order from the user channel: a final status waits for its trades. */
@@ -175,20 +185,19 @@ export class LiveBroker implements Broker {
         if (!intent) continue;
         const t = this.tracked.get(e.orderId) ?? this.track(intent, null, 'GTC', Math.floor(intent.ts / 1000) - TRADE_SLACK_SEC);
         if (e.exchangeOrderId !== '') t.hash = e.exchangeOrderId;
-        // A cancel's records say nothing of where the order is: its end comes as its own update.
-        if (e.status === 'cancel_submitted' || e.status === 'not_cancelled') continue;
-        t.phase = e.status === 'submitted' ? 'uncertain' : e.status === 'accepted' ? 'open' : 'done';
+        t.wire = e.status === 'submitted' ? 'uncertain' : null;
+        record(t, e);
       } else if (e.type === 'cancel_intent') {
         cancels.set(e.orderId, e);
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
         if (t && !t.trades.has(e.tradeId)) {
           t.trades.add(e.tradeId);
-          t.filled = t.filled.plus(e.size);
+          t.order = orderStep(t.order, { type: 'FILL', size: e.size, restCancelled: false });
         }
       }
     }
-    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
+    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').wire = 'unsent';
     // A cancel asked for before the restart is sent (again) once `resume` finds its order still open: cancels are idempotent.
     for (const c of cancels.values()) {
       const t = this.tracked.get(c.orderId);
@@ -200,13 +209,13 @@ export class LiveBroker implements Broker {
   resume(market: (tokenId: string) => MarketContext | undefined): Promise<void> {
     const work = [...this.tracked.values()].map((t) => {
       t.info = t.info ?? market(t.intent.tokenId)?.info ?? null;
-      if (t.phase === 'unsent') {
-        t.phase = 'done';
+      if (t.wire === 'unsent') {
+        t.wire = null;
         return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
       }
-      if (t.phase === 'uncertain' || t.phase === 'open') this.follow(t);
-      if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
-      if (t.phase === 'open') return this.refresh(t).then(() => this.cancelIfAsked(t)).then(() => this.schedule());
+      if (t.wire === 'uncertain' || isOpen(t)) this.follow(t);
+      if (t.wire === 'uncertain') return this.reconcile(t, 'restart');
+      if (isOpen(t)) return this.refresh(t).then(() => this.cancelIfAsked(t)).then(() => this.schedule());
       return Promise.resolve();
     });
     return Promise.all(work).then(() => undefined);
@@ -219,7 +228,7 @@ export class LiveBroker implements Broker {
 
   /** Orders still open at the venue, by intent order id. */
   openOrders(): string[] {
-    return [...this.tracked.values()].filter((t) => t.phase === 'open').map((t) => t.intent.orderId);
+    return [...this.tracked.values()].filter(isOpen).map((t) => t.intent.orderId);
   }
 
   /** Stops sending (new intents are refused) and polling; resting orders are cancelled if asked, else by the venue when heartbeats stop. */
@@ -242,7 +251,7 @@ export class LiveBroker implements Broker {
    * Cancelling twice is harmless (the venue lists it as not cancelled).
    */
   async cancelResting(): Promise<string[]> {
-    const open = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t));
+    const open = [...this.tracked.values()].filter((t) => isOpen(t) && resting(t));
     for (const t of open) t.cancel = { reason: 'kill_switch', detail: 'the kill switch cancels every resting order', sent: false };
     await this.sendCancels(open, 'batch');
     return open.map((t) => t.intent.orderId);
@@ -260,7 +269,7 @@ export class LiveBroker implements Broker {
       // One cancel per order: asking again changes nothing.
       if (!t || t.cancel !== null) continue;
       t.cancel = { reason: c.reason, detail: c.detail, sent: false };
-      if (t.phase === 'open') now.push(t);
+      if (isOpen(t)) now.push(t);
     }
     if (now.length > 0) this.background(this.sendCancels(now, 'auto'), 'cancel');
     return [];
@@ -268,7 +277,7 @@ export class LiveBroker implements Broker {
 
   /** An order acknowledged (or found open again after a restart) that was asked to be cancelled meanwhile. */
   private async cancelIfAsked(t: Tracked): Promise<void> {
-    if (t.phase === 'open' && t.cancel !== null && !t.cancel.sent) await this.sendCancels([t], 'auto');
+    if (isOpen(t) && t.cancel !== null && !t.cancel.sent) await this.sendCancels([t], 'auto');
   }
 
   /** Logs `cancel_submitted` for each order, then sends the cancels: `batch` always by `DELETE /orders`, `auto` by `DELETE /order` for one. */
@@ -322,7 +331,7 @@ export class LiveBroker implements Broker {
   }
 
   private restingHashes(): string[] {
-    return [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
+    return [...this.tracked.values()].filter((t) => isOpen(t) && resting(t)).map((t) => t.hash);
   }
 
   private orderTypeFor(intent: OrderIntentEvent): ClobOrderType {
@@ -348,7 +357,7 @@ export class LiveBroker implements Broker {
   }
 
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null, cancel: null };
+    const t: Tracked = { intent, info, orderType, hash: '', order: sentOrder(intent.size), wire: 'signing', closed: false, misses: 0, trades: new Set(), sinceSec, venue: null, cancel: null };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -369,18 +378,18 @@ export class LiveBroker implements Broker {
         expiration: t.orderType === 'GTD' ? Math.floor((this.options.clock.now() + this.options.config.gtdTtlMs) / 1000) + GTD_SECURITY_SEC : undefined,
       });
     } catch (err) {
-      t.phase = 'done';
+      t.wire = null;
       await this.update(t, 'rejected', 'not_signed', `the order was not signed, nothing was sent: ${(err as Error).message}`);
       return;
     }
     t.hash = prepared.hash;
     this.follow(t);
     await this.update(t, 'submitted', t.orderType, `${t.orderType} ${intent.side} ${intent.size} @ ${intent.price}`);
-    t.phase = 'sending';
+    t.wire = 'sending';
     const post = this.#orders.post(prepared);
     const first = await this.within(post, this.options.config.submitTimeoutMs);
     if (first === TIMEOUT) {
-      t.phase = 'uncertain';
+      t.wire = 'uncertain';
       void post.then((late) => this.lateAnswer(t, late)).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
       await this.reconcile(t, `no answer to POST /order within ${this.options.config.submitTimeoutMs} ms`);
       return;
@@ -394,24 +403,22 @@ export class LiveBroker implements Broker {
       const trades = outcome.tradeIds.length > 0 ? `; trades ${outcome.tradeIds.join(',')}` : '';
       const detail = (renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`) + trades;
       if (renamed) t.hash = outcome.exchangeOrderId;
-      t.phase = 'open';
+      t.wire = null;
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);
       await this.opened(t);
     } else if (outcome.kind === 'rejected') {
-      t.phase = 'done';
+      t.wire = null;
       await this.update(t, 'rejected', 'exchange_rejected', outcome.message);
     } else {
-      t.phase = 'uncertain';
+      t.wire = 'uncertain';
       await this.reconcile(t, outcome.message);
     }
   }
 
   /** The original POST answered after the lookups started (or gave up). Facts win: an accepted order is tracked. */
   private async lateAnswer(t: Tracked, outcome: PostOutcome): Promise<void> {
-    if (t.phase === 'uncertain') return this.answer(t, outcome);
-    if (t.givenUp && outcome.kind === 'accepted') {
-      t.givenUp = false;
-      t.phase = 'open';
+    if (t.wire === 'uncertain') return this.answer(t, outcome);
+    if (t.order.status === 'givenUp' && outcome.kind === 'accepted') {
       await this.update(t, 'accepted', 'late_answer', `the venue acknowledged ${outcome.exchangeOrderId} after it was reported not placed`);
       await this.opened(t);
     }
@@ -422,20 +429,19 @@ export class LiveBroker implements Broker {
     const { reconcileAttempts, reconcileIntervalMs } = this.options.config;
     for (let attempt = 1; attempt <= reconcileAttempts; attempt++) {
       if (attempt > 1) await this.sleep(reconcileIntervalMs);
-      if (t.phase !== 'uncertain') return;
+      if (t.wire !== 'uncertain') return;
       const found = await this.#orders.lookup(t.hash);
-      if (t.phase !== 'uncertain') return;
+      if (t.wire !== 'uncertain') return;
       if (found.kind === 'found') {
-        t.phase = 'open';
+        t.wire = null;
         await this.update(t, 'accepted', `reconciled_${found.order.status.toLowerCase()}`, `${why}; GET /data/order found it (lookup ${attempt})`);
         await this.opened(t);
         return;
       }
       if (found.kind === 'failed') this.problem(`order ${t.intent.orderId}: lookup ${attempt}: ${found.message}`);
     }
-    t.phase = 'done';
-    t.givenUp = true;
-    await this.update(t, 'rejected', 'not_found_after_timeout', `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
+    t.wire = null;
+    await this.update(t, 'rejected', NOT_FOUND_AFTER_TIMEOUT, `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
   }
 
   private async opened(t: Tracked): Promise<void> {
@@ -451,8 +457,7 @@ export class LiveBroker implements Broker {
     if (found.kind === 'failed') return this.problem(`order ${t.intent.orderId}: ${found.message}`);
     if (found.kind === 'missing') {
       if (++t.misses >= this.options.config.reconcileAttempts) {
-        t.phase = 'done';
-        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${dec(t.filled)} of ${t.intent.size} filled`);
+        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${t.order.filled} of ${t.intent.size} filled`);
       }
       return;
     }
@@ -469,12 +474,11 @@ export class LiveBroker implements Broker {
 
   /** Ends an open order once the venue calls it final and every trade it counted is booked. */
   private async closeIfFinal(t: Tracked): Promise<void> {
-    if (t.phase !== 'open' || t.venue === null) return;
+    if (!isOpen(t) || t.venue === null) return;
     const { status, sizeMatched } = t.venue;
     const final = venueEnd(status);
-    if (final === null || t.filled.lt(sizeMatched)) return;
-    t.phase = 'done';
-    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+    if (final === null || new Big(t.order.filled).lt(sizeMatched)) return;
+    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${t.order.filled} of ${t.intent.size} filled`);
   }
 
   /** Subscribes the order's market on the user channel (before the POST, so no event of it is missed). */
@@ -507,7 +511,7 @@ export class LiveBroker implements Broker {
   }
 
   private async reconcileOpen(): Promise<void> {
-    for (const t of [...this.tracked.values()]) if (t.phase === 'open') await this.refresh(t);
+    for (const t of [...this.tracked.values()]) if (isOpen(t)) await this.refresh(t);
   }
 
   private byHash(hash: string): Tracked | undefined {
@@ -530,8 +534,8 @@ export class LiveBroker implements Broker {
   private async onStreamOrder(m: UserOrderMessage): Promise<void> {
     const t = this.byHash(m.orderId);
     if (!t) return;
-    if (t.phase === 'uncertain') {
-      t.phase = 'open';
+    if (t.wire === 'uncertain') {
+      t.wire = null;
       await this.update(t, 'accepted', `stream_${m.status.toLowerCase()}`, `the user channel reported the unanswered order (${m.type})`);
       await this.opened(t);
     }
@@ -542,7 +546,7 @@ export class LiveBroker implements Broker {
   private async book(t: Tracked, f: VenueFill): Promise<void> {
     if (t.trades.has(f.tradeId) || f.status.toUpperCase() === 'FAILED') return;
     t.trades.add(f.tradeId);
-    t.filled = t.filled.plus(f.size);
+    t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
     const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
     const { intent } = t;
     await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
@@ -550,7 +554,7 @@ export class LiveBroker implements Broker {
 
   private schedule(): void {
     if (this.timer !== null || this.closed) return;
-    if (![...this.tracked.values()].some((t) => t.phase === 'open')) return;
+    if (![...this.tracked.values()].some(isOpen)) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.tick();
@@ -558,7 +562,7 @@ export class LiveBroker implements Broker {
   }
 
   private async tick(): Promise<void> {
-    const open = [...this.tracked.values()].filter((t) => t.phase === 'open');
+    const open = [...this.tracked.values()].filter(isOpen);
     if (open.some(resting)) await this.beat();
     // With the user channel delivering, fills and order events are streamed: no polling.
     if (!this.streamUp) for (const t of open) await this.refresh(t);
@@ -573,9 +577,12 @@ export class LiveBroker implements Broker {
     }
   }
 
+  /** Writes an `order_update` and moves the order on by it at once (before the write completes, so no other path acts on the old state). */
   private update(t: Tracked, status: OrderUpdateEvent['status'], reason: string, detail: string): Promise<void> {
     const { intent } = t;
-    return this.emit(makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail }));
+    const event = makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail });
+    record(t, event);
+    return this.emit(event);
   }
 
   private async emit(event: InputEvent): Promise<void> {
@@ -605,6 +612,19 @@ export class LiveBroker implements Broker {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(() => resolve(), ms));
   }
+}
+
+/** Answered, not closed, not given up: the venue may fill it and will end it (a fully filled order waits for the venue's `filled`). */
+function isOpen(t: Tracked): boolean {
+  return t.wire === null && !t.closed && t.order.status !== 'givenUp' && t.order.status !== 'sent';
+}
+
+/** An `order_update` of the order as the lifecycle reads it (the mapping pending orders and the report use); an ending one closes it. */
+function record(t: Tracked, update: Pick<OrderUpdateEvent, 'status' | 'reason'>): void {
+  const e = lifecycleEventOfUpdate(update);
+  if (e === null) return;
+  t.order = orderStep(t.order, e);
+  if (e.type === 'REJECT' || e.type === 'CANCEL' || e.type === 'EXPIRE') t.closed = true;
 }
 
 /** How the venue's order status ends the order, or null while it may still fill (`LIVE`, `DELAYED`, ...). */
