@@ -264,6 +264,23 @@ export interface OrderUpdateEvent extends EventBase<'order_update'> {
   detail: string;
 }
 
+/**
+ * A trade of one of our live orders moved on at the venue (user channel or poll): `MINED`, `CONFIRMED`,
+ * `RETRYING`, `FAILED`, or a first sighting already past `MATCHED`. The fill itself is the trade's
+ * `exchange_fill`, booked once at its first status that is not `FAILED`; this records settlement.
+ * A `FAILED` trade that was booked is not reversed (docs/live-orders.md, Limits).
+ */
+export interface TradeStatusEvent extends EventBase<'trade_status'> {
+  /** The intent's order id. */
+  orderId: string;
+  tokenId: string;
+  tradeId: string;
+  /** The venue's trade status, upper case. */
+  status: string;
+  /** Whether the trade is booked as an `exchange_fill`. */
+  booked: boolean;
+}
+
 /** A clock tick (scan cycle, strategy timers) so that time-driven behaviour replays. */
 export interface TimerEvent extends EventBase<'timer'> {
   name: string;
@@ -291,6 +308,7 @@ export type InputEvent =
   | LlmAnswerEvent
   | ExchangeFillEvent
   | OrderUpdateEvent
+  | TradeStatusEvent
   | TimerEvent
   | FeedStatusEvent
   | RiskControlEvent;
@@ -310,6 +328,7 @@ export const INPUT_TYPES = [
   'llm_answer',
   'exchange_fill',
   'order_update',
+  'trade_status',
   'timer',
   'feed_status',
   'risk_control',

@@ -365,6 +365,13 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.string('reason');
       f.string('detail');
       break;
+    case 'trade_status':
+      f.string('orderId');
+      f.string('tokenId');
+      f.string('tradeId');
+      f.string('status');
+      f.bool('booked');
+      break;
     case 'timer':
       f.string('name');
       break;

@@ -65,7 +65,8 @@ it('pma start --live: an order through risk and the broker, its maker fills stre
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, extraStrategies: [strategy], disable: { binance: true, clobWs: true, rtds: true, scan: true } });
     await running.service.append(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
     await running.service.append(makeEvent('book', T0 + 1, { source: 'clob_ws', tokenId: '1001', market: market.conditionId, bids: [{ price: '0.42', size: '100' }], asks: [{ price: '0.44', size: '100' }], tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
-    await waitFor(() => clob.orders.size === 1 && user.sessions === 1, 'order resting, channel subscribed', 10_000);
+    // Accepted before the venue fills it (a fill may otherwise stream in ahead of the POST's answer).
+    await waitFor(() => clob.orders.size === 1 && user.sessions === 1 && running!.broker!.openOrders().length === 1, 'order resting, channel subscribed', 10_000);
     const hash = [...clob.orders.keys()][0];
     clob.fillResting(hash, '5');
     clob.fillResting(hash, '7');

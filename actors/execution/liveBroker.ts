@@ -57,8 +57,8 @@ interface Tracked {
   closed: boolean;
   /** Lookups that found nothing after the order was accepted. */
   misses: number;
-  /** Trade ids already booked as `exchange_fill`. */
-  trades: Set<string>;
+  /** Trades seen, by id: booked as `exchange_fill` or not (seen only as FAILED), and the last status recorded. */
+  trades: Map<string, { booked: boolean; status: string }>;
   /** Trades are searched from this unix second on. */
   sinceSec: number;
   /** The venue's last word on the order from the user channel: a final status waits for its trades. */
@@ -68,6 +68,9 @@ interface Tracked {
 }
 
 const TIMEOUT = Symbol('timeout');
+/** The venue's trade statuses the broker acts on. */
+const MATCHED = 'MATCHED';
+const FAILED = 'FAILED';
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -191,10 +194,13 @@ export class LiveBroker implements Broker {
         cancels.set(e.orderId, e);
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
-        if (t && !t.trades.has(e.tradeId)) {
-          t.trades.add(e.tradeId);
+        if (t && !t.trades.get(e.tradeId)?.booked) {
+          t.trades.set(e.tradeId, { booked: true, status: t.trades.get(e.tradeId)?.status ?? MATCHED });
           t.order = orderStep(t.order, { type: 'FILL', size: e.size, restCancelled: false });
         }
+      } else if (e.type === 'trade_status') {
+        const t = this.tracked.get(e.orderId);
+        if (t) t.trades.set(e.tradeId, { booked: e.booked, status: e.status });
       }
     }
     for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').wire = 'unsent';
@@ -357,7 +363,7 @@ export class LiveBroker implements Broker {
   }
 
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', order: sentOrder(intent.size), wire: 'signing', closed: false, misses: 0, trades: new Set(), sinceSec, venue: null, cancel: null };
+    const t: Tracked = { intent, info, orderType, hash: '', order: sentOrder(intent.size), wire: 'signing', closed: false, misses: 0, trades: new Map(), sinceSec, venue: null, cancel: null };
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -543,13 +549,25 @@ export class LiveBroker implements Broker {
     await this.closeIfFinal(t);
   }
 
+  /**
+   * A trade of the order, as the stream or a poll tells it: booked once per trade id at its first status
+   * that is not FAILED (`exchange_fill`); each later status (MINED, CONFIRMED, RETRYING, FAILED) recorded
+   * once as `trade_status`. A booked trade that FAILS is reported, not reversed (docs/live-orders.md, Limits).
+   */
   private async book(t: Tracked, f: VenueFill): Promise<void> {
-    if (t.trades.has(f.tradeId) || f.status.toUpperCase() === 'FAILED') return;
-    t.trades.add(f.tradeId);
-    t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
-    const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
     const { intent } = t;
-    await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
+    const status = f.status.toUpperCase();
+    if (!t.trades.has(f.tradeId) && status !== FAILED) {
+      t.trades.set(f.tradeId, { booked: true, status: MATCHED });
+      t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
+      const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
+      await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
+    }
+    const seen = t.trades.get(f.tradeId) ?? { booked: false, status: '' };
+    if (seen.status === status) return;
+    t.trades.set(f.tradeId, { booked: seen.booked, status });
+    await this.emit(makeEvent('trade_status', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, tradeId: f.tradeId, status, booked: seen.booked }));
+    if (status === FAILED && seen.booked) this.problem(`order ${intent.orderId}: trade ${f.tradeId} (${f.size} @ ${f.price}) FAILED at the venue after it was booked; the fill is not reversed: check the wallet`);
   }
 
   private schedule(): void {
