@@ -1,6 +1,6 @@
 import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../events/clock';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import type { Config } from './config/schema';
 import { dec, utcDay } from '../domain/decimal';
 import type { Reactor } from './engine';

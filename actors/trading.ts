@@ -1,5 +1,5 @@
 import { makeEvent, type AnyEvent, type CancelIntentEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
-import type { MarketState } from '../streams/marketState';
+import type { MarketState } from '../domain/market/marketState';
 import type { Reactor } from './engine';
 import { dec } from '../domain/decimal';
 import { parseOrderId } from '../domain/orderId';

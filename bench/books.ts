@@ -5,7 +5,7 @@
  */
 import { parseMarketFrame } from '../actors/venues/polymarket/wsParse';
 import { makeEvent, type BookLevel } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 
 export const name = 'books';
 

@@ -13,7 +13,7 @@ import { configSchema } from '../actors/config/schema';
 import { importHistory } from '../actors/venues/polymarket/history';
 import { readAllEvents } from '../events/log';
 import type { InputEvent } from '../events/types';
-import { DEFAULT_MARKET_MODEL, type MarketModelParams } from '../streams/marketModel';
+import { DEFAULT_MARKET_MODEL, type MarketModelParams } from '../actors/backtest/marketModel';
 
 export const name = 'model';
 

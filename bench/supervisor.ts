@@ -15,8 +15,8 @@ import { configuredStrategies } from '../actors/system';
 import { monotonicMs, SimulatedClock } from '../events/clock';
 import { readEventBatches } from '../events/log';
 import type { DerivedEvent, InputEvent, MarketSnapshotEvent, TradeEvent } from '../events/types';
-import { MarketState } from '../streams/marketState';
-import { FifteenMinMarketModel } from '../streams/marketModel';
+import { MarketState } from '../domain/market/marketState';
+import { FifteenMinMarketModel } from '../actors/backtest/marketModel';
 
 export const name = 'supervisor';
 

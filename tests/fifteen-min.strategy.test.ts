@@ -3,7 +3,7 @@ import { fifteenMinSchema } from '../actors/config/schema';
 import { assetOf, createFifteenMinStrategy, windowSlug } from '../actors/strategies/fifteenMin';
 import type { StrategyContext } from '../actors/strategies/types';
 import { makeEvent, type AnyEvent, type DerivedEvent, type LlmRequestEvent, type OrderIntentEvent } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { DOWN, END, START, START_S, UP, windowMarket } from './fifteen-min.support';
 
 class Harness {

@@ -4,7 +4,7 @@ import { flashCrashSchema } from '../actors/config/schema';
 import { createFlashCrashStrategy } from '../actors/strategies/flashCrash';
 import type { StrategyContext } from '../actors/strategies/types';
 import { makeEvent, type AnyEvent, type DerivedEvent, type OrderIntentEvent } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { describeWithShared } from './support/shared';
 import { DOWN_TOKEN, UP_TOKEN, USD_EXITS, btc15mMarket } from './flash-crash.support';
 

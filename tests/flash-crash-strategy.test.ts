@@ -5,7 +5,7 @@ import { PaperBroker } from '../actors/execution/paperBroker';
 import { createFlashCrashStrategy } from '../actors/strategies/flashCrash';
 import type { StrategyContext } from '../actors/strategies/types';
 import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent, type MarketInfo, type OrderIntentEvent } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { DOWN_TOKEN, END_TS, UP_TOKEN, USD_EXITS, btc15mMarket } from './flash-crash.support';
 
 /**

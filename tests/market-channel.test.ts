@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { BookEvent, FeedStatusEvent, InputEvent } from '../events/types';
 import { ClobMarketChannel } from '../actors/venues/polymarket/marketChannel';
 import { parseMarketFrame } from '../actors/venues/polymarket/wsParse';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { CountingClock } from './support/countingClock';
 import { describeWithShared } from './support/shared';
 import { waitFor, WsReplayServer, type ServerConn } from './support/wsReplayServer';

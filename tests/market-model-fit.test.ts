@@ -5,7 +5,7 @@ import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import type { BacktestReport } from '../actors/backtest/reportTypes';
 import { importHistory } from '../actors/venues/polymarket/history';
-import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../streams/marketModel';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../actors/backtest/marketModel';
 import { makeEvent } from '../events/types';
 import { describeWithShared } from './support/shared';
 

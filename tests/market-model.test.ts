@@ -1,5 +1,5 @@
 import { makeEvent, type BookEvent, type InputEvent, type MarketSnapshotEvent, type TradeEvent } from '../events/types';
-import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../streams/marketModel';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../actors/backtest/marketModel';
 
 const W = 900_000;
 const START = 1723161600000; // 2024-08-09 00:00:00 UTC, a window boundary

@@ -6,7 +6,7 @@ import { createNegRiskStrategy, negRiskGroups } from '../actors/strategies/negRi
 import type { StrategyContext } from '../actors/strategies/types';
 import { decodeGammaEvent, decodeGammaMarkets } from '../actors/venues/polymarket/gammaParse';
 import { makeEvent, type AnyEvent, type DerivedEvent, type MarketInfo, type OrderIntentEvent } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { FIXTURES, describeWithShared } from './support/shared';
 
 type Raw = Record<string, unknown>;

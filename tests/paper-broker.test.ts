@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { BookLevel, FillEvent, RiskRejectionEvent } from '../events/types';
 import type { BrokerResult } from '../actors/execution/broker';
 import { PaperBroker, averagePrice } from '../actors/execution/paperBroker';
-import { OrderBook } from '../streams/orderBook';
+import { OrderBook } from '../domain/market/orderBook';
 import { describeWithShared } from './support/shared';
 import { book, context, crypto7, intent, levels, marketInfo } from './support/execution';
 

@@ -7,7 +7,7 @@ import { decodeFrame } from '../actors/venues/binance/parse';
 import { SystemClock } from '../events/clock';
 import { EventLogWriter } from '../events/log';
 import { makeEvent, type InputEvent, type MarketInfo } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { crypto7, marketInfo } from './support/execution';
 import { FIXTURES } from './support/shared';
 

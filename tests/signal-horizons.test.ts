@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { measureSignals } from '../actors/backtest/signalsReport';
 import { defaultConfig } from '../actors/config/load';
 import type { SignalEvent, TradeEvent } from '../events/types';
-import { HORIZON_NAMES, type HorizonName } from '../streams/signalHorizons';
+import { HORIZON_NAMES, type HorizonName } from '../actors/backtest/signalHorizons';
 import { SignalDetector } from '../streams/signals';
 
 const ROOT = resolve(__dirname, '..');

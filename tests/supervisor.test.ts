@@ -1,5 +1,5 @@
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../events/types';
-import { MarketState } from '../streams/marketState';
+import { MarketState } from '../domain/market/marketState';
 import { Supervisor } from '../actors/supervisor';
 import type { Strategy, StrategyContext } from '../actors/strategies/types';
 

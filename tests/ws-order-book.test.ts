@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { OrderBook } from '../streams/orderBook';
+import { OrderBook } from '../domain/market/orderBook';
 
 /** Any sequence of level changes, with the top read between them, gives the best bid/ask of an independently kept book. */
 describe('OrderBook best bid/ask kept incrementally', () => {

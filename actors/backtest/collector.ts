@@ -1,9 +1,9 @@
 import Big from 'big.js';
 import { isFinal, lifecycleEventOfUpdate, orderStep, sentOrder, type OrderLifecycleEvent, type OrderProgress } from '../../domain/orderLifecycle';
 import type { AnyEvent, Decimal, DerivedEvent, EventType, FillEvent, TradeEvent } from '../../events/types';
-import type { MarketState } from '../../streams/marketState';
-import { falseSignalRate, SignalQuality, type QualityCounts } from '../../streams/signalQuality';
-import { SignalHorizons } from '../../streams/signalHorizons';
+import type { MarketState } from '../../domain/market/marketState';
+import { falseSignalRate, SignalQuality, type QualityCounts } from './signalQuality';
+import { SignalHorizons } from './signalHorizons';
 import type { Reactor } from '../engine';
 import { Portfolio, type ClosedTrip } from '../execution/portfolio';
 import { performanceOf, resultsPerMarket } from './performance';

@@ -1,5 +1,5 @@
 import { makeEvent, type InputEvent, type MarketSnapshotEvent } from '../../events/types';
-import { FifteenMinMarketModel, type MarketModelParams } from '../../streams/marketModel';
+import { FifteenMinMarketModel, type MarketModelParams } from './marketModel';
 
 /** A price at a time. */
 export interface PricePoint {

@@ -1,7 +1,7 @@
 import type { MarketSource } from './marketSources';
 import type { ResolutionReport } from './resolutionCheck';
 import type { Decimal } from '../../events/types';
-import type { HorizonQuality } from '../../streams/signalHorizons';
+import type { HorizonQuality } from './signalHorizons';
 
 /** Signal quality: the share of signals followed by an adverse move within the horizon. */
 export interface SignalQuality {
@@ -144,7 +144,7 @@ export interface BacktestReport {
   perMarket: MarketResult[];
   /** The whole run's and each strategy's figures. */
   performance: { total: Performance; strategies: Record<string, Performance> };
-  /** False-signal rates at 10 s, 30 s, 60 s and the 15-minute window's end, per signal and per episode (streams/signalHorizons.ts). */
+  /** False-signal rates at 10 s, 30 s, 60 s and the 15-minute window's end, per signal and per episode (actors/backtest/signalHorizons.ts). */
   signalQuality: HorizonQuality;
   /**
    * The market model's error against each recorded 15-minute Up/Down market in the inputs (run on the

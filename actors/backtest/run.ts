@@ -6,7 +6,7 @@ import { Interrupted, PendingOutputs } from '../outputFiles';
 import { mergeEventFiles } from '../../events/merge';
 import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
-import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from '../../streams/marketModel';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';

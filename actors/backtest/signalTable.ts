@@ -1,4 +1,4 @@
-import { HORIZON_NAMES, type ClassQuality, type HorizonCounts, type HorizonQuality } from '../../streams/signalHorizons';
+import { HORIZON_NAMES, type ClassQuality, type HorizonCounts, type HorizonQuality } from './signalHorizons';
 
 /** The false-signal table of `pma signals` and report.html, as text cells: one row per class, episodes first. */
 export interface SignalTable {

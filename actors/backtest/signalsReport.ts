@@ -1,6 +1,6 @@
 import { mergeEventFiles } from '../../events/merge';
 import type { TradeEvent } from '../../events/types';
-import { SignalHorizons, type HorizonQuality } from '../../streams/signalHorizons';
+import { SignalHorizons, type HorizonQuality } from './signalHorizons';
 import { SignalDetector, type SignalParams } from '../../streams/signals';
 
 export interface ThresholdQuality {

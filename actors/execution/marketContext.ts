@@ -1,6 +1,6 @@
 import type { Decimal, MarketInfo } from '../../events/types';
-import type { MarketView } from '../../streams/marketState';
-import type { OrderBook } from '../../streams/orderBook';
+import type { MarketView } from '../../domain/market/marketState';
+import type { OrderBook } from '../../domain/market/orderBook';
 
 /** What the risk check and the paper broker know of one outcome token's market at decision time. */
 export interface MarketContext {

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { makeEvent, type BookLevel, type Decimal, type FillEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
-import type { OrderBook } from '../../streams/orderBook';
+import type { OrderBook } from '../../domain/market/orderBook';
 import { walkBook, type Match } from './bookWalk';
 import { ZERO, dec, sum } from '../../domain/decimal';
 import { feeScheduleProblem, fillFee } from '../../domain/fees';

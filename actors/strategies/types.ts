@@ -1,5 +1,5 @@
 import type { AnyEvent, DerivedEvent, EventType } from '../../events/types';
-import type { MarketView } from '../../streams/marketState';
+import type { MarketView } from '../../domain/market/marketState';
 
 /** What a strategy may read besides the event: the markets and its own open positions. */
 export interface StrategyContext {

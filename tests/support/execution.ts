@@ -1,7 +1,7 @@
 import { makeEvent, type BookLevel, type FillEvent, type MarketInfo, type OrderIntentEvent } from '../../events/types';
 import type { MarketContext } from '../../actors/execution/marketContext';
 import type { RiskLimits } from '../../actors/execution/risk';
-import { OrderBook } from '../../streams/orderBook';
+import { OrderBook } from '../../domain/market/orderBook';
 
 /** A binary market in Gamma's normalised shape; fees off unless asked. */
 export function marketInfo(over: Partial<MarketInfo> = {}): MarketInfo {

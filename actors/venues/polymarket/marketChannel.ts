@@ -3,7 +3,7 @@ import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type Feed
 import { readClobFrame } from './clobFrames';
 import { parseMarketFrame } from './wsParse';
 
-/** Feed name of the market channel's `feed_status` events: streams/marketState.ts marks every live book stale on `stale` / `disconnected`. */
+/** Feed name of the market channel's `feed_status` events: domain/market/marketState.ts marks every live book stale on `stale` / `disconnected`. */
 export const FEED_CLOB_WS = 'clob_ws';
 
 export interface MarketChannelOptions extends FeedOptions {

@@ -1,4 +1,4 @@
-import type { SignalEvent, TradeEvent } from '../events/types';
+import type { SignalEvent, TradeEvent } from '../../events/types';
 
 export interface QualityCounts {
   count: number;

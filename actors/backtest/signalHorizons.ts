@@ -1,4 +1,4 @@
-import type { SignalEvent, TradeEvent } from '../events/types';
+import type { SignalEvent, TradeEvent } from '../../events/types';
 
 /**
  * Signal quality at several horizons, for signals and for signal episodes (reports and `pma signals`,

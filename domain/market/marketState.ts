@@ -1,4 +1,4 @@
-import type { AnyEvent, BookLevel, Decimal, MarketInfo } from '../events/types';
+import type { AnyEvent, BookLevel, Decimal, MarketInfo } from '../../events/types';
 import { OrderBook } from './orderBook';
 
 export interface TokenRef {

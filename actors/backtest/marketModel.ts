@@ -1,4 +1,4 @@
-import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../events/types';
+import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
 
 /**
  * A simulated market for the 15-minute Up/Down markets, for backtests whose tick files hold Binance

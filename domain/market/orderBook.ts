@@ -1,4 +1,4 @@
-import type { BookLevel, Decimal } from '../events/types';
+import type { BookLevel, Decimal } from '../../events/types';
 
 /**
  * One outcome token's order book. Levels are keyed by their price string and sorted on read
