@@ -1,11 +1,13 @@
 import { generatePrivateKey } from 'viem/accounts';
 import { SimulatedClock, SystemClock } from '../events/clock';
-import { makeEvent, type AnyEvent, type CancelIntentEvent, type ExchangeFillEvent, type InputEvent, type MarketInfo, type OrderUpdateEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type CancelIntentEvent, type ExchangeFillEvent, type MarketInfo, type OrderUpdateEvent } from '../events/types';
 import { validateEvent } from '../events/validate';
-import { LiveBroker, type LiveConfig } from '../actors/execution/liveBroker';
+import type { LiveConfig } from '../actors/execution/liveBroker';
 import type { LiveCredentials } from '../actors/venues/polymarket/credentials';
 import { ClobOrderServer } from './support/clobOrderServer';
+import { liveRig, type LiveRig } from './support/liveRig';
 import { context, intent, marketInfo } from './support/execution';
+import { waitFor } from './support/wsReplayServer';
 
 /**
  * Cancels at the live broker against the loopback CLOB (real HTTP, real L2 headers), fills polled (no
@@ -20,13 +22,7 @@ const creds: LiveCredentials = { privateKey, apiKey: `key-${privateKey.slice(20,
 const liveConfig: LiveConfig = { chainId: 137, signatureType: 0, limitOrderType: 'GTC', gtdTtlMs: 120_000, submitTimeoutMs: 1_000, reconcileAttempts: 3, reconcileIntervalMs: 500, heartbeatMs: 5_000 };
 const plain: MarketInfo = marketInfo({ id: 'm-plain', conditionId: '0xc0ffee', tokenIds: ['1001', '1002'], tickSize: '0.01', minSize: '5' });
 
-interface Rig {
-  server: ClobOrderServer;
-  clock: SimulatedClock;
-  broker: LiveBroker;
-  events: InputEvent[];
-  problems: string[];
-}
+type Rig = LiveRig;
 let rigs: Rig[] = [];
 
 async function rig(server?: ClobOrderServer, clock = new SimulatedClock(T0)): Promise<Rig> {
@@ -34,10 +30,7 @@ async function rig(server?: ClobOrderServer, clock = new SimulatedClock(T0)): Pr
     server = await ClobOrderServer.start(137);
     server.markets.push({ conditionId: plain.conditionId, tokenIds: plain.tokenIds, tickSize: plain.tickSize, negRisk: false });
   }
-  const events: InputEvent[] = [];
-  const problems: string[] = [];
-  const broker = new LiveBroker({ live: true, credentials: creds, clobUrl: server.url, config: liveConfig, clock, append: (e) => void events.push(e), onProblem: (m) => void problems.push(m) });
-  const r = { server, clock, broker, events, problems };
+  const r = liveRig(server, clock, creds, liveConfig);
   rigs.push(r);
   return r;
 }
@@ -49,13 +42,8 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await wall.sleep(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The broker and the CLOB talk over real sockets: wait (wall time) for what they do. */
+const until = (cond: () => boolean, what: string) => waitFor(cond, what);
 
 const updates = (r: Rig) => r.events.filter((e): e is OrderUpdateEvent => e.type === 'order_update');
 const statuses = (r: Rig, orderId?: string) => updates(r).filter((u) => orderId === undefined || u.orderId === orderId).map((u) => `${u.status}:${u.reason}`);

@@ -16,7 +16,7 @@ import { marketInfo } from './support/execution';
 import { UserChannelServer } from './support/userChannelServer';
 import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import type { flashCrashMachine } from '../machines/flashCrash';
-import { btc15mMarket, END_TS, UP_TOKEN, USD_EXITS } from './flash-crash.support';
+import { btc15mMarket, crashDelta, END_TS, UP_TOKEN, upBook, USD_EXITS } from './flash-crash.support';
 import { waitFor } from './support/wsReplayServer';
 
 const T0 = 1_760_000_000_000;
@@ -109,23 +109,12 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
     clock.t = e.ts;
     await running!.service.append(e);
   };
-  const lv = (price: string, size: string) => [{ price, size }];
   try {
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
     const flash = running.service.system.strategies.find((s) => s.name === 'flash_crash') as KeyedMachineStrategy<typeof flashCrashMachine>;
     await append(makeEvent('market_snapshot', T, { source: 'gamma', request: '/markets', markets: [crypto] }));
-    await append(makeEvent('book', T + 1_000, { source: 'clob_ws', tokenId: UP_TOKEN, market: crypto.conditionId, bids: lv('0.79', '100'), asks: lv('0.80', '100'), tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
-    await append(
-      makeEvent('book_delta', T + 4_000, {
-        market: crypto.conditionId,
-        changes: [
-          { tokenId: UP_TOKEN, side: 'BUY', price: '0.79', size: '0' },
-          { tokenId: UP_TOKEN, side: 'BUY', price: '0.63', size: '50' },
-          { tokenId: UP_TOKEN, side: 'SELL', price: '0.80', size: '0' },
-          { tokenId: UP_TOKEN, side: 'SELL', price: '0.64', size: '50' },
-        ],
-      }),
-    );
+    await append(upBook(crypto.conditionId, T + 1_000));
+    await append(crashDelta(crypto.conditionId, T + 4_000));
     // The venue takes the order and answers nothing more (no match, no cancel).
     await waitFor(() => clob.orders.size === 1 && user.sessions === 1 && running!.broker!.openOrders().length === 1, 'entry accepted at the venue, channel subscribed', 10_000);
     await running.broker!.settled();
