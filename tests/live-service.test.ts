@@ -155,3 +155,40 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
   expect(events.filter((e) => e.type === 'order_update').at(-1)).toMatchObject({ status: 'cancelled', detail: `5 of ${(events.find((e) => e.type === 'order_intent') as { size: string }).size} filled` });
   expect(events.find((e) => e.type === 'cancel_intent')).toMatchObject({ strategy: 'flash_crash', reason: 'order_timeout', ts: T + 4_000 + config.flashCrash.orderTimeoutMs });
 }, 60_000);
+
+it('pma start without --live: an entry still on its way (paper latency) past orderTimeoutMs is given up and its cancel goes nowhere: no request reaches the CLOB, the order reaches the book and fills as a late fill', async () => {
+  const T = END_TS - 600_000;
+  const crypto = btc15mMarket();
+  const clob = await ClobOrderServer.start(137);
+  const clock = new FeedTimeClock();
+  // Orders take 40 s to reach the book: longer than flash crash's 30 s order timeout.
+  const config = parseConfig({ service: { mode: 'paper', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: 'ws://127.0.0.1:9/ws/user' }, paper: { latencyMs: 40_000 }, fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: USD_EXITS });
+  const logPath = join(dir, 'paper-cancel.jsonl');
+  let running: RunningService | null = null;
+  const append = async (e: AnyEvent & { type: 'market_snapshot' | 'book' | 'book_delta' | 'timer' }) => {
+    clock.t = e.ts;
+    await running!.service.append(e);
+  };
+  try {
+    running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: false, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
+    expect(running.broker).toBeNull();
+    await append(makeEvent('market_snapshot', T, { source: 'gamma', request: '/markets', markets: [crypto] }));
+    await append(upBook(crypto.conditionId, T + 1_000));
+    await append(crashDelta(crypto.conditionId, T + 4_000));
+    await append(makeEvent('timer', T + 4_000 + config.flashCrash.orderTimeoutMs, { name: 'tick' }));
+    await append(makeEvent('timer', T + 4_000 + 41_000, { name: 'tick' }));
+    expect(running.service.system.portfolio.shares('flash_crash', UP_TOKEN).gt(0)).toBe(true);
+  } finally {
+    await running?.stop('test');
+    await clob.close();
+  }
+  expect(clob.requests).toEqual([]);
+  const events = (await readAllEvents(logPath)).records.map((r) => r.event);
+  const entry = events.find((e) => e.type === 'order_intent')!;
+  const kinds = events.filter((e) => ['order_intent', 'cancel_intent', 'fill', 'risk_rejection'].includes(e.type)).map((e) => `${e.type}@${e.ts - entry.ts}`);
+  // The fill comes when the order reaches the book (the latency plus the venue's taker delay on Up/Down markets);
+  // the strategy hears it as a late fill and exits at once (refused: the test's book is 40 s old).
+  const arrival = 40_000 + config.paper.upDownTakerDelayMs;
+  expect(kinds).toEqual(['order_intent@0', `cancel_intent@${config.flashCrash.orderTimeoutMs}`, `fill@${arrival}`, `order_intent@${arrival}`, `risk_rejection@${arrival}`]);
+  expect(events.filter((e) => e.type === 'order_intent')[1]).toMatchObject({ side: 'SELL' });
+}, 60_000);
