@@ -5,6 +5,7 @@ import { createWalletClient, hashTypedData, http, keccak256, toHex, type Hex } f
 import { privateKeyToAccount } from 'viem/accounts';
 import { InputError } from '../../../events/errors';
 import { Fields, type Obj } from '../../../events/validate';
+import { CANCEL_BATCH } from './clobLimits';
 import type { LiveCredentials } from './credentials';
 import { decodeTrade, fillsOfTrade, type VenueFill } from './userChannelParse';
 
@@ -105,8 +106,6 @@ const RESPONSE_ERROR = 'error';
 /** The venue's last-page cursor. */
 const END_CURSOR = 'LTE=';
 const MAX_TRADE_PAGES = 20;
-/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
-export const CANCEL_BATCH = 3000;
 
 export class ClobOrders {
   readonly address: string;
