@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync
 import { dirname } from 'node:path';
 import { InputError } from './errors';
 import { readLineBatches, type LineReadResult } from './lines';
+import { lineNeedsUpgrade, upgradeEvent } from './migrate';
 import type { AnyEvent, TradeEvent } from './types';
 import { isValidTrade, jsonObject, notJson, parseJsonObject, validateEventFields } from './validate';
 
@@ -39,27 +40,45 @@ export class LogWriteError extends Error {
   }
 }
 
-const PREFIX = `{"v":1,"seq":`;
-const PREFIX_BYTES = Buffer.from(PREFIX, 'latin1');
+/** A line's start up to its seq, per event version (`{"v":1,"seq":`, `{"v":2,"seq":`): all of one length. */
+const PREFIXES = ['', `{"v":1,"seq":`, `{"v":2,"seq":`];
+const PREFIX_LENGTH = PREFIXES[1].length;
+const PREFIX_BYTES = PREFIXES.map((p) => Buffer.from(p, 'latin1'));
+/** The version digit's offset in a line. */
+const VERSION_AT = 5;
 /** Bytes a JS string may take in UTF-8, per UTF-16 code unit. */
 const MAX_UTF8_PER_UNIT = 3;
 /** Output buffer beyond `batchBytes`, so a batch is written once it reaches `batchBytes` rather than before. */
 const SLACK_BYTES = 64 * 1024;
 
-const CANONICAL = /^\{"v":1,"seq":/;
+const EVENT_LINE = /^\{"v":[12],"seq":/;
 
 /**
- * Whether a line starts like every line this project writes, `{"v":1,"seq":`, so it can be copied
- * through with only its seq replaced. A regex: `startsWith` costs three times as much on the replay path.
+ * Whether a line starts like every line this project writes, `{"v":1,"seq":` or `{"v":2,"seq":`, so
+ * it can be copied through with only its seq replaced. A regex: `startsWith` costs three times as much
+ * on the replay path.
  */
-function isCanonicalLine(line: string): boolean {
-  return CANONICAL.test(line);
+function isEventLine(line: string): boolean {
+  return EVENT_LINE.test(line);
 }
 
-/** A canonical line as the log would store it under `seq` (what `appendLine` writes, without the newline). */
+/** An event line that can be copied through as it is: one of the current version of its type. */
+function isCanonicalLine(line: string): boolean {
+  return isEventLine(line) && !lineNeedsUpgrade(line);
+}
+
+/** An event line as the log would store it under `seq` (what `appendLine` writes, without the newline). */
 export function lineWithSeq(line: string, seq: number): string {
-  if (!isCanonicalLine(line)) throw new Error(`not an event line: ${line.slice(0, 40)}`);
-  return PREFIX + seq + line.slice(line.indexOf(',', PREFIX.length));
+  if (isCanonicalLine(line)) return PREFIXES[line.charCodeAt(VERSION_AT) - 48] + seq + line.slice(line.indexOf(',', PREFIX_LENGTH));
+  if (!isEventLine(line)) throw new Error(`not an event line: ${line.slice(0, 40)}`);
+  const event = upgradedLine(line);
+  event.seq = seq;
+  return JSON.stringify(event);
+}
+
+/** An event line of an older version as the upgraded event (events/migrate.ts). */
+function upgradedLine(line: string): AnyEvent {
+  return parseEventLine(line, '(event line)', 0, false);
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
@@ -135,12 +154,14 @@ export class EventLogWriter implements EventSink {
   }
 
   /**
-   * Copies an input event's line through as it is, with only its seq replaced (no re-serialising).
-   * The line must be one this project wrote: `{"v":1,"seq":N,...`.
+   * Copies an event's line through as it is, with only its seq replaced (no re-serialising).
+   * The line must be one this project wrote: `{"v":1,"seq":N,...` or `{"v":2,"seq":N,...`; one of an
+   * older version of its type is upgraded and serialised anew (events/migrate.ts).
    */
   appendLine(line: string): number {
-    if (!isCanonicalLine(line)) throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
-    return this.copyLine(line);
+    if (isCanonicalLine(line)) return this.copyLine(line);
+    if (isEventLine(line)) return this.append(upgradedLine(line)).seq;
+    throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
   }
 
   /**
@@ -148,7 +169,8 @@ export class EventLogWriter implements EventSink {
    * project wrote it (as `appendLine`), else the event serialised anew (as `append`). Returns its seq.
    */
   appendRead(event: AnyEvent, line: string): number {
-    if (isCanonicalLine(line)) return this.copyLine(line);
+    // The event read from the line carries its type's current version: a line of an older one was upgraded as it was read.
+    if (isEventLine(line) && line.charCodeAt(VERSION_AT) - 48 === event.v) return this.copyLine(line);
     return this.append(event).seq;
   }
 
@@ -163,16 +185,17 @@ export class EventLogWriter implements EventSink {
   /** `appendLine` for a line known to be canonical. */
   private copyLine(line: string): number {
     const next = this.seq + 1;
-    const comma = line.indexOf(',', PREFIX.length);
+    const comma = line.indexOf(',', PREFIX_LENGTH);
+    const version = line.charCodeAt(VERSION_AT) - 48;
     // Encoded straight into the output buffer: the prefix, the new seq, the rest of the line, a newline.
     const rest = line.length - comma;
-    if (!this.room(PREFIX_BYTES.length + 16 + rest * MAX_UTF8_PER_UNIT + 1)) {
-      this.write(PREFIX + next + line.slice(comma) + '\n');
+    if (!this.room(PREFIX_LENGTH + 16 + rest * MAX_UTF8_PER_UNIT + 1)) {
+      this.write(PREFIXES[version] + next + line.slice(comma) + '\n');
     } else {
       const out = this.out;
       let p = this.pos;
-      out.set(PREFIX_BYTES, p);
-      p = putDigits(out, p + PREFIX_BYTES.length, next);
+      out.set(PREFIX_BYTES[version], p);
+      p = putDigits(out, p + PREFIX_LENGTH, next);
       p += out.write(line.slice(comma), p);
       out[p++] = 0x0a;
       this.pos = p;
@@ -354,6 +377,7 @@ export function parseEventLine(line: string, path: string, lineNo: number, valid
   } catch (err) {
     throw notJson({ file: path, line: lineNo }, err);
   }
+  if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && (value as { type?: unknown }).type !== 'trade') upgradeEvent(value as Record<string, unknown>);
   // The common line, a valid trade, needs no location.
   if (validate && isValidTrade(value)) return value as TradeEvent;
   const where = { file: path, line: lineNo };

@@ -1,18 +1,36 @@
 /**
  * The one event union. Every line of an event log or tick file is one of these, serialised as
  * `{"v":1,"seq":N,"ts":MS,"type":"…",…}`. Prices, sizes and money are decimal strings.
+ * `v` is the version of the event's type (see `eventVersion`); older lines are upgraded as they are
+ * read (events/migrate.ts).
  *
  * Input events come from outside (venues, the LLM, the clock) and are appended to the log before
  * anything reacts to them. Derived events are pure functions of the inputs before them.
  */
 
-export const EVENT_VERSION = 1 as const;
+/**
+ * Event versions, per event type (docs/architecture.md, "Event versions"):
+ * - 1: every type as first written.
+ * - 2: the types that name a strategy (`STRATEGY_NAMED_TYPES`), since every strategy is named in
+ *   camelCase (`flashCrash`, was `flash_crash`). The other types did not change and stay at 1, so
+ *   tick files and the lines of those types are as before.
+ */
+export type EventVersion = 1 | 2;
+
+/** Event types that carry a strategy's name (`strategy`, an order id `<strategy>:<key>:<n>`, an error's `source`). */
+export const STRATEGY_NAMED_TYPES = ['strategy_state', 'order_intent', 'risk_rejection', 'fill', 'decision', 'llm_request', 'error', 'order_update', 'exchange_fill'] as const;
+const strategyNamedSet: ReadonlySet<string> = new Set(STRATEGY_NAMED_TYPES);
+
+/** The version this project writes an event of `type` under. */
+export function eventVersion(type: string): EventVersion {
+  return strategyNamedSet.has(type) ? 2 : 1;
+}
 
 /** A decimal number as a string ("0.53", "61556.04"): never a float for money, price or size. */
 export type Decimal = string;
 
 export interface EventBase<T extends string> {
-  v: typeof EVENT_VERSION;
+  v: EventVersion;
   /** Position in the log that holds the event, from 1; 0 until the log assigns it. */
   seq: number;
   /** Event time in ms since the epoch (exchange time for venue data). */
@@ -509,5 +527,5 @@ export function tradeMarketKey(trade: Pick<TradeEvent, 'symbol' | 'market'>): st
 
 /** Builds an event with its keys in log order (`v`, `seq`, `ts`, `type`, then the body); seq is set on append. */
 export function makeEvent<T extends EventType>(type: T, ts: number, body: Omit<EventOf<T>, keyof EventBase<T>>): EventOf<T> {
-  return { v: EVENT_VERSION, seq: 0, ts, type, ...body } as unknown as EventOf<T>;
+  return { v: eventVersion(type), seq: 0, ts, type, ...body } as unknown as EventOf<T>;
 }

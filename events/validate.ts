@@ -1,5 +1,5 @@
 import { InputError, type InputLocation, show } from './errors';
-import { EVENT_VERSION, isInputType, type AnyEvent, type InputEvent, type TradeEvent } from './types';
+import { eventVersion, isInputType, type AnyEvent, type InputEvent, type TradeEvent } from './types';
 
 /** Non-negative decimal without exponent: "0", "0.53", "61556.04". */
 const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
@@ -232,6 +232,8 @@ function isPositiveDecimalString(v: unknown): boolean {
   return nonZero;
 }
 
+const TRADE_VERSION = eventVersion('trade');
+
 /**
  * True when `obj` is a trade that passes every check below; the common line of a tick file, checked
  * without allocating. Anything else takes the field-by-field path, which names the failing field.
@@ -242,7 +244,7 @@ export function isValidTrade(value: unknown): boolean {
   const ts = obj.ts;
   return (
     obj.type === 'trade' &&
-    obj.v === EVENT_VERSION &&
+    obj.v === TRADE_VERSION &&
     Number.isSafeInteger(obj.seq) &&
     typeof ts === 'number' &&
     Number.isSafeInteger(ts) &&
@@ -267,10 +269,11 @@ export function validateEvent(obj: Obj, where: InputLocation): AnyEvent {
 /** `validateEvent` without the trade fast path: every field read through `LogFields`. */
 export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
   const f = new LogFields(obj, where);
-  if (obj.v !== EVENT_VERSION) throw new InputError(where, 'v', `expected event version ${EVENT_VERSION}, got ${show(obj.v)}`);
+  const type = f.string('type');
+  const version = eventVersion(type);
+  if (obj.v !== version) throw new InputError(where, 'v', `expected event version ${version}, got ${show(obj.v)}`);
   f.int('seq');
   f.timeMs('ts');
-  const type = f.string('type');
   if (!isInputType(type)) return obj as unknown as AnyEvent;
   switch (type) {
     case 'trade':

@@ -1,26 +1,13 @@
 import Big from 'big.js';
-import { and, assign, enqueueActions, not, raise, setup } from 'xstate';
-import type { HandedOrderId } from '../domain/orderId';
-import type { Decimal, FillEvent, LlmAction, LlmContext, LlmOpportunity, RiskRejectionEvent } from '../events/types';
+import { and, assign, enqueueActions, raise, setup } from 'xstate';
+import { computedOnce } from './computedOnce';
+import { adoptedStrays, afterSells, directionalLlmRequest, directionalPlan, exitPlan, holdingsOf, oracleAfter, outcomeOf, pairPlan, sellable, takeStrays, withHoldings } from './fifteenMinPlan';
+import type { FifteenMinContext, FifteenMinEvent, FifteenMinOutput, FifteenMinParams, Holding, MarketFields, Plan, Position } from './fifteenMinTypes';
 import { llmCacheKey } from './llmCache';
-import {
-  afterLateAnswer,
-  allDone,
-  allFilledInFull,
-  anyFilled,
-  answerLegs,
-  floorShares,
-  expireLegs,
-  lateFillOf,
-  legCost,
-  lateAnswerIn,
-  newLegs,
-  orderFor,
-  sharesReceived,
-  type LateOrder,
-  type Leg,
-  type OrderIntentOutput,
-} from './orderLegs';
+import { allDone, allFilledInFull, anyFilled, answerLegs, answersLateOrder, answersTo, droppingRejected, floorShares, expireLegs, lateFillOf, legCost, LATE_ANSWERS, newLegs, orderFor, sharesReceived } from './orderLegs';
+
+export * from './fifteenMinPlan';
+export * from './fifteenMinTypes';
 
 /**
  * The 15-minute crypto strategy for one asset (BTC, ETH, SOL, XRP): trades the asset's current
@@ -38,268 +25,15 @@ import {
  * Binance price as the resolution price. Time comes only from event `ts`.
  */
 
-export const WINDOW_MS = 900_000;
-
-export interface FifteenMinParams {
-  asset: string;
-  strategy: string;
-  tradeUsd: Decimal;
-  takeProfitPct: number;
-  stopLossPct: number;
-  maxPositions: number;
-  sumToOneMinEdge: number;
-  minTimeLeftMs: number;
-  maxHoldMs: number;
-  exitBeforeEndMs: number;
-  cooldownMs: number;
-  useLlm: boolean;
-  decisionTimeoutMs: number;
-  exitRetryMs: number;
-  /** An order with no final answer (fill in full, partial fill, rejection) after this is given up. */
-  orderTimeoutMs: number;
-}
-
-export interface SideQuote {
-  tokenId: string;
-  outcome: string;
-  ask: Decimal | null;
-  /** Shares at the best ask in the live book; null when only the Gamma snapshot is known. */
-  askSize: Decimal | null;
-  bid: Decimal | null;
-  /** Taker fee in USDC per share bought at `ask` ("0" when the market has fees off). */
-  buyFeePerShare: Decimal;
-  /** Taker fee in USDC per share sold at `bid`. */
-  sellFeePerShare: Decimal;
-  stale: boolean;
-}
-
-/** The asset's current window market as the route sees it. */
-export interface WindowQuote {
-  marketId: string;
-  slug: string;
-  question: string;
-  windowStart: number;
-  windowEnd: number;
-  /** Active, not closed, accepting orders, fee schedule known. */
-  tradable: boolean;
-  minSize: Decimal;
-  up: SideQuote;
-  down: SideQuote;
-}
-
-export interface PortfolioSummary {
-  balance: Decimal;
-  dailyPnl: string;
-}
-
-interface MarketFields {
-  ts: number;
-  quote: WindowQuote | null;
-  /** Positions open in this strategy over all assets (instances entering, holding or exiting). */
-  openPositions: number;
-}
-
-/** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
-export type FifteenMinEvent = (
-  | ({ type: 'SIGNAL'; direction: 'bullish' | 'bearish'; confirmed: boolean; change: number; price: Decimal; portfolio?: PortfolioSummary } & MarketFields)
-  | ({ type: 'QUOTE' } & MarketFields)
-  | ({ type: 'TICK' } & MarketFields)
-  | { type: 'DECISION'; ts: number; key: string; action: LlmAction; executed: boolean; reason: string; openPositions: number }
-  | { type: 'ORACLE'; ts: number; value: Decimal }
-  | { type: 'RESOLVED'; ts: number; marketId: string }
-  | { type: 'FILL'; ts: number; fill: FillEvent }
-  | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
-) &
-  HandedOrderId;
-
-export interface LlmRequestOutput {
-  type: 'llm_request';
-  key: string;
-  opportunity: LlmOpportunity;
-  context: LlmContext;
-  ruleAction: LlmAction;
-}
-
-export type FifteenMinOutput = OrderIntentOutput | LlmRequestOutput;
-
-export interface Holding {
-  marketId: string;
-  tokenId: string;
-  outcome: string;
-  /** Shares in hand (after buy fees taken in shares). */
-  shares: Decimal;
-  /** USDC paid for them, fees included. */
-  cost: Decimal;
-}
-
-export interface Position {
-  kind: 'directional' | 'pair';
-  marketId: string;
-  windowEnd: number;
-  since: number;
-  holdings: Holding[];
-  /** Set once an exit is due and survives partial or rejected sells, so the rest is sold on retry. */
-  exitReason: string | null;
-  lastExitAttempt: number | null;
-}
-
-/** A given-up order, with what a late BUY fill of it becomes: part of a pair or a directional bet, in which window. */
-export type LatePositionOrder = LateOrder & { kind: Position['kind']; windowEnd: number };
-
-/** Shares bought by a late fill that no position holds yet. */
-export interface Stray extends Holding {
-  kind: Position['kind'];
-  windowEnd: number;
-  /** Event time of the (first) late fill. */
-  since: number;
-}
-
-export interface FifteenMinContext {
-  params: FifteenMinParams;
-  quote: WindowQuote | null;
-  pending: { requestKey: string; since: number; direction: 'bullish' | 'bearish' } | null;
-  entry: { kind: Position['kind']; since: number; marketId: string; windowEnd: number; legs: Leg[] } | null;
-  position: Position | null;
-  exit: { reason: string; legs: Leg[] } | null;
-  /** Orders given up after `orderTimeoutMs` that the venue may still fill. */
-  late: LatePositionOrder[];
-  /** Late-bought shares of a market other than the position's, or that arrived while an entry was out. */
-  strays: Stray[];
-  cooldownUntil: number;
-  lastSkip: string | null;
-  lastExit: { ts: number; reason: string } | null;
-  counts: { unconfirmedIgnored: number; signalsSkipped: number; decisionsSkipped: number; entries: number; exits: number };
-  /** The Chainlink feed: the last value, and the window start price (the last value at or before the window start). */
-  oracle: { last: { ts: number; value: Decimal } | null; windowStart: number | null; startPrice: Decimal | null };
-}
-
-export type Plan = { ok: true; legs: { side: SideQuote; shares: Big; price: Decimal }[] } | { ok: false; reason: string };
-
-function baseChecks(p: FifteenMinParams, quote: WindowQuote | null, sides: SideQuote[], ts: number, openPositions: number): string | null {
-  if (quote === null) return 'no_window_market';
-  if (!quote.tradable) return 'market_not_tradable';
-  if (ts < quote.windowStart || quote.windowEnd - ts < p.minTimeLeftMs) return 'too_little_time_left';
-  if (openPositions >= p.maxPositions) return 'max_positions';
-  if (sides.some((s) => s.stale)) return 'stale_book';
-  if (sides.some((s) => s.ask === null || !new Big(s.ask).gt(0) || !new Big(s.ask).lt(1))) return 'no_ask';
-  return null;
-}
-
-/** Buy one side for `tradeUsd` at its best ask. */
-export function directionalPlan(p: FifteenMinParams, quote: WindowQuote | null, outcome: 'Up' | 'Down', ts: number, openPositions: number): Plan {
-  const side = quote === null ? null : outcome === 'Up' ? quote.up : quote.down;
-  const problem = baseChecks(p, quote, side ? [side] : [], ts, openPositions);
-  if (problem !== null || side === null || quote === null) return { ok: false, reason: problem ?? 'no_window_market' };
-  const shares = floorShares(new Big(p.tradeUsd).div(side.ask!));
-  if (shares.lt(quote.minSize)) return { ok: false, reason: 'below_min_size' };
-  return { ok: true, legs: [{ side, shares, price: side.ask! }] };
-}
-
-/** Sum-to-one: buy both sides when ask(Up) + ask(Down) + fees per pair < 1 - minEdge. */
-export function pairPlan(p: FifteenMinParams, quote: WindowQuote | null, ts: number, openPositions: number): Plan {
-  const problem = baseChecks(p, quote, quote ? [quote.up, quote.down] : [], ts, openPositions);
-  if (problem !== null || quote === null) return { ok: false, reason: problem ?? 'no_window_market' };
-  const { up, down } = quote;
-  const asks = new Big(up.ask!).plus(down.ask!);
-  const costPerPair = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare);
-  if (!costPerPair.lt(new Big(1).minus(p.sumToOneMinEdge))) return { ok: false, reason: 'no_sum_to_one_edge' };
-  let shares = floorShares(new Big(p.tradeUsd).div(asks));
-  for (const s of [up, down]) if (s.askSize !== null && shares.gt(s.askSize)) shares = floorShares(new Big(s.askSize));
-  if (shares.lt(quote.minSize)) return { ok: false, reason: 'below_min_size' };
-  return { ok: true, legs: [up, down].map((side) => ({ side, shares, price: side.ask! })) };
-}
-
-/** Why the position must be sold now, or null. TP/SL are marked at the best bid, net of the sell fee. */
-export function exitReason(p: FifteenMinParams, pos: Position, quote: WindowQuote | null, ts: number): string | null {
-  if (pos.exitReason !== null) return pos.exitReason;
-  if (pos.kind === 'pair') return null; // a complete pair pays 1 at resolution whatever happens
-  if (ts - pos.since >= p.maxHoldMs) return 'max_hold';
-  if (pos.windowEnd - ts <= p.exitBeforeEndMs) return 'end_of_window';
-  if (quote === null || quote.marketId !== pos.marketId) return null;
-  // Usually one holding; a late fill of the other side can add a second.
-  let value = new Big(0);
-  let cost = new Big(0);
-  for (const h of pos.holdings) {
-    const side = quote.up.tokenId === h.tokenId ? quote.up : quote.down;
-    if (side.bid === null || side.stale) return null;
-    value = value.plus(new Big(h.shares).times(new Big(side.bid).minus(side.sellFeePerShare)));
-    cost = cost.plus(h.cost);
-  }
-  if (cost.eq(0)) return null;
-  const ret = value.minus(cost).div(cost);
-  if (ret.gte(p.takeProfitPct)) return 'take_profit';
-  if (ret.lte(-p.stopLossPct)) return 'stop_loss';
-  return null;
-}
-
-/** The sells that close the position at the best bids, or null while a bid is missing or a book stale. */
-function sellPlan(pos: Position, quote: WindowQuote | null): { holding: Holding; shares: Big; price: Decimal }[] | null {
-  if (quote === null || quote.marketId !== pos.marketId) return null;
-  const out: { holding: Holding; shares: Big; price: Decimal }[] = [];
-  for (const h of pos.holdings) {
-    const shares = floorShares(new Big(h.shares));
-    if (shares.eq(0)) continue;
-    const side = quote.up.tokenId === h.tokenId ? quote.up : quote.down;
-    if (side.stale || side.bid === null || !new Big(side.bid).gt(0)) return null;
-    out.push({ holding: h, shares, price: side.bid });
-  }
-  return out;
-}
-
-function sellable(pos: Position): boolean {
-  return pos.holdings.some((h) => floorShares(new Big(h.shares)).gt(0));
-}
+/** The plans a guard asks for and the action after it carries out, each computed once (machines/computedOnce.ts). */
+const planDirectional = computedOnce(directionalPlan);
+const planPair = computedOnce(pairPlan);
+const planExit = computedOnce(exitPlan);
 
 function marketFields(e: FifteenMinEvent): MarketFields | null {
   return e.type === 'SIGNAL' || e.type === 'QUOTE' || e.type === 'TICK' ? e : null;
 }
 
-function outcomeOf(action: LlmAction | 'bullish' | 'bearish'): 'Up' | 'Down' | null {
-  if (action === 'bullish' || action === 'buy_yes') return 'Up';
-  if (action === 'bearish' || action === 'buy_no') return 'Down';
-  return null;
-}
-
-/** Holdings from filled entry legs; a leg that bought nothing holds nothing. */
-function holdingsOf(legs: readonly Leg[]): Holding[] {
-  return legs
-    .filter((l) => new Big(l.filled).gt(0))
-    .map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, shares: sharesReceived(l).toFixed(), cost: legCost(l).toFixed() }));
-}
-
-/** Holdings left after exit sells: shares and cost reduced pro rata. */
-function afterSells<H extends Holding>(holdings: readonly H[], legs: readonly Leg[]): H[] {
-  return holdings
-    .map((h) => {
-      const sold = legs.filter((l) => l.tokenId === h.tokenId).reduce((acc, l) => acc.plus(l.filled), new Big(0));
-      const before = new Big(h.shares);
-      const left = before.minus(sold);
-      if (left.lte(0)) return null;
-      return { ...h, shares: left.toFixed(), cost: new Big(h.cost).times(left).div(before).round(6, Big.roundHalfUp).toFixed() };
-    })
-    .filter((h): h is H => h !== null);
-}
-
-/** `add` joined to `base`: shares and cost summed per token. */
-function withHoldings<H extends Holding>(base: readonly H[], add: readonly H[]): H[] {
-  const out = [...base];
-  for (const a of add) {
-    const i = out.findIndex((h) => h.tokenId === a.tokenId);
-    if (i < 0) out.push(a);
-    else out[i] = { ...out[i], shares: new Big(out[i].shares).plus(a.shares).toFixed(), cost: new Big(out[i].cost).plus(a.cost).toFixed() };
-  }
-  return out;
-}
-
-function holdingOf(s: Stray): Holding {
-  return { marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, shares: s.shares, cost: s.cost };
-}
-
-/** Strays of a market join a position opened in it; the others stay strays. */
-function takeStrays(c: FifteenMinContext, marketId: string, holdings: Holding[]): { holdings: Holding[]; strays: Stray[] } {
-  const mine = c.strays.filter((s) => s.marketId === marketId).map(holdingOf);
-  return { holdings: withHoldings(holdings, mine), strays: c.strays.filter((s) => s.marketId !== marketId) };
-}
 
 const initialCounts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
 
@@ -315,18 +49,18 @@ export const fifteenMinMachine = setup({
     signalTradable: ({ context, event }) => {
       if (event.type !== 'SIGNAL') return false;
       const outcome = outcomeOf(event.direction)!;
-      return directionalPlan(context.params, event.quote, outcome, event.ts, event.openPositions).ok;
+      return planDirectional(context.params, event.quote, outcome, event.ts, event.openPositions).ok;
     },
     askLlm: ({ context }) => context.params.useLlm,
     pairTradable: ({ context, event }) => {
       const m = marketFields(event);
-      return m !== null && pairPlan(context.params, m.quote, m.ts, m.openPositions).ok;
+      return m !== null && planPair(context.params, m.quote, m.ts, m.openPositions).ok;
     },
     decisionForUs: ({ context, event }) => event.type === 'DECISION' && context.pending !== null && event.key === context.pending.requestKey,
     decisionTradable: ({ context, event }) => {
       if (event.type !== 'DECISION' || !event.executed || context.pending === null || event.key !== context.pending.requestKey) return false;
       const outcome = outcomeOf(event.action);
-      return outcome !== null && directionalPlan(context.params, context.quote, outcome, event.ts, event.openPositions).ok;
+      return outcome !== null && planDirectional(context.params, context.quote, outcome, event.ts, event.openPositions).ok;
     },
     decisionTimedOut: ({ context, event }) => context.pending !== null && event.ts - context.pending.since >= context.params.decisionTimeoutMs,
     entryHeld: ({ context }) => {
@@ -343,34 +77,21 @@ export const fifteenMinMachine = setup({
       const pos = context.position;
       if (m === null || pos === null) return false;
       if (pos.lastExitAttempt !== null && m.ts - pos.lastExitAttempt < context.params.exitRetryMs) return false;
-      return exitReason(context.params, pos, m.quote, m.ts) !== null && sellPlan(pos, m.quote) !== null;
+      return planExit(context.params, pos, m.quote, m.ts) !== null;
     },
     exitSettled: ({ context }) => context.exit !== null && allDone(context.exit.legs),
     positionClosed: ({ context }) => context.position === null || !sellable(context.position),
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
+    lateAnswer: answersLateOrder,
     hasStrays: ({ context }) => context.strays.some((s) => floorShares(new Big(s.shares)).gt(0)),
   },
   actions: {
     storeQuote: assign({ quote: ({ context, event }) => marketFields(event)?.quote ?? context.quote }),
-    storeOracle: assign({
-      oracle: ({ context, event }) => {
-        if (event.type !== 'ORACLE') return context.oracle;
-        const start = Math.floor(event.ts / WINDOW_MS) * WINDOW_MS;
-        let { windowStart, startPrice } = context.oracle;
-        if (windowStart !== start) {
-          // The start price is the last value at or before the window start (how the markets settle).
-          const prev = context.oracle.last;
-          windowStart = start;
-          startPrice = event.ts === start ? event.value : prev !== null && prev.ts <= start ? prev.value : null;
-        }
-        return { last: { ts: event.ts, value: event.value }, windowStart, startPrice };
-      },
-    }),
+    storeOracle: assign({ oracle: ({ context, event }) => (event.type === 'ORACLE' ? oracleAfter(context.oracle, event.ts, event.value) : context.oracle) }),
     countUnconfirmed: assign({ counts: ({ context }) => ({ ...context.counts, unconfirmedIgnored: context.counts.unconfirmedIgnored + 1 }) }),
     noteSignalSkip: assign(({ context, event }) => {
       if (event.type !== 'SIGNAL') return {};
-      const plan = directionalPlan(context.params, event.quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
+      const plan = planDirectional(context.params, event.quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
       return { lastSkip: plan.ok ? null : `signal: ${plan.reason}`, counts: { ...context.counts, signalsSkipped: context.counts.signalsSkipped + 1 } };
     }),
     requestDecision: enqueueActions(({ context, event, enqueue }) => {
@@ -378,27 +99,8 @@ export const fifteenMinMachine = setup({
       const q = event.quote;
       const p = context.params;
       const key = llmCacheKey(p.asset, 'directional_trend', q.up.ask!, q.down.ask!);
-      const portfolio = event.portfolio ?? { balance: '0', dailyPnl: '0' };
       enqueue.assign({ pending: { requestKey: key, since: event.ts, direction: event.direction } });
-      enqueue.emit({
-        type: 'llm_request',
-        key,
-        opportunity: 'directional_trend',
-        context: {
-          question: q.question,
-          asset: p.asset,
-          yesPrice: q.up.ask!,
-          noPrice: q.down.ask!,
-          minutesToResolution: Math.max(0, (q.windowEnd - event.ts) / 60_000),
-          binancePrice: event.price,
-          momentum: event.change,
-          volumeConfirmed: event.confirmed,
-          balance: portfolio.balance,
-          openPositions: event.openPositions,
-          dailyPnl: portfolio.dailyPnl,
-        },
-        ruleAction: event.direction === 'bullish' ? 'buy_yes' : 'buy_no',
-      });
+      enqueue.emit(directionalLlmRequest(p, event, q, key));
     }),
     noteDecisionSkip: assign(({ context, event }) => ({
       pending: null,
@@ -413,15 +115,15 @@ export const fifteenMinMachine = setup({
       let quote = context.quote;
       if (event.type === 'SIGNAL') {
         quote = event.quote;
-        plan = directionalPlan(p, quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
+        plan = planDirectional(p, quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
         reason = `${event.direction} signal ${event.change.toFixed(5)}`;
       } else if (event.type === 'DECISION') {
-        plan = directionalPlan(p, quote, outcomeOf(event.action)!, event.ts, event.openPositions);
+        plan = planDirectional(p, quote, outcomeOf(event.action)!, event.ts, event.openPositions);
         reason = `llm ${event.action}: ${event.reason}`;
       } else {
         const m = marketFields(event)!;
         quote = m.quote;
-        plan = pairPlan(p, quote, m.ts, m.openPositions);
+        plan = planPair(p, quote, m.ts, m.openPositions);
         kind = 'pair';
         reason = 'sum-to-one';
       }
@@ -440,22 +142,22 @@ export const fifteenMinMachine = setup({
     entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
     openPosition: assign(({ context }) => {
       const e = context.entry!;
-      const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
+      const { holdings, strays } = takeStrays(context.strays, e.marketId, holdingsOf(e.legs));
       return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: null, lastExitAttempt: null } };
     }),
     /** A pair with one side missing is not hedged: sell what filled. */
     openBrokenPair: assign(({ context }) => {
       const e = context.entry!;
-      const { holdings, strays } = takeStrays(context, e.marketId, holdingsOf(e.legs));
+      const { holdings, strays } = takeStrays(context.strays, e.marketId, holdingsOf(e.legs));
       return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: 'unwind_incomplete_pair', lastExitAttempt: null } };
     }),
     startExit: enqueueActions(({ context, event, enqueue }) => {
       const m = marketFields(event);
       const pos = context.position;
       if (m === null || pos === null) return;
-      const reason = exitReason(context.params, pos, m.quote, m.ts);
-      const sells = sellPlan(pos, m.quote);
-      if (reason === null || sells === null) return;
+      const exit = planExit(context.params, pos, m.quote, m.ts);
+      if (exit === null) return;
+      const { reason, sells } = exit;
       const legs = newLegs(event, sells.map((s) => ({ marketId: s.holding.marketId, tokenId: s.holding.tokenId, outcome: s.holding.outcome, side: 'SELL' as const, requested: s.shares.toFixed() })), m.ts);
       enqueue.assign({ quote: m.quote, exit: { reason, legs }, position: { ...pos, exitReason: reason, lastExitAttempt: m.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', reason, null)));
@@ -505,29 +207,9 @@ export const fifteenMinMachine = setup({
       if (pos !== null) return { late, position: { ...pos, holdings: withHoldings(pos.holdings, [bought]) } };
       return { late, strays: withHoldings(context.strays, [{ ...bought, kind: order.kind, windowEnd: order.windowEnd, since: event.ts }]) };
     }),
-    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
-    /**
-     * Strays of one market become the position (as flash crash holds shares a late fill brought):
-     * a directional bet under the usual exits, counted from the late fill; a pair leg is unwound,
-     * as an incomplete pair always is.
-     */
-    adoptStrays: assign(({ context }) => {
-      const marketId = context.strays.find((s) => floorShares(new Big(s.shares)).gt(0))!.marketId;
-      const mine = context.strays.filter((s) => s.marketId === marketId);
-      const kind: Position['kind'] = mine.some((s) => s.kind === 'pair') ? 'pair' : 'directional';
-      return {
-        strays: context.strays.filter((s) => s.marketId !== marketId),
-        position: {
-          kind,
-          marketId,
-          windowEnd: mine[0].windowEnd,
-          since: Math.min(...mine.map((s) => s.since)),
-          holdings: mine.map(holdingOf),
-          exitReason: kind === 'pair' ? 'unwind_incomplete_pair' : null,
-          lastExitAttempt: null,
-        },
-      };
-    }),
+    dropLateOrder: assign(({ context, event }) => droppingRejected(context.late, event)),
+    /** Strays of one market become the position (fifteenMinPlan.ts `adoptedStrays`). */
+    adoptStrays: assign(({ context }) => adoptedStrays(context.strays)),
   },
 }).createMachine({
   id: 'fifteenMin',
@@ -549,8 +231,7 @@ export const fifteenMinMachine = setup({
   on: {
     ORACLE: { actions: 'storeOracle' },
     // Answers to given-up orders, in any state (the states handle only the orders they wait for).
-    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
-    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+    ...LATE_ANSWERS,
   },
   initial: 'watching',
   states: {
@@ -585,8 +266,7 @@ export const fifteenMinMachine = setup({
         { guard: 'entryBroken', target: 'holding', actions: 'openBrokenPair' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        ...answersTo('entryAnswer'),
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
@@ -607,8 +287,7 @@ export const fifteenMinMachine = setup({
         { guard: 'exitSettled', target: 'afterExit', actions: 'settleExit' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['exitAnswer', 'expireOrders'] },
+        ...answersTo('exitAnswer'),
         SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },

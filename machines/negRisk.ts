@@ -1,24 +1,12 @@
 import Big from 'big.js';
-import { assign, enqueueActions, not, raise, setup } from 'xstate';
+import { assign, enqueueActions, raise, setup } from 'xstate';
 import type { HandedOrderId } from '../domain/orderId';
 import type { Decimal, FillEvent, RiskRejectionEvent } from '../events/types';
-import {
-  afterLateAnswer,
-  allDone,
-  allFilledInFull,
-  anyFilled,
-  answerLegs,
-  floorShares,
-  expireLegs,
-  lateFillOf,
-  lateAnswerIn,
-  newLegs,
-  orderFor,
-  sharesReceived,
-  type LateOrder,
-  type Leg,
-  type OrderIntentOutput,
-} from './orderLegs';
+import { computedOnce } from './computedOnce';
+import { evaluateSet, leftToSell, unwindSells, withShares, type NegRiskParams, type NegRiskSetQuote, type Opportunity, type UnwindItem } from './negRiskPlan';
+import { allDone, allFilledInFull, anyFilled, answerLegs, answersLateOrder, answersTo, droppingRejected, floorShares, expireLegs, lateFillOf, LATE_ANSWERS, newLegs, orderFor, sharesReceived, type LateOrder, type Leg, type OrderIntentOutput } from './orderLegs';
+
+export * from './negRiskPlan';
 
 /**
  * NegRisk arbitrage for one negRisk event (key = negRiskMarketId): when buying the YES of every
@@ -32,49 +20,6 @@ import {
  * every share that did fill is sold back. Shares a given-up order buys later are sold back too.
  */
 
-export interface NegRiskParams {
-  negRiskMarketId: string;
-  strategy: string;
-  /** Profit per $1 set after fees. */
-  minEdge: number;
-  /** 1 - sum of asks, before fees. */
-  minDeviation: number;
-  /** An apparent edge above this means outcomes are missing from the set: skip it. */
-  maxEdge: number;
-  minLegLiquidityUsd: Decimal;
-  maxSetUsd: Decimal;
-  cooldownMs: number;
-  exitRetryMs: number;
-  /** An order with no final answer (fill in full, partial fill, rejection) after this is given up. */
-  orderTimeoutMs: number;
-}
-
-export interface NegRiskLegQuote {
-  marketId: string;
-  /** The YES token. */
-  tokenId: string;
-  outcome: string;
-  /** groupItemTitle, else the question. */
-  title: string;
-  active: boolean;
-  closed: boolean;
-  acceptingOrders: boolean;
-  augmented: boolean;
-  stale: boolean;
-  ask: Decimal | null;
-  /** Shares at the best ask in the live book; null without a live book. */
-  askSize: Decimal | null;
-  bid: Decimal | null;
-  /** Taker fee in USDC per share bought at `ask`; null when the market's fee schedule is unknown. */
-  buyFeePerShare: Decimal | null;
-  minSize: Decimal;
-}
-
-export interface NegRiskSetQuote {
-  negRiskMarketId: string;
-  legs: NegRiskLegQuote[];
-}
-
 /** Delivered by the strategy wrapper, which adds the id the next order gets (`nextOrder`). */
 export type NegRiskEvent = (
   | { type: 'QUOTE'; ts: number; set: NegRiskSetQuote }
@@ -84,76 +29,6 @@ export type NegRiskEvent = (
   | { type: 'REJECTED'; ts: number; rejection: RiskRejectionEvent }
 ) &
   HandedOrderId;
-
-export interface Opportunity {
-  sumAsk: Decimal;
-  /** Taker fees of one share of every leg. */
-  feesPerSet: Decimal;
-  /** 1 - sumAsk. */
-  deviation: Decimal;
-  /** 1 - sumAsk - feesPerSet: profit per set. */
-  edge: Decimal;
-  shares: Decimal;
-  /** shares x (sumAsk + feesPerSet). */
-  costUsd: Decimal;
-  expectedProfitUsd: Decimal;
-  legs: { marketId: string; tokenId: string; outcome: string; price: Decimal }[];
-}
-
-export type SetEvaluation = { ok: true; opportunity: Opportunity } | { ok: false; reason: string };
-
-/** Placeholder outcomes of augmented events, and "Other": their YES does not complete the set. */
-const PLACEHOLDER = /^(other|others|person [a-z0-9]+|player [a-z0-9]+|candidate [a-z0-9]+|team [a-z0-9]+)$/i;
-
-export function isPlaceholder(title: string): boolean {
-  return PLACEHOLDER.test(title.trim());
-}
-
-/** Whether the set can be bought whole now, and how much of it. Pure; the machine's guards use it. */
-export function evaluateSet(p: NegRiskParams, set: NegRiskSetQuote | null): SetEvaluation {
-  if (set === null || set.legs.length < 2) return { ok: false, reason: 'too_few_legs' };
-  const legs = set.legs;
-  if (legs.some((l) => l.augmented)) return { ok: false, reason: 'augmented' };
-  if (legs.some((l) => isPlaceholder(l.title))) return { ok: false, reason: 'placeholder_outcome' };
-  if (legs.some((l) => !l.active || l.closed || !l.acceptingOrders)) return { ok: false, reason: 'leg_not_tradable' };
-  if (legs.some((l) => l.stale)) return { ok: false, reason: 'stale_book' };
-  if (legs.some((l) => l.ask === null || !new Big(l.ask).gt(0) || !new Big(l.ask).lt(1))) return { ok: false, reason: 'missing_ask' };
-  if (legs.some((l) => l.buyFeePerShare === null)) return { ok: false, reason: 'fee_unknown' };
-  const sumAsk = legs.reduce((acc, l) => acc.plus(l.ask!), new Big(0));
-  const fees = legs.reduce((acc, l) => acc.plus(l.buyFeePerShare!), new Big(0));
-  const deviation = new Big(1).minus(sumAsk);
-  const edge = deviation.minus(fees);
-  if (deviation.lt(p.minDeviation)) return { ok: false, reason: 'deviation_below_min' };
-  if (edge.lt(p.minEdge)) return { ok: false, reason: 'edge_below_min' };
-  if (edge.gt(p.maxEdge)) return { ok: false, reason: 'implausible_edge' };
-  if (legs.some((l) => l.askSize === null)) return { ok: false, reason: 'no_book_depth' };
-  if (legs.some((l) => new Big(l.askSize!).times(l.ask!).lt(p.minLegLiquidityUsd))) return { ok: false, reason: 'thin_leg' };
-  const perSet = sumAsk.plus(fees);
-  let shares = floorShares(new Big(p.maxSetUsd).div(perSet));
-  for (const l of legs) if (shares.gt(l.askSize!)) shares = floorShares(new Big(l.askSize!));
-  const minSize = legs.reduce((acc, l) => (new Big(l.minSize).gt(acc) ? new Big(l.minSize) : acc), new Big(0));
-  if (shares.lt(minSize) || shares.eq(0)) return { ok: false, reason: 'below_min_size' };
-  return {
-    ok: true,
-    opportunity: {
-      sumAsk: sumAsk.toFixed(),
-      feesPerSet: fees.toFixed(),
-      deviation: deviation.toFixed(),
-      edge: edge.toFixed(),
-      shares: shares.toFixed(),
-      costUsd: shares.times(perSet).toFixed(),
-      expectedProfitUsd: shares.times(edge).toFixed(),
-      legs: legs.map((l) => ({ marketId: l.marketId, tokenId: l.tokenId, outcome: l.outcome, price: l.ask! })),
-    },
-  };
-}
-
-export interface UnwindItem {
-  marketId: string;
-  tokenId: string;
-  outcome: string;
-  shares: Decimal;
-}
 
 export interface NegRiskContext {
   params: NegRiskParams;
@@ -171,39 +46,12 @@ export interface NegRiskContext {
   counts: { sets: number; unwinds: number };
 }
 
+/** The plans a guard asks for and the action after it carries out, each computed once (machines/computedOnce.ts). */
+const planSet = computedOnce(evaluateSet);
+const planUnwind = computedOnce(unwindSells);
+
 function quoteOf(e: NegRiskEvent): NegRiskSetQuote | null {
   return e.type === 'QUOTE' || e.type === 'TICK' ? e.set : null;
-}
-
-/** Sells for what is left to unwind, at each leg's best bid; null while a bid is missing or a book stale. */
-function unwindSells(ctx: NegRiskContext): { marketId: string; tokenId: string; outcome: string; shares: Big; price: Decimal }[] | null {
-  if (ctx.unwind === null || ctx.set === null) return null;
-  const out = [];
-  for (const s of ctx.unwind.toSell) {
-    const shares = floorShares(new Big(s.shares));
-    if (shares.eq(0)) continue;
-    const leg = ctx.set.legs.find((l) => l.tokenId === s.tokenId);
-    if (!leg || leg.stale || leg.bid === null || !new Big(leg.bid).gt(0)) return null;
-    out.push({ ...s, shares, price: leg.bid });
-  }
-  return out;
-}
-
-/** What is still to sell after the unwind sells came back. */
-function leftToSell(toSell: readonly UnwindItem[], legs: readonly Leg[]): UnwindItem[] {
-  return toSell
-    .map((s) => {
-      const sold = legs.filter((l) => l.tokenId === s.tokenId).reduce((acc, l) => acc.plus(l.filled), new Big(0));
-      return { ...s, shares: new Big(s.shares).minus(sold).toFixed() };
-    })
-    .filter((s) => floorShares(new Big(s.shares)).gt(0));
-}
-
-/** `items` with `shares` more (or fewer, when negative) of a token; what is left under 0.01 share is dropped. */
-function withShares<T extends { tokenId: string; shares: Decimal }>(items: readonly T[], item: T, shares: Big): T[] {
-  const i = items.findIndex((x) => x.tokenId === item.tokenId);
-  const out = i < 0 ? [...items, { ...item, shares: shares.toFixed() }] : items.map((x, j) => (j === i ? { ...x, shares: new Big(x.shares).plus(shares).toFixed() } : x));
-  return out.filter((x) => floorShares(new Big(x.shares)).gt(0));
 }
 
 export const negRiskMachine = setup({
@@ -214,7 +62,7 @@ export const negRiskMachine = setup({
     emitted: {} as OrderIntentOutput,
   },
   guards: {
-    opportunity: ({ context, event }) => evaluateSet(context.params, quoteOf(event)).ok,
+    opportunity: ({ context, event }) => planSet(context.params, quoteOf(event)).ok,
     setFilled: ({ context }) => context.entry !== null && allDone(context.entry.legs) && allFilledInFull(context.entry.legs),
     setEmpty: ({ context }) => context.entry !== null && allDone(context.entry.legs) && !anyFilled(context.entry.legs),
     setBroken: ({ context }) => context.entry !== null && allDone(context.entry.legs) && anyFilled(context.entry.legs),
@@ -224,11 +72,10 @@ export const negRiskMachine = setup({
     canRetryUnwind: ({ context, event }) => {
       const u = context.unwind;
       if (u === null || (u.lastAttempt !== null && event.ts - u.lastAttempt < context.params.exitRetryMs)) return false;
-      const ctx = { ...context, set: quoteOf(event) ?? context.set };
-      return unwindSells(ctx) !== null;
+      return planUnwind(u.toSell, quoteOf(event) ?? context.set) !== null;
     },
     cooledDown: ({ context, event }) => event.ts >= context.cooldownUntil,
-    lateAnswer: ({ context, event }) => lateAnswerIn(context.late, event) !== null,
+    lateAnswer: answersLateOrder,
     hasStrays: ({ context }) => context.strays.length > 0,
   },
   actions: {
@@ -239,12 +86,12 @@ export const negRiskMachine = setup({
     noteSkip: assign(({ context, event }) => {
       const set = quoteOf(event);
       if (set === null) return {};
-      const ev = evaluateSet(context.params, set);
+      const ev = planSet(context.params, set);
       return { lastSkip: ev.ok ? null : ev.reason };
     }),
     enterSet: enqueueActions(({ context, event, enqueue }) => {
       const set = quoteOf(event);
-      const ev = evaluateSet(context.params, set);
+      const ev = planSet(context.params, set);
       if (!ev.ok) return;
       const p = context.params;
       const o = ev.opportunity;
@@ -310,11 +157,12 @@ export const negRiskMachine = setup({
       }
       return { late, strays: withShares(context.strays, item, shares) };
     }),
-    dropLateOrder: assign(({ context, event }) => (event.type === 'REJECTED' ? { late: afterLateAnswer(context.late, event.rejection) } : {})),
+    dropLateOrder: assign(({ context, event }) => droppingRejected(context.late, event)),
     sendUnwind: enqueueActions(({ context, event, enqueue }) => {
       const set = quoteOf(event) ?? context.set;
-      const sells = unwindSells({ ...context, set });
-      if (sells === null || context.unwind === null) return;
+      if (context.unwind === null) return;
+      const sells = planUnwind(context.unwind.toSell, set);
+      if (sells === null) return;
       const legs = newLegs(event, sells.map((s) => ({ marketId: s.marketId, tokenId: s.tokenId, outcome: s.outcome, side: 'SELL' as const, requested: s.shares.toFixed() })), event.ts);
       enqueue.assign({ set, unwind: { ...context.unwind, legs, lastAttempt: event.ts } });
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, sells[i].price, 'market', 'negRisk unwind: set incomplete', null)));
@@ -329,8 +177,7 @@ export const negRiskMachine = setup({
   context: ({ input }) => ({ params: input, set: null, lastSkip: null, entry: null, unwind: null, held: [], late: [], strays: [], cooldownUntil: 0, counts: { sets: 0, unwinds: 0 } }),
   // Answers to given-up orders, in any state (the states handle only the orders they wait for).
   on: {
-    FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
-    REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+    ...LATE_ANSWERS,
   },
   initial: 'watching',
   states: {
@@ -348,8 +195,7 @@ export const negRiskMachine = setup({
         { guard: 'setBroken', target: 'unwindRetry', actions: 'beginUnwind' },
       ],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['entryAnswer', 'expireOrders'] },
+        ...answersTo('entryAnswer'),
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },
@@ -367,8 +213,7 @@ export const negRiskMachine = setup({
     unwinding: {
       always: [{ guard: 'unwindSettled', target: 'unwindRetry', actions: 'settleUnwind' }],
       on: {
-        FILL: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
-        REJECTED: { guard: not('lateAnswer'), actions: ['unwindAnswer', 'expireOrders'] },
+        ...answersTo('unwindAnswer'),
         QUOTE: { actions: ['storeSet', 'expireOrders'] },
         TICK: { actions: ['storeSet', 'expireOrders'] },
       },

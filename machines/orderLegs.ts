@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { not } from 'xstate';
 import { feeInShares } from '../domain/fees';
 import { handedOrderIds, type OrderId } from '../domain/orderId';
 import { isOverdue, isSettled, orderStep, type OrderStatus } from '../domain/orderLifecycle';
@@ -188,4 +189,37 @@ export function orderFor(leg: Leg, price: Decimal, orderType: OrderIntentOutput[
 export function lateAnswerIn(late: readonly LateOrder[], e: { type: string; fill?: FillEvent; rejection?: RiskRejectionEvent }): FillEvent | RiskRejectionEvent | null {
   const answer = e.type === 'FILL' ? e.fill : e.type === 'REJECTED' ? e.rejection : undefined;
   return answer !== undefined && isLate(late, answer.orderId) ? answer : null;
+}
+
+// ---------------------------------------------------------------- the transitions of a machine with legs
+
+/** A machine event that may answer an order: a fill or a rejection. */
+type AnswerEvent = { type: string; fill?: FillEvent; rejection?: RiskRejectionEvent };
+
+/** The `lateAnswer` guard: the event answers one of the orders given up. */
+export function answersLateOrder({ context, event }: { context: { late: readonly LateOrder[] }; event: AnswerEvent }): boolean {
+  return lateAnswerIn(context.late, event) !== null;
+}
+
+/** The late orders after a rejection of one of them (the `dropLateOrder` action's update). */
+export function droppingRejected<T extends LateOrder>(late: readonly T[], event: AnswerEvent): { late: T[] } | Record<string, never> {
+  return event.type === 'REJECTED' && event.rejection ? { late: afterLateAnswer(late, event.rejection) } : {};
+}
+
+/**
+ * The root transitions of a machine with legs: answers to given-up orders, in any state (the states
+ * handle only the orders they wait for). The machine names `lateAnswer` (`answersLateOrder`),
+ * `takeLateFill`, `dropLateOrder` and `expireOrders` (its legs past the timeout given up).
+ */
+export const LATE_ANSWERS = {
+  FILL: { guard: 'lateAnswer', actions: ['takeLateFill', 'expireOrders'] },
+  REJECTED: { guard: 'lateAnswer', actions: ['dropLateOrder', 'expireOrders'] },
+} as const;
+
+/** The FILL and REJECTED transitions of a state waiting on legs: `answer` books the answer to one of its orders, then legs past the timeout are given up. */
+export function answersTo<A extends string>(answer: A) {
+  return {
+    FILL: { guard: not('lateAnswer'), actions: [answer, 'expireOrders'] },
+    REJECTED: { guard: not('lateAnswer'), actions: [answer, 'expireOrders'] },
+  } as const;
 }

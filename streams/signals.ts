@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { EVENT_VERSION, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
+import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
 import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
@@ -14,6 +14,8 @@ interface SymbolWindows {
   change: PriceChangeWindow;
   volume: VolumeWindow;
 }
+
+const SIGNAL_VERSION = eventVersion('signal');
 
 /**
  * The pure stateful core of the signal pipeline, per symbol, by event time: one call per trade,
@@ -40,7 +42,7 @@ export class SignalDetector {
     const avgQty = w.volume.average();
     // makeEvent's key order, written out: one signal per dozen trades, and the spread showed in profiles.
     return {
-      v: EVENT_VERSION,
+      v: SIGNAL_VERSION,
       seq: 0,
       ts: trade.ts,
       type: 'signal',

@@ -40,7 +40,7 @@ describe('pma backtest on the recorded BTCUSDT/ETHUSDT trades', () => {
       expect(block.signals.confirmed).toHaveProperty('falseSignalRate');
       expect(block.signals.unconfirmed).toHaveProperty('falseSignalRate');
     }
-    expect(Object.keys(report.strategies).sort()).toEqual(['fifteenMin', 'flash_crash', 'negRisk']);
+    expect(Object.keys(report.strategies).sort()).toEqual(['fifteenMin', 'flashCrash', 'negRisk']);
     expect(report.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.simulated.markets.length).toBeGreaterThan(0);
   });

@@ -334,7 +334,7 @@ describe('docker-compose.yml', () => {
 
     const dashboard = JSON.parse(readFileSync(join(ROOT, dashboards, 'pma.json'), 'utf8')) as { panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
     const metrics = new ServiceMetrics({ processMetrics: false });
-    metrics.watchTrading(() => ({ equity: 1000, cash: 990, exposure: 10, realised: { flash_crash: 1 }, positions: { flash_crash: 1 }, halts: [] }));
+    metrics.watchTrading(() => ({ equity: 1000, cash: 990, exposure: 10, realised: { flashCrash: 1 }, positions: { flashCrash: 1 }, halts: [] }));
     const exported = new Set([...(await metrics.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     const used = new Set<string>();
     for (const panel of dashboard.panels) {

@@ -302,7 +302,7 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     crash(m, T0 + 100_000);
     expect(m.state()).toBe('entering');
     expect(m.orders).toHaveLength(2);
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'BUY', size });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'BUY', requested: size });
 
     // Entry 1 fills after all: 7.69 at 0.65 with a fee of 0.05 USDC, paid in shares (0.05 / 0.65 = 0.076923).
     m.actor.send({ type: 'FILL', ts: T0 + 105_100, fill: fill(T0 + 105_100, 'BUY', '0.65', size, { orderId: orderIdOf(1), fee: '0.05' }) });
@@ -338,12 +338,12 @@ describe('flash-crash machine: rejections, partial fills, timeouts', () => {
     crash(m);
     m.actor.send({ type: 'FILL', ts: T0 + 5_100, fill: m.fill(T0 + 5_100, 'BUY', '0.65', '12', { partial: true }) });
     m.price(T0 + 9_000, 0.7, quote('0.71', '0.70')); // take profit: 12 x 0.05 = 0.60
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'SELL', size: '12' });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(2), side: 'SELL', requested: '12' });
     m.actor.send({ type: 'TICK', ts: T0 + 9_000 + input().orderTimeoutMs, quote: quote('0.71', '0.70') });
     expect(m.state()).toBe('holding');
     m.price(T0 + 39_000 + input().exitRetryMs, 0.7, quote('0.71', '0.70'));
     expect(m.state()).toBe('exiting');
-    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), side: 'SELL', size: '12' });
+    expect(m.ctx().order).toMatchObject({ orderId: orderIdOf(3), side: 'SELL', requested: '12' });
 
     // Sell 2 sells 5 after all: 5 x 0.70 = 3.50 against 5/12 of the 7.80 cost (3.25).
     m.actor.send({ type: 'FILL', ts: T0 + 44_100, fill: fill(T0 + 44_100, 'SELL', '0.7', '5', { orderId: orderIdOf(2), partial: true }) });
@@ -394,7 +394,7 @@ describe('flash-crash machine: determinism', () => {
   ];
 
   function run(events: FlashCrashEvent[], snapshot?: unknown, sent = 0) {
-    const actor = handOrderIds(createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) }), 'flash_crash', UP_TOKEN, { [UP_TOKEN]: sent });
+    const actor = handOrderIds(createActor(flashCrashMachine, { input: input({ stopLossUsd: '0.25' }), ...(snapshot ? { snapshot: snapshot as never } : {}) }), 'flashCrash', UP_TOKEN, { [UP_TOKEN]: sent });
     const out: { order?: FlashCrashOrder; state: string }[] = [];
     actor.on('order_intent', (order) => out.push({ order, state: String(actor.getSnapshot().value) }));
     actor.start();

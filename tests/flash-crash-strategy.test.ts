@@ -80,7 +80,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
 
     const [buy, sell] = h.intents();
     const size = new Big(5).div('0.64').round(2, Big.roundDown); // 7.81
-    expect(buy).toMatchObject({ orderId: `flash_crash:${UP_TOKEN}:1`, side: 'BUY', price: '0.64', size: size.toString(), tokenId: UP_TOKEN, outcome: 'Up', marketId: '905021' });
+    expect(buy).toMatchObject({ orderId: `flashCrash:${UP_TOKEN}:1`, side: 'BUY', price: '0.64', size: size.toString(), tokenId: UP_TOKEN, outcome: 'Up', marketId: '905021' });
     // The broker took the buy fee in shares: 0.07 x 7.81 x 0.64 x 0.36, floored to 5 decimals, / 0.64.
     const buyFee = new Big('0.07').times(size).times('0.64').times('0.36').round(5, Big.roundDown);
     const shares = size.minus(buyFee.div('0.64').round(6, Big.roundHalfUp));
@@ -88,7 +88,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     const pnlAt = (p: string) => shares.times(new Big(p).minus(new Big('0.07').times(p).times(new Big(1).minus(p)))).minus(size.times('0.64'));
     expect(pnlAt('0.63').lt(0)).toBe(true);
     expect(pnlAt('0.70').gte('0.10')).toBe(true);
-    expect(sell).toMatchObject({ orderId: `flash_crash:${UP_TOKEN}:2`, side: 'SELL', price: '0.7', size: shares.round(2, Big.roundDown).toString() });
+    expect(sell).toMatchObject({ orderId: `flashCrash:${UP_TOKEN}:2`, side: 'SELL', price: '0.7', size: shares.round(2, Big.roundDown).toString() });
     expect(sell.reason).toMatch(/^take_profit/);
     expect(h.out.filter((e) => e.type === 'fill').map((e) => (e as { partial: boolean }).partial)).toEqual([false, false]);
     // The Down token (seen in the snapshot) is cooled down by the Up exit: the cooldown is per market.
@@ -193,7 +193,7 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     h.feed(book(T0 + 101_000, UP_TOKEN, lv(['0.78', '200'], ['0.79', '100']), lv(['0.81', '300'], ['0.80', '100'])));
     h.feed(delta(T0 + 104_000, [[UP_TOKEN, 'BUY', '0.79', '0'], [UP_TOKEN, 'BUY', '0.78', '0'], [UP_TOKEN, 'BUY', '0.63', '50'], [UP_TOKEN, 'SELL', '0.80', '0'], [UP_TOKEN, 'SELL', '0.81', '0'], [UP_TOKEN, 'SELL', '0.64', '20']]));
     const ids = h.intents().map((i) => i.orderId);
-    expect(ids).toEqual([1, 2, 3].map((n) => `flash_crash:${UP_TOKEN}:${n}`));
+    expect(ids).toEqual([1, 2, 3].map((n) => `flashCrash:${UP_TOKEN}:${n}`));
     expect(h.out.filter((e) => e.type === 'fill').map((e) => e.type === 'fill' && e.orderId)).toEqual(ids);
     expect(h.strategy.states()[UP_TOKEN]).toBe('holding');
   });

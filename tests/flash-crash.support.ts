@@ -64,7 +64,7 @@ export function crashDelta(conditionId: string, ts: number) {
 }
 
 /** The id the keyed wrapper gives the UP token's n-th flash-crash order. */
-export const orderIdOf = (n: number) => `flash_crash:${UP_TOKEN}:${n}`;
+export const orderIdOf = (n: number) => `flashCrash:${UP_TOKEN}:${n}`;
 
 export function input(over: Partial<FlashCrashInput> = {}): FlashCrashInput {
   return { ...defaults, tokenId: UP_TOKEN, marketId: '905021', outcome: 'Up', ...over };
@@ -78,16 +78,16 @@ export function quote(ask: Decimal | null, bid: Decimal | null, over: Partial<To
 let fillSeq = 0;
 export function fill(ts: number, side: 'BUY' | 'SELL', price: Decimal, size: Decimal, over: Partial<FillEvent> = {}): FillEvent {
   fillSeq++;
-  return makeEvent('fill', ts, { orderId: `o${fillSeq}`, strategy: 'flash_crash', marketId: '905021', tokenId: UP_TOKEN, side, price, size, fee: '0', partial: false, ...over });
+  return makeEvent('fill', ts, { orderId: `o${fillSeq}`, strategy: 'flashCrash', marketId: '905021', tokenId: UP_TOKEN, side, price, size, fee: '0', partial: false, ...over });
 }
 
 export function rejection(ts: number, reason = 'max_per_trade', detail = 'order value 5 over 5% of capital', orderId = 'o'): RiskRejectionEvent {
-  return makeEvent('risk_rejection', ts, { orderId, strategy: 'flash_crash', reason, detail });
+  return makeEvent('risk_rejection', ts, { orderId, strategy: 'flashCrash', reason, detail });
 }
 
 /** A started machine with its emitted orders collected. */
 export function start(over: Partial<FlashCrashInput> = {}) {
-  const actor = handOrderIds(createActor(flashCrashMachine, { input: input(over) }), 'flash_crash', UP_TOKEN);
+  const actor = handOrderIds(createActor(flashCrashMachine, { input: input(over) }), 'flashCrash', UP_TOKEN);
   const orders: FlashCrashOrder[] = [];
   actor.on('order_intent', (o) => orders.push(o));
   actor.start();

@@ -111,7 +111,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
   };
   try {
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
-    const flash = running.service.system.strategies.find((s) => s.name === 'flash_crash') as KeyedMachineStrategy<typeof flashCrashMachine>;
+    const flash = running.service.system.strategies.find((s) => s.name === 'flashCrash') as KeyedMachineStrategy<typeof flashCrashMachine>;
     await append(makeEvent('market_snapshot', T, { source: 'gamma', request: '/markets', markets: [crypto] }));
     await append(upBook(crypto.conditionId, T + 1_000));
     await append(crashDelta(crypto.conditionId, T + 4_000));
@@ -129,7 +129,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
     await append(makeEvent('timer', T + 4_000 + config.flashCrash.orderTimeoutMs, { name: 'tick' }));
     await waitFor(() => clob.count('DELETE', '/order') === 1, 'the first DELETE', 10_000);
     clob.fillResting(hash, '5');
-    await waitFor(() => running!.service.system.portfolio.shares('flash_crash', UP_TOKEN).gt(0), 'late fill booked', 10_000);
+    await waitFor(() => running!.service.system.portfolio.shares('flashCrash', UP_TOKEN).gt(0), 'late fill booked', 10_000);
     expect(flash.actorOf(UP_TOKEN)!.getSnapshot().context.shares).toBe('5');
     // No answer within submitTimeoutMs: the lookup finds the order still live, the cancel goes again and takes effect.
     await waitFor(() => clob.cancellations.length === 1, 'cancelled at the venue', 10_000);
@@ -140,7 +140,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
     const served = await httpRequest(`${running.controlServer.url}/debug/portfolio`, 'GET', 5000, { authorization: `Bearer ${TOKEN}` });
     const folded = Portfolio.fromEvents(config.risk.startingCapital, (await readAllEvents(logPath)).records.map((r) => r.event));
     expect(JSON.parse(served.body)).toEqual(JSON.parse(JSON.stringify(folded)));
-    expect(folded.positions().map((p) => [p.strategy, p.tokenId, p.shares.toString()])).toEqual([['flash_crash', UP_TOKEN, '5']]);
+    expect(folded.positions().map((p) => [p.strategy, p.tokenId, p.shares.toString()])).toEqual([['flashCrash', UP_TOKEN, '5']]);
   } finally {
     await running?.stop('test');
     await clob.close();
@@ -153,7 +153,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
   expect(events.filter((e) => e.type === 'order_intent')[1]).toMatchObject({ side: 'SELL', size: '5' });
   expect(events.find((e) => e.type === 'risk_rejection')).toMatchObject({ reason: 'stale_market_data' });
   expect(events.filter((e) => e.type === 'order_update').at(-1)).toMatchObject({ status: 'cancelled', detail: `5 of ${(events.find((e) => e.type === 'order_intent') as { size: string }).size} filled` });
-  expect(events.find((e) => e.type === 'cancel_intent')).toMatchObject({ strategy: 'flash_crash', reason: 'order_timeout', ts: T + 4_000 + config.flashCrash.orderTimeoutMs });
+  expect(events.find((e) => e.type === 'cancel_intent')).toMatchObject({ strategy: 'flashCrash', reason: 'order_timeout', ts: T + 4_000 + config.flashCrash.orderTimeoutMs });
 }, 60_000);
 
 it('pma start without --live: an entry still on its way (paper latency) past orderTimeoutMs is given up and its cancel goes nowhere: no request reaches the CLOB, the order reaches the book and fills as a late fill', async () => {
@@ -177,7 +177,7 @@ it('pma start without --live: an entry still on its way (paper latency) past ord
     await append(crashDelta(crypto.conditionId, T + 4_000));
     await append(makeEvent('timer', T + 4_000 + config.flashCrash.orderTimeoutMs, { name: 'tick' }));
     await append(makeEvent('timer', T + 4_000 + 41_000, { name: 'tick' }));
-    expect(running.service.system.portfolio.shares('flash_crash', UP_TOKEN).gt(0)).toBe(true);
+    expect(running.service.system.portfolio.shares('flashCrash', UP_TOKEN).gt(0)).toBe(true);
   } finally {
     await running?.stop('test');
     await clob.close();

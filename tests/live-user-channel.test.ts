@@ -110,7 +110,7 @@ describe('the CLOB user channel through the live broker', () => {
     expect(r.broker.openOrders()).toEqual([]);
     for (const e of r.events) expect(() => validateEvent(JSON.parse(JSON.stringify(e)), { file: 'events' })).not.toThrow();
     // Through to the portfolio: the log (intent + what the broker appended) folds to 12 shares at 0.43, cash down 5.16.
-    const sent = intent({ orderId: 'fc-1', strategy: 'flash_crash', tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', ts: T0 });
+    const sent = intent({ orderId: 'fc-1', strategy: 'flashCrash', tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', ts: T0 });
     const folded = Portfolio.fromEvents('1000', [sent, ...r.events].map((e, i) => ({ ...e, seq: i + 1 })));
     expect(folded.positions().map((p) => [p.tokenId, p.shares.toString()])).toEqual([['1001', '12']]);
     expect(folded.cash().toString()).toBe('994.84');

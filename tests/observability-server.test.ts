@@ -93,12 +93,12 @@ describe('metrics and health server on a real port', () => {
     const derived: DerivedEvent[] = [
       makeEvent('decision', T0, { strategy: 'fifteen_min', key: 'BTC|directional_trend|0.53|0.48', action: 'buy_yes', confidence: 72, source: 'llm', executed: true, reason: 'confirmed momentum' }),
       makeEvent('decision', T0, { strategy: 'fifteen_min', key: 'BTC|directional_trend|0.53|0.48', action: 'buy_yes', confidence: 72, source: 'cache', executed: true, reason: 'cached' }),
-      makeEvent('order_intent', T0, { orderId: 'o1', strategy: 'flash_crash', marketId: 'm1', tokenId: 't1', outcome: 'Yes', side: 'BUY', price: '0.42', size: '11.90', orderType: 'fok', reason: 'drop', groupId: null }),
-      makeEvent('order_intent', T0, { orderId: 'o2', strategy: 'flash_crash', marketId: 'm1', tokenId: 't1', outcome: 'Yes', side: 'SELL', price: '0.47', size: '11.90', orderType: 'market', reason: 'take profit', groupId: null }),
+      makeEvent('order_intent', T0, { orderId: 'o1', strategy: 'flashCrash', marketId: 'm1', tokenId: 't1', outcome: 'Yes', side: 'BUY', price: '0.42', size: '11.90', orderType: 'fok', reason: 'drop', groupId: null }),
+      makeEvent('order_intent', T0, { orderId: 'o2', strategy: 'flashCrash', marketId: 'm1', tokenId: 't1', outcome: 'Yes', side: 'SELL', price: '0.47', size: '11.90', orderType: 'market', reason: 'take profit', groupId: null }),
       makeEvent('order_intent', T0, { orderId: 'o3', strategy: 'neg_risk', marketId: 'm2', tokenId: 't2', outcome: 'Yes', side: 'BUY', price: '0.30', size: '5', orderType: 'fok', reason: 'set', groupId: 'g1' }),
       makeEvent('risk_rejection', T0, { orderId: 'o3', strategy: 'neg_risk', reason: RISK_REASONS[0], detail: 'x' }),
       makeEvent('risk_rejection', T0, { orderId: 'o4', strategy: 'neg_risk', reason: RISK_REASONS[0], detail: 'y' }),
-      makeEvent('fill', T0, { orderId: 'o1', strategy: 'flash_crash', marketId: 'm1', tokenId: 't1', side: 'BUY', price: '0.42', size: '11.90', fee: '0.0203', partial: false }),
+      makeEvent('fill', T0, { orderId: 'o1', strategy: 'flashCrash', marketId: 'm1', tokenId: 't1', side: 'BUY', price: '0.42', size: '11.90', fee: '0.0203', partial: false }),
       makeEvent('error', T0, { source: 'neg_risk', kind: 'timeout', message: 'no answer in 1000 ms' }),
       makeEvent('scan_interval', T0, { intervalMs: 1000, volatility: 0.031, marketsSampled: 10 }),
     ];
@@ -147,11 +147,11 @@ describe('metrics and health server on a real port', () => {
 
     expect(sample(body, 'pma_decisions_total', { strategy: 'fifteen_min', action: 'buy_yes', source: 'llm', executed: 'true' })).toBe(1);
     expect(sample(body, 'pma_decisions_total', { strategy: 'fifteen_min', action: 'buy_yes', source: 'cache', executed: 'true' })).toBe(1);
-    expect(sample(body, 'pma_orders_total', { strategy: 'flash_crash', side: 'BUY', order_type: 'fok' })).toBe(1);
-    expect(sample(body, 'pma_orders_total', { strategy: 'flash_crash', side: 'SELL', order_type: 'market' })).toBe(1);
+    expect(sample(body, 'pma_orders_total', { strategy: 'flashCrash', side: 'BUY', order_type: 'fok' })).toBe(1);
+    expect(sample(body, 'pma_orders_total', { strategy: 'flashCrash', side: 'SELL', order_type: 'market' })).toBe(1);
     expect(sample(body, 'pma_orders_total', { strategy: 'neg_risk', side: 'BUY', order_type: 'fok' })).toBe(1);
     expect(sample(body, 'pma_rejections_total', { strategy: 'neg_risk', reason: RISK_REASONS[0] })).toBe(2);
-    expect(sample(body, 'pma_fills_total', { strategy: 'flash_crash', side: 'BUY', partial: 'false' })).toBe(1);
+    expect(sample(body, 'pma_fills_total', { strategy: 'flashCrash', side: 'BUY', partial: 'false' })).toBe(1);
     expect(sample(body, 'pma_errors_total', { source: 'neg_risk', kind: 'timeout' })).toBe(1);
 
     expect(sample(body, 'pma_llm_latency_seconds_count', { result: 'ok' })).toBe(1);
@@ -207,7 +207,7 @@ describe('metrics and health server on a real port', () => {
     const clock = new SimulatedClock(T0);
     const status = new ServiceStatus({ clock, marketDataMaxAgeMs: 10_000, llmEnabled: true });
     const strategies: StrategyHealth[] = [
-      { name: 'flash_crash', errors: 0, restarts: 0, stopped: false },
+      { name: 'flashCrash', errors: 0, restarts: 0, stopped: false },
       { name: 'neg_risk', errors: 0, restarts: 0, stopped: false },
     ];
     const log = EventLogWriter.open(join(dir, 'events.jsonl'));

@@ -69,7 +69,7 @@ describeWithShared('Polymarket collector recordings (SOURCES.md 5a)', [`${C}/btc
     expect(report.simulated.markets).toEqual([]);
     const log = fileLines(join(reportDir, 'events.jsonl')).map((l) => JSON.parse(l) as Record<string, any>);
     const crash = log.find((e) => e.type === 'order_intent' && e.tokenId === 'derived:btc-updown-15m-1765450800:up' && e.side === 'BUY' && e.ts >= Date.UTC(2025, 11, 11, 11, 12) && e.ts < Date.UTC(2025, 11, 11, 11, 12, 11));
-    expect(crash).toMatchObject({ strategy: 'flash_crash', outcome: 'Up', orderType: 'market' });
+    expect(crash).toMatchObject({ strategy: 'flashCrash', outcome: 'Up', orderType: 'market' });
     expect(crash!.reason).toMatch(/^flash crash: 0\.\d+ -> 0\.\d+ \(-2\d\.\d%\) within 10000 ms$/);
 
     // Every fill is a tape fill that a print after the order's latency traded through, within the print's size.

@@ -38,7 +38,7 @@ describe('live answers reach the strategy that sent the order', () => {
     expect(flash.states()[UP_TOKEN]).toBe('entering');
     await feed(fillOf(T0 + 4_600, rest));
     expect(flash.states()[UP_TOKEN]).toBe('holding');
-    expect(system.portfolio.shares('flash_crash', UP_TOKEN).toFixed(2)).toBe(entry.size);
+    expect(system.portfolio.shares('flashCrash', UP_TOKEN).toFixed(2)).toBe(entry.size);
 
     // Max hold: the exit goes out; the exchange cancels it; the strategy hears it as a rejection and holds again.
     const later = T0 + 4_600 + config.flashCrash.maxHoldMs;
@@ -48,7 +48,7 @@ describe('live answers reach the strategy that sent the order', () => {
     const exit = broker.sent[1];
     expect(exit.side).toBe('SELL');
     expect(flash.states()[UP_TOKEN]).toBe('exiting');
-    await feed(makeEvent('order_update', T0 + 4_700 + config.flashCrash.maxHoldMs, { orderId: exit.orderId, strategy: 'flash_crash', tokenId: UP_TOKEN, exchangeOrderId: '0xabc', status: 'cancelled', reason: 'CANCELED', detail: 'cancelled by the venue' }));
+    await feed(makeEvent('order_update', T0 + 4_700 + config.flashCrash.maxHoldMs, { orderId: exit.orderId, strategy: 'flashCrash', tokenId: UP_TOKEN, exchangeOrderId: '0xabc', status: 'cancelled', reason: 'CANCELED', detail: 'cancelled by the venue' }));
     expect(flash.states()[UP_TOKEN]).toBe('holding');
   });
 });
@@ -117,9 +117,9 @@ describe('a CLOB resolution, named by condition id, settles positions booked und
     const downToken = market.tokenIds[1];
     await feedTrading(system.trading, makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
     // A live fill of the Down token under the Gamma market id (as the intent named it).
-    system.portfolio.apply(makeEvent('order_intent', T0 + 1, { orderId: 'flash_crash:down:1', strategy: 'flash_crash', marketId: market.id, tokenId: downToken, outcome: 'Down', side: 'BUY', price: '0.40', size: '10', orderType: 'market', reason: 'test', groupId: null }));
-    await feedTrading(system.trading, makeEvent('exchange_fill', T0 + 2, { orderId: 'flash_crash:down:1', tokenId: downToken, side: 'BUY', price: '0.40', size: '10', fee: '0', tradeId: 't1' }));
-    expect(system.portfolio.shares('flash_crash', downToken).toString()).toBe('10');
+    system.portfolio.apply(makeEvent('order_intent', T0 + 1, { orderId: 'flashCrash:down:1', strategy: 'flashCrash', marketId: market.id, tokenId: downToken, outcome: 'Down', side: 'BUY', price: '0.40', size: '10', orderType: 'market', reason: 'test', groupId: null }));
+    await feedTrading(system.trading, makeEvent('exchange_fill', T0 + 2, { orderId: 'flashCrash:down:1', tokenId: downToken, side: 'BUY', price: '0.40', size: '10', fee: '0', tradeId: 't1' }));
+    expect(system.portfolio.shares('flashCrash', downToken).toString()).toBe('10');
     expect(market.conditionId).not.toBe(market.id);
     await feedTrading(system.trading, makeEvent('market_resolved', END_TS, { market: market.conditionId, winningTokenId: UP_TOKEN, winningOutcome: 'Up' }));
     expect(system.portfolio.positions()).toEqual([]);

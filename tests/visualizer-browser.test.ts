@@ -114,7 +114,7 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     };
     await page.click('#next-change');
     await page.waitForSelector(`#cursor[data-seq="${all[0].seq}"]`);
-    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flash_crash/tokA');
+    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flashCrash/tokA');
     await flashActiveIs(all[0].to);
     await page.click('#next-change');
     await page.waitForSelector(`#cursor[data-seq="${all[1].seq}"]`);
@@ -126,7 +126,7 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     await page.fill('#jump-seq', String(change.seq));
     await page.click('#jump-seq-go');
     await page.waitForSelector(`#cursor[data-seq="${change.seq}"]`);
-    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flash_crash/tokB');
+    await attrEventually(page.locator('#actors li.selected'), 'data-actor', 'flashCrash/tokB');
     await flashActiveIs('entering');
     const before = events.filter((e) => e.seq < change.seq).reverse();
     const trigger = before.find(isInputEvent)!;
@@ -159,13 +159,13 @@ describeWithChromium('visualizer page in headless Chromium', () => {
     // At that point tokA is back in watching: both actors show in the list with their state.
     const listed = () => page.locator('#actors li[data-origin="log"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-actor')}=${e.getAttribute('data-state')}`));
     let states = await listed();
-    const want = 'flash_crash/tokA=watching,flash_crash/tokB=not started yet';
+    const want = 'flashCrash/tokA=watching,flashCrash/tokB=not started yet';
     for (let i = 0; i < 100 && states.join() !== want; i++) {
       await pollClock.sleep(20);
       states = await listed();
     }
     // tokB changes state later in the log: listed all along, not yet started at this point.
-    expect(states).toEqual(['flash_crash/tokA=watching', 'flash_crash/tokB=not started yet']);
+    expect(states).toEqual(['flashCrash/tokA=watching', 'flashCrash/tokB=not started yet']);
 
     // Jump by time (ISO): the first event at or after it.
     const target = events[300];

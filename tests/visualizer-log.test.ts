@@ -54,7 +54,7 @@ describe.each([
     expect(index.types.strategy_state).toBe(changes().length);
     expect(index.types.trade).toBe(events.filter((e) => e.type === 'trade').length);
     expect(index.changeCount).toBe(30);
-    expect(index.actors().map((a) => a.actor)).toEqual(['flash_crash/tokA', 'flash_crash/tokB']);
+    expect(index.actors().map((a) => a.actor)).toEqual(['flashCrash/tokA', 'flashCrash/tokB']);
   });
 
   it('pages events from any seq and before any seq, across checkpoints', async () => {
@@ -81,8 +81,8 @@ describe.each([
     expect(index.stepChange(all[3].seq, -1)!.seq).toBe(all[2].seq);
     expect(index.stepChange(all[0].seq, -1)).toBeNull();
     const tokB = all.filter((e) => e.key === 'tokB');
-    expect(index.stepChange(0, 1, 'flash_crash/tokB')).toMatchObject({ seq: tokB[0].seq, from: 'watching', to: 'entering', strategy: 'flash_crash', key: 'tokB' });
-    expect(index.stepChange(tokB[2].seq, -1, 'flash_crash/tokB')!.seq).toBe(tokB[1].seq);
+    expect(index.stepChange(0, 1, 'flashCrash/tokB')).toMatchObject({ seq: tokB[0].seq, from: 'watching', to: 'entering', strategy: 'flashCrash', key: 'tokB' });
+    expect(index.stepChange(tokB[2].seq, -1, 'flashCrash/tokB')!.seq).toBe(tokB[1].seq);
     expect(index.stepChange(0, 1, 'nobody/x')).toBeNull();
   });
 
@@ -102,7 +102,7 @@ describe.each([
     expect(cause.trigger!.seq).toBe(trigger.seq);
     expect(cause.trigger!.type).toBe('book');
     expect(cause.between.map((e) => e.type)).toEqual(['order_intent']);
-    expect(cause.between[0].event.orderId).toBe('flash_crash:tokB:7');
+    expect(cause.between[0].event.orderId).toBe('flashCrash:tokB:7');
     expect(cause.after.map((e) => e.type)).toEqual(['fill']);
     expect(cause.lastSignal!.seq).toBe([...before].reverse().find((e) => e.type === 'signal')!.seq);
     expect(cause.lastSnapshot!.seq).toBe([...before].reverse().find((e) => e.type === 'market_snapshot')!.seq);
@@ -155,8 +155,8 @@ describe('visualizer HTTP API', () => {
       const info = (await (await fetch(`${server.url}api/log`)).json()) as { events: number; actors: { actor: string; machine: string }[] };
       expect(info.events).toBe(events.length);
       expect(info.actors).toEqual([
-        { actor: 'flash_crash/tokA', strategy: 'flash_crash', key: 'tokA', machine: 'flashCrash' },
-        { actor: 'flash_crash/tokB', strategy: 'flash_crash', key: 'tokB', machine: 'flashCrash' },
+        { actor: 'flashCrash/tokA', strategy: 'flashCrash', key: 'tokA', machine: 'flashCrash' },
+        { actor: 'flashCrash/tokB', strategy: 'flashCrash', key: 'tokB', machine: 'flashCrash' },
       ]);
       const step = (await (await fetch(`${server.url}api/log/step?seq=0&dir=next`)).json()) as { change: { seq: number } };
       expect(step.change.seq).toBe(changes()[0].seq);
@@ -175,6 +175,7 @@ describe('visualizer HTTP API', () => {
 
   it('maps strategy names to registry machines', () => {
     expect(machineForStrategy('flash_crash', MACHINES)).toBe('flashCrash');
+    expect(machineForStrategy('flashCrash', MACHINES)).toBe('flashCrash');
     expect(machineForStrategy('negRisk', MACHINES)).toBe('negRisk');
     expect(machineForStrategy('fifteen-min', MACHINES)).toBe('fifteenMin');
     expect(machineForStrategy('mystery', MACHINES)).toBeNull();

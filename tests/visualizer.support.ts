@@ -68,12 +68,12 @@ export function tradeLogEvents(rounds = 6): AnyEvent[] {
       const from = states[step];
       const to = states[step + 1];
       out.push(makeEvent('book', ts, { source: 'clob_ws', tokenId: token, market: 'm1', bids: [{ price: '0.40', size: '120' }], asks: [{ price: '0.42', size: '80' }], tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: `h${ts}` }));
-      const orderId = `flash_crash:${token}:${round * 2 + (to === 'entering' ? 1 : 2)}`;
+      const orderId = `flashCrash:${token}:${round * 2 + (to === 'entering' ? 1 : 2)}`;
       if (to === 'entering' || to === 'exiting') {
         out.push(
           makeEvent('order_intent', ts, {
             orderId,
-            strategy: 'flash_crash',
+            strategy: 'flashCrash',
             marketId: 'm1',
             tokenId: token,
             outcome: 'Up',
@@ -86,9 +86,9 @@ export function tradeLogEvents(rounds = 6): AnyEvent[] {
           }),
         );
       }
-      out.push(makeEvent('strategy_state', ts, { strategy: 'flash_crash', key: token, from, to }));
+      out.push(makeEvent('strategy_state', ts, { strategy: 'flashCrash', key: token, from, to }));
       if (to === 'entering' || to === 'exiting') {
-        out.push(makeEvent('fill', ts, { orderId, strategy: 'flash_crash', marketId: 'm1', tokenId: token, side: to === 'entering' ? 'BUY' : 'SELL', price: '0.42', size: '11.9', fee: '0', partial: false }));
+        out.push(makeEvent('fill', ts, { orderId, strategy: 'flashCrash', marketId: 'm1', tokenId: token, side: to === 'entering' ? 'BUY' : 'SELL', price: '0.42', size: '11.9', fee: '0', partial: false }));
       }
     }
   }

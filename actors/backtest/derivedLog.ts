@@ -92,7 +92,7 @@ export async function mergeDerivedLog(derivedPath: string, inputsPath: string, o
       for (let i = 0; i < batch.lines.length; i++) {
         const line = batch.lines[i];
         if (line.length === 0) continue;
-        const seq = Number(/^\{"v":1,"seq":(\d+),/.exec(line)?.[1] ?? NaN);
+        const seq = Number(/^\{"v":[12],"seq":(\d+),/.exec(line)?.[1] ?? NaN);
         if (!Number.isSafeInteger(seq) || seq <= out.lastSeq) throw new InputError({ file: derivedPath, line: batch.firstLine + i }, 'seq', `expected a seq above ${out.lastSeq}`);
         await copyUntil(seq - 1);
         out.appendLine(line);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
+import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
 import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
@@ -159,7 +159,8 @@ export class TradingService {
         events++;
         lastTs = record.event.ts;
         if (!isInputType(record.event.type)) {
-          logged.push(record.line);
+          // As this version writes it (an older version's line upgraded), to compare with the rebuild's.
+          logged.push(lineWithSeq(record.line, record.event.seq));
           continue;
         }
         const event = record.event as InputEvent;

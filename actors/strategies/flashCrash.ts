@@ -15,7 +15,7 @@ import type { StrategyContext } from './types';
  * its tokens sells (the cooldown is per market). It reads `ctx.markets` after the event was applied.
  */
 
-export const FLASH_CRASH = 'flash_crash';
+export const FLASH_CRASH = 'flashCrash';
 
 export type FlashCrashConfig = Config['flashCrash'];
 type Machine = typeof flashCrashMachine;

@@ -42,10 +42,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Results recorded under an older version are not reused: 2 since the report names the flash-crash strategy `flashCrash` (event version 2). */
+const RUN_IDENTITY_VERSION = 2;
+
 /** The run's identity. The `sweep` section says how a sweep runs, not what the backtest does: it is left out. */
 export function runHash(config: Config, ticks: TickRef[], from: number | null, to: number | null): string {
   const { sweep: _sweep, ...backtest } = config;
-  const identity = { v: 1, config: backtest, ticks: ticks.map((t) => t.sha256), from, to };
+  const identity = { v: RUN_IDENTITY_VERSION, config: backtest, ticks: ticks.map((t) => t.sha256), from, to };
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
 
