@@ -8,7 +8,7 @@ import { Portfolio } from '../actors/execution/portfolio';
 import { startService, type RunningService } from '../actors/service/run';
 import type { Strategy } from '../actors/strategies/types';
 import { readAllEvents } from '../events/log';
-import { makeEvent, type AnyEvent, type EventType, type FillEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type EventType, type FillEvent, type InputEvent } from '../events/types';
 import { FeedTimeClock } from './chaos/support/feedTimeClock';
 import { httpRequest } from './chaos/support/http';
 import { ClobOrderServer } from './support/clobOrderServer';
@@ -42,6 +42,12 @@ function probe(): Strategy & { fills: FillEvent[] } {
     persist: () => ({ sent }),
     restore: (s) => void (sent = (s as { sent: boolean }).sent),
   };
+}
+
+/** Appends an input as a feed would deliver it: the service's clock reads the input's time. */
+async function appendAt(clock: FeedTimeClock, running: RunningService, e: InputEvent): Promise<void> {
+  clock.t = e.ts;
+  await running.service.append(e);
 }
 
 let dir: string;
@@ -105,10 +111,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
   const config = parseConfig({ service: { mode: 'live', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: user.url }, live: { limitOrderType: 'GTC', submitTimeoutMs: 300, reconcileIntervalMs: 100 }, fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: USD_EXITS });
   const logPath = join(dir, 'cancel.jsonl');
   let running: RunningService | null = null;
-  const append = async (e: AnyEvent & { type: 'market_snapshot' | 'book' | 'book_delta' | 'timer' }) => {
-    clock.t = e.ts;
-    await running!.service.append(e);
-  };
+  const append = (e: InputEvent) => appendAt(clock, running!, e);
   try {
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
     const flash = running.service.system.strategies.find((s) => s.name === 'flashCrash') as KeyedMachineStrategy<typeof flashCrashMachine>;
@@ -165,10 +168,7 @@ it('pma start without --live: an entry still on its way (paper latency) past ord
   const config = parseConfig({ service: { mode: 'paper', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: 'ws://127.0.0.1:9/ws/user' }, paper: { latencyMs: 40_000 }, fifteenMin: { enabled: false }, negRisk: { enabled: false }, flashCrash: USD_EXITS });
   const logPath = join(dir, 'paper-cancel.jsonl');
   let running: RunningService | null = null;
-  const append = async (e: AnyEvent & { type: 'market_snapshot' | 'book' | 'book_delta' | 'timer' }) => {
-    clock.t = e.ts;
-    await running!.service.append(e);
-  };
+  const append = (e: InputEvent) => appendAt(clock, running!, e);
   try {
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: false, disable: { binance: true, clobWs: true, rtds: true, scan: true } });
     expect(running.broker).toBeNull();
