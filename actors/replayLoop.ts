@@ -18,17 +18,17 @@ export interface ReplayLine {
   event?: AnyEvent;
 }
 
-export interface ReplayHooks {
+export interface ReplayHooks<T extends ReplayLine = ReplayLine> {
   /** Every line first; 'skip' leaves it out altogether (not counted as derived or input). */
   filter?(event: AnyEvent): 'skip' | undefined;
   /** A derived line (not replayed). */
-  onDerived?(line: ReplayLine): void;
+  onDerived?(line: T): void;
   /** Before an input goes in: what must happen first (the backtest's simulated world); false leaves the input out. */
   beforeInput?(event: AnyEvent): boolean | Promise<boolean>;
   /** Takes the input instead of `engine.ingestLine` (the backtest groups one millisecond of market data). */
-  ingest?(event: AnyEvent, line: ReplayLine): void;
+  ingest?(event: AnyEvent, line: T): void;
   /** After each batch that had lines. */
-  onBatch?(counts: ReplayCounts, batch: readonly ReplayLine[]): void;
+  onBatch?(counts: ReplayCounts, batch: readonly T[]): void;
 }
 
 export interface ReplayCounts {
@@ -45,11 +45,11 @@ export interface ReplayCounts {
  * Replays `batches` into `engine`; returns the source's own summary with the counts. `path` names the
  * file in errors for lines parsed here. An aborted `signal` stops it before the next batch (`Interrupted`).
  */
-export async function replayLines<S>(
-  batches: AsyncGenerator<readonly ReplayLine[], S>,
+export async function replayLines<S, T extends ReplayLine = ReplayLine>(
+  batches: AsyncGenerator<readonly T[], S>,
   engine: Engine,
   path: string,
-  hooks: ReplayHooks = {},
+  hooks: ReplayHooks<T> = {},
   signal?: AbortSignal,
 ): Promise<{ summary: S; counts: ReplayCounts }> {
   const counts: ReplayCounts = { lines: 0, bytes: 0, derived: 0, inputs: 0 };

@@ -39,7 +39,7 @@ export interface TradingParts {
 
 /** Inputs that change what the market state or the portfolio knows. */
 const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'last_trade', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
-const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control']);
+const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control', 'redemption']);
 /**
  * The exchange's last word on a live order that a strategy must hear as a rejection: the order ends
  * (or the broker gives it up) in the lifecycle other than by its fills. The venue's `filled` follows

@@ -5,7 +5,15 @@
  * - `sweep_speedup_2_workers` = wall time with 1 local worker process / with 2 (goal >= 1.7 on 2 cores);
  * - `sweep_nats_overhead` = wall time with 2 `pma worker`s through a real nats-server -js on loopback /
  *   with 2 local workers (goal <= 1.15). Skipped, saying so, without /usr/sbin/nats-server.
- * Runs: PMA_BENCH_SWEEP_RUNS (default 8; an even number of combinations of two parameters).
+ * Runs: PMA_BENCH_SWEEP_RUNS (default 32, a multiple of 8): `signals.threshold` (4 values) x
+ * `flashCrash.dropRelative` (2) x `signals.volumeMultiplier` (runs / 8, from the default 2 up; 8 runs is the
+ * earlier grid). It was 8 runs, but each worker process pays a JIT warm-up of its own that the 10 s warm-up slice
+ * does not cover: its first three whole-file runs cost about 3.7 s of CPU more than warm ones (V8 optimizes ~600,
+ * then ~190, then ~50 functions, against ~30 a run once warm; over a third of it on V8's background threads, which
+ * a lone worker runs on the idle second core for free). With 8 runs each of 2 workers spends 3 of its 4 runs
+ * warming up, so the figure measured that per-process constant rather than how a sweep of tens of runs scales
+ * (docs/benchmarks.md, Sweep, has the measurements). The third parameter keeps the runs as costly as the ones a
+ * trader tries, instead of thresholds so high that nothing trades.
  * The machine is shared, so wall time also measures the other engineers' load: `*_cpu` figures are
  * the same ratios from the worker processes' CPU time (/proc): the busiest worker's CPU seconds stand
  * for the wall time the sweep would take with a free core per worker.
@@ -38,8 +46,9 @@ interface Timing {
 
 async function timed(executor: Executor, runs: number, pids: () => number[]): Promise<Timing> {
   const base = defaultConfig();
-  const thresholds = Array.from({ length: runs / 2 }, (_, i) => Number((0.0005 * (i + 1)).toFixed(4)));
-  const grid = parseGrid({ metric: 'netPnl', parameters: { 'signals.threshold': thresholds, 'flashCrash.dropRelative': [0.1, 0.2] } }, base);
+  const volumeMultipliers = Array.from({ length: runs / 8 }, (_, i) => 2 + 0.5 * i);
+  const parameters = { 'signals.threshold': [0.0005, 0.001, 0.0015, 0.002], 'flashCrash.dropRelative': [0.1, 0.2], 'signals.volumeMultiplier': volumeMultipliers };
+  const grid = parseGrid({ metric: 'netPnl', parameters }, base);
   // Warm-up: a 10 s slice on every worker, so process start and tick transfer are not timed.
   const warm = parseGrid({ parameters: { 'signals.threshold': [0.0011, 0.0012] } }, base);
   await runSweep({ grid: warm, gridSource: 'warm-up', base, ticks: [DEMO], ...WARM_UP, executor });
@@ -80,7 +89,8 @@ async function nats(runs: number): Promise<Timing> {
 }
 
 export async function run(): Promise<Record<string, number | string>> {
-  const runs = Number(process.env.PMA_BENCH_SWEEP_RUNS ?? 8);
+  const runs = Number(process.env.PMA_BENCH_SWEEP_RUNS ?? 32);
+  if (!Number.isInteger(runs / 8) || runs < 8) throw new Error(`PMA_BENCH_SWEEP_RUNS: a multiple of 8, got ${process.env.PMA_BENCH_SWEEP_RUNS}`);
   const one = await local(1, runs);
   const two = await local(2, runs);
   if (one.json !== two.json) throw new Error('sweep bench: 1 and 2 local workers gave different results');

@@ -377,9 +377,10 @@ export function parseEventLine(line: string, path: string, lineNo: number, valid
   } catch (err) {
     throw notJson({ file: path, line: lineNo }, err);
   }
-  if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && (value as { type?: unknown }).type !== 'trade') upgradeEvent(value as Record<string, unknown>);
-  // The common line, a valid trade, needs no location.
+  // The common line, a valid trade, needs no location (nor an upgrade: a trade is as version 1 wrote it).
   if (validate && isValidTrade(value)) return value as TradeEvent;
+  // A line of an older version of its type reads as the current one (events/migrate.ts).
+  if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1) upgradeEvent(value as Record<string, unknown>);
   const where = { file: path, line: lineNo };
   const obj = jsonObject(value, where);
   return validate ? validateEventFields(obj, where) : (obj as unknown as AnyEvent);

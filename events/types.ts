@@ -299,6 +299,31 @@ export interface TradeStatusEvent extends EventBase<'trade_status'> {
   booked: boolean;
 }
 
+/**
+ * What the chain says of a live redemption (docs/live-orders.md, "Redemption"): `submitted` is written
+ * with the signed transaction before it is broadcast, so that a restart can look it up (or broadcast the
+ * very same bytes again, which the nonce lets mine at most once); the rest are its outcome. Only
+ * `confirmed` moves the payout into cash.
+ */
+export interface RedemptionEvent extends EventBase<'redemption'> {
+  /** The `redemption_intent` it answers (`redeem:<conditionId>`). */
+  intentId: string;
+  conditionId: string;
+  /** The winning token whose shares it redeems. */
+  tokenId: string;
+  /**
+   * `confirmed`: mined with status 1 (payout from its PayoutRedemption log); `failed`: reverted or not
+   * sent (nothing paid); `nothing_held`: the wallet held none of the winning token, nothing was sent.
+   */
+  status: 'submitted' | 'confirmed' | 'failed' | 'nothing_held';
+  txHash: string | null;
+  /** The signed transaction (public once broadcast), on `submitted` only. */
+  rawTx: string | null;
+  /** pUSD paid to the wallet (6 decimals), "0" unless confirmed. */
+  payout: Decimal;
+  detail: string;
+}
+
 /** A clock tick (scan cycle, strategy timers) so that time-driven behaviour replays. */
 export interface TimerEvent extends EventBase<'timer'> {
   name: string;
@@ -329,7 +354,8 @@ export type InputEvent =
   | TradeStatusEvent
   | TimerEvent
   | FeedStatusEvent
-  | RiskControlEvent;
+  | RiskControlEvent
+  | RedemptionEvent;
 
 export const INPUT_TYPES = [
   'trade',
@@ -350,6 +376,7 @@ export const INPUT_TYPES = [
   'timer',
   'feed_status',
   'risk_control',
+  'redemption',
 ] as const satisfies readonly InputEvent['type'][];
 
 // ---------------------------------------------------------------- derived events
@@ -483,6 +510,26 @@ export interface LlmRequestEvent extends EventBase<'llm_request'> {
   ruleAction: LlmAction;
 }
 
+/**
+ * Live mode: a resolution settled winning shares the wallet holds on chain, so they are to be redeemed
+ * (`actors/execution/live/redemptionIntents.ts`). Derived once per condition; the redeemer sends it and
+ * logs what the chain says as `redemption` input events.
+ */
+export interface RedemptionIntentEvent extends EventBase<'redemption_intent'> {
+  /** `redeem:<conditionId>`. */
+  intentId: string;
+  conditionId: string;
+  /** Gamma's market id. */
+  marketId: string;
+  /** `ctf`: ConditionalTokens.redeemPositions(collateral, 0, conditionId, [1, 2]); `neg_risk_adapter`: NegRiskAdapter.redeemPositions(conditionId, amounts). */
+  route: 'ctf' | 'neg_risk_adapter';
+  /** The condition's outcome tokens in outcome order (index set 1, 2). */
+  tokenIds: string[];
+  winningTokenId: string;
+  /** Winning shares the log holds (all strategies), and so the payout it expects. */
+  shares: Decimal;
+}
+
 export interface ErrorEvent extends EventBase<'error'> {
   /** Who failed, by name (a strategy, an adapter). */
   source: string;
@@ -500,6 +547,7 @@ export type DerivedEvent =
   | FillEvent
   | DecisionEvent
   | LlmRequestEvent
+  | RedemptionIntentEvent
   | ErrorEvent;
 
 export type AnyEvent = InputEvent | DerivedEvent;

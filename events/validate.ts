@@ -375,6 +375,16 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.string('status');
       f.bool('booked');
       break;
+    case 'redemption':
+      f.string('intentId');
+      f.string('conditionId');
+      f.string('tokenId');
+      f.oneOf('status', ['submitted', 'confirmed', 'failed', 'nothing_held'] as const);
+      if (obj.txHash !== null) f.string('txHash');
+      if (obj.rawTx !== null) f.string('rawTx');
+      f.decimal('payout');
+      f.string('detail');
+      break;
     case 'timer':
       f.string('name');
       break;

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import { computedOnce } from './computedOnce';
-import { adoptedStrays, afterSells, directionalLlmRequest, directionalPlan, exitPlan, holdingsOf, oracleAfter, outcomeOf, pairPlan, sellable, takeStrays, withHoldings } from './fifteenMinPlan';
+import { adoptedStrays, afterSells, directionalLlmRequest, directionalPlan, exitPlan, openedPosition, oracleAfter, outcomeOf, pairPlan, sellable, withHoldings } from './fifteenMinPlan';
 import type { FifteenMinContext, FifteenMinEvent, FifteenMinOutput, FifteenMinParams, Holding, MarketFields, Plan, Position } from './fifteenMinTypes';
 import { llmCacheKey } from './llmCache';
 import { allDone, allFilledInFull, anyFilled, answerLegs, answersLateOrder, answersTo, droppingRejected, floorShares, expireLegs, lateFillOf, legCost, LATE_ANSWERS, newLegs, orderFor, sharesReceived } from './orderLegs';
@@ -33,7 +33,6 @@ const planExit = computedOnce(exitPlan);
 function marketFields(e: FifteenMinEvent): MarketFields | null {
   return e.type === 'SIGNAL' || e.type === 'QUOTE' || e.type === 'TICK' ? e : null;
 }
-
 
 const initialCounts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
 
@@ -140,17 +139,9 @@ export const fifteenMinMachine = setup({
       legs.forEach((leg, i) => enqueue.emit(orderFor(leg, plan.legs[i].price, kind === 'pair' ? 'fok' : 'market', reason, groupId)));
     }),
     entryAnswer: assign({ entry: ({ context, event }) => answerLegs(context.entry, event) }),
-    openPosition: assign(({ context }) => {
-      const e = context.entry!;
-      const { holdings, strays } = takeStrays(context.strays, e.marketId, holdingsOf(e.legs));
-      return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: null, lastExitAttempt: null } };
-    }),
+    openPosition: assign(({ context }) => openedPosition(context.entry!, context.strays, null)),
     /** A pair with one side missing is not hedged: sell what filled. */
-    openBrokenPair: assign(({ context }) => {
-      const e = context.entry!;
-      const { holdings, strays } = takeStrays(context.strays, e.marketId, holdingsOf(e.legs));
-      return { entry: null, strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings, exitReason: 'unwind_incomplete_pair', lastExitAttempt: null } };
-    }),
+    openBrokenPair: assign(({ context }) => openedPosition(context.entry!, context.strays, 'unwind_incomplete_pair')),
     startExit: enqueueActions(({ context, event, enqueue }) => {
       const m = marketFields(event);
       const pos = context.position;

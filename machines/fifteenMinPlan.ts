@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import type { Decimal, LlmAction } from '../events/types';
 import { floorShares, legCost, sharesReceived, type Leg } from './orderLegs';
-import { WINDOW_MS, type FifteenMinContext, type FifteenMinEvent, type FifteenMinParams, type Holding, type LlmRequestOutput, type Plan, type Position, type SideQuote, type Stray, type WindowQuote } from './fifteenMinTypes';
+import { WINDOW_MS, type FifteenMinContext, type FifteenMinEvent, type Entry, type FifteenMinParams, type Holding, type LlmRequestOutput, type Plan, type Position, type SideQuote, type Stray, type WindowQuote } from './fifteenMinTypes';
 
 /**
  * The 15-minute strategy's arithmetic, apart from its machine (machines/fifteenMin.ts): what an entry
@@ -197,4 +197,10 @@ export function adoptedStrays(strays: readonly Stray[]): { strays: Stray[]; posi
       lastExitAttempt: null,
     },
   };
+}
+
+/** The position an entry opened (strays of its market join it), due to sell at once with `exitReason` (an incomplete pair), else under the usual exits. */
+export function openedPosition(e: Entry, strays: readonly Stray[], exitReason: string | null): { entry: null; strays: Stray[]; position: Position } {
+  const taken = takeStrays(strays, e.marketId, holdingsOf(e.legs));
+  return { entry: null, strays: taken.strays, position: { kind: e.kind, marketId: e.marketId, windowEnd: e.windowEnd, since: e.since, holdings: taken.holdings, exitReason, lastExitAttempt: null } };
 }

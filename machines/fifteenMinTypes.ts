@@ -129,11 +129,20 @@ export interface LlmRequestOutput {
 export type FifteenMinOutput = OrderIntentOutput | LlmRequestOutput;
 
 
+/** An entry's orders out: a directional bet or both sides of a pair, in one window market. */
+export interface Entry {
+  kind: Position['kind'];
+  since: number;
+  marketId: string;
+  windowEnd: number;
+  legs: Leg[];
+}
+
 export interface FifteenMinContext {
   params: FifteenMinParams;
   quote: WindowQuote | null;
   pending: { requestKey: string; since: number; direction: 'bullish' | 'bearish' } | null;
-  entry: { kind: Position['kind']; since: number; marketId: string; windowEnd: number; legs: Leg[] } | null;
+  entry: Entry | null;
   position: Position | null;
   exit: { reason: string; legs: Leg[] } | null;
   /** Orders given up after `orderTimeoutMs` that the venue may still fill. */

@@ -6,13 +6,13 @@ import { generatePrivateKey } from 'viem/accounts';
 import { parseConfig } from '../actors/config/load';
 import { Portfolio } from '../actors/execution/portfolio';
 import { startService, type RunningService } from '../actors/service/run';
-import type { Strategy } from '../actors/strategies/types';
 import { readAllEvents } from '../events/log';
-import { makeEvent, type AnyEvent, type EventType, type FillEvent, type InputEvent } from '../events/types';
+import { makeEvent, type InputEvent } from '../events/types';
 import { FeedTimeClock } from './chaos/support/feedTimeClock';
 import { httpRequest } from './chaos/support/http';
 import { ClobOrderServer } from './support/clobOrderServer';
 import { marketInfo } from './support/execution';
+import { liveEnv, probe } from './support/liveProbe';
 import { UserChannelServer } from './support/userChannelServer';
 import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import type { flashCrashMachine } from '../machines/flashCrash';
@@ -22,27 +22,8 @@ import { waitFor } from './support/wsReplayServer';
 const T0 = 1_760_000_000_000;
 const TOKEN = 'live-service-test-token-4f8a2c';
 const privateKey = generatePrivateKey();
-const env = { POLYMARKET_PRIVATE_KEY: privateKey, POLYMARKET_API_KEY: `key-${privateKey.slice(20, 32)}`, POLYMARKET_API_SECRET: Buffer.from(`secret-${privateKey.slice(2, 18)}`).toString('base64url'), POLYMARKET_API_PASSPHRASE: `pass-${privateKey.slice(40, 52)}`, PMA_CONTROL_TOKEN: TOKEN };
+const env = liveEnv(privateKey, TOKEN);
 const market = marketInfo({ id: 'm-live', conditionId: '0xc0ffee', tokenIds: ['1001', '1002'], tickSize: '0.01', minSize: '5' });
-
-/** A strategy that buys 12 of token 1001 at 0.43 on the first book it sees, and keeps the fills it is told of. */
-function probe(): Strategy & { fills: FillEvent[] } {
-  let sent = false;
-  const fills: FillEvent[] = [];
-  return {
-    name: 'probe',
-    fills,
-    handles: new Set<EventType>(['book', 'fill']),
-    react(event: AnyEvent) {
-      if (event.type === 'fill') fills.push(event);
-      if (event.type !== 'book' || sent) return [];
-      sent = true;
-      return [makeEvent('order_intent', event.ts, { orderId: 'probe:1', strategy: 'probe', marketId: market.id, tokenId: '1001', side: 'BUY', price: '0.43', size: '12', orderType: 'limit', reason: 'test', outcome: 'Yes', groupId: null })];
-    },
-    persist: () => ({ sent }),
-    restore: (s) => void (sent = (s as { sent: boolean }).sent),
-  };
-}
 
 /** Appends an input as a feed would deliver it: the service's clock reads the input's time. */
 async function appendAt(clock: FeedTimeClock, running: RunningService, e: InputEvent): Promise<void> {
@@ -65,7 +46,7 @@ it('pma start --live: an order through risk and the broker, its maker fills stre
   clock.t = T0;
   const config = parseConfig({ service: { mode: 'live', metricsPort: 0, controlPort: 0, tickMs: 3_600_000 }, feeds: { clobUrl: clob.url, clobUserWsUrl: user.url }, live: { limitOrderType: 'GTC' } });
   const logPath = join(dir, 'events.jsonl');
-  const strategy = probe();
+  const strategy = probe(market.id, [{ tokenId: '1001', price: '0.43', size: '12' }]);
   let running: RunningService | null = null;
   try {
     running = await startService({ config, logPath, env, logger: pino({ level: 'silent' }), clock, live: true, extraStrategies: [strategy], disable: { binance: true, clobWs: true, rtds: true, scan: true } });

@@ -115,6 +115,9 @@ describe('portfolio by day, by strategy, and from the exchange', () => {
     expect(p.position('negrisk', 't5')).toEqual({ strategy: 'negrisk', tokenId: 't5', marketId: 'm5', shares: '9.51', cost: '3' });
     expect(p.position(UNKNOWN_STRATEGY, 't6')?.shares).toBe('2');
     p.apply(makeEvent('market_resolved', D1 + 10, { market: 'm5', winningTokenId: 't5', winningOutcome: 'Yes' }));
+    // Exchange shares are on chain: the payout is due at the resolution and reaches cash with its confirmed redemption.
+    expect([p.cash().toFixed(), p.redeemableOf('t5').toFixed()]).toEqual(['96', '9.51']);
+    p.apply(makeEvent('redemption', D1 + 11, { intentId: 'redeem:m5', conditionId: 'm5', tokenId: 't5', status: 'confirmed', txHash: '0x1', rawTx: null, payout: '9.51', detail: '' }));
     expect(p.cash().toFixed()).toBe(b('100').minus(3).minus(1).plus('9.51').toFixed());
   });
 });
@@ -200,5 +203,44 @@ describe('portfolio identities on random fill sequences', () => {
       }),
       { numRuns: 200, seed: 20260301 },
     );
+  });
+});
+
+describe('portfolio: on-chain shares pay out when their redemption is confirmed', () => {
+  const resolved = (ts: number) => makeEvent('market_resolved', ts, { market: 'm1', winningTokenId: 'yes1', winningOutcome: 'Yes' });
+  const redemption = (ts: number, status: 'submitted' | 'confirmed' | 'failed', payout: string) =>
+    makeEvent('redemption', ts, { intentId: 'redeem:0xc1', conditionId: '0xc1', tokenId: 'yes1', status, txHash: '0xabc', rawTx: null, payout, detail: '' });
+  const bought = () => {
+    const p = new Portfolio('1000');
+    p.apply(makeEvent('order_intent', D1, { orderId: 'o1', strategy: 's', marketId: 'm1', tokenId: 'yes1', outcome: 'Yes', side: 'BUY', price: '0.4', size: '10', orderType: 'limit', reason: '', groupId: null }));
+    p.apply(makeEvent('exchange_fill', D1 + 1, { orderId: 'o1', tokenId: 'yes1', side: 'BUY', price: '0.4', size: '10', fee: '0', tradeId: 't1' }));
+    return p;
+  };
+
+  it('the resolution realises the P&L and makes the payout due (capital, not cash); only a confirmed redemption pays it, once', () => {
+    const p = bought();
+    p.apply(resolved(D1 + 2));
+    expect([p.cash().toString(), p.capital().toString(), p.realised().toString(), p.redeemable(), p.positions()]).toEqual(['996', '1006', '6', [{ tokenId: 'yes1', payout: '10' }], []]);
+    p.apply(redemption(D1 + 3, 'submitted', '0'));
+    p.apply(redemption(D1 + 4, 'failed', '0'));
+    expect([p.cash().toString(), p.redeemableOf('yes1').toString()]).toEqual(['996', '10']);
+    p.apply(redemption(D1 + 5, 'confirmed', '10'));
+    expect([p.cash().toString(), p.capital().toString(), p.realised().toString(), p.redeemable()]).toEqual(['1006', '1006', '6', []]);
+    expect(p.toJSON().redeemable).toEqual({});
+  });
+
+  it('a chain payout other than what the log expected settles the difference under external', () => {
+    const p = bought();
+    p.apply(resolved(D1 + 2));
+    p.apply(redemption(D1 + 3, 'confirmed', '9.5'));
+    expect([p.cash().toString(), p.realised().toString(), p.realisedByStrategy().get(UNKNOWN_STRATEGY)?.toString()]).toEqual(['1005.5', '5.5', '-0.5']);
+  });
+
+  it('paper shares pay at the resolution and the JSON has no redeemable key (paper outputs unchanged)', () => {
+    const p = new Portfolio('1000');
+    p.apply(fillEvent({ orderId: 'a', strategy: 's', marketId: 'm1', tokenId: 'yes1', side: 'BUY', price: '0.4', size: '10', fee: '0', ts: D1 }));
+    p.apply(resolved(D1 + 1));
+    expect([p.cash().toString(), p.redeemable()]).toEqual(['1006', []]);
+    expect('redeemable' in p.toJSON()).toBe(false);
   });
 });

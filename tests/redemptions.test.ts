@@ -2,7 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { redemptionsDue } from '../actors/execution/live/redemptions';
+import { Portfolio } from '../actors/execution/portfolio';
+import { readAllEvents } from '../events/log';
+import { ServiceProcess } from './chaos/support/serviceProcess';
+import { JsonRpcChain } from './support/jsonRpcChain';
 import { makeEvent, type AnyEvent } from '../events/types';
 import { fillEvent, marketInfo } from './support/execution';
 
@@ -48,8 +53,58 @@ it('pma redeem --dry-run prints the list and the total, sends nothing; without -
     expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { payout: string }).payout)).toEqual(['0', '10', '7']);
     const refused = run([]);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toBe('pma redeem: on-chain redemption is not implemented; pass --dry-run to list what would be redeemed\n');
+    expect(refused.stderr).toBe('pma redeem: sending redemptions needs service.mode "live" in the config (--dry-run lists them in any mode)\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('pma redeem (live config) sends the redemption the log holds without an outcome, appends what the chain says, and sends nothing the second time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pma-redeem-live-'));
+  const chain = await JsonRpcChain.start(137);
+  try {
+    const privateKey = generatePrivateKey();
+    const wallet = privateKeyToAccount(privateKey).address;
+    const condition = `0x${'c1'.repeat(32)}`;
+    chain.hold(wallet, '11', 10_000_000n);
+    chain.conditions.set(condition, { tokenIds: ['11', '12'], winner: 0 });
+    const market = marketInfo({ id: 'm1', conditionId: condition, tokenIds: ['11', '12'], outcomes: ['Up', 'Down'] });
+    const events: AnyEvent[] = [
+      makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }),
+      makeEvent('exchange_fill', T0 + 1, { orderId: 'x:1', tokenId: '11', side: 'BUY', price: '0.4', size: '10', fee: '0', tradeId: 't1' }),
+      makeEvent('market_resolved', T0 + 2, { market: condition, winningTokenId: '11', winningOutcome: 'Up' }),
+      makeEvent('redemption_intent', T0 + 2, { intentId: `redeem:${condition}`, conditionId: condition, marketId: 'm1', route: 'ctf', tokenIds: ['11', '12'], winningTokenId: '11', shares: '10' }),
+    ];
+    const path = join(dir, 'events.jsonl');
+    writeFileSync(path, events.map((e, i) => JSON.stringify({ ...e, seq: i + 1 })).join('\n') + '\n');
+    const configPath = join(dir, 'live.json');
+    writeFileSync(configPath, JSON.stringify({ service: { mode: 'live' }, live: { receiptPollMs: 20 } }));
+    const env = { POLYMARKET_PRIVATE_KEY: privateKey, POLYMARKET_API_KEY: 'k', POLYMARKET_API_SECRET: 's', POLYMARKET_API_PASSPHRASE: 'p', POLYGON_RPC_URL: chain.url };
+    const redeem = async () => {
+      const p = new ServiceProcess({ args: ['redeem', '--config', configPath, '--log', path], env });
+      const exit = await p.exited;
+      return { ...exit, stdout: p.stdout, stderr: p.stderr };
+    };
+    const first = await redeem();
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const hash = chain.redemptions[0].hash;
+    expect(first.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${condition}  submitted  ${hash}  payout 0  ctf redeemPositions, nonce 0, 10 winning shares held$`)),
+      expect.stringMatching(new RegExp(`^${condition}  confirmed  ${hash}  payout 10  mined in block \\d+$`)),
+      `1 redemptions to settle, 1 confirmed, 10 pUSD paid; outcomes appended to ${path}`,
+    ]);
+    const logged = (await readAllEvents(path)).records.map((r) => r.event);
+    expect(logged.slice(4).map((e) => (e.type === 'redemption' ? [e.seq, e.status, e.payout] : e.type))).toEqual([[5, 'submitted', '0'], [6, 'confirmed', '10']]);
+    expect(Portfolio.fromEvents('1000', logged).cash().toString()).toBe('1006');
+    const dry = new ServiceProcess({ args: ['redeem', '--dry-run', '--config', configPath, '--log', path], env });
+    await dry.exited;
+    expect(dry.stdout.trim().split('\n')).toEqual([`${new Date(T0 + 2).toISOString()}  ${condition}  external  Up  10 shares  payout 10  CTF  redeemed ${hash}`, `dry run: 0 winning positions, 0 USDC would be redeemed from ${path}; nothing was sent`]);
+    const second = await redeem();
+    expect([second.code, second.stdout.trim()]).toEqual([0, `0 redemptions to settle, 0 confirmed, 0 pUSD paid; outcomes appended to ${path}`]);
+    expect([chain.redeemSends, chain.redemptions.length]).toEqual([1, 1]);
+  } finally {
+    await chain.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -52,6 +52,7 @@ describe('pma sweep with local workers', () => {
       expect(r.error).toBeNull();
       expect(r.figures['total.netPnl']).toMatch(/^-?\d+\.\d\d$/);
       expect(r.figures['events.inputs']).toBeGreaterThan(1000);
+      expect(r.figures).toHaveProperty(['performance.total.profitFactor']);
     }
     // The threshold changes what the strategies see: the runs are not all the same.
     expect(new Set(results.runs.map((r) => r.figures['total.signals.confirmed.count'])).size).toBeGreaterThan(1);

@@ -2,9 +2,10 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
 import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
-import { Interrupted, PendingOutputs } from '../outputFiles';
+import { PendingOutputs } from '../outputFiles';
+import { replayLines, type ReplayLine } from '../replayLoop';
 import { mergeEventFiles } from '../../events/merge';
-import { isInputType, makeEvent, type InputEvent, type TradeEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import type { Config } from '../config/schema';
@@ -142,10 +143,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const sources = new MarketSources();
   let synthesizeTimers = true;
   let nextTimer: number | null = null;
-  let derivedSkipped = 0;
   let events = 0;
-  let bytes = 0;
-  let read = 0;
   let dataFirstTs: number | null = null;
   let dataLastTs: number | null = null;
   let idleGaps = 0;
@@ -173,73 +171,90 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     if (cached) inputsFromCache.push(path);
     return records;
   });
-  let summaries;
+  /**
+   * What the simulated world does before an input (model quotes, each one instant, then clock
+   * ticks), unless the input joins the instant of recorded market data being gathered. Synchronous
+   * unless re-asking the model (its answers are awaited between the world's events).
+   */
+  const beforeInput = (e: AnyEvent): boolean | Promise<boolean> => {
+    const input = e as InputEvent;
+    if (reask && !system.llm.keepsRecorded(input)) return false;
+    const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
+    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+    if (joins) return true;
+    flushInstant();
+    if (reask && events === 0) ingest(reask.start(input.ts));
+    if (input.type === 'timer') synthesizeTimers = false;
+    const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+    if (synthesizeTimers) {
+      nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
+      // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+      // the next event: a hole of years between two files must not become years of ticks.
+      const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+      for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+      if (nextTimer < input.ts) {
+        idleGaps++;
+        nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+      }
+    }
+    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+    if (!reask) {
+      for (const group of instants(due)) engine.ingestInstant(group);
+      return true;
+    }
+    return (async () => {
+      for (const group of instants(due)) {
+        await ingestAnswers(group[0].ts);
+        engine.ingestInstant(group);
+      }
+      await ingestAnswers(input.ts);
+      return true;
+    })();
+  };
+
+  /** An input after the world caught up with it: to the report's observers, then to the engine (market data of one ms as one instant). */
+  const ingestInput = (e: AnyEvent, record: ReplayLine) => {
+    const input = e as InputEvent;
+    if (input.type === 'oracle_price') model?.onOracle(input);
+    resolutions.onInput(input);
+    modelErrors.onInput(input);
+    sources.onInput(input);
+    if (input.type === 'trade') {
+      model?.onTrade(input as TradeEvent);
+      collector.onTrade(input as TradeEvent);
+    }
+    // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
+    if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
+    else engine.ingestLine(input, record.line, record.lineNo);
+    events++;
+    lastInputTs = input.ts;
+  };
+
+  let summaries: ReadSummary[];
+  let read = 0;
+  let derivedSkipped = 0;
   let completed = false;
   try {
-    for (;;) {
-      if (options.signal?.aborted) throw new Interrupted();
-      const next = await merged.next();
-      if (next.done) {
-        summaries = next.value;
-        break;
-      }
-      for (const record of next.value) {
-        bytes += record.line.length + 1;
-        const e = record.event;
-        read++;
-        dataFirstTs ??= e.ts;
-        dataLastTs = e.ts;
-        if ((options.from !== undefined && e.ts < options.from) || (options.to !== undefined && e.ts > options.to)) continue;
-        if (!isInputType(e.type)) {
-          derivedSkipped++;
-          continue;
-        }
-        const input = e as InputEvent;
-        if (reask && !system.llm.keepsRecorded(input)) continue;
-        const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
-        if (!joins) {
-          flushInstant();
-          if (reask && events === 0) ingest(reask.start(input.ts));
-          if (input.type === 'timer') synthesizeTimers = false;
-          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-          // What the simulated world does before this event: model quotes (each quote one instant), then clock ticks.
-          const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
-          if (synthesizeTimers) {
-            nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-            // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
-            // the next event: a hole of years between two files must not become years of ticks.
-            const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
-            for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
-            if (nextTimer < input.ts) {
-              idleGaps++;
-              nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
-            }
-          }
-          due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-          for (const group of instants(due)) {
-            if (reask) await ingestAnswers(group[0].ts);
-            engine.ingestInstant(group);
-          }
-          if (reask) await ingestAnswers(input.ts);
-        } else {
-          for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-        }
-        if (input.type === 'oracle_price') model?.onOracle(input);
-        resolutions.onInput(input);
-        modelErrors.onInput(input);
-        sources.onInput(input);
-        if (input.type === 'trade') {
-          model?.onTrade(input as TradeEvent);
-          collector.onTrade(input as TradeEvent);
-        }
-        // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
-        if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
-        else engine.ingestRecord(record);
-        events++;
-        lastInputTs = input.ts;
-      }
-      options.onProgress?.({ events: engine.stats().inputs, bytes, totalBytes });
-    }
+    const outside = (ts: number) => (options.from !== undefined && ts < options.from) || (options.to !== undefined && ts > options.to);
+    const { summary, counts } = await replayLines(
+      merged,
+      engine,
+      options.ticks.join(', '),
+      {
+        filter: (e) => {
+          dataFirstTs ??= e.ts;
+          dataLastTs = e.ts;
+          return outside(e.ts) ? 'skip' : undefined;
+        },
+        beforeInput,
+        ingest: ingestInput,
+        onBatch: (c) => options.onProgress?.({ events: engine.stats().inputs, bytes: c.bytes, totalBytes }),
+      },
+      options.signal,
+    );
+    summaries = summary;
+    read = counts.lines;
+    derivedSkipped = counts.derived;
     flushInstant();
     if (reask) for (const a of await reask.rest()) ingest(a);
     // Orders still on their way reach the book after the last input (the book then is the last one).

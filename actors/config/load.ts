@@ -17,6 +17,7 @@ const ENV_KEYS: Record<string, [section: string, key: string]> = {
   CLOB_WS_URL: ['feeds', 'clobWsUrl'],
   CLOB_USER_WS_URL: ['feeds', 'clobUserWsUrl'],
   RTDS_WS_URL: ['feeds', 'rtdsWsUrl'],
+  POLYGON_RPC_URL: ['live', 'rpcUrl'],
   ANTHROPIC_BASE_URL: ['llm', 'baseUrl'],
   PMA_LOG: ['log', 'path'],
   /** 0.0.0.0 inside a container (docker-compose.yml) so Prometheus can reach /metrics; 127.0.0.1 otherwise. */

@@ -238,6 +238,13 @@ export const liveSchema = z
     reconcileIntervalMs: ms.default(2_000),
     /** Heartbeats (and fill polls) while orders rest; Polymarket cancels them ~15 s after heartbeats stop. */
     heartbeatMs: ms.max(10_000).default(5_000),
+    /** Polygon JSON-RPC endpoint for redemptions (env POLYGON_RPC_URL); empty: resolved positions are not redeemed (pma redeem can later). */
+    rpcUrl: z.string().default(''),
+    /** No answer from the RPC endpoint after this: the call failed (a sent transaction is looked up by its receipt). */
+    rpcTimeoutMs: ms.default(10_000),
+    /** Receipt lookups after a redemption is sent, this far apart; none after the last: looked up again at the next start. */
+    receiptPollMs: ms.default(2_000),
+    receiptAttempts: z.number().int().positive().default(60),
   })
   .strict();
 
@@ -326,7 +333,7 @@ const gridRange = z.object({ from: z.number(), to: z.number(), step: z.number().
  */
 export const gridSchema = z
   .object({
-    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
+    metric: z.enum(['netPnl', 'grossPnl', 'sharpe', 'profitFactor', 'maxDrawdown', 'winRate', 'endingEquity']).default('netPnl'),
     parameters: z.record(z.string(), z.union([z.array(gridValue), gridRange])),
   })
   .strict();

@@ -16,7 +16,8 @@ import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules
 import type { MarketContext } from './marketContext';
 import type { Broker, BrokerResult } from './broker';
 
-export type LiveConfig = Config['live'];
+/** The broker's part of the `live` section (the RPC keys are the redeemer's: actors/execution/live/redeemer.ts). */
+export type LiveConfig = Omit<Config['live'], 'rpcUrl' | 'rpcTimeoutMs' | 'receiptPollMs' | 'receiptAttempts'>;
 
 export interface LiveBrokerOptions {
   /** Must be true: the service passes it only with service.mode = live and --live. */

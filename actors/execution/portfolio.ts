@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { AnyEvent, Decimal, ExchangeFillEvent, FillEvent, MarketResolvedEvent, OrderSide } from '../../events/types';
+import type { AnyEvent, Decimal, ExchangeFillEvent, FillEvent, MarketResolvedEvent, OrderSide, RedemptionEvent } from '../../events/types';
 import { ZERO, dec, sortKeys, utcDay } from '../../domain/decimal';
 import { feeInShares } from '../../domain/fees';
 import type { RiskState } from './risk';
@@ -12,6 +12,10 @@ import type { RiskState } from './risk';
  * Money rules (docs/execution.md): a BUY pays price x size in cash and receives size - fee / price
  * shares (the fee is taken in shares); a SELL receives price x size - fee in cash. Positions are at
  * average cost. A resolution pays $1 per winning share and $0 per losing share.
+ *
+ * Shares bought on the exchange (`exchange_fill`) are tokens in the wallet: their payout is realised at
+ * the resolution but reaches cash only when the chain confirms their redemption (`redemption`
+ * confirmed); until then it is `redeemable`, part of capital, not spendable. Paper shares pay at once.
  */
 
 /** Cost removed on a partial sell is rounded half-up to this many decimals (the rest stays in the position). */
@@ -32,6 +36,8 @@ interface Position {
   cost: Big;
   /** The round trip the position belongs to (bought from (near) flat, not yet sold back below dust or resolved), or null. */
   trip: Trip | null;
+  /** Bought on the exchange: the shares are on chain and pay out when redeemed, not at the resolution. */
+  onChain: boolean;
 }
 
 /**
@@ -88,12 +94,15 @@ export interface PortfolioJson {
   totals: { bought: Decimal; sold: Decimal; sellFees: Decimal; buyFeeValue: Decimal; payouts: Decimal };
   dailyPnl: Record<string, Decimal>;
   positions: Record<string, PositionView & { tripOpen: boolean; tripPnl: Decimal }>;
+  /** Payouts of resolved on-chain shares not yet redeemed, by winning token (absent when none ever was). */
+  redeemable?: Record<string, Decimal>;
   roundTrips: { wins: number; losses: number };
   lossStreak: number;
   killed: boolean;
 }
 
 interface Trade {
+  onChain: boolean;
   /** The order's group (legs bought together are one round trip), or null. */
   groupId: string | null;
   ts: number;
@@ -126,6 +135,10 @@ export class Portfolio implements RiskState {
   /** Told of every round trip as it closes (the backtest report lists them); not part of the portfolio's state. */
   onTripClosed: ((trip: ClosedTrip) => void) | null = null;
   private readonly realisedOf = new Map<string, Big>();
+  /** Payouts due from resolved on-chain shares, by winning token, until a confirmed `redemption` pays them. */
+  private readonly due = new Map<string, Big>();
+  /** Whether any on-chain resolution was booked (then `toJSON` shows `redeemable`, even when empty). */
+  private redeems = false;
 
   constructor(startingCapital: Decimal) {
     this.start = new Big(startingCapital);
@@ -146,13 +159,16 @@ export class Portfolio implements RiskState {
         this.tokenMarket.set(event.tokenId, event.marketId);
         break;
       case 'fill':
-        this.trade({ ...fromFill(event), groupId: this.orders.get(event.orderId)?.groupId ?? null });
+        this.trade({ ...fromFill(event), onChain: false, groupId: this.orders.get(event.orderId)?.groupId ?? null });
         break;
       case 'exchange_fill':
         this.trade(this.fromExchangeFill(event));
         break;
       case 'market_resolved':
         this.resolve(event);
+        break;
+      case 'redemption':
+        this.redeem(event);
         break;
       case 'risk_control':
         if (event.action === 'kill') this.isKilled = true;
@@ -170,7 +186,7 @@ export class Portfolio implements RiskState {
   private fromExchangeFill(e: ExchangeFillEvent): Trade {
     const order = this.orders.get(e.orderId);
     const marketId = order?.marketId ?? this.tokenMarket.get(e.tokenId) ?? '';
-    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee), groupId: order?.groupId ?? null };
+    return { ts: e.ts, strategy: order?.strategy ?? UNKNOWN_STRATEGY, marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee), groupId: order?.groupId ?? null, onChain: true };
   }
 
   private trade(t: Trade): void {
@@ -178,7 +194,8 @@ export class Portfolio implements RiskState {
     const k = key(t.strategy, t.tokenId);
     const notional = t.price.times(t.size);
     if (t.side === 'BUY') {
-      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, trip: null };
+      const pos = this.open.get(k) ?? { strategy: t.strategy, tokenId: t.tokenId, marketId: t.marketId, shares: ZERO, cost: ZERO, trip: null, onChain: false };
+      if (t.onChain) pos.onChain = true;
       if (pos.trip === null) pos.trip = this.joinTrip(t.groupId !== null ? `${t.strategy}/group:${t.groupId}` : `${t.strategy}/market:${t.marketId}`, t.ts);
       pos.trip.tokens.add(t.tokenId);
       pos.trip.markets.add(t.marketId);
@@ -220,7 +237,8 @@ export class Portfolio implements RiskState {
     for (const [k, pos] of [...this.open].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!markets.has(pos.marketId) && pos.tokenId !== e.winningTokenId) continue;
       const payout = pos.tokenId === e.winningTokenId ? pos.shares : ZERO;
-      this.cashBalance = this.cashBalance.plus(payout);
+      if (!pos.onChain) this.cashBalance = this.cashBalance.plus(payout);
+      else if (payout.gt(0)) this.owe(pos.tokenId, payout);
       this.totals.payouts = this.totals.payouts.plus(payout);
       this.realise(e.ts, payout.minus(pos.cost), pos.strategy, pos);
       if (pos.trip) {
@@ -232,6 +250,26 @@ export class Portfolio implements RiskState {
       this.closeTrip(pos, e.ts, 'resolution');
       this.open.delete(k);
     }
+  }
+
+  private owe(tokenId: string, payout: Big): void {
+    this.redeems = true;
+    this.due.set(tokenId, (this.due.get(tokenId) ?? ZERO).plus(payout));
+  }
+
+  /**
+   * A confirmed redemption pays what the chain paid into cash and settles what the resolution made due
+   * for its token; a difference (shares held outside the log, or fewer than it thought) is realised
+   * under `external`. Any other status changes nothing: the payout stays due.
+   */
+  private redeem(e: RedemptionEvent): void {
+    if (e.status !== 'confirmed') return;
+    this.redeems = true;
+    const paid = new Big(e.payout);
+    const due = this.due.get(e.tokenId) ?? ZERO;
+    this.due.delete(e.tokenId);
+    this.cashBalance = this.cashBalance.plus(paid);
+    if (!paid.eq(due)) this.realise(e.ts, paid.minus(due), UNKNOWN_STRATEGY);
   }
 
   private realise(ts: number, pnl: Big, strategy: string, pos?: Position): void {
@@ -296,7 +334,23 @@ export class Portfolio implements RiskState {
   }
 
   capital(): Big {
-    return this.cashBalance.plus(this.heat());
+    return this.cashBalance.plus(this.heat()).plus(this.redeemableTotal());
+  }
+
+  /** Resolved on-chain payouts not yet redeemed, by winning token, in token order. */
+  redeemable(): { tokenId: string; payout: Decimal }[] {
+    return [...this.due.keys()].sort().map((tokenId) => ({ tokenId, payout: dec(this.due.get(tokenId)!) }));
+  }
+
+  /** What a resolution made due for `tokenId`'s on-chain shares and no redemption has paid yet. */
+  redeemableOf(tokenId: string): Big {
+    return this.due.get(tokenId) ?? ZERO;
+  }
+
+  private redeemableTotal(): Big {
+    let total = ZERO;
+    for (const v of this.due.values()) total = total.plus(v);
+    return total;
   }
 
   /** Realised P&L per strategy (sales and resolutions, net of fees), by strategy name. */
@@ -358,7 +412,7 @@ export class Portfolio implements RiskState {
 
   /** Cash plus every position at its mark; a position without a mark counts at cost. */
   equity(mark: (tokenId: string) => Decimal | null): Big {
-    let total = this.cashBalance;
+    let total = this.cashBalance.plus(this.redeemableTotal());
     for (const p of this.open.values()) {
       const price = mark(p.tokenId);
       total = total.plus(price === null ? p.cost : p.shares.times(price));
@@ -372,7 +426,10 @@ export class Portfolio implements RiskState {
     const dailyPnl: Record<string, Decimal> = {};
     for (const [d, pnl] of this.daily) dailyPnl[d] = dec(pnl);
     const t = this.totals;
+    const redeemable: Record<string, Decimal> = {};
+    for (const r of this.redeemable()) redeemable[r.tokenId] = r.payout;
     return sortKeys({
+      ...(this.redeems ? { redeemable } : {}),
       startingCapital: dec(this.start),
       cash: dec(this.cashBalance),
       realised: dec(this.realisedTotal),
@@ -386,7 +443,7 @@ export class Portfolio implements RiskState {
   }
 }
 
-function fromFill(e: FillEvent): Omit<Trade, 'groupId'> {
+function fromFill(e: FillEvent): Omit<Trade, 'groupId' | 'onChain'> {
   return { ts: e.ts, strategy: e.strategy, marketId: e.marketId, tokenId: e.tokenId, side: e.side, price: new Big(e.price), size: new Big(e.size), fee: new Big(e.fee) };
 }
 

@@ -4,6 +4,9 @@ import { readAllEvents } from '../../events/log';
 import type { AnyEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { liveBrokerFromConfig, type LiveBroker } from '../execution/liveBroker';
+import { loadRedeemer } from '../execution/live/loadRedeemer';
+import type { Redeemer } from '../execution/live/redeemer';
+import { liveCredentialsFromEnv } from '../venues/polymarket/credentials';
 import { marketContext } from '../execution/marketContext';
 import { ServiceStatus, strategiesCheck } from '../observability/checks';
 import { Health } from '../observability/health';
@@ -44,6 +47,8 @@ export interface RunningService {
   /** The operator's listener (loopback or a Unix socket, token required). */
   controlServer: ControlServer;
   broker: LiveBroker | null;
+  /** Live with `live.rpcUrl`: redeems resolved winning shares. */
+  redeemer: Redeemer | null;
   /** The kill switch (`POST /control/kill|resume` on the control server, SIGUSR2 in `pma start`). */
   control: OperatorControl;
   /** The last event appended other than a clock tick (for the terminal status line), or null before the first. */
@@ -83,6 +88,16 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     // Fills and order events by the CLOB user channel (feeds.clobUserWsUrl), polled only while it is down.
     random: systemRandom,
   });
+  // Winning shares of resolved markets redeemed on chain (live.rpcUrl), each intent once, outcomes logged.
+  const redeemer = broker
+    ? loadRedeemer(config.live, liveCredentialsFromEnv(o.env).privateKey, {
+        clock,
+        append: (event) => service!.append(event),
+        onProblem: (problem) => logger.warn({ problem }, 'redemption'),
+        onSent: (intentId, txHash) => logger.info({ intentId, txHash }, 'redemption sent'),
+      })
+    : null;
+  if (broker && !redeemer) logger.warn('live.rpcUrl (POLYGON_RPC_URL) is not set: resolved positions are not redeemed; their intents wait in the log for pma redeem');
   service = new TradingService({
     config,
     logPath: o.logPath,
@@ -90,6 +105,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     logger,
     clock,
     broker: broker ?? undefined,
+    redeemer: redeemer ?? undefined,
     registry: metrics.registry,
     onEvent: (e: AnyEvent) => {
       metrics.onEvent(e);
@@ -98,7 +114,13 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     },
     disable: o.disable,
     // The live broker learns from the completed log which intents it sent (never sent twice) and which it did not.
-    beforeLive: broker ? async () => broker.recover((await readAllEvents(o.logPath)).records.map((r) => r.event)) : undefined,
+    beforeLive: broker
+      ? async () => {
+          const events = (await readAllEvents(o.logPath)).records.map((r) => r.event);
+          broker.recover(events);
+          redeemer?.recover(events);
+        }
+      : undefined,
     inspect: hub?.inspect,
     extraStrategies: o.extraStrategies,
   });
@@ -156,6 +178,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const log = service.eventLog();
   if (log) metrics.timeAppends(log);
   if (broker) await broker.resume((tokenId) => marketContext(service!.system.markets, tokenId));
+  // Intents the log left without an outcome (a crash after sending) are settled before any new one is sent.
+  void redeemer?.resume();
   if (visualizer) logger.info({ visualizer: visualizer.url }, 'state-machine visualizer with the live actors');
   logger.info({ metrics: `${server.url}/metrics`, health: `${server.url}/healthz`, control: controlServer.url, mode: broker ? 'live' : 'paper' }, 'service started');
   return {
@@ -165,6 +189,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     server,
     controlServer,
     broker,
+    redeemer,
     control,
     lastEvent: () => lastEvent,
     trading,

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type LogRecord, type TornTail } from '../../events/log';
-import { isInputType, makeEvent, type AnyEvent, type InputEvent } from '../../events/types';
+import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
+import { makeEvent, type AnyEvent, type InputEvent, type RedemptionIntentEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { LlmEngine } from '../llm/engine';
@@ -12,6 +12,8 @@ import { createMarketData, type MarketData } from '../marketData/createMarketDat
 import { FifteenMinDiscovery, PREFETCH_MS } from '../marketData/fifteenMinDiscovery';
 import { createTradingSystem, type TradingSystem } from '../system';
 import { liveRefusals } from '../execution/live/marketRules';
+import { RedemptionIntents } from '../execution/live/redemptionIntents';
+import { gammaResolutions } from '../execution/live/gammaResolutions';
 import type { Broker } from '../execution/broker';
 import type { Strategy } from '../strategies/types';
 import { BinanceLiveTrades } from '../venues/binance/liveTrades';
@@ -22,6 +24,7 @@ import type { UpDownAsset } from '../venues/polymarket/fifteenMinMarkets';
 import type { FeedCounterView } from '../observability/metrics';
 import { InputQueue } from './inputQueue';
 import { REBUILD_PROGRESS, RebuildProgress } from './rebuildProgress';
+import { replayLines } from '../replayLoop';
 import { RebuildSink } from './rebuildSink';
 import { liveSnapshot, ScanLoop } from './scanLoop';
 
@@ -34,6 +37,11 @@ export interface ServiceOptions {
   random?: () => number;
   /** The live broker, only when `--live` was given with credentials; paper otherwise. */
   broker?: Broker;
+  /**
+   * Live only: sends each `redemption_intent` the service derives (never while it rebuilds). Without it
+   * a live service still derives and logs the intents (`pma redeem` sends them).
+   */
+  redeemer?: { redeem(intent: RedemptionIntentEvent): void };
   /** Sees every non-trade input and every derived event after the rebuild (metrics). */
   onEvent?: (event: AnyEvent) => void;
   /** XState inspection of every actor (the visualizer's hub). */
@@ -111,6 +119,12 @@ export class TradingService {
     // Replays of its own log (the rebuild) go nowhere; the real log is opened after it.
     this.engine = new Engine({ log: this.rebuildSink, signals: config.signals, clock: this.eventClock });
     for (const r of this.system.reactors) this.engine.use(r);
+    // Live shares are tokens in the wallet: a resolution that leaves a payout due derives its redemption.
+    if (broker?.sendsToVenue) {
+      this.engine.use(new RedemptionIntents(this.system.markets, this.system.portfolio, (intent) => {
+        if (!this.rebuilding) opts.redeemer?.redeem(intent);
+      }));
+    }
   }
 
   use(reactor: Reactor): this {
@@ -134,9 +148,7 @@ export class TradingService {
 
   private async replayLog(path: string, bytes: number): Promise<RebuildSummary> {
     const progress = new RebuildProgress(bytes, (seq, percent) => this.opts.logger.info({ seq, percent }, REBUILD_PROGRESS));
-    const batches = readEventBatches(path);
     let events = 0;
-    let inputs = 0;
     /** The logged derived events of the latest input. */
     let logged: string[] = [];
     let lastTs: number | null = null;
@@ -146,32 +158,28 @@ export class TradingService {
       if (instant.length > 0) this.engine.ingestInstant(instant);
       instant = [];
     };
-    for (;;) {
-      const next = await batches.next();
-      if (next.done) {
-        flush();
-        // Paper orders the log shows reaching the book after its last input (their fills stamped at
-        // or before the last logged event) reach it again now.
-        if (lastTs !== null) this.engine.advanceTo(lastTs);
-        return { events, inputs, tornTail: next.value.tornTail, ...this.compareLastDerivation(logged) };
-      }
-      for (const record of next.value) {
+    const { summary, counts } = await replayLines(readEventBatches(path), this.engine, path, {
+      filter: (event) => {
         events++;
-        lastTs = record.event.ts;
-        if (!isInputType(record.event.type)) {
-          // As this version writes it (an older version's line upgraded), to compare with the rebuild's.
-          logged.push(lineWithSeq(record.line, record.event.seq));
-          continue;
-        }
-        const event = record.event as InputEvent;
+        lastTs = event.ts;
+        return undefined;
+      },
+      // As this version writes it (an older version's line upgraded), to compare with the rebuild's.
+      onDerived: (record) => logged.push(lineWithSeq(record.line, record.event.seq)),
+      ingest: (e, record) => {
+        const event = e as InputEvent;
         if (instant.length > 0 && (instant[0].event.ts !== event.ts || !INSTANT_TYPES.has(event.type))) flush();
         logged = [];
-        inputs++;
         if (INSTANT_TYPES.has(event.type)) instant.push({ event, line: record.line });
         else this.engine.ingestRecord(record);
-      }
-      progress.passed(next.value);
-    }
+      },
+      onBatch: (_counts, batch) => progress.passed(batch),
+    });
+    flush();
+    // Paper orders the log shows reaching the book after its last input (their fills stamped at
+    // or before the last logged event) reach it again now.
+    if (lastTs !== null) this.engine.advanceTo(lastTs);
+    return { events, inputs: counts.inputs, tornTail: summary.tornTail, ...this.compareLastDerivation(logged) };
   }
 
   /**
@@ -326,6 +334,8 @@ export class TradingService {
         onSnapshot: (snapshot) => {
           this.lastScanError = null;
           this.push(snapshot);
+          // Live: a held market Gamma shows closed with a decided outcome resolves (and is redeemed) even if the channel never said so.
+          if (this.opts.broker?.sendsToVenue) for (const resolved of gammaResolutions(snapshot, this.system.markets, this.system.portfolio)) this.push(resolved);
           this.follow(snapshot.markets.flatMap((m) => m.tokenIds));
         },
         onError: (err) => {

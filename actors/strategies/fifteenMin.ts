@@ -66,6 +66,37 @@ export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuo
   };
 }
 
+/**
+ * A QUOTE or TICK right after a QUOTE or TICK of the same ms with the same quote and open positions:
+ * an instant's snapshot and each of its books (and a clock tick of the same ms) all say the same
+ * (every input of an instant is absorbed before any reaction), and every state treats QUOTE and TICK
+ * alike, so a repeat finds the guards as the first left them.
+ */
+export function sameQuoteAgain(last: FifteenMinEvent, next: FifteenMinEvent): boolean {
+  if ((last.type !== 'QUOTE' && last.type !== 'TICK') || (next.type !== 'QUOTE' && next.type !== 'TICK')) return false;
+  if (last.ts !== next.ts || last.openPositions !== next.openPositions) return false;
+  return sameWindowQuote(last.quote, next.quote);
+}
+
+/**
+ * A QUOTE or TICK without a window market (none listed for the asset now) to an instance that is
+ * watching: no pair can be traded and the stored quote stays, so nothing moves.
+ */
+export function noQuoteWhileWatching(state: string, next: FifteenMinEvent): boolean {
+  return state === 'watching' && (next.type === 'QUOTE' || next.type === 'TICK') && next.quote === null;
+}
+
+function sameWindowQuote(a: WindowQuote | null, b: WindowQuote | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.marketId === b.marketId && a.slug === b.slug && a.question === b.question && a.windowStart === b.windowStart && a.windowEnd === b.windowEnd &&
+    a.tradable === b.tradable && a.minSize === b.minSize && sameSide(a.up, b.up) && sameSide(a.down, b.down);
+}
+
+function sameSide(a: SideQuote, b: SideQuote): boolean {
+  return a.tokenId === b.tokenId && a.outcome === b.outcome && a.ask === b.ask && a.askSize === b.askSize && a.bid === b.bid &&
+    a.buyFeePerShare === b.buyFeePerShare && a.sellFeePerShare === b.sellFeePerShare && a.stale === b.stale;
+}
+
 /** Window markets by slug, rebuilt when the snapshot list changes. */
 class SlugIndex {
   private list: readonly MarketInfo[] | null = null;
@@ -105,13 +136,14 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     exitRetryMs: config.exitRetryMs,
     orderTimeoutMs: config.orderTimeoutMs,
   });
-  const openPositions = (): number => Object.values(strategy?.states() ?? {}).filter((s) => OPEN_STATES.has(s)).length;
+  const openPositions = (): number => strategy?.countIn(OPEN_STATES) ?? 0;
   const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => index.get(ctx, windowSlug(asset, ts));
   const quoteOf = (ctx: StrategyContext, asset: string, ts: number): WindowQuote | null => {
     const m = windowMarket(ctx, asset, ts);
     return m ? windowQuote(ctx, m) : null;
   };
-  const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => ({ key: asset, event, input: input(asset) });
+  /** To the asset's instance; its input (to start one) only when there is none. */
+  const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => (strategy?.has(asset) ? { key: asset, event } : { key: asset, event, input: input(asset) });
 
   const route = (event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] => {
     switch (event.type) {
@@ -162,6 +194,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
     orderTimeoutMs: config.orderTimeoutMs,
+    changesNothing: (state, last, next) => (last !== null && sameQuoteAgain(last, next)) || noQuoteWhileWatching(state, next),
   }, { inspect: options.inspect });
   return strategy;
 }

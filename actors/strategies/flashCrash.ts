@@ -55,8 +55,10 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
         const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
         // New instances only for tokens that can be traded now; existing ones hear every price.
         if (!keys.has(tokenId) && !quote.open) return [];
+        const machineEvent: FlashCrashEvent = { type: 'PRICE', ts: event.ts, price: Number(value), source, quote };
+        if (keys.has(tokenId)) return [{ key: tokenId, event: machineEvent }];
         const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
-        return [{ key: tokenId, event: { type: 'PRICE', ts: event.ts, price: Number(value), source, quote }, input }];
+        return [{ key: tokenId, event: machineEvent, input }];
       };
       switch (event.type) {
         case 'last_trade':
@@ -92,7 +94,24 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
           return [];
       }
     },
+    changesNothing: (_state, last, next) => last !== null && samePriceAgain(last, next),
   };
+}
+
+/**
+ * A PRICE or TICK that says what the instance's last PRICE or TICK of the same ms said (the snapshot
+ * and the book of one instant often give the same price): the sample window, the time, the quote and
+ * the mark stay as they are, so no guard can answer differently.
+ */
+export function samePriceAgain(last: FlashCrashEvent, next: FlashCrashEvent): boolean {
+  if ((last.type !== 'PRICE' && last.type !== 'TICK') || last.ts !== next.ts) return false;
+  if (next.type === 'PRICE') return last.type === 'PRICE' && last.price === next.price && sameQuote(last.quote, next.quote);
+  return next.type === 'TICK' && sameQuote(last.quote, next.quote);
+}
+
+function sameQuote(a: TokenQuote, b: TokenQuote): boolean {
+  return a.ask === b.ask && a.tickSize === b.tickSize && a.minSize === b.minSize && a.endTs === b.endTs && a.open === b.open && a.stale === b.stale &&
+    (a.mark === b.mark || (a.mark !== null && b.mark !== null && a.mark.price === b.mark.price && a.mark.net === b.mark.net));
 }
 
 export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRASH, options: KeyedMachineOptions = {}): KeyedMachineStrategy<Machine> {

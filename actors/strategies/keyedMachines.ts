@@ -31,6 +31,12 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
    * Absent: orders are never cancelled.
    */
   orderTimeoutMs?: number;
+  /**
+   * True when `next` can change nothing in an instance in `state` whose latest event was `last`
+   * (null when it has had none since it started), e.g. the same quote again within one instant, once
+   * per book of it: it is then not sent. Optional; it must be sure (the log must stay the same).
+   */
+  changesNothing?(state: string, last: EventFromLogic<M> | null, next: EventFromLogic<M>): boolean;
 }
 
 export interface KeyedMachineOptions {
@@ -43,6 +49,14 @@ interface OwnedOrder {
   order: OrderProgress;
   /** Event time the order was sent. */
   sentAt: number;
+}
+
+interface Instance<M extends AnyStateMachine> {
+  actor: Actor<M>;
+  input: unknown;
+  state: string;
+  /** The latest event sent to it (for `changesNothing`). */
+  last: EventFromLogic<M> | null;
 }
 
 interface Persisted {
@@ -60,7 +74,7 @@ interface Persisted {
 export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy {
   readonly name: string;
   readonly handles: ReadonlySet<EventType>;
-  private actors = new Map<string, { actor: Actor<M>; input: unknown; state: string }>();
+  private actors = new Map<string, Instance<M>>();
   /** The keys of `actors`, kept as a set for the routes (not rebuilt per event). */
   private readonly keys = new Set<string>();
   /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
@@ -138,6 +152,18 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     return out;
   }
 
+  /** Whether an instance of `key` runs now. */
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /** How many instances are in one of `states` now. */
+  countIn(states: ReadonlySet<string>): number {
+    let n = 0;
+    for (const a of this.actors.values()) if (states.has(a.state)) n++;
+    return n;
+  }
+
   /** The running actor of a key (for the visualizer and tests). */
   actorOf(key: string): Actor<M> | undefined {
     return this.actors.get(key)?.actor;
@@ -148,7 +174,10 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (!entry) {
       if (d.input === undefined) return;
       entry = this.start(d.key, d.input, undefined);
+    } else if (this.spec.changesNothing?.(entry.state, entry.last, d.event)) {
+      return;
     }
+    entry.last = d.event;
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
     entry.actor.send({ ...d.event, nextOrder: this.orderIds.peek(d.key) });
@@ -164,7 +193,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
   }
 
-  private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): { actor: Actor<M>; input: unknown; state: string } {
+  private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): Instance<M> {
     const inspection = this.options.inspect ? { inspect: this.options.inspect, id: `${this.name}/${key}` } : {};
     const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), ...inspection } as never) as Actor<M>;
     actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
@@ -173,7 +202,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     // it later, outside any caller.
     actor.subscribe({ error: () => undefined });
     actor.start();
-    const entry = { actor, input, state: stateName(machineSnapshot(actor).value) };
+    const entry: Instance<M> = { actor, input, state: stateName(machineSnapshot(actor).value), last: null };
     this.actors.set(key, entry);
     this.keys.add(key);
     this.dirty.add(key);

@@ -31,6 +31,8 @@ export function reportFigures(report: BacktestReport): Record<string, Figure> {
   flatten('llm', report.llm, out);
   flatten('total', report.total, out);
   for (const name of Object.keys(report.strategies).sort()) flatten(`strategies.${name}`, report.strategies[name] as StrategyBlock, out);
+  flatten('performance.total', report.performance.total, out);
+  for (const name of Object.keys(report.performance.strategies).sort()) flatten(`performance.strategies.${name}`, report.performance.strategies[name], out);
   out.sharpe = sharpe(report.charts.equity);
   out.simulatedMarkets = report.simulated.markets.length;
   return out;

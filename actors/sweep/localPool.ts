@@ -29,9 +29,10 @@ export function localPool(workers: number): Executor & { pids(): number[] } {
           child.removeAllListeners('message').removeAllListeners('exit');
           child.on('message', (r: RunResult) => {
             results.set(r.hash, r);
+            // The worker's next job first: the result's bookkeeping (progress, the kept-run file) happens while it runs.
+            feed(child);
             onResult(r);
             if (results.size === queue.length) done(results);
-            else feed(child);
           });
           child.on('exit', (code, signal) => {
             if (results.size < queue.length) fail(new Error(`sweep: a local worker exited (${signal ?? `code ${code}`}) before the sweep finished`));

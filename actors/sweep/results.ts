@@ -28,7 +28,8 @@ export function resultsCsv(results: SweepResults): string {
   return lines.join('\n') + '\n';
 }
 
-function writeAtomic(path: string, text: string): void {
+/** Writes a file whole or not at all (a temp file, then rename): a kill mid-write leaves the old file or none. */
+export function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
 }

@@ -8,6 +8,7 @@ import { localPool } from '../../actors/sweep/localPool';
 import { natsExecutor } from '../../actors/sweep/natsExecutor';
 import { NatsUnavailable } from '../../actors/venues/nats/queue';
 import { rankRows } from '../../actors/sweep/rank';
+import { resumable, runsDir } from '../../actors/sweep/resumable';
 import { writeSweepOutputs } from '../../actors/sweep/results';
 import { runSweep, type SweepResults } from '../../actors/sweep/sweep';
 import { parseWalkForward } from '../../actors/sweep/walkForward';
@@ -61,7 +62,7 @@ export function register(program: Command): void {
     )
     .argument('<ticks...>', 'tick files (event logs of input events, plain or gzip)')
     .requiredOption('--grid <file>', 'grid file: {"metric": "netPnl", "parameters": {"signals.threshold": [0.0005, 0.001], ...}}')
-    .requiredOption('--out <dir>', 'folder for results.json, results.csv and sweep.html (created; files replaced)')
+    .requiredOption('--out <dir>', 'folder for results.json, results.csv and sweep.html (created; files replaced); local sweeps keep each finished run in DIR/runs and resume from it')
     .option('--workers <n>', 'local worker processes (default: the cores)')
     .option('--config <file>', 'base config the grid applies over')
     .option('--walk-forward <spec>', 'TRAIN/TEST window lengths (e.g. 6h/2h) or a number of folds: best on each train window, reported on the next test window')
@@ -82,7 +83,8 @@ export function register(program: Command): void {
         if (from !== undefined && to !== undefined && from > to) throw new ConfigError(`--from (${opts.from}) is after --to (${opts.to})`);
         const walkForward = opts.walkForward !== undefined ? parseWalkForward(opts.walkForward) : undefined;
         prepared = { base, grid, from, to, walkForward };
-        executor = opts.nats ? await natsExecutor(opts.nats, base.sweep.ackWaitMs, (line) => process.stderr.write(`pma sweep: ${line}\n`)) : localPool(workers);
+        const keptLine = (kept: number, total: number) => process.stderr.write(`pma sweep: ${kept} of ${total} runs already done in ${runsDir(opts.out)}: kept, not run again\n`);
+        executor = opts.nats ? await natsExecutor(opts.nats, base.sweep.ackWaitMs, (line) => process.stderr.write(`pma sweep: ${line}\n`)) : resumable(localPool(workers), runsDir(opts.out), keptLine);
       } catch (err) {
         if (!(err instanceof ConfigError || err instanceof NatsUnavailable)) throw err;
         process.stderr.write(`pma sweep: ${err.message}\n`);

@@ -109,4 +109,17 @@ export const inputEvent: fc.Arbitrary<InputEvent> = fc.oneof(
   fc
     .record({ t: ts, action: fc.constantFrom('kill' as const, 'resume' as const, 'reset_losses' as const), detail: text })
     .map(({ t, ...b }) => makeEvent('risk_control', t, b)),
+  fc
+    .record({
+      t: ts,
+      intentId: text,
+      conditionId: hex,
+      tokenId: id,
+      status: fc.constantFrom('submitted' as const, 'confirmed' as const, 'failed' as const, 'nothing_held' as const),
+      txHash: fc.option(hex),
+      rawTx: fc.option(fc.stringMatching(/^0x[0-9a-f]{0,200}$/)),
+      payout: decimal,
+      detail: text,
+    })
+    .map(({ t, ...b }) => makeEvent('redemption', t, b)),
 );
