@@ -1,4 +1,4 @@
-import { makeEvent, type AnyEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
+import { makeEvent, type AnyEvent, type CancelIntentEvent, type InputEvent, type DerivedEvent, type EventType, type ExchangeFillEvent, type FillEvent, type OrderIntentEvent, type OrderUpdateEvent, type RiskRejectionEvent } from '../events/types';
 import type { MarketState } from '../domain/market/marketState';
 import type { Reactor } from './engine';
 import { dec } from '../domain/decimal';
@@ -8,7 +8,7 @@ import type { Broker, BrokerResult } from './execution/broker';
 import { marketContext } from './execution/marketContext';
 import { withPendingOrders, type PendingOrders } from './execution/pendingOrders';
 import type { Portfolio } from './execution/portfolio';
-import { checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
+import { checkCancel, checkGroup, checkOrder, riskRejection, type RiskLimits } from './execution/risk';
 import type { Strategy, StrategyContext } from './strategies/types';
 import type { Supervisor } from './supervisor';
 
@@ -132,7 +132,19 @@ export class TradingReactor implements Reactor {
   private settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): void {
     if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
     const done = new Set<string>();
+    let cancelsSent = false;
     for (const e of outputs) {
+      if (e.type === 'cancel_intent') {
+        if (cancelsSent) continue;
+        cancelsSent = true;
+        // The reaction's cancels go to the broker together (one batch at the venue).
+        const cancels = outputs.filter((o): o is CancelIntentEvent => o.type === 'cancel_intent');
+        const outcomes = this.cancelOrders(cancels, ts);
+        result.push(...cancels, ...outcomes);
+        for (const outcome of outcomes) this.parts.pending.apply(outcome);
+        for (const outcome of outcomes) this.settle(this.dispatch(outcome), ts, result, depth + 1);
+        continue;
+      }
       if (e.type !== 'order_intent') {
         result.push(e);
         continue;
@@ -145,6 +157,12 @@ export class TradingReactor implements Reactor {
       for (const logged of [...group, ...outcomes]) this.parts.pending.apply(logged);
       for (const outcome of outcomes) this.settle(this.dispatch(outcome), ts, result, depth + 1);
     }
+  }
+
+  /** The cancels risk lets through (orders of the asking strategy not yet ended) to the broker; what it answers now. */
+  private cancelOrders(cancels: CancelIntentEvent[], ts: number): BrokerResult[] {
+    const sendable = cancels.filter((c) => checkCancel(c, this.parts.pending));
+    return sendable.length > 0 ? (this.parts.broker.cancel?.(sendable, ts) ?? []) : [];
   }
 
   /** Risk-checks the orders now and sends them: the outcomes now, or none until they reach the book (`wake`). */

@@ -142,6 +142,11 @@ export function openShares(order: OrderProgress): Big {
   return left.gt(0) ? left : new Big(0);
 }
 
+/** Whether an order sent at `sentAt` and still unanswered is given up at `now` (a strategy's `orderTimeoutMs`, event time). */
+export function isOverdue(sentAt: number, now: number, timeoutMs: number): boolean {
+  return now - sentAt >= timeoutMs;
+}
+
 /** Why the live broker stops waiting for a venue that never answered (it may still answer: `givenUp`). */
 export const NOT_FOUND_AFTER_TIMEOUT = 'not_found_after_timeout';
 
@@ -153,6 +158,8 @@ export const NOT_FOUND_AFTER_TIMEOUT = 'not_found_after_timeout';
 export function lifecycleEventOfUpdate(update: Pick<OrderUpdateEvent, 'status' | 'reason'>): OrderLifecycleEvent | null {
   switch (update.status) {
     case 'submitted':
+    case 'cancel_submitted':
+    case 'not_cancelled':
       return null;
     case 'accepted':
       return { type: 'ACK' };

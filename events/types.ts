@@ -270,11 +270,33 @@ export interface OrderUpdateEvent extends EventBase<'order_update'> {
   tokenId: string;
   /** The venue's order id (the signed order's EIP-712 hash). */
   exchangeOrderId: string;
-  /** `filled`: the venue matched the whole order (or all a FAK could take) and every trade is booked as `exchange_fill`. */
-  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired' | 'filled';
+  /**
+   * `filled`: the venue matched the whole order (or all a FAK could take) and every trade is booked as `exchange_fill`.
+   * `cancel_submitted`: a cancel of the order is about to leave (written before the DELETE, so a restart sends it
+   * again); `not_cancelled`: the venue refused the cancel (already matched, cancelled or unknown; the reason says
+   * which). Neither moves the order: its end comes as `cancelled`, `filled` or `expired`.
+   */
+  status: 'submitted' | 'accepted' | 'rejected' | 'cancelled' | 'expired' | 'filled' | 'cancel_submitted' | 'not_cancelled';
   /** A short machine-readable reason (`exchange_error`, `not_found_after_timeout`, the venue's order status, ...). */
   reason: string;
   detail: string;
+}
+
+/**
+ * A trade of one of our live orders moved on at the venue (user channel or poll): `MINED`, `CONFIRMED`,
+ * `RETRYING`, `FAILED`, or a first sighting already past `MATCHED`. The fill itself is the trade's
+ * `exchange_fill`, booked once at its first status that is not `FAILED`; this records settlement.
+ * A `FAILED` trade that was booked is not reversed (docs/live-orders.md, Limits).
+ */
+export interface TradeStatusEvent extends EventBase<'trade_status'> {
+  /** The intent's order id. */
+  orderId: string;
+  tokenId: string;
+  tradeId: string;
+  /** The venue's trade status, upper case. */
+  status: string;
+  /** Whether the trade is booked as an `exchange_fill`. */
+  booked: boolean;
 }
 
 /**
@@ -329,6 +351,7 @@ export type InputEvent =
   | LlmAnswerEvent
   | ExchangeFillEvent
   | OrderUpdateEvent
+  | TradeStatusEvent
   | TimerEvent
   | FeedStatusEvent
   | RiskControlEvent
@@ -349,6 +372,7 @@ export const INPUT_TYPES = [
   'llm_answer',
   'exchange_fill',
   'order_update',
+  'trade_status',
   'timer',
   'feed_status',
   'risk_control',
@@ -402,6 +426,19 @@ export interface OrderIntentEvent extends EventBase<'order_intent'> {
   reason: string;
   /** Several orders that must all fill or none (negRisk legs, both sides of a 15-minute market). */
   groupId: string | null;
+}
+
+/**
+ * A strategy asks for one of its orders to be cancelled (given up after its `orderTimeoutMs`, docs/live-orders.md
+ * "Cancels"). Risk never refuses a cancel (it can only lower exposure); the broker answers: a resting paper order
+ * ends with a `risk_rejection` `cancelled`, a live order with `order_update`s; an order already ended is not sent.
+ */
+export interface CancelIntentEvent extends EventBase<'cancel_intent'> {
+  orderId: string;
+  strategy: string;
+  /** `order_timeout`, ... */
+  reason: string;
+  detail: string;
 }
 
 export interface RiskRejectionEvent extends EventBase<'risk_rejection'> {
@@ -509,6 +546,7 @@ export type DerivedEvent =
   | ScanIntervalEvent
   | StrategyStateEvent
   | OrderIntentEvent
+  | CancelIntentEvent
   | RiskRejectionEvent
   | FillEvent
   | DecisionEvent

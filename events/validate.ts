@@ -364,9 +364,16 @@ export function validateEventFields(obj: Obj, where: InputLocation): AnyEvent {
       f.string('strategy');
       f.string('tokenId');
       f.string('exchangeOrderId');
-      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired', 'filled'] as const);
+      f.oneOf('status', ['submitted', 'accepted', 'rejected', 'cancelled', 'expired', 'filled', 'cancel_submitted', 'not_cancelled'] as const);
       f.string('reason');
       f.string('detail');
+      break;
+    case 'trade_status':
+      f.string('orderId');
+      f.string('tokenId');
+      f.string('tradeId');
+      f.string('status');
+      f.bool('booked');
       break;
     case 'redemption':
       f.string('intentId');

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { not } from 'xstate';
 import { feeInShares } from '../domain/fees';
 import { handedOrderIds, type OrderId } from '../domain/orderId';
-import { isSettled, orderStep, type OrderStatus } from '../domain/orderLifecycle';
+import { isOverdue, isSettled, orderStep, type OrderStatus } from '../domain/orderLifecycle';
 import { floorSize } from '../domain/precision';
 import type { Decimal, FillEvent, OrderIntentBody, OrderSide, RiskRejectionEvent } from '../events/types';
 
@@ -122,7 +122,7 @@ export interface LateOrder extends LegSpec {
 export function giveUpStale(legs: readonly Leg[], now: number, timeoutMs: number): { legs: Leg[]; late: LateOrder[] } {
   const late: LateOrder[] = [];
   const out = legs.map((l) => {
-    if (legDone(l) || now - l.sentAt < timeoutMs) return l;
+    if (legDone(l) || !isOverdue(l.sentAt, now, timeoutMs)) return l;
     const { orderId, marketId, tokenId, outcome, side, requested } = l;
     late.push({ orderId, marketId, tokenId, outcome, side, requested, open: new Big(requested).minus(l.filled).toFixed() });
     return { ...l, status: orderStep({ status: l.status, size: l.requested, filled: l.filled }, { type: 'GIVE_UP' }).status };
@@ -132,7 +132,7 @@ export function giveUpStale(legs: readonly Leg[], now: number, timeoutMs: number
 
 /** Whether any leg is still unanswered `timeoutMs` after it was sent. */
 export function anyStale(legs: readonly Leg[], now: number, timeoutMs: number): boolean {
-  return legs.some((l) => !legDone(l) && now - l.sentAt >= timeoutMs);
+  return legs.some((l) => !legDone(l) && isOverdue(l.sentAt, now, timeoutMs));
 }
 
 export function isLate(late: readonly LateOrder[], orderId: string): boolean {

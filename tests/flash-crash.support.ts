@@ -45,6 +45,24 @@ export const USD_EXITS = { takeProfitUsd: '0.10', stopLossUsd: '0.05', takeProfi
 
 export const defaults = flashCrashParams(flashCrashSchema.parse(USD_EXITS));
 
+/** The UP book at 0.79/0.80 (100 each side) at `ts`, then `crashDelta`: the crash flash crash enters on. */
+export function upBook(conditionId: string, ts: number) {
+  return makeEvent('book', ts, { source: 'clob_ws', tokenId: UP_TOKEN, market: conditionId, bids: [{ price: '0.79', size: '100' }], asks: [{ price: '0.80', size: '100' }], tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null });
+}
+
+/** The UP book falls from 0.79/0.80 to 0.63/0.64 (50 each side) in one delta at `ts`. */
+export function crashDelta(conditionId: string, ts: number) {
+  return makeEvent('book_delta', ts, {
+    market: conditionId,
+    changes: [
+      { tokenId: UP_TOKEN, side: 'BUY', price: '0.79', size: '0' },
+      { tokenId: UP_TOKEN, side: 'BUY', price: '0.63', size: '50' },
+      { tokenId: UP_TOKEN, side: 'SELL', price: '0.80', size: '0' },
+      { tokenId: UP_TOKEN, side: 'SELL', price: '0.64', size: '50' },
+    ],
+  });
+}
+
 /** The id the keyed wrapper gives the UP token's n-th flash-crash order. */
 export const orderIdOf = (n: number) => `flashCrash:${UP_TOKEN}:${n}`;
 

@@ -11,6 +11,7 @@ import { configSchema } from '../actors/config/schema';
 import { LiveBroker, liveBrokerFromConfig, type LiveConfig } from '../actors/execution/liveBroker';
 import type { LiveCredentials } from '../actors/venues/polymarket/credentials';
 import { ClobOrderServer, type Recorded } from './support/clobOrderServer';
+import { liveRig, type LiveRig } from './support/liveRig';
 import { context, intent, marketInfo } from './support/execution';
 
 const wall = new SystemClock();
@@ -45,24 +46,14 @@ const ORDER_TYPES = {
   ],
 } as const;
 
-interface Rig {
-  server: ClobOrderServer;
-  clock: SimulatedClock;
-  broker: LiveBroker;
-  events: InputEvent[];
-  problems: string[];
-}
+type Rig = LiveRig;
 
 let rigs: Rig[] = [];
 
 async function rig(config: Partial<LiveConfig> = {}): Promise<Rig> {
   const server = await ClobOrderServer.start(CHAIN);
   server.markets.push({ conditionId: plain.conditionId, tokenIds: plain.tokenIds, tickSize: plain.tickSize, negRisk: false }, { conditionId: negRisk.conditionId, tokenIds: negRisk.tokenIds, tickSize: negRisk.tickSize, negRisk: true });
-  const clock = new SimulatedClock(T0);
-  const events: InputEvent[] = [];
-  const problems: string[] = [];
-  const broker = new LiveBroker({ live: true, credentials: creds, clobUrl: server.url, config: { ...liveConfig, ...config }, clock, append: (e) => void events.push(e), onProblem: (m) => void problems.push(m) });
-  const r = { server, clock, broker, events, problems };
+  const r = liveRig(server, new SimulatedClock(T0), creds, { ...liveConfig, ...config });
   rigs.push(r);
   return r;
 }

@@ -93,10 +93,11 @@ it("a live session's whole life (orders, streamed fills, a cancel, resolution, o
     // The POST's answer (accepted) and the streamed fills race: their order in the log is the order they arrived in.
     const inOrder = (kinds: string[]) => [...kinds.slice(0, 2), ...kinds.slice(2, -1).sort(), kinds.at(-1)];
     expect(inOrder(of('probe:1'))).toEqual(['order_intent', 'order_update:submitted', 'exchange_fill', 'exchange_fill', 'order_update:accepted', 'order_update:filled']);
-    expect(of('probe:2')).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'order_update:cancelled']);
+    // The kill switch logs each cancel before it sends it (docs/live-orders.md, "Cancels").
+    expect(of('probe:2')).toEqual(['order_intent', 'order_update:submitted', 'order_update:accepted', 'order_update:cancel_submitted', 'order_update:cancelled']);
     const after = events.slice(events.findIndex((e) => e.type === 'risk_control'));
     const tail = after.filter((e) => ['risk_control', 'order_update', 'market_resolved', 'redemption_intent', 'redemption'].includes(e.type)).map((e) => (e.type === 'risk_control' ? e.action : e.type === 'order_update' || e.type === 'redemption' ? `${e.type}:${e.status}` : e.type));
-    expect(tail).toEqual(['kill', 'order_update:cancelled', 'resume', 'market_resolved', 'redemption_intent', 'redemption:submitted', 'redemption:confirmed', 'market_resolved']);
+    expect(tail).toEqual(['kill', 'order_update:cancel_submitted', 'order_update:cancelled', 'resume', 'market_resolved', 'redemption_intent', 'redemption:submitted', 'redemption:confirmed', 'market_resolved']);
     const confirmed = events.find((e) => e.type === 'redemption' && e.status === 'confirmed');
     expect(confirmed).toMatchObject({ intentId: `redeem:${CONDITION}`, tokenId: '1001', payout: '12', txHash: chain.redemptions[0].hash });
     // The log folds to the served portfolio, and a restart rebuilds it without sending anything.

@@ -34,7 +34,7 @@ interface Rig {
 }
 let rigs: Rig[] = [];
 
-async function rig(): Promise<Rig> {
+async function rig(onProblem?: (message: string) => void): Promise<Rig> {
   const server = await ClobOrderServer.start(137);
   server.markets.push({ conditionId: plain.conditionId, tokenIds: plain.tokenIds, tickSize: plain.tickSize, negRisk: false });
   const user = await UserChannelServer.start({ apiKey: creds.apiKey, secret: creds.apiSecret, passphrase: creds.apiPassphrase });
@@ -48,6 +48,7 @@ async function rig(): Promise<Rig> {
     config: liveConfig,
     clock,
     append: (e) => void events.push(e),
+    onProblem,
     userChannel: { url: user.url, random: () => 0.5, watchdogMs: WATCHDOG, reconnectBaseMs: 100, reconnectMaxMs: 100, pingMs: PING },
   });
   const r = { server, user, clock, broker, events };
@@ -72,6 +73,7 @@ const statuses = (r: Rig) => updates(r).map((u) => `${u.status}:${u.reason}`);
 const fills = (r: Rig) => r.events.filter((e): e is ExchangeFillEvent => e.type === 'exchange_fill');
 const feed = (r: Rig) => r.events.filter((e): e is FeedStatusEvent => e.type === 'feed_status').map((e) => `${e.feed}:${e.status}`);
 const polls = (r: Rig) => r.server.count('GET', '/data/trades');
+const tradeStatuses = (r: Rig) => r.events.flatMap((e) => (e.type === 'trade_status' ? [`${e.tradeId}:${e.status}:${e.booked ? 'booked' : 'not booked'}`] : []));
 
 /** A GTC BUY resting on the book, the user channel connected and subscribed to its market. */
 async function resting(r: Rig, orderId: string): Promise<string> {
@@ -112,6 +114,26 @@ describe('the CLOB user channel through the live broker', () => {
     const folded = Portfolio.fromEvents('1000', [sent, ...r.events].map((e, i) => ({ ...e, seq: i + 1 })));
     expect(folded.positions().map((p) => [p.tokenId, p.shares.toString()])).toEqual([['1001', '12']]);
     expect(folded.cash().toString()).toBe('994.84');
+    // The trade's settlement is recorded once per status, after its one booking.
+    expect(tradeStatuses(r)).toEqual(['t1:MINED:booked', 't1:CONFIRMED:booked']);
+  });
+
+  it('records trade statuses after MATCHED once each; a booked trade that FAILS is recorded and reported, one that only ever FAILED is never booked', async () => {
+    const problems: string[] = [];
+    const r = await rig((m) => void problems.push(m));
+    const hash = await resting(r, 'fc-9');
+    const trade = (id: string, status: string, size: string) => ({ event_type: 'trade', type: 'TRADE', id, status, market: plain.conditionId, asset_id: '1001', taker_order_id: 'someone', price: '0.43', size, side: 'SELL', maker_orders: [{ order_id: hash, price: '0.43', matched_amount: size }] });
+    r.user.push(trade('t-ok', 'MATCHED', '3'));
+    r.user.push(trade('t-ok', 'MATCHED', '3')); // the same status again: nothing new
+    r.user.push(trade('t-ok', 'MINED', '3'));
+    r.user.push(trade('t-ok', 'FAILED', '3'));
+    r.user.push(trade('t-never', 'FAILED', '2'));
+    await until(() => tradeStatuses(r).length === 3, 'three records');
+    await r.broker.settled();
+    expect(fills(r).map((f) => [f.tradeId, f.size])).toEqual([['t-ok', '3']]);
+    expect(tradeStatuses(r)).toEqual(['t-ok:MINED:booked', 't-ok:FAILED:booked', 't-never:FAILED:not booked']);
+    expect(problems).toEqual([expect.stringMatching(/^order fc-9: trade t-ok \(3 @ 0.43\) FAILED at the venue after it was booked; the fill is not reversed/)]);
+    for (const e of r.events) expect(() => validateEvent(JSON.parse(JSON.stringify(e)), { file: 'events' })).not.toThrow();
   });
 
   it('a fill seen by the stream and by the poll is booked once', async () => {

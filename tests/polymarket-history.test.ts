@@ -95,6 +95,34 @@ describeWithShared('Polymarket collector recordings (SOURCES.md 5a)', [`${C}/btc
     expect(answer).toBeDefined();
     if (answer!.type === 'risk_rejection') expect(answer!.detail.length).toBeGreaterThan(0);
   });
+
+  it('paper orders resting on the tape past orderTimeoutMs are given up and cancelled: removed from the tape, ended cancelled, never filled after; the same log twice', async () => {
+    const ticks = join(dir, 'btc-cancel.jsonl');
+    await importHistory([btcUp, btcDown], ticks);
+    const config = defaultConfig();
+    // Tape orders wait for prints a minute; flash crash gives up an order after 1 s (several orders of this day take longer).
+    config.backtest.tapeFill.windowMs = 60_000;
+    config.flashCrash.orderTimeoutMs = 1_000;
+    const run = async (name: string) => {
+      const reportDir = join(dir, name);
+      await runBacktest({ ticks: [ticks], config, reportDir });
+      return readFileSync(join(reportDir, 'events.jsonl'), 'utf8');
+    };
+    const text = await run('btc-cancel-1');
+    const log = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const cancels = log.filter((e) => e.type === 'cancel_intent');
+    expect(cancels.length).toBeGreaterThan(0);
+    for (const c of cancels) {
+      const intent = log.find((e) => e.type === 'order_intent' && e.orderId === c.orderId)!;
+      expect(c).toMatchObject({ strategy: intent.strategy, reason: 'order_timeout' });
+      expect(c.ts - intent.ts).toBeGreaterThanOrEqual(config.flashCrash.orderTimeoutMs);
+      const after = log.filter((e) => e.seq > c.seq && e.orderId === c.orderId && (e.type === 'fill' || e.type === 'risk_rejection'));
+      expect(after[0]).toMatchObject({ type: 'risk_rejection', reason: 'cancelled', ts: c.ts });
+      expect(after[0].detail).toMatch(/^cancelled: filled \d+(\.\d+)? of \d+(\.\d+)? on the tape$/);
+      expect(after).toHaveLength(1);
+    }
+    expect(await run('btc-cancel-2')).toBe(text);
+  });
 });
 
 describeWithShared('Up/Down listings and the Chainlink day (SOURCES.md 5b)', [`${L}/BTC-5m-markets-2026-07-24.jsonl.gz`, `${L}/BTCUSD-prices-2026-07-24.csv.gz`], ([markets, prices]) => {

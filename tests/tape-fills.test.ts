@@ -51,6 +51,21 @@ describe('tape fills: only prints through the price, at most their size, after t
     expect(tape.waiting).toBe(0);
   });
 
+  it('a cancel takes a resting tape order off the tape: it ends as cancelled with what it filled, and fills no more', () => {
+    const broker = new TapeAwareBroker(new PaperBroker(), { windowMs: 60_000 });
+    const buy = intent({ orderId: 'tape-c', tokenId: UP, marketId: info.id, side: 'BUY', price: '0.64', size: '20', ts: T0 });
+    expect(broker.execute(buy, tapeMarket, T0)).toBeNull();
+    expect(broker.onInput(print(T0 + 10, '0.63', '5'))).toMatchObject([{ type: 'fill', size: '5' }]);
+    const cancel = makeEvent('cancel_intent', T0 + 30_000, { orderId: 'tape-c', strategy: buy.strategy, reason: 'order_timeout', detail: '' });
+    expect(broker.cancel([cancel], T0 + 30_000)).toEqual([
+      makeEvent('risk_rejection', T0 + 30_000, { orderId: 'tape-c', strategy: buy.strategy, reason: 'cancelled', detail: 'cancelled: filled 5 of 20 on the tape' }),
+    ]);
+    expect(broker.tape.waiting).toBe(0);
+    expect(broker.onInput(print(T0 + 30_010, '0.60', '100'))).toEqual([]);
+    // Cancelling again, or an order that never rested (a book fill): nothing to answer.
+    expect(broker.cancel([cancel], T0 + 30_020)).toEqual([]);
+  });
+
   it('the broker walks books where there are books, waits for the tape where there is none, and refuses tape groups', () => {
     const broker = new TapeAwareBroker(new PaperBroker(), { windowMs: 5000 });
     const withBook = context(info, book(UP, T0, levels(['0.65', '100'])));

@@ -4,7 +4,7 @@ import type { KeyedMachineStrategy } from '../actors/strategies/keyedMachines';
 import { createTradingSystem } from '../actors/system';
 import { SimulatedClock, SystemClock } from '../events/clock';
 import { makeEvent, type AnyEvent, type BookLevel, type DerivedEvent } from '../events/types';
-import { btc15mMarket, END_TS, UP_TOKEN } from './flash-crash.support';
+import { btc15mMarket, crashDelta, END_TS, UP_TOKEN, upBook } from './flash-crash.support';
 import * as fifteen from './fifteen-min.support';
 import { AnswersLater } from './support/answersLater';
 
@@ -22,18 +22,8 @@ describe('live answers reach the strategy that sent the order', () => {
 
   it('counts partial exchange fills up to the order size, then holds; an exchange cancel of the exit is a rejection', async () => {
     await feed(makeEvent('market_snapshot', T0, { source: 'gamma', request: '/markets', markets: [market] }));
-    await feed(makeEvent('book', T0 + 1_000, { source: 'clob_ws', tokenId: UP_TOKEN, market: market.conditionId, bids: lv(['0.79', '100']), asks: lv(['0.80', '100']), tickSize: '0.01', minOrderSize: '5', negRisk: false, hash: null }));
-    const crash = await feed(
-      makeEvent('book_delta', T0 + 4_000, {
-        market: market.conditionId,
-        changes: [
-          { tokenId: UP_TOKEN, side: 'BUY', price: '0.79', size: '0' },
-          { tokenId: UP_TOKEN, side: 'BUY', price: '0.63', size: '50' },
-          { tokenId: UP_TOKEN, side: 'SELL', price: '0.80', size: '0' },
-          { tokenId: UP_TOKEN, side: 'SELL', price: '0.64', size: '50' },
-        ],
-      }),
-    );
+    await feed(upBook(market.conditionId, T0 + 1_000));
+    const crash = await feed(crashDelta(market.conditionId, T0 + 4_000));
     // Sent, not filled: no fill event derived, the machine waits.
     expect(broker.sent).toHaveLength(1);
     const entry = broker.sent[0];
@@ -91,8 +81,13 @@ describe('a live 15-minute entry the venue never answers', () => {
     return { broker, system, out, strategy: system.strategies[0] as KeyedMachineStrategy<never> };
   }
 
-  it('is given up on the first timer orderTimeoutMs after it was sent; the late fill is held and sold on the usual exits', async () => {
+  it('is given up on the first timer orderTimeoutMs after it was sent and cancelled at the venue once; the late fill is held and sold on the usual exits', async () => {
     const { broker, system, out, strategy } = await run(inputs);
+    // The give-up asks the venue to cancel the entry: one cancel_intent, through risk to the broker, logged after the state change.
+    expect(out[5].map((e) => e.type)).toEqual(['strategy_state', 'cancel_intent']);
+    expect(out[5][1]).toMatchObject({ orderId: 'fifteenMin:BTC:1', strategy: 'fifteenMin', reason: 'order_timeout', detail: 'no final answer 30000 ms after it was sent (orderTimeoutMs 30000); 0 of 9.61 filled', ts: T + 30_000 });
+    expect(broker.cancelled.map((c) => c.orderId)).toEqual(['fifteenMin:BTC:1']);
+    expect(out.flat().filter((e) => e.type === 'cancel_intent')).toHaveLength(1);
     expect(broker.sent.map((o) => [o.orderId, o.side, o.price, o.size])).toEqual([
       ['fifteenMin:BTC:1', 'BUY', '0.52', '9.61'],
       ['fifteenMin:BTC:2', 'SELL', '0.62', '9.28'],

@@ -1,4 +1,4 @@
-import type { AnyEvent, FillEvent, OrderIntentEvent, RiskRejectionEvent } from '../../events/types';
+import type { AnyEvent, CancelIntentEvent, FillEvent, OrderIntentEvent, RiskRejectionEvent } from '../../events/types';
 import type { MarketContext } from './marketContext';
 
 /** What a broker answers for an order: a fill, or a rejection (nothing was sent). */
@@ -24,6 +24,12 @@ export interface Broker {
   arrivalDelayMs?(intent: OrderIntentEvent, market: MarketContext | undefined): number;
   execute(intent: OrderIntentEvent, market: MarketContext | undefined, ts: number): BrokerResult | null;
   executeGroup(intents: readonly OrderIntentEvent[], market: (tokenId: string) => MarketContext | undefined, ts: number): BrokerResult[];
+  /**
+   * Cancels orders risk let through (several at once go out as one batch where the venue allows). Answers
+   * now what it can (a resting paper order ends with a `risk_rejection` `cancelled`); a live broker answers
+   * later with `order_update` input events. Absent: nothing rests, there is nothing to cancel.
+   */
+  cancel?(cancels: readonly CancelIntentEvent[], ts: number): BrokerResult[];
   /** Answers to earlier orders that an input event brings (paper tape fills: actors/execution/tapeFills.ts). */
   onInput?(event: AnyEvent): BrokerResult[];
 }

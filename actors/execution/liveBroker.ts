@@ -1,14 +1,17 @@
 import type { TickSize } from '@polymarket/clob-client-v2';
 import Big from 'big.js';
 import type { Clock } from '../../events/clock';
-import { makeEvent, type AnyEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type CancelIntentEvent, type InputEvent, type MarketInfo, type OrderIntentEvent, type OrderUpdateEvent } from '../../events/types';
 import type { Config } from '../config/schema';
-import type { ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
+import type { CancelOutcome, ClobOrders, ClobOrderType, PostOutcome, PreparedOrder, VenueFill } from '../venues/polymarket/clobOrders';
+import { CANCEL_BATCH } from '../venues/polymarket/clobLimits';
 import { liveCredentialsFromEnv, type LiveCredentials } from '../venues/polymarket/credentials';
 import { ClobUserChannel, type UserChannelOptions } from '../venues/polymarket/userChannel';
 import { fillsOfTrade, ordersOfTrade, type UserOrderMessage, type UserTradeMessage } from '../venues/polymarket/userChannelParse';
 import { dec } from '../../domain/decimal';
 import { roundFee, unroundedFee } from '../../domain/fees';
+import { NOT_FOUND_AFTER_TIMEOUT, orderStep } from '../../domain/orderLifecycle';
+import { isOpen, newTracked, record, resting, venueEnd, type Tracked } from './live/trackedOrder';
 import { liveMarketCheck, liveRefusals, liveRejection } from './live/marketRules';
 import type { MarketContext } from './marketContext';
 import type { Broker, BrokerResult } from './broker';
@@ -34,31 +37,10 @@ export interface LiveBrokerOptions {
   userChannel?: Pick<UserChannelOptions, 'url' | 'random' | 'watchdogMs' | 'reconnectBaseMs' | 'reconnectMaxMs' | 'pingMs'>;
 }
 
-/** `unsent`: logged as handed to the broker, but no `submitted` followed (the process stopped before the POST). */
-type Phase = 'unsent' | 'signing' | 'sending' | 'uncertain' | 'open' | 'done';
-
-interface Tracked {
-  intent: OrderIntentEvent;
-  info: MarketInfo | null;
-  orderType: ClobOrderType;
-  hash: string;
-  phase: Phase;
-  /** Reported not placed after the lookups; a late answer from the venue can still revive it. */
-  givenUp: boolean;
-  /** Lookups that found nothing after the order was accepted. */
-  misses: number;
-  /** Trade ids already booked as `exchange_fill`. */
-  trades: Set<string>;
-  filled: Big;
-  /** Trades are searched from this unix second on. */
-  sinceSec: number;
-  /** The venue's last word on the order from the user channel: a final status waits for its trades. */
-  venue: { status: string; sizeMatched: string } | null;
-}
-
 const TIMEOUT = Symbol('timeout');
-/** Orders per `DELETE /orders`: Polymarket's maximum (docs/live-orders.md, "Venue rules"). */
-const CANCEL_BATCH = 3000;
+/** The venue's trade statuses the broker acts on. */
+const MATCHED = 'MATCHED';
+const FAILED = 'FAILED';
 /** Seconds of slack when searching trades by time (clock skew between us and the venue). */
 const TRADE_SLACK_SEC = 60;
 /** Polymarket refuses GTD expirations closer than a minute: the order then lives for expiration - 60 s. */
@@ -167,6 +149,7 @@ export class LiveBroker implements Broker {
    */
   recover(events: Iterable<AnyEvent>): void {
     const intents = new Map<string, OrderIntentEvent>();
+    const cancels = new Map<string, CancelIntentEvent>();
     for (const e of events) {
       if (e.type === 'order_intent') intents.set(e.orderId, e);
       else if (e.type === 'risk_rejection' || e.type === 'fill') intents.delete(e.orderId);
@@ -175,29 +158,40 @@ export class LiveBroker implements Broker {
         if (!intent) continue;
         const t = this.tracked.get(e.orderId) ?? this.track(intent, null, 'GTC', Math.floor(intent.ts / 1000) - TRADE_SLACK_SEC);
         if (e.exchangeOrderId !== '') t.hash = e.exchangeOrderId;
-        t.phase = e.status === 'submitted' ? 'uncertain' : e.status === 'accepted' ? 'open' : 'done';
+        t.wire = e.status === 'submitted' ? 'uncertain' : null;
+        record(t, e);
+      } else if (e.type === 'cancel_intent') {
+        cancels.set(e.orderId, e);
       } else if (e.type === 'exchange_fill' && e.tradeId !== undefined) {
         const t = this.tracked.get(e.orderId);
-        if (t && !t.trades.has(e.tradeId)) {
-          t.trades.add(e.tradeId);
-          t.filled = t.filled.plus(e.size);
+        if (t && !t.trades.get(e.tradeId)?.booked) {
+          t.trades.set(e.tradeId, { booked: true, status: t.trades.get(e.tradeId)?.status ?? MATCHED });
+          t.order = orderStep(t.order, { type: 'FILL', size: e.size, restCancelled: false });
         }
+      } else if (e.type === 'trade_status') {
+        const t = this.tracked.get(e.orderId);
+        if (t) t.trades.set(e.tradeId, { booked: e.booked, status: e.status });
       }
     }
-    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').phase = 'unsent';
+    for (const intent of intents.values()) if (!this.tracked.has(intent.orderId)) this.track(intent, null, 'GTC').wire = 'unsent';
+    // A cancel asked for before the restart is sent (again) once `resume` finds its order still open: cancels are idempotent.
+    for (const c of cancels.values()) {
+      const t = this.tracked.get(c.orderId);
+      if (t) t.cancel = { reason: c.reason, detail: c.detail, sent: false };
+    }
   }
 
   /** Reconciles the orders `recover` found unfinished; `market` supplies fee terms for their fills. */
   resume(market: (tokenId: string) => MarketContext | undefined): Promise<void> {
     const work = [...this.tracked.values()].map((t) => {
       t.info = t.info ?? market(t.intent.tokenId)?.info ?? null;
-      if (t.phase === 'unsent') {
-        t.phase = 'done';
+      if (t.wire === 'unsent') {
+        t.wire = null;
         return this.update(t, 'rejected', 'not_sent', 'logged before a restart but never signed and sent; it is not sent now');
       }
-      if (t.phase === 'uncertain' || t.phase === 'open') this.follow(t);
-      if (t.phase === 'uncertain') return this.reconcile(t, 'restart');
-      if (t.phase === 'open') return this.refresh(t).then(() => this.schedule());
+      if (t.wire === 'uncertain' || isOpen(t)) this.follow(t);
+      if (t.wire === 'uncertain') return this.reconcile(t, 'restart');
+      if (isOpen(t)) return this.refresh(t).then(() => this.cancelIfAsked(t)).then(() => this.schedule());
       return Promise.resolve();
     });
     return Promise.all(work).then(() => undefined);
@@ -210,7 +204,7 @@ export class LiveBroker implements Broker {
 
   /** Orders still open at the venue, by intent order id. */
   openOrders(): string[] {
-    return [...this.tracked.values()].filter((t) => t.phase === 'open').map((t) => t.intent.orderId);
+    return [...this.tracked.values()].filter(isOpen).map((t) => t.intent.orderId);
   }
 
   /** Stops sending (new intents are refused) and polling; resting orders are cancelled if asked, else by the venue when heartbeats stop. */
@@ -218,26 +212,102 @@ export class LiveBroker implements Broker {
     this.closed = true;
     if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
     this.timer = null;
-    if (cancelResting) await this.#orders.cancel(this.restingHashes());
+    if (cancelResting) {
+      const hashes = this.restingHashes();
+      for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
+    }
     await this.#stream?.close();
     this.#orders.dispose();
   }
 
   /**
    * Cancels every order resting on the book (the kill switch): `DELETE /orders` in batches within the
-   * venue's limit. The venue's answer comes as for any order: `cancelled` (with what filled) from the user
-   * channel, or from the next poll. Cancelling twice is harmless (the venue lists it as not cancelled).
+   * venue's limit, each order's `cancel_submitted` logged first. The venue's answer comes as for any order:
+   * `cancelled` (with what filled) from the user channel, or from a poll when the channel is down.
+   * Cancelling twice is harmless (the venue lists it as not cancelled).
    */
   async cancelResting(): Promise<string[]> {
-    const open = [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t));
-    const hashes = open.map((t) => t.hash);
-    for (let i = 0; i < hashes.length; i += CANCEL_BATCH) await this.#orders.cancel(hashes.slice(i, i + CANCEL_BATCH));
-    if (!this.streamUp) for (const t of open) await this.refresh(t);
+    const open = [...this.tracked.values()].filter((t) => isOpen(t) && resting(t));
+    for (const t of open) t.cancel = { reason: 'kill_switch', detail: 'the kill switch cancels every resting order', sent: false };
+    await this.sendCancels(open, 'batch');
     return open.map((t) => t.intent.orderId);
   }
 
+  /**
+   * Cancels orders risk let through (`cancel_intent`): an open order at once (one `DELETE /order`, several
+   * `DELETE /orders`), one not yet answered as soon as the venue acknowledges it; an ended order is not
+   * sent. Answers come later as input events (docs/live-orders.md, "Cancels"); nothing now.
+   */
+  cancel(cancels: readonly CancelIntentEvent[]): BrokerResult[] {
+    const now: Tracked[] = [];
+    for (const c of cancels) {
+      const t = this.tracked.get(c.orderId);
+      // One cancel per order: asking again changes nothing.
+      if (!t || t.cancel !== null) continue;
+      t.cancel = { reason: c.reason, detail: c.detail, sent: false };
+      if (isOpen(t)) now.push(t);
+    }
+    if (now.length > 0) this.background(this.sendCancels(now, 'auto'), 'cancel');
+    return [];
+  }
+
+  /** An order acknowledged (or found open again after a restart) that was asked to be cancelled meanwhile. */
+  private async cancelIfAsked(t: Tracked): Promise<void> {
+    if (isOpen(t) && t.cancel !== null && !t.cancel.sent) await this.sendCancels([t], 'auto');
+  }
+
+  /** Logs `cancel_submitted` for each order, then sends the cancels: `batch` always by `DELETE /orders`, `auto` by `DELETE /order` for one. */
+  private async sendCancels(list: readonly Tracked[], via: 'auto' | 'batch'): Promise<void> {
+    for (const t of list) {
+      t.cancel!.sent = true;
+      await this.update(t, 'cancel_submitted', t.cancel!.reason, t.cancel!.detail);
+    }
+    for (let i = 0; i < list.length; i += CANCEL_BATCH) await this.cancelBatch(list.slice(i, i + CANCEL_BATCH), via);
+  }
+
+  /**
+   * One cancel request and its answer. Lost (timeout, network, 5xx): the orders are looked up by hash and
+   * only those the venue still lists live are cancelled again, up to reconcileAttempts requests in all.
+   */
+  private async cancelBatch(batch: readonly Tracked[], via: 'auto' | 'batch'): Promise<void> {
+    const { reconcileAttempts, reconcileIntervalMs, submitTimeoutMs } = this.options.config;
+    let left = batch;
+    for (let attempt = 1; left.length > 0; attempt++) {
+      const request = via === 'auto' && left.length === 1 ? this.#orders.cancelOne(left[0].hash) : this.#orders.cancel(left.map((t) => t.hash));
+      const answer: CancelOutcome | typeof TIMEOUT = await this.within(request, submitTimeoutMs);
+      if (answer !== TIMEOUT && answer.kind === 'answered') return this.cancelAnswered(left, answer);
+      const why = answer === TIMEOUT ? `no answer to the cancel within ${submitTimeoutMs} ms` : answer.message;
+      if (answer !== TIMEOUT && answer.kind === 'refused') {
+        for (const t of left) await this.update(t, 'not_cancelled', 'cancel_refused', why);
+        return;
+      }
+      if (attempt >= reconcileAttempts) {
+        this.problem(`cancel of ${left.map((t) => t.intent.orderId).join(', ')}: ${why}; gave up after ${attempt} requests (the orders are still followed)`);
+        return;
+      }
+      await this.sleep(reconcileIntervalMs);
+      const still: Tracked[] = [];
+      for (const t of left) {
+        const found = await this.#orders.lookup(t.hash);
+        if (found.kind === 'failed' || (found.kind === 'found' && venueEnd(found.order.status) === null)) still.push(t);
+        else if (!this.streamUp) await this.refresh(t);
+      }
+      left = still;
+    }
+  }
+
+  /** The venue cancelled some and refused others (already matched or cancelled): the refusals are recorded; the ends come by stream or poll. */
+  private async cancelAnswered(batch: readonly Tracked[], answer: Extract<CancelOutcome, { kind: 'answered' }>): Promise<void> {
+    const byHash = new Map(batch.map((t) => [t.hash.toLowerCase(), t]));
+    for (const [id, why] of Object.entries(answer.notCanceled)) {
+      const t = byHash.get(id.toLowerCase());
+      if (t) await this.update(t, 'not_cancelled', 'venue_not_canceled', why);
+    }
+    if (!this.streamUp) for (const t of batch) await this.refresh(t);
+  }
+
   private restingHashes(): string[] {
-    return [...this.tracked.values()].filter((t) => t.phase === 'open' && resting(t)).map((t) => t.hash);
+    return [...this.tracked.values()].filter((t) => isOpen(t) && resting(t)).map((t) => t.hash);
   }
 
   private orderTypeFor(intent: OrderIntentEvent): ClobOrderType {
@@ -251,14 +321,19 @@ export class LiveBroker implements Broker {
     const verdict = liveMarketCheck(intent, market);
     if (!verdict.ok) return liveRejection(intent, verdict.reason, verdict.detail, ts);
     const t = this.track(intent, verdict.info, orderType);
-    const job = this.submit(t).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
-    this.inFlight.add(job);
-    void job.finally(() => this.inFlight.delete(job));
+    this.background(this.submit(t), `order ${intent.orderId}`);
     return null;
   }
 
+  /** Work that answers later: awaited by `settled()`, its failure reported. */
+  private background(work: Promise<void>, what: string): void {
+    const job = work.catch((err) => this.problem(`${what}: ${(err as Error).message}`));
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
   private track(intent: OrderIntentEvent, info: MarketInfo | null, orderType: ClobOrderType, sinceSec = Math.floor(this.options.clock.now() / 1000) - TRADE_SLACK_SEC): Tracked {
-    const t: Tracked = { intent, info, orderType, hash: '', phase: 'signing', givenUp: false, misses: 0, trades: new Set(), filled: new Big(0), sinceSec, venue: null };
+    const t = newTracked(intent, info, orderType, sinceSec);
     this.tracked.set(intent.orderId, t);
     return t;
   }
@@ -279,18 +354,18 @@ export class LiveBroker implements Broker {
         expiration: t.orderType === 'GTD' ? Math.floor((this.options.clock.now() + this.options.config.gtdTtlMs) / 1000) + GTD_SECURITY_SEC : undefined,
       });
     } catch (err) {
-      t.phase = 'done';
+      t.wire = null;
       await this.update(t, 'rejected', 'not_signed', `the order was not signed, nothing was sent: ${(err as Error).message}`);
       return;
     }
     t.hash = prepared.hash;
     this.follow(t);
     await this.update(t, 'submitted', t.orderType, `${t.orderType} ${intent.side} ${intent.size} @ ${intent.price}`);
-    t.phase = 'sending';
+    t.wire = 'sending';
     const post = this.#orders.post(prepared);
     const first = await this.within(post, this.options.config.submitTimeoutMs);
     if (first === TIMEOUT) {
-      t.phase = 'uncertain';
+      t.wire = 'uncertain';
       void post.then((late) => this.lateAnswer(t, late)).catch((err) => this.problem(`order ${intent.orderId}: ${(err as Error).message}`));
       await this.reconcile(t, `no answer to POST /order within ${this.options.config.submitTimeoutMs} ms`);
       return;
@@ -304,24 +379,22 @@ export class LiveBroker implements Broker {
       const trades = outcome.tradeIds.length > 0 ? `; trades ${outcome.tradeIds.join(',')}` : '';
       const detail = (renamed ? `the venue names the order ${outcome.exchangeOrderId}, not its hash ${t.hash}` : `venue status ${outcome.status || 'none'}`) + trades;
       if (renamed) t.hash = outcome.exchangeOrderId;
-      t.phase = 'open';
+      t.wire = null;
       await this.update(t, 'accepted', outcome.status || 'accepted', detail);
       await this.opened(t);
     } else if (outcome.kind === 'rejected') {
-      t.phase = 'done';
+      t.wire = null;
       await this.update(t, 'rejected', 'exchange_rejected', outcome.message);
     } else {
-      t.phase = 'uncertain';
+      t.wire = 'uncertain';
       await this.reconcile(t, outcome.message);
     }
   }
 
   /** The original POST answered after the lookups started (or gave up). Facts win: an accepted order is tracked. */
   private async lateAnswer(t: Tracked, outcome: PostOutcome): Promise<void> {
-    if (t.phase === 'uncertain') return this.answer(t, outcome);
-    if (t.givenUp && outcome.kind === 'accepted') {
-      t.givenUp = false;
-      t.phase = 'open';
+    if (t.wire === 'uncertain') return this.answer(t, outcome);
+    if (t.order.status === 'givenUp' && outcome.kind === 'accepted') {
       await this.update(t, 'accepted', 'late_answer', `the venue acknowledged ${outcome.exchangeOrderId} after it was reported not placed`);
       await this.opened(t);
     }
@@ -332,25 +405,25 @@ export class LiveBroker implements Broker {
     const { reconcileAttempts, reconcileIntervalMs } = this.options.config;
     for (let attempt = 1; attempt <= reconcileAttempts; attempt++) {
       if (attempt > 1) await this.sleep(reconcileIntervalMs);
-      if (t.phase !== 'uncertain') return;
+      if (t.wire !== 'uncertain') return;
       const found = await this.#orders.lookup(t.hash);
-      if (t.phase !== 'uncertain') return;
+      if (t.wire !== 'uncertain') return;
       if (found.kind === 'found') {
-        t.phase = 'open';
+        t.wire = null;
         await this.update(t, 'accepted', `reconciled_${found.order.status.toLowerCase()}`, `${why}; GET /data/order found it (lookup ${attempt})`);
         await this.opened(t);
         return;
       }
       if (found.kind === 'failed') this.problem(`order ${t.intent.orderId}: lookup ${attempt}: ${found.message}`);
     }
-    t.phase = 'done';
-    t.givenUp = true;
-    await this.update(t, 'rejected', 'not_found_after_timeout', `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
+    t.wire = null;
+    await this.update(t, 'rejected', NOT_FOUND_AFTER_TIMEOUT, `${why}; the venue had no order ${t.hash} in ${reconcileAttempts} lookups ${reconcileIntervalMs} ms apart; it was not sent again`);
   }
 
   private async opened(t: Tracked): Promise<void> {
     if (resting(t)) await this.beat();
     await this.refresh(t);
+    await this.cancelIfAsked(t);
     this.schedule();
   }
 
@@ -360,8 +433,7 @@ export class LiveBroker implements Broker {
     if (found.kind === 'failed') return this.problem(`order ${t.intent.orderId}: ${found.message}`);
     if (found.kind === 'missing') {
       if (++t.misses >= this.options.config.reconcileAttempts) {
-        t.phase = 'done';
-        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${dec(t.filled)} of ${t.intent.size} filled`);
+        await this.update(t, 'cancelled', 'not_listed', `the venue no longer lists order ${t.hash} (${t.misses} lookups); ${t.order.filled} of ${t.intent.size} filled`);
       }
       return;
     }
@@ -378,12 +450,11 @@ export class LiveBroker implements Broker {
 
   /** Ends an open order once the venue calls it final and every trade it counted is booked. */
   private async closeIfFinal(t: Tracked): Promise<void> {
-    if (t.phase !== 'open' || t.venue === null) return;
+    if (!isOpen(t) || t.venue === null) return;
     const { status, sizeMatched } = t.venue;
-    const final = status.includes('CANCEL') || status === 'INVALID' ? 'cancelled' : status.includes('EXPIRE') ? 'expired' : status === 'MATCHED' ? 'matched' : null;
-    if (final === null || t.filled.lt(sizeMatched)) return;
-    t.phase = 'done';
-    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${dec(t.filled)} of ${t.intent.size} filled`);
+    const final = venueEnd(status);
+    if (final === null || new Big(t.order.filled).lt(sizeMatched)) return;
+    await this.update(t, final === 'matched' ? 'filled' : final, status.toLowerCase(), `${t.order.filled} of ${t.intent.size} filled`);
   }
 
   /** Subscribes the order's market on the user channel (before the POST, so no event of it is missed). */
@@ -416,7 +487,7 @@ export class LiveBroker implements Broker {
   }
 
   private async reconcileOpen(): Promise<void> {
-    for (const t of [...this.tracked.values()]) if (t.phase === 'open') await this.refresh(t);
+    for (const t of [...this.tracked.values()]) if (isOpen(t)) await this.refresh(t);
   }
 
   private byHash(hash: string): Tracked | undefined {
@@ -439,8 +510,8 @@ export class LiveBroker implements Broker {
   private async onStreamOrder(m: UserOrderMessage): Promise<void> {
     const t = this.byHash(m.orderId);
     if (!t) return;
-    if (t.phase === 'uncertain') {
-      t.phase = 'open';
+    if (t.wire === 'uncertain') {
+      t.wire = null;
       await this.update(t, 'accepted', `stream_${m.status.toLowerCase()}`, `the user channel reported the unanswered order (${m.type})`);
       await this.opened(t);
     }
@@ -448,18 +519,30 @@ export class LiveBroker implements Broker {
     await this.closeIfFinal(t);
   }
 
+  /**
+   * A trade of the order, as the stream or a poll tells it: booked once per trade id at its first status
+   * that is not FAILED (`exchange_fill`); each later status (MINED, CONFIRMED, RETRYING, FAILED) recorded
+   * once as `trade_status`. A booked trade that FAILS is reported, not reversed (docs/live-orders.md, Limits).
+   */
   private async book(t: Tracked, f: VenueFill): Promise<void> {
-    if (t.trades.has(f.tradeId) || f.status.toUpperCase() === 'FAILED') return;
-    t.trades.add(f.tradeId);
-    t.filled = t.filled.plus(f.size);
-    const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
     const { intent } = t;
-    await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
+    const status = f.status.toUpperCase();
+    if (!t.trades.has(f.tradeId) && status !== FAILED) {
+      t.trades.set(f.tradeId, { booked: true, status: MATCHED });
+      t.order = orderStep(t.order, { type: 'FILL', size: f.size, restCancelled: false });
+      const fee = t.info ? roundFee(unroundedFee(t.info, new Big(f.size), new Big(f.price), f.liquidity)) : new Big(0);
+      await this.emit(makeEvent('exchange_fill', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, side: intent.side, price: f.price, size: f.size, fee: dec(fee), tradeId: f.tradeId }));
+    }
+    const seen = t.trades.get(f.tradeId) ?? { booked: false, status: '' };
+    if (seen.status === status) return;
+    t.trades.set(f.tradeId, { booked: seen.booked, status });
+    await this.emit(makeEvent('trade_status', this.options.clock.now(), { orderId: intent.orderId, tokenId: intent.tokenId, tradeId: f.tradeId, status, booked: seen.booked }));
+    if (status === FAILED && seen.booked) this.problem(`order ${intent.orderId}: trade ${f.tradeId} (${f.size} @ ${f.price}) FAILED at the venue after it was booked; the fill is not reversed: check the wallet`);
   }
 
   private schedule(): void {
     if (this.timer !== null || this.closed) return;
-    if (![...this.tracked.values()].some((t) => t.phase === 'open')) return;
+    if (![...this.tracked.values()].some(isOpen)) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.tick();
@@ -467,7 +550,7 @@ export class LiveBroker implements Broker {
   }
 
   private async tick(): Promise<void> {
-    const open = [...this.tracked.values()].filter((t) => t.phase === 'open');
+    const open = [...this.tracked.values()].filter(isOpen);
     if (open.some(resting)) await this.beat();
     // With the user channel delivering, fills and order events are streamed: no polling.
     if (!this.streamUp) for (const t of open) await this.refresh(t);
@@ -482,9 +565,12 @@ export class LiveBroker implements Broker {
     }
   }
 
+  /** Writes an `order_update` and moves the order on by it at once (before the write completes, so no other path acts on the old state). */
   private update(t: Tracked, status: OrderUpdateEvent['status'], reason: string, detail: string): Promise<void> {
     const { intent } = t;
-    return this.emit(makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail }));
+    const event = makeEvent('order_update', this.options.clock.now(), { orderId: intent.orderId, strategy: intent.strategy, tokenId: intent.tokenId, exchangeOrderId: t.hash, status, reason, detail });
+    record(t, event);
+    return this.emit(event);
   }
 
   private async emit(event: InputEvent): Promise<void> {
@@ -514,10 +600,6 @@ export class LiveBroker implements Broker {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(() => resolve(), ms));
   }
-}
-
-function resting(t: Tracked): boolean {
-  return t.orderType === 'GTC' || t.orderType === 'GTD';
 }
 
 /**

@@ -127,6 +127,10 @@ export class PendingOrders implements SentOrders {
     return { shares, orders };
   }
 
+  ownerOf(orderId: string): string | null {
+    return (this.open.get(orderId) ?? this.givenUp.get(orderId))?.strategy ?? null;
+  }
+
   /** Sorted by order id, so two folds compare byte for byte. */
   toJSON(): Record<string, PendingOrderView> {
     const out: Record<string, PendingOrderView> = {};

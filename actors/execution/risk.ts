@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { makeEvent, type Decimal, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
+import { makeEvent, type CancelIntentEvent, type Decimal, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { ONE, ZERO, dec, parseDecimal, utcDay } from '../../domain/decimal';
 import { feeScheduleProblem } from '../../domain/fees';
@@ -99,6 +99,8 @@ export interface SentOrders {
   count(marketId?: string): number;
   /** Unfilled shares of the SELLs of a strategy's position in a token, and how many orders hold them. */
   reserved(strategy: string, tokenId: string): { shares: Big; orders: number };
+  /** The strategy that sent an order not yet ended (given-up orders included), or null. */
+  ownerOf(orderId: string): string | null;
 }
 
 const reject = (reason: RiskReason, detail: string): RiskVerdict => ({ ok: false, reason, detail });
@@ -270,6 +272,15 @@ export function checkGroup(intents: readonly OrderIntentEvent[], state: RiskStat
   if (failed < 0) return verdicts;
   const first = verdicts[failed] as Extract<RiskVerdict, { ok: false }>;
   return verdicts.map((v) => (v.ok ? reject('group_rejected', `leg ${intents[failed].orderId} failed: ${first.reason}`) : v));
+}
+
+/**
+ * A cancel only lowers exposure, so no limit, halt or kill switch holds it back; it goes to the broker when
+ * the order is one of the asking strategy's and has not ended (an ended order's end is in the log already:
+ * nothing is sent). Not a `risk_rejection`: that would end the order it names.
+ */
+export function checkCancel(cancel: CancelIntentEvent, sent: SentOrders): boolean {
+  return sent.ownerOf(cancel.orderId) === cancel.strategy;
 }
 
 /** The `risk_rejection` event of a failed verdict. */

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { makeEvent, type AnyEvent, type FillEvent, type LastTradeEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
+import { makeEvent, type AnyEvent, type CancelIntentEvent, type FillEvent, type LastTradeEvent, type OrderIntentEvent, type RiskRejectionEvent } from '../../events/types';
 import type { Broker } from './broker';
 import { dec } from '../../domain/decimal';
 import { fillFee } from '../../domain/fees';
@@ -44,6 +44,14 @@ export class TapeFills {
   /** Orders are waiting for prints (the engine must keep offering input events). */
   get waiting(): number {
     return this.resting.length;
+  }
+
+  /** Takes resting orders off the tape: each ends with a `cancelled` rejection for what it had not filled. */
+  cancel(cancels: readonly CancelIntentEvent[], ts: number): RiskRejectionEvent[] {
+    const ids = new Set(cancels.map((c) => c.orderId));
+    const out = this.resting.filter((r) => ids.has(r.intent.orderId)).map((r) => ended(r, ts, 'cancelled', `cancelled: filled ${dec(r.filled)} of ${r.intent.size} on the tape`));
+    this.resting = this.resting.filter((r) => !ids.has(r.intent.orderId));
+    return out;
   }
 
   /** Fills from a print, and the rejections of orders whose window closed before this event. */
@@ -134,12 +142,20 @@ export class TapeAwareBroker implements Broker {
     return intents.map((i) => makeEvent('risk_rejection', ts, { orderId: i.orderId, strategy: i.strategy, reason: 'no_book', detail }));
   }
 
+  /** Paper book orders never rest (they end when they reach the book); tape orders rest until their window closes. */
+  cancel(cancels: readonly CancelIntentEvent[], ts: number) {
+    return [...this.tape.cancel(cancels, ts), ...(this.inner.cancel?.(cancels, ts) ?? [])];
+  }
+
   onInput(event: AnyEvent) {
     return this.tape.onInput(event);
   }
 }
 
 function expired(r: Resting, ts: number, windowMs: number): RiskRejectionEvent {
-  const detail = `tape-only market: filled ${dec(r.filled)} of ${r.intent.size}; no more prints through ${r.intent.price} within ${windowMs} ms`;
-  return makeEvent('risk_rejection', ts, { orderId: r.intent.orderId, strategy: r.intent.strategy, reason: 'tape_unfilled', detail });
+  return ended(r, ts, 'tape_unfilled', `tape-only market: filled ${dec(r.filled)} of ${r.intent.size}; no more prints through ${r.intent.price} within ${windowMs} ms`);
+}
+
+function ended(r: Resting, ts: number, reason: string, detail: string): RiskRejectionEvent {
+  return makeEvent('risk_rejection', ts, { orderId: r.intent.orderId, strategy: r.intent.strategy, reason, detail });
 }

@@ -379,5 +379,7 @@ function replayGate(broker: Broker, replaying: () => boolean): Broker {
     sendsToVenue: true,
     execute: (intent, market, ts) => (replaying() ? (liveRefusals([intent], () => market, ts)[0] ?? null) : broker.execute(intent, market, ts)),
     executeGroup: (intents, market, ts) => (replaying() ? liveRefusals(intents, market, ts) : broker.executeGroup(intents, market, ts)),
+    // A cancel the log holds was sent (or is sent again by `resume` when its answer is missing).
+    cancel: (cancels, ts) => (replaying() ? [] : (broker.cancel?.(cancels, ts) ?? [])),
   };
 }

@@ -193,6 +193,7 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     machine: fifteenMinMachine,
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
+    orderTimeoutMs: config.orderTimeoutMs,
     changesNothing: (state, last, next) => (last !== null && sameQuoteAgain(last, next)) || noQuoteWhileWatching(state, next),
   }, { inspect: options.inspect });
   return strategy;

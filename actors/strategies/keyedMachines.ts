@@ -1,6 +1,6 @@
 import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
-import { isFinal, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
+import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
 
@@ -26,6 +26,12 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
    */
   route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<M>[];
   /**
+   * The strategy's `orderTimeoutMs`: an order with no final answer this long after it was sent (event time) is
+   * given up, as the machine gives it up, and the wrapper asks for it to be cancelled (`cancel_intent`, once).
+   * Absent: orders are never cancelled.
+   */
+  orderTimeoutMs?: number;
+  /**
    * True when `next` can change nothing in an instance in `state` whose latest event was `last`
    * (null when it has had none since it started), e.g. the same quote again within one instant, once
    * per book of it: it is then not sent. Optional; it must be sure (the log must stay the same).
@@ -41,6 +47,8 @@ export interface KeyedMachineOptions {
 interface OwnedOrder {
   key: string;
   order: OrderProgress;
+  /** Event time the order was sent. */
+  sentAt: number;
 }
 
 interface Instance<M extends AnyStateMachine> {
@@ -104,14 +112,31 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
         // A rejection, a fill marked partial (the rest is cancelled) or the last share filled ends the order.
         const order = orderStep(open.order, event.type === 'fill' ? { type: 'FILL', size: event.size, restCancelled: event.partial } : { type: 'REJECT' });
         if (isFinal(order.status)) this.orderOwner.delete(event.orderId);
-        else this.orderOwner.set(event.orderId, { key: open.key, order });
+        else this.orderOwner.set(event.orderId, { ...open, order });
         this.ordersChanged = true;
         this.deliver({ key: open.key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
-      if (!this.spec.handles.includes(event.type)) return this.outbox;
+      if (!this.spec.handles.includes(event.type)) return this.cancelOverdue();
     }
     for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key))) this.deliver(d);
+    return this.cancelOverdue();
+  }
+
+  /**
+   * Orders unanswered `orderTimeoutMs` after they were sent are given up (late fills still reach their
+   * instance) and cancelled at the venue: one `cancel_intent` each, after the reaction's own outputs.
+   */
+  private cancelOverdue(): DerivedEvent[] {
+    const timeout = this.spec.orderTimeoutMs;
+    if (timeout === undefined || this.orderOwner.size === 0) return this.outbox;
+    for (const [orderId, open] of this.orderOwner) {
+      if (isSettled(open.order.status) || !isOverdue(open.sentAt, this.now, timeout)) continue;
+      this.orderOwner.set(orderId, { ...open, order: orderStep(open.order, { type: 'GIVE_UP' }) });
+      this.ordersChanged = true;
+      const detail = `no final answer ${this.now - open.sentAt} ms after it was sent (orderTimeoutMs ${timeout}); ${open.order.filled} of ${open.order.size} filled`;
+      this.outbox.push(makeEvent('cancel_intent', this.now, { orderId, strategy: this.name, reason: 'order_timeout', detail }));
+    }
     return this.outbox;
   }
 
@@ -198,7 +223,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (out.type === 'order_intent') {
       const orderId = orderIdText(this.orderIds.take(key));
       if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
-      this.orderOwner.set(orderId, { key, order: sentOrder(out.size) });
+      this.orderOwner.set(orderId, { key, order: sentOrder(out.size), sentAt: this.now });
       this.ordersChanged = true;
       const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));

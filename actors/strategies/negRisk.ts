@@ -116,5 +116,5 @@ export function createNegRiskStrategy(config: NegRiskConfig, options: { name?: s
     }
   };
 
-  return new KeyedMachineStrategy<Machine>({ name, machine: negRiskMachine, handles: ['market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'], route }, { inspect: options.inspect });
+  return new KeyedMachineStrategy<Machine>({ name, machine: negRiskMachine, handles: ['market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'], route, orderTimeoutMs: config.orderTimeoutMs }, { inspect: options.inspect });
 }

@@ -30,6 +30,12 @@ export interface ServerMarket {
  */
 export type PostMode = { kind: 'rest' } | { kind: 'match' } | { kind: 'reject'; status: number; error: string } | { kind: 'hold' } | { kind: 'lose' };
 
+/**
+ * What the next DELETE /order or /orders does: `answer` (cancels, answers), `cancelSilently` (cancels the
+ * orders but the answer never comes: lost on the way back), `lose` (neither cancels nor answers).
+ */
+export type CancelMode = 'answer' | 'cancelSilently' | 'lose';
+
 export interface StoredOrder {
   id: string;
   tokenId: string;
@@ -60,7 +66,7 @@ const UNIT = new Big(1_000_000);
  * A loopback Polymarket CLOB (127.0.0.1, port 0) speaking the order endpoints that
  * `@polymarket/clob-client-v2` calls: `/version`, `/tick-size`, `/neg-risk`, `/markets-by-token/{id}`,
  * `/clob-markets/{condition}`, `POST /order`, `GET /data/order/{id}`, `GET /data/trades`,
- * `POST /v1/heartbeats`, `DELETE /orders`. Every request is recorded with its headers and raw body.
+ * `POST /v1/heartbeats`, `DELETE /order`, `DELETE /orders`. Every request is recorded with its headers and raw body.
  * Order ids are the EIP-712 hash of the posted order, computed here from the body (as the venue does).
  */
 export class ClobOrderServer {
@@ -70,6 +76,10 @@ export class ClobOrderServer {
   readonly trades: Json[] = [];
   /** Modes for the next POST /order requests, in order; `rest` when empty. */
   readonly postModes: PostMode[] = [];
+  /** Modes for the next cancel requests, in order; `answer` when empty. */
+  readonly cancelModes: CancelMode[] = [];
+  /** Orders this venue moved to CANCELED, by id, each time it did (never more than once per order). */
+  readonly cancellations: string[] = [];
   /** Answer with `Poly-RateLimit-Warning: true` (the per-signer limiter in warning mode) on these paths. */
   readonly rateLimitWarnings = new Set<string>();
   /** Told of every order and trade event the venue's user channel would push (see userChannelServer.ts). */
@@ -121,6 +131,7 @@ export class ClobOrderServer {
     const o = this.orders.get(orderId)!;
     if (o.status !== 'LIVE') return;
     o.status = 'CANCELED';
+    this.cancellations.push(orderId);
     this.pushOrder(o, 'CANCELLATION');
   }
 
@@ -218,12 +229,27 @@ export class ClobOrderServer {
       return send(200, { data: this.trades.filter((t) => t.asset_id === asset), next_cursor: 'LTE=', limit: 100, count: this.trades.length });
     }
     if (method === 'POST' && p === '/v1/heartbeats') return send(200, { heartbeat_id: `hb-${this.nextHeartbeat++}` });
-    if (method === 'DELETE' && p === '/orders') {
-      const ids = JSON.parse(raw) as string[];
-      for (const id of ids) if (this.orders.has(id)) this.cancel(id);
-      return send(200, { canceled: ids, not_canceled: {} });
+    if (method === 'DELETE' && (p === '/orders' || p === '/order')) {
+      const ids = p === '/order' ? [String((JSON.parse(raw) as Json).orderID)] : (JSON.parse(raw) as string[]);
+      return this.cancelOrders(ids, send);
     }
     send(404, { error: `no route ${method} ${p}` });
+  }
+
+  /** Cancels what is live; the rest is `not_canceled` with the venue's reason. */
+  private cancelOrders(ids: string[], send: (status: number, body: unknown) => void): void {
+    const mode = this.cancelModes.shift() ?? 'answer';
+    if (mode === 'lose') return;
+    const canceled: string[] = [];
+    const notCanceled: Json = {};
+    for (const id of new Set(ids)) {
+      const o = this.orders.get(id);
+      if (o?.status === 'LIVE') {
+        this.cancel(id);
+        canceled.push(id);
+      } else notCanceled[id] = o ? 'already canceled or matched' : 'order not found';
+    }
+    if (mode === 'answer') send(200, { canceled, not_canceled: notCanceled });
   }
 
   private postOrder(body: Json, send: (status: number, body: unknown) => void): void {

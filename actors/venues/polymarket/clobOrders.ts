@@ -5,6 +5,7 @@ import { createWalletClient, hashTypedData, http, keccak256, toHex, type Hex } f
 import { privateKeyToAccount } from 'viem/accounts';
 import { InputError } from '../../../events/errors';
 import { Fields, type Obj } from '../../../events/validate';
+import { CANCEL_BATCH } from './clobLimits';
 import type { LiveCredentials } from './credentials';
 import { decodeTrade, fillsOfTrade, type VenueFill } from './userChannelParse';
 
@@ -49,6 +50,15 @@ export type PostOutcome =
   /** The venue answered and refused: the order is not on the book. */
   | { kind: 'rejected'; httpStatus: number | null; message: string }
   /** No answer that settles it (network error, 5xx): the order may or may not be on the book. */
+  | { kind: 'unknown'; message: string };
+
+/** The venue's answer to `DELETE /order` or `DELETE /orders`. */
+export type CancelOutcome =
+  /** Ids cancelled now, and ids not cancelled with the venue's reason ("already canceled or matched", ...). */
+  | { kind: 'answered'; canceled: string[]; notCanceled: Record<string, string> }
+  /** The venue refused the request itself (4xx): nothing was cancelled. */
+  | { kind: 'refused'; message: string }
+  /** No answer that settles it (network error, timeout, 5xx): the orders may or may not be cancelled. */
   | { kind: 'unknown'; message: string };
 
 export type LookupOutcome = { kind: 'found'; order: VenueOrder } | { kind: 'missing' } | { kind: 'failed'; message: string };
@@ -209,11 +219,40 @@ export class ClobOrders {
     return new Fields(res as Obj, { file: `${this.options.host}/v1/heartbeats` }).string('heartbeat_id');
   }
 
-  /** `DELETE /orders` for resting orders (on shutdown). */
-  async cancel(hashes: readonly string[]): Promise<void> {
-    if (hashes.length === 0) return;
-    const res: unknown = await this.#client.cancelOrders([...hashes]);
-    if (isError(res)) throw new Error(`DELETE ${this.options.host}/orders: ${describeError(res)}`);
+  /** `DELETE /order {orderID}`: one order. */
+  cancelOne(hash: string): Promise<CancelOutcome> {
+    return this.cancelAt('/order', () => this.#client.cancelOrder({ orderID: hash }));
+  }
+
+  /** `DELETE /orders [ids]`: at most CANCEL_BATCH orders (the venue's limit; the caller splits). */
+  cancel(hashes: readonly string[]): Promise<CancelOutcome> {
+    if (hashes.length > CANCEL_BATCH) throw new Error(`cancel: ${hashes.length} orders in one request, the venue takes at most ${CANCEL_BATCH}`);
+    return this.cancelAt('/orders', () => this.#client.cancelOrders([...hashes]));
+  }
+
+  /** Both cancel requests answer `{canceled: [ids], not_canceled: {id: reason}}`. */
+  private async cancelAt(path: string, request: () => Promise<unknown>): Promise<CancelOutcome> {
+    const url = `${this.options.host}${path}`;
+    let res: unknown;
+    try {
+      res = await request();
+    } catch (err) {
+      return { kind: 'unknown', message: `DELETE ${url} failed: ${(err as Error).message}` };
+    }
+    if (isError(res)) {
+      const status = (res as Obj).status;
+      const unsettled = typeof status !== 'number' || status >= 500 || status === 408;
+      return { kind: unsettled ? 'unknown' : 'refused', message: `DELETE ${url}: ${describeError(res)}` };
+    }
+    if (typeof res !== 'object' || res === null) return { kind: 'unknown', message: `DELETE ${url}: unreadable answer ${JSON.stringify(res)}` };
+    const f = new Fields(res as Obj, { file: url });
+    const canceled = f.has('canceled') ? f.stringArray('canceled') : [];
+    const notCanceled: Record<string, string> = {};
+    if (f.has('not_canceled')) {
+      f.object('not_canceled');
+      for (const [id, why] of Object.entries((res as Obj).not_canceled as Obj)) notCanceled[id] = typeof why === 'string' ? why : JSON.stringify(why);
+    }
+    return { kind: 'answered', canceled, notCanceled };
   }
 
   private async version(): Promise<OrderVersion> {

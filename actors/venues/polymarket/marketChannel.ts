@@ -1,5 +1,6 @@
 import type { InputEvent } from '../../../events/types';
-import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions, shouldLog } from '../wsConnection';
+import { fromFeedOptions, silentLogger, WsConnection, type FeedLogger, type FeedOptions } from '../wsConnection';
+import { readClobFrame } from './clobFrames';
 import { parseMarketFrame } from './wsParse';
 
 /** Feed name of the market channel's `feed_status` events: domain/market/marketState.ts marks every live book stale on `stale` / `disconnected`. */
@@ -113,18 +114,8 @@ export class ClobMarketChannel {
   }
 
   private onFrame(text: string): void {
-    const n = ++this.stats.frames;
-    if (text === 'PONG') {
-      this.stats.pongs++;
-      return;
-    }
-    const frame = parseMarketFrame(text, { file: this.opts.url, line: n });
-    this.stats.ignored += frame.ignored;
-    for (const err of frame.errors) {
-      const m = ++this.stats.malformed;
-      if (shouldLog(m)) this.log.warn({ feed: FEED_CLOB_WS, malformed: m, error: err.message, frame: text.slice(0, 200) }, 'malformed market-channel message skipped');
-    }
-    for (const e of frame.events) {
+    const frame = readClobFrame(text, this.stats, parseMarketFrame, { name: FEED_CLOB_WS, url: this.opts.url, log: this.log, what: 'market-channel', quoteFrame: true });
+    for (const e of frame?.events ?? []) {
       const key = COUNTER_OF[e.type];
       if (key) this.stats[key as keyof typeof this.stats]++;
       this.opts.onEvent(e);

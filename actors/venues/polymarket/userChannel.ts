@@ -1,5 +1,6 @@
 import type { FeedStatusEvent } from '../../../events/types';
-import { silentLogger, WsConnection, type FeedLogger, shouldLog } from '../wsConnection';
+import { silentLogger, WsConnection, type FeedLogger } from '../wsConnection';
+import { readClobFrame } from './clobFrames';
 import type { Clock } from '../../../events/clock';
 import { parseUserFrame, type UserOrderMessage, type UserTradeMessage } from './userChannelParse';
 
@@ -104,18 +105,8 @@ export class ClobUserChannel {
   }
 
   private onFrame(text: string): void {
-    const n = ++this.stats.frames;
-    if (text === 'PONG') {
-      this.stats.pongs++;
-      return;
-    }
-    const frame = parseUserFrame(text, { file: this.opts.url, line: n });
-    this.stats.ignored += frame.ignored;
-    for (const err of frame.errors) {
-      const m = ++this.stats.malformed;
-      if (shouldLog(m)) this.log.warn({ feed: FEED_CLOB_USER, malformed: m, error: err.message }, 'malformed user-channel message skipped');
-    }
-    for (const m of frame.messages) {
+    const frame = readClobFrame(text, this.stats, parseUserFrame, { name: FEED_CLOB_USER, url: this.opts.url, log: this.log, what: 'user-channel', quoteFrame: false });
+    for (const m of frame?.messages ?? []) {
       if (m.kind === 'order') {
         this.stats.orders++;
         this.opts.onOrder(m);
