@@ -312,7 +312,7 @@ export interface RedemptionEvent extends EventBase<'redemption'> {
   /** The winning token whose shares it redeems. */
   tokenId: string;
   /**
-   * `confirmed`: mined with status 1 (payout from its PayoutRedemption log); `failed`: reverted or not
+   * `confirmed`: mined with status 1 (payout: the pUSD `Transfer` logs to the wallet); `failed`: reverted or not
    * sent (nothing paid); `nothing_held`: the wallet held none of the winning token, nothing was sent.
    */
   status: 'submitted' | 'confirmed' | 'failed' | 'nothing_held';
@@ -521,7 +521,11 @@ export interface RedemptionIntentEvent extends EventBase<'redemption_intent'> {
   conditionId: string;
   /** Gamma's market id. */
   marketId: string;
-  /** `ctf`: ConditionalTokens.redeemPositions(collateral, 0, conditionId, [1, 2]); `neg_risk_adapter`: NegRiskAdapter.redeemPositions(conditionId, amounts). */
+  /**
+   * The market kind, named before the pUSD collateral adapters and kept as logged: `ctf` (standard market) is
+   * redeemed through CtfCollateralAdapter, `neg_risk_adapter` through NegRiskCtfCollateralAdapter, both as
+   * redeemPositions(pUSD, 0, conditionId, [1, 2]) (docs/live-orders.md, "Redemption").
+   */
   route: 'ctf' | 'neg_risk_adapter';
   /** The condition's outcome tokens in outcome order (index set 1, 2). */
   tokenIds: string[];

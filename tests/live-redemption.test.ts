@@ -65,6 +65,7 @@ it("a live session's whole life (orders, streamed fills, a cancel, resolution, o
     // The wallet holds the 12 shares on chain; the market resolves for them.
     chain.hold(wallet, '1001', 12_000_000n);
     chain.conditions.set(CONDITION, { tokenIds: ['1001', '1002'], winner: 0 });
+    chain.approve(wallet, chain.contracts.ctfAdapter); // approved earlier (tests/redeem-adapters.test.ts sends the approval)
     chain.holdReceipts = true;
     await running.service.append(makeEvent('market_resolved', T0 + 10, { market: CONDITION, winningTokenId: '1001', winningOutcome: 'Yes' }));
     await waitFor(() => chain.redemptions.length === 1, 'redemption sent', 10_000);
@@ -84,7 +85,7 @@ it("a live session's whole life (orders, streamed fills, a cancel, resolution, o
   }
   try {
     expect([served.cash, served.redeemable, served.realised, served.positions]).toEqual(['1006.84', {}, '6.84', {}]);
-    expect(chain.redemptions.map((t) => [t.function, t.from, t.to.toLowerCase(), t.args])).toEqual([['redeemPositions', wallet.toLowerCase(), chain.contracts.conditionalTokens.toLowerCase(), [chain.contracts.collateral, `0x${'0'.repeat(64)}`, CONDITION, [1n, 2n]]]]);
+    expect(chain.redemptions.map((t) => [t.function, t.from, t.to.toLowerCase(), t.args])).toEqual([['redeemPositions', wallet.toLowerCase(), chain.contracts.ctfAdapter.toLowerCase(), [chain.contracts.collateral, `0x${'0'.repeat(64)}`, CONDITION, [1n, 2n]]]]);
     expect(chain.redeemSends).toBe(1);
     expect([chain.balance(wallet, '1001'), chain.paid.get(wallet.toLowerCase())]).toEqual([0n, 12_000_000n]);
     const events = (await readAllEvents(logPath)).records.map((r) => r.event);

@@ -22,9 +22,9 @@ beforeEach(async () => {
 afterEach(() => chain.close());
 
 /** A redeemer against the loopback chain whose outcomes go to `log` (and its problems to `problems`). */
-function redeemer(privateKey: `0x${string}`, log: AnyEvent[], problems: string[], refuse?: string): Redeemer {
+function redeemer(privateKey: `0x${string}`, log: AnyEvent[], problems: string[], refuse?: string, contracts = redemptionContracts(137)): Redeemer {
   const clock = new SystemClock();
-  return new Redeemer({ rpc: new JsonRpcClient(chain.url, clock, 2_000), chainId: 137, privateKey, contracts: redemptionContracts(137), clock, append: async (e) => void log.push(e), receiptPollMs: 10, receiptAttempts: 3, refuse, onProblem: (p) => void problems.push(p) });
+  return new Redeemer({ rpc: new JsonRpcClient(chain.url, clock, 2_000), chainId: 137, privateKey, contracts, clock, append: async (e) => void log.push(e), receiptPollMs: 10, receiptAttempts: 3, refuse, onProblem: (p) => void problems.push(p) });
 }
 
 const statuses = (log: AnyEvent[]) => log.filter((e): e is RedemptionEvent => e.type === 'redemption').map((e) => [e.status, e.payout]);
@@ -33,6 +33,7 @@ const statuses = (log: AnyEvent[]) => log.filter((e): e is RedemptionEvent => e.
 async function lostBroadcast(): Promise<{ key: `0x${string}`; log: AnyEvent[]; problems: string[] }> {
   const key = generatePrivateKey();
   chain.hold(privateKeyToAccount(key).address, '31', 4_000_000n);
+  chain.approve(privateKeyToAccount(key).address, chain.contracts.ctfAdapter);
   chain.dropNextSend = true;
   const log: AnyEvent[] = [intent];
   const problems: string[] = [];
@@ -98,8 +99,8 @@ it('nothing held: nothing_held, nothing sent; a node refusal and a receipt that 
   expect(statuses(refused)).toEqual([['submitted', '0'], ['failed', '0']]);
   expect((refused[1] as RedemptionEvent).detail).toMatch(/^refused by the node: eth_sendRawTransaction: execution reverted: condition 0x(c3){32} not resolved$/);
 
-  chain.conditions.set(CONDITION, { tokenIds: ['31', '32'], winner: 0 });
-  chain.payNothing = true;
+  // A negRisk condition redeemed by the standard adapter: its positions are keyed to another collateral; mined, nothing paid.
+  chain.conditions.set(CONDITION, { tokenIds: ['31', '32'], winner: 0, negRisk: true });
   const unpaid: AnyEvent[] = [];
   const r3 = redeemer(key, unpaid, problems);
   r3.redeem(intent);

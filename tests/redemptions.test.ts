@@ -89,8 +89,11 @@ it('pma redeem (live config) sends the redemption the log holds without an outco
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const hash = chain.redemptions[0].hash;
+    const approval = [...chain.txs.values()].find((t) => t.function === 'setApprovalForAll')!;
+    expect(approval.args).toEqual([chain.contracts.ctfAdapter, true]);
     expect(first.stdout.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^${condition}  submitted  ${hash}  payout 0  ctf redeemPositions, nonce 0, 10 winning shares held$`)),
+      `approval  ${chain.contracts.ctfAdapter}  ${approval.hash}  setApprovalForAll(adapter, true) on ConditionalTokens`,
+      `${condition}  submitted  ${hash}  payout 0  ctf redeemPositions through adapter ${chain.contracts.ctfAdapter} (approved in tx ${approval.hash}), nonce 1, 10 winning shares held`,
       expect.stringMatching(new RegExp(`^${condition}  confirmed  ${hash}  payout 10  mined in block \\d+$`)),
       `1 redemptions to settle, 1 confirmed, 10 pUSD paid; outcomes appended to ${path}`,
     ]);
@@ -102,7 +105,7 @@ it('pma redeem (live config) sends the redemption the log holds without an outco
     expect(dry.stdout.trim().split('\n')).toEqual([`${new Date(T0 + 2).toISOString()}  ${condition}  external  Up  10 shares  payout 10  CTF  redeemed ${hash}`, `dry run: 0 winning positions, 0 USDC would be redeemed from ${path}; nothing was sent`]);
     const second = await redeem();
     expect([second.code, second.stdout.trim()]).toEqual([0, `0 redemptions to settle, 0 confirmed, 0 pUSD paid; outcomes appended to ${path}`]);
-    expect([chain.redeemSends, chain.redemptions.length]).toEqual([1, 1]);
+    expect([chain.redeemSends, chain.redemptions.length, chain.txs.size]).toEqual([1, 1, 2]);
   } finally {
     await chain.close();
     rmSync(dir, { recursive: true, force: true });

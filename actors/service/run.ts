@@ -95,6 +95,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
         append: (event) => service!.append(event),
         onProblem: (problem) => logger.warn({ problem }, 'redemption'),
         onSent: (intentId, txHash) => logger.info({ intentId, txHash }, 'redemption sent'),
+        onApproval: (adapter, txHash) => logger.info({ adapter, txHash }, 'adapter approval sent'),
       })
     : null;
   if (broker && !redeemer) logger.warn('live.rpcUrl (POLYGON_RPC_URL) is not set: resolved positions are not redeemed; their intents wait in the log for pma redeem');

@@ -85,6 +85,7 @@ async function send(config: Config, events: AnyEvent[], logPath: string, json: b
       if (json) process.stdout.write(JSON.stringify(event) + '\n');
       else process.stdout.write(`${event.conditionId}  ${event.status}  ${event.txHash ?? '-'}  payout ${event.payout}  ${event.detail}\n`);
     },
+    onApproval: (adapter, txHash) => (json ? process.stderr : process.stdout).write(`approval  ${adapter}  ${txHash}  setApprovalForAll(adapter, true) on ConditionalTokens\n`),
     onProblem: (problem) => {
       problems.push(problem);
       process.stderr.write(`pma redeem: ${problem}\n`);

@@ -42,7 +42,8 @@ it('pma start --live: a resolution redeemed once across a SIGKILL between broadc
   const chain = await JsonRpcChain.start(137);
   chain.hold(wallet, '2001', 3_000_000n);
   chain.hold(wallet, '2002', 7_000_000n);
-  chain.conditions.set(CONDITION, { tokenIds: ['2001', '2002'], winner: 1 });
+  chain.conditions.set(CONDITION, { tokenIds: ['2001', '2002'], winner: 1, negRisk: true });
+  chain.approve(wallet, chain.contracts.negRiskAdapter);
   chain.holdReceipts = true;
   const ws = await WsReplayServer.start();
   const gamma = await PolymarketServer.start();
@@ -98,7 +99,7 @@ it('pma start --live: a resolution redeemed once across a SIGKILL between broadc
     expect(redemptions[2]).toMatchObject({ payout: '7', txHash: chain.redemptions[0].hash });
     // Exactly one redeemPositions reached the chain, through the adapter, for what the wallet held; it paid 7 once.
     expect(chain.redeemSends).toBe(1);
-    expect(chain.redemptions.map((t) => [t.to.toLowerCase(), t.args])).toEqual([[chain.contracts.negRiskAdapter.toLowerCase(), [CONDITION, [3_000_000n, 7_000_000n]]]]);
+    expect(chain.redemptions.map((t) => [t.to.toLowerCase(), t.args])).toEqual([[chain.contracts.negRiskAdapter.toLowerCase(), [chain.contracts.collateral, `0x${'0'.repeat(64)}`, CONDITION, [1n, 2n]]]]);
     expect(chain.paid.get(wallet.toLowerCase())).toBe(7_000_000n);
     const folded = Portfolio.fromEvents('1000', events);
     expect([folded.cash().toString(), folded.realised().toString(), folded.redeemable()]).toEqual(['1004.9', '4.9', []]);

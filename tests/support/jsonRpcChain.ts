@@ -7,9 +7,18 @@ import { decodeFunctionData, encodeAbiParameters, encodeEventTopics, keccak256, 
 const CTF = parseAbi([
   'function redeemPositions(address collateralToken, bytes32 parentCollectionId, bytes32 conditionId, uint256[] indexSets)',
   'function balanceOf(address owner, uint256 id) view returns (uint256)',
+  'function isApprovedForAll(address owner, address operator) view returns (bool)',
+  'function setApprovalForAll(address operator, bool approved)',
   'event PayoutRedemption(address indexed redeemer, address indexed collateralToken, bytes32 indexed parentCollectionId, bytes32 conditionId, uint256[] indexSets, uint256 payout)',
+  'event ApprovalForAll(address indexed owner, address indexed operator, bool approved)',
 ]);
-const ADAPTER = parseAbi(['function redeemPositions(bytes32 conditionId, uint256[] amounts)', 'event PayoutRedemption(address indexed redeemer, bytes32 indexed conditionId, uint256[] amounts, uint256 payout)']);
+const ADAPTER = parseAbi(['function redeemPositions(address collateralToken, bytes32 parentCollectionId, bytes32 conditionId, uint256[] indexSets)']);
+const ERC20 = parseAbi(['event Transfer(address indexed from, address indexed to, uint256 value)']);
+/** Polygon's pUSD collateral adapters (Polymarket's contracts reference) and USDC.e, which V2 positions are keyed to. */
+const CTF_ADAPTER: Hex = '0xAdA100Db00Ca00073811820692005400218FcE1f';
+const NEG_RISK_CTF_ADAPTER: Hex = '0xadA2005600Dec949baf300f4C6120000bDB6eAab';
+const USDC_E: Hex = '0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174';
+const ZERO_ADDRESS: Hex = `0x${'0'.repeat(40)}`;
 
 export interface ChainTx {
   hash: Hex;
@@ -24,16 +33,25 @@ export interface ChainTx {
 /**
  * A loopback Polygon node (127.0.0.1, port 0) speaking the Ethereum JSON-RPC a redemption uses:
  * eth_chainId, eth_getTransactionCount, eth_gasPrice, eth_estimateGas, eth_call (ConditionalTokens
- * balanceOf), eth_sendRawTransaction (decodes and verifies the signed transaction, executes
- * redeemPositions on the CTF or the NegRiskAdapter against its balances: burns the condition's tokens,
- * pays the winner 1 a share) and eth_getTransactionReceipt (held back while `holdReceipts`).
+ * balanceOf, isApprovedForAll), eth_sendRawTransaction (decodes and verifies the signed transaction and
+ * executes it) and eth_getTransactionReceipt (held back while `holdReceipts`). As on Polygon since pUSD:
+ * - ConditionalTokens.setApprovalForAll(operator, approved) sets the wallet's ERC-1155 approval;
+ * - a collateral adapter's redeemPositions(pUSD, 0, condition, indexSets) needs the wallet's approval of
+ *   that adapter (else it reverts), burns the wallet's tokens of the condition and pays the winner 1 pUSD a
+ *   share (a pUSD `Transfer` log to the wallet, beside the CTF's `PayoutRedemption` to the adapter); the
+ *   adapter of the other market kind finds positions keyed to another collateral: burns and pays nothing;
+ * - ConditionalTokens.redeemPositions called directly with pUSD likewise succeeds, burns and pays nothing.
  */
 export class JsonRpcChain {
-  readonly contracts: { conditionalTokens: Hex; negRiskAdapter: Hex; collateral: Hex };
+  readonly contracts: { conditionalTokens: Hex; collateral: Hex; ctfAdapter: Hex; negRiskAdapter: Hex };
   /** ERC1155 balances in 6-decimal units, by `owner(lower case):tokenId`. */
   readonly balances = new Map<string, bigint>();
-  /** Resolved conditions: their tokens in outcome order and the winner's index. */
-  readonly conditions = new Map<string, { tokenIds: string[]; winner: number }>();
+  /** Resolved conditions: their tokens in outcome order, the winner's index, and whether the market is negRisk. */
+  readonly conditions = new Map<string, { tokenIds: string[]; winner: number; negRisk?: boolean }>();
+  /** ERC-1155 approvals on ConditionalTokens, as `owner(lower case):operator(lower case)`. */
+  readonly approvals = new Set<string>();
+  /** redeemPositions executed on each adapter (lower-case address), successful ones only. */
+  readonly adapterRedeems = new Map<string, number>();
   /** Collateral paid out, by owner (lower case). */
   readonly paid = new Map<string, bigint>();
   readonly txs = new Map<Hex, ChainTx>();
@@ -43,8 +61,6 @@ export class JsonRpcChain {
   gasPriceWei = 30_000_000_000n;
   /** The next eth_sendRawTransaction is lost: the connection drops before the node sees it. */
   dropNextSend = false;
-  /** Redemptions succeed and pay nothing, burning nothing (positions keyed to another collateral than the one named). */
-  payNothing = false;
   readonly methods: string[] = [];
   private readonly nonces = new Map<string, number>();
   private block = 1000;
@@ -54,7 +70,7 @@ export class JsonRpcChain {
     readonly chainId: number,
   ) {
     const c = getContractConfig(chainId);
-    this.contracts = { conditionalTokens: c.conditionalTokens as Hex, negRiskAdapter: c.negRiskAdapter as Hex, collateral: c.collateral as Hex };
+    this.contracts = { conditionalTokens: c.conditionalTokens as Hex, collateral: c.collateral as Hex, ctfAdapter: CTF_ADAPTER, negRiskAdapter: NEG_RISK_CTF_ADAPTER };
   }
 
   static async start(chainId = 137): Promise<JsonRpcChain> {
@@ -76,6 +92,14 @@ export class JsonRpcChain {
 
   hold(owner: string, tokenId: string, units: bigint): void {
     this.balances.set(`${owner.toLowerCase()}:${tokenId}`, units);
+  }
+
+  approve(owner: string, operator: string): void {
+    this.approvals.add(`${owner.toLowerCase()}:${operator.toLowerCase()}`);
+  }
+
+  approved(owner: string, operator: string): boolean {
+    return this.approvals.has(`${owner.toLowerCase()}:${operator.toLowerCase()}`);
   }
 
   balance(owner: string, tokenId: string): bigint {
@@ -120,6 +144,10 @@ export class JsonRpcChain {
         const { to, data } = params[0] as { to: Hex; data: Hex };
         if (to.toLowerCase() !== this.contracts.conditionalTokens.toLowerCase()) throw new Error(`eth_call to unknown contract ${to}`);
         const call = decodeFunctionData({ abi: CTF, data });
+        if (call.functionName === 'isApprovedForAll') {
+          const [owner, operator] = call.args as [Hex, Hex];
+          return encodeAbiParameters([{ type: 'bool' }], [this.approved(owner, operator)]);
+        }
         if (call.functionName !== 'balanceOf') throw new Error(`eth_call ${call.functionName} not served`);
         const [owner, id] = call.args as [Hex, bigint];
         return encodeAbiParameters([{ type: 'uint256' }], [this.balance(owner, id.toString())]);
@@ -155,21 +183,38 @@ export class JsonRpcChain {
     const logs: ChainTx['receipt']['logs'] = [];
     let fn = 'unknown';
     let args: readonly unknown[] = [];
+    const adapter = [this.contracts.ctfAdapter, this.contracts.negRiskAdapter].find((a) => a.toLowerCase() === to);
     if (to === this.contracts.conditionalTokens.toLowerCase()) {
       const call = decodeFunctionData({ abi: CTF, data: tx.data! });
       fn = call.functionName;
       args = call.args ?? [];
-      const [collateral, parent, conditionId, indexSets] = call.args as [Hex, Hex, Hex, bigint[]];
-      if (collateral.toLowerCase() !== this.contracts.collateral.toLowerCase()) throw new Error(`execution reverted: collateral ${collateral} is not the one the positions are keyed to`);
-      payout = this.redeem(from, conditionId, indexSets.map((s) => (s === 1n ? 0 : 1)), null);
-      logs.push({ address: this.contracts.conditionalTokens, topics: encodeEventTopics({ abi: CTF, eventName: 'PayoutRedemption', args: { redeemer: from, collateralToken: collateral, parentCollectionId: parent } }) as Hex[], data: encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256[]' }, { type: 'uint256' }], [conditionId, indexSets, payout]) });
-    } else if (to === this.contracts.negRiskAdapter.toLowerCase()) {
+      if (call.functionName === 'setApprovalForAll') {
+        const [operator, approved] = call.args as [Hex, boolean];
+        if (approved) this.approve(from, operator);
+        else this.approvals.delete(`${from}:${operator.toLowerCase()}`);
+        logs.push({ address: this.contracts.conditionalTokens, topics: encodeEventTopics({ abi: CTF, eventName: 'ApprovalForAll', args: { owner: from, operator } }) as Hex[], data: encodeAbiParameters([{ type: 'bool' }], [approved]) });
+      } else if (call.functionName === 'redeemPositions') {
+        // Direct with pUSD: the position ids it computes are nobody's (V2 positions are keyed to USDC.e or the negRisk wrapper).
+        const [collateral, parent, conditionId, indexSets] = call.args as [Hex, Hex, Hex, bigint[]];
+        if (!this.conditions.has(conditionId)) throw new Error(`execution reverted: condition ${conditionId} not resolved`);
+        logs.push(this.payoutRedemption(from, collateral, parent, conditionId, indexSets, 0n));
+      } else {
+        throw new Error(`execution reverted: ConditionalTokens.${call.functionName} not served`);
+      }
+    } else if (adapter) {
       const call = decodeFunctionData({ abi: ADAPTER, data: tx.data! });
       fn = call.functionName;
       args = call.args ?? [];
-      const [conditionId, amounts] = call.args as [Hex, bigint[]];
-      payout = this.redeem(from, conditionId, amounts.map((_, i) => i), amounts);
-      logs.push({ address: this.contracts.negRiskAdapter, topics: encodeEventTopics({ abi: ADAPTER, eventName: 'PayoutRedemption', args: { redeemer: from, conditionId } }) as Hex[], data: encodeAbiParameters([{ type: 'uint256[]' }, { type: 'uint256' }], [amounts, payout]) });
+      const [collateral, parent, conditionId, indexSets] = call.args as [Hex, Hex, Hex, bigint[]];
+      if (collateral.toLowerCase() !== this.contracts.collateral.toLowerCase()) throw new Error(`execution reverted: collateral ${collateral} is not pUSD`);
+      const condition = this.conditions.get(conditionId);
+      if (!condition) throw new Error(`execution reverted: condition ${conditionId} not resolved`);
+      if (!this.approved(from, adapter)) throw new Error('execution reverted: ERC1155: need operator approval for 3rd party transfers.');
+      const kindMatches = (adapter === this.contracts.negRiskAdapter) === (condition.negRisk === true);
+      if (kindMatches) payout = this.redeem(from, conditionId, indexSets.map((s) => (s === 1n ? 0 : 1)));
+      logs.push(this.payoutRedemption(adapter, USDC_E, parent, conditionId, indexSets, payout));
+      if (payout > 0n) logs.push({ address: this.contracts.collateral, topics: encodeEventTopics({ abi: ERC20, eventName: 'Transfer', args: { from: ZERO_ADDRESS, to: from } }) as Hex[], data: encodeAbiParameters([{ type: 'uint256' }], [payout]) });
+      this.adapterRedeems.set(to, (this.adapterRedeems.get(to) ?? 0) + 1);
     } else {
       throw new Error(`execution reverted: unknown contract ${tx.to}`);
     }
@@ -178,20 +223,20 @@ export class JsonRpcChain {
     return hash;
   }
 
-  /** Burns the owner's tokens of the given outcome slots (all held, or `amounts`) and returns what the winner pays. */
-  private redeem(owner: Hex, conditionId: Hex, slots: number[], amounts: bigint[] | null): bigint {
-    const condition = this.conditions.get(conditionId);
-    if (!condition) throw new Error(`execution reverted: condition ${conditionId} not resolved`);
-    if (this.payNothing) return 0n;
+  private payoutRedemption(redeemer: Hex, collateralToken: Hex, parentCollectionId: Hex, conditionId: Hex, indexSets: bigint[], payout: bigint): ChainTx['receipt']['logs'][number] {
+    const topics = encodeEventTopics({ abi: CTF, eventName: 'PayoutRedemption', args: { redeemer, collateralToken, parentCollectionId } }) as Hex[];
+    return { address: this.contracts.conditionalTokens, topics, data: encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256[]' }, { type: 'uint256' }], [conditionId, indexSets, payout]) };
+  }
+
+  /** Burns all the owner's tokens of the given outcome slots and returns what the winner pays. */
+  private redeem(owner: Hex, conditionId: Hex, slots: number[]): bigint {
+    const condition = this.conditions.get(conditionId)!;
     let payout = 0n;
-    slots.forEach((slot, i) => {
+    for (const slot of slots) {
       const tokenId = condition.tokenIds[slot];
-      const held = this.balance(owner, tokenId);
-      const amount = amounts ? amounts[i] : held;
-      if (amount > held) throw new Error(`execution reverted: redeeming ${amount} of token ${tokenId}, holding ${held}`);
-      this.hold(owner, tokenId, held - amount);
-      if (slot === condition.winner) payout += amount;
-    });
+      if (slot === condition.winner) payout += this.balance(owner, tokenId);
+      this.hold(owner, tokenId, 0n);
+    }
     return payout;
   }
 }

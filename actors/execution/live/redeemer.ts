@@ -2,7 +2,7 @@ import { keccak256, type Hex } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import type { SystemClock } from '../../../events/clock';
 import { makeEvent, type AnyEvent, type RedemptionEvent, type RedemptionIntentEvent } from '../../../events/types';
-import { balanceOfCall, payoutOf, redeemCall, redemptionContracts, unitsToDecimal, type RedemptionContracts } from '../../venues/polygon/contracts';
+import { adapterOf, approvalCall, balanceOfCall, hasCollateralAdapters, isApprovedForAllCall, payoutOf, redeemCall, redemptionContracts, unitsToDecimal, type RedemptionContracts } from '../../venues/polygon/contracts';
 import { JsonRpcClient, JsonRpcError, type TransactionReceipt } from '../../venues/polygon/jsonRpc';
 
 export interface RedeemerOptions {
@@ -19,8 +19,10 @@ export interface RedeemerOptions {
   /** Why nothing could be sent (set: every intent ends `failed` with it), e.g. a proxy wallet. */
   refuse?: string;
   onProblem: (problem: string) => void;
-  /** Told of each transaction as it is broadcast (the service logs it). */
+  /** Told of each redemption transaction as it is broadcast (the service logs it). */
   onSent?: (intentId: string, txHash: Hex) => void;
+  /** Told of an adapter approval (`setApprovalForAll`) as it is broadcast. */
+  onApproval?: (adapter: Hex, txHash: Hex) => void;
 }
 
 const FINAL: ReadonlySet<RedemptionEvent['status']> = new Set(['confirmed', 'nothing_held', 'failed']);
@@ -99,14 +101,11 @@ export class Redeemer {
     if (this.o.refuse) return this.record(intent, 'failed', null, null, '0', this.o.refuse);
     const chainId = await this.o.rpc.chainId();
     if (chainId !== this.o.chainId) throw new Error(`the RPC serves chain ${chainId}, live.chainId is ${this.o.chainId}: nothing sent`);
-    const balances = await Promise.all(intent.tokenIds.map((t) => this.balance(t)));
-    const winning = balances[intent.tokenIds.indexOf(intent.winningTokenId)] ?? 0n;
+    const winning = await this.balance(intent.winningTokenId);
     if (winning === 0n) return this.record(intent, 'nothing_held', null, null, '0', `the wallet ${this.address} holds none of token ${intent.winningTokenId}: nothing to redeem (redeemed elsewhere?)`);
-    const call = redeemCall(this.o.contracts, intent.route, intent.conditionId as Hex, balances);
-    const [nonce, gasPrice, gas] = await Promise.all([this.o.rpc.nonce(this.address), this.o.rpc.gasPrice(), this.o.rpc.estimateGas({ from: this.address, ...call })]);
-    const raw = await this.account.signTransaction({ type: 'legacy', chainId: this.o.chainId, nonce, gasPrice, gas: (gas * 12n) / 10n, to: call.to, data: call.data, value: 0n });
-    const hash = keccak256(raw);
-    await this.record(intent, 'submitted', hash, raw, '0', `${intent.route} redeemPositions, nonce ${nonce}, ${unitsToDecimal(winning)} winning shares held`);
+    const approved = await this.ensureApproved(adapterOf(this.o.contracts, intent.route));
+    const { raw, hash, nonce } = await this.sign(redeemCall(this.o.contracts, intent.route, intent.conditionId as Hex));
+    await this.record(intent, 'submitted', hash, raw, '0', `${intent.route} redeemPositions through adapter ${adapterOf(this.o.contracts, intent.route)}${approved}, nonce ${nonce}, ${unitsToDecimal(winning)} winning shares held`);
     try {
       await this.o.rpc.sendRawTransaction(raw);
     } catch (err) {
@@ -115,6 +114,42 @@ export class Redeemer {
     }
     this.o.onSent?.(intent.intentId, hash);
     return this.awaitReceipt(intent, hash);
+  }
+
+  /** Signs a legacy (EIP-155) transaction of `call` at the wallet's next nonce, gas estimated + 20 %. */
+  private async sign(call: { to: Hex; data: Hex }): Promise<{ raw: Hex; hash: Hex; nonce: number }> {
+    const [nonce, gasPrice, gas] = await Promise.all([this.o.rpc.nonce(this.address), this.o.rpc.gasPrice(), this.o.rpc.estimateGas({ from: this.address, ...call })]);
+    const raw = await this.account.signTransaction({ type: 'legacy', chainId: this.o.chainId, nonce, gasPrice, gas: (gas * 12n) / 10n, to: call.to, data: call.data, value: 0n });
+    return { raw, hash: keccak256(raw), nonce };
+  }
+
+  /**
+   * The adapter pulls the outcome tokens, so the wallet must have approved it on ConditionalTokens
+   * (`setApprovalForAll`). Read from the chain each time: an approval mined before a crash is never sent
+   * again; one still pending at a crash may be sent once more (harmless: it only sets the same flag).
+   * Throws (the intent stays open, nothing redeemed) when the approval reverts, does not take, or gets no receipt.
+   * Returns the words the `submitted` detail carries ('' when the approval was already there).
+   */
+  private async ensureApproved(adapter: Hex): Promise<string> {
+    if (await this.approved(adapter)) return '';
+    const { raw, hash } = await this.sign(approvalCall(this.o.contracts, adapter));
+    await this.o.rpc.sendRawTransaction(raw);
+    this.o.onApproval?.(adapter, hash);
+    for (let i = 0; i < this.o.receiptAttempts; i++) {
+      const receipt = await this.o.rpc.receipt(hash).catch(() => null);
+      if (receipt && receipt.status !== '0x1') throw new Error(`the approval of adapter ${adapter} (tx ${hash}) reverted in block ${Number(receipt.blockNumber)}: nothing redeemed`);
+      if (receipt) {
+        if (await this.approved(adapter)) return ` (approved in tx ${hash})`;
+        throw new Error(`the approval of adapter ${adapter} (tx ${hash}) mined in block ${Number(receipt.blockNumber)} but isApprovedForAll still reads false: nothing redeemed`);
+      }
+      await this.o.clock.sleep(this.o.receiptPollMs);
+    }
+    throw new Error(`the approval of adapter ${adapter} (tx ${hash}) has no receipt after ${this.o.receiptAttempts} lookups: nothing redeemed`);
+  }
+
+  private async approved(adapter: Hex): Promise<boolean> {
+    const answer = await this.o.rpc.ethCall(this.o.contracts.conditionalTokens, isApprovedForAllCall(this.address, adapter));
+    return answer !== '0x' && BigInt(answer) === 1n;
   }
 
   /** An intent the log shows `submitted` without an outcome: its receipt, or the same signed bytes broadcast again. */
@@ -148,11 +183,10 @@ export class Redeemer {
 
   private async finish(intent: RedemptionIntentEvent, hash: Hex, receipt: TransactionReceipt): Promise<void> {
     if (receipt.status !== '0x1') return this.record(intent, 'failed', hash, null, '0', `reverted in block ${Number(receipt.blockNumber)}`);
-    const to = redeemCall(this.o.contracts, intent.route, intent.conditionId as Hex, []).to;
-    const paid = payoutOf(receipt.logs, to, this.address) ?? 0n;
+    const paid = payoutOf(receipt.logs, this.o.contracts.collateral, this.address) ?? 0n;
     if (paid === 0n) {
       const left = await this.balance(intent.winningTokenId);
-      if (left > 0n) return this.record(intent, 'failed', hash, null, '0', `mined in block ${Number(receipt.blockNumber)} but paid nothing; the wallet still holds ${unitsToDecimal(left)} winning shares (collateral or contract not the ones the shares are keyed to?)`);
+      if (left > 0n) return this.record(intent, 'failed', hash, null, '0', `mined in block ${Number(receipt.blockNumber)} but paid nothing; the wallet still holds ${unitsToDecimal(left)} winning shares (collateral, adapter or approval not the ones the shares need?)`);
     }
     return this.record(intent, 'confirmed', hash, null, unitsToDecimal(paid), `mined in block ${Number(receipt.blockNumber)}`);
   }
@@ -178,15 +212,21 @@ export class Redeemer {
 export function redeemerFromConfig(
   live: { chainId: number; signatureType: number; rpcUrl: string; rpcTimeoutMs: number; receiptPollMs: number; receiptAttempts: number },
   privateKey: Hex,
-  deps: Pick<RedeemerOptions, 'clock' | 'append' | 'onProblem' | 'onSent'>,
+  deps: Pick<RedeemerOptions, 'clock' | 'append' | 'onProblem' | 'onSent' | 'onApproval'>,
 ): Redeemer | null {
   if (live.rpcUrl === '') return null;
-  const refuse = live.signatureType === 0 ? undefined : `live.signatureType ${live.signatureType}: the shares are held by the ${live.signatureType === 1 ? 'proxy' : 'safe'} wallet, which redemption does not drive; nothing sent (redeem on polymarket.com)`;
+  const refuse =
+    live.signatureType !== 0
+      ? `live.signatureType ${live.signatureType}: the shares are held by the ${live.signatureType === 1 ? 'proxy' : 'safe'} wallet, which redemption does not drive; nothing sent (redeem on polymarket.com)`
+      : !hasCollateralAdapters(live.chainId)
+        ? `live.chainId ${live.chainId}: no pUSD collateral adapter addresses known for this chain; nothing sent (redeem on polymarket.com)`
+        : undefined;
   return new Redeemer({
     rpc: new JsonRpcClient(live.rpcUrl, deps.clock, live.rpcTimeoutMs),
     chainId: live.chainId,
     privateKey,
-    contracts: redemptionContracts(live.chainId),
+    // Without adapters for the chain every intent is refused above; the addresses are then never used.
+    contracts: redemptionContracts(hasCollateralAdapters(live.chainId) ? live.chainId : 137),
     receiptPollMs: live.receiptPollMs,
     receiptAttempts: live.receiptAttempts,
     refuse,
