@@ -1,9 +1,9 @@
-import { Observable, type Subscriber } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
-import type { EventSink, LogRecord } from '../events/log';
+import { ColumnarTrade } from '../events/columnar';
+import type { EventSink, LogRecord, RenderedLine } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
-import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
+import { SignalDetector, signalLine, type SignalParams } from '../streams/signals';
 
 export type Reaction = readonly DerivedEvent[] | void;
 
@@ -75,8 +75,8 @@ export class Engine {
   readonly clock: Clock;
   private log: EventSink;
   private readonly simulated: SimulatedClock | null;
-  /** Where trades enter the signal pipeline: its source's subscriber (a Subject costs a closure and an iterator per trade). */
-  private trades!: Subscriber<TradeEvent>;
+  /** The signal pipeline's synchronous core (streams/signals.ts), stepped once per trade. */
+  private readonly signals: SignalDetector;
   private readonly counter = new SignalCounter();
   private readonly reactors: Reactor[] = [];
   private newSignals: SignalEvent[] = [];
@@ -89,25 +89,15 @@ export class Engine {
     this.log = options.log;
     this.clock = options.clock;
     this.simulated = options.clock instanceof SimulatedClock ? options.clock : null;
-    // RxJS reports errors thrown in a subscriber asynchronously; keep them to rethrow in ingest.
-    const trades = new Observable<TradeEvent>((subscriber) => {
-      this.trades = subscriber;
-    });
-    trades.pipe(tradeSignals(options.signals)).subscribe({
-      next: (signal) => {
-        try {
-          signal.seq = this.log.appendLine(signalLine(signal));
-          this.derived++;
-          this.counter.add(signal);
-          if (this.reactors.length > 0) this.newSignals.push(signal);
-        } catch (err) {
-          this.failure ??= err;
-        }
-      },
-      error: (err) => {
-        this.failure ??= err;
-      },
-    });
+    this.signals = new SignalDetector(options.signals);
+  }
+
+  /** A trade's signal, if any: appended right after the trade, counted, queued for the reactors. */
+  private onSignal(signal: SignalEvent): void {
+    signal.seq = this.log.appendLine(signalLine(signal));
+    this.derived++;
+    this.counter.add(signal);
+    if (this.reactors.length > 0) this.newSignals.push(signal);
   }
 
   /**
@@ -172,6 +162,18 @@ export class Engine {
     this.accept(event, line);
   }
 
+  /** A trade read from a columnar tick cache: its line rendered from the columns straight into the log, its numbers exact from them. */
+  ingestColumnarTrade(record: ColumnarTrade): void {
+    this.wakeBefore(record.event.ts);
+    this.accept(record.event, record);
+  }
+
+  /** An input as the replay loop read it: a columnar cache's trade (`ingestColumnarTrade`), else a line (`ingestLine`). */
+  ingestRead(event: AnyEvent, read: { line: string; lineNo: number }): void {
+    if (read instanceof ColumnarTrade) return this.ingestColumnarTrade(read);
+    return this.ingestLine(event, read.line, read.lineNo);
+  }
+
   stats(): EngineStats {
     return { inputs: this.inputs, trades: this.tradeCount, derived: this.derived, signals: this.counter.snapshot() };
   }
@@ -205,9 +207,10 @@ export class Engine {
     }
   }
 
-  private appendInput(event: InputEvent, line: string | null): void {
-    if (line !== null) event.seq = this.log.appendRead(event, line);
-    else this.log.append(event);
+  private appendInput(event: InputEvent, line: string | RenderedLine | null): void {
+    if (line === null) this.log.append(event);
+    else if (typeof line === 'string') event.seq = this.log.appendRead(event, line);
+    else event.seq = this.log.appendRendered(line);
     this.inputs++;
   }
 
@@ -215,14 +218,19 @@ export class Engine {
     for (const r of this.reactors) r.absorb?.(event);
   }
 
-  private accept(event: InputEvent, line: string | null): void {
+  private accept(event: InputEvent, line: string | RenderedLine | null): void {
     if (this.failure !== null) throw this.failure;
     this.simulated?.advanceTo(event.ts);
     this.appendInput(event, line);
     if (event.type === 'trade') {
       this.tradeCount++;
-      this.trades.next(event);
-      if (this.failure !== null) throw this.failure;
+      try {
+        const signal = line instanceof ColumnarTrade ? this.signals.onTradeValues(event, line.priceNumber, line.qtyNumber) : this.signals.onTrade(event);
+        if (signal !== null) this.onSignal(signal);
+      } catch (err) {
+        this.failure ??= err;
+        throw err;
+      }
       if (this.newSignals.length === 0) return;
       const signals = this.newSignals;
       this.newSignals = [];

@@ -16,6 +16,8 @@ export interface ReplayLine {
   line: string;
   lineNo: number;
   event?: AnyEvent;
+  /** `line.length`, when known without building the line (a columnar cache's trade renders its line only when written). */
+  lineLength?: number;
 }
 
 export interface ReplayHooks<T extends ReplayLine = ReplayLine> {
@@ -61,7 +63,7 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       counts.lines++;
-      counts.bytes += item.line.length + 1;
+      counts.bytes += (item.lineLength ?? item.line.length) + 1;
       // Parsed just before the engine takes it, so parsed events die young (no batch of them is held).
       const event = item.event ?? parseEventLine(item.line, path, item.lineNo);
       if (hooks.filter?.(event) === 'skip') continue;
@@ -75,7 +77,7 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
         if ((typeof go === 'boolean' ? go : await go) === false) continue;
       }
       if (hooks.ingest) hooks.ingest(event, item);
-      else engine.ingestLine(event, item.line, item.lineNo);
+      else engine.ingestRead(event, item);
       counts.inputs++;
     }
     if (batch.length > 0) hooks.onBatch?.(counts, batch);

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { readEventBatches, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { readEventBatches, parseEventLine, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
 import type { TradeEvent } from './types';
 
 /**
@@ -41,9 +41,56 @@ export interface ColumnarHeader {
   summary: ReadSummary;
 }
 
-/** The line `pma import` writes for a trade, from its fields. */
-function tradeLine(seq: number, ts: number, symbol: string, tradeId: number, price: string, qty: string, buyerMaker: boolean): string {
-  return `{"v":1,"seq":${seq},"ts":${ts},"type":"trade","venue":"binance","symbol":"${symbol}","tradeId":${tradeId},"price":"${price}","qty":"${qty}","buyerMaker":${buyerMaker}}`;
+/**
+ * The trade template: the line `pma import` writes for a trade, as the text between its fields
+ * (`{"v":1,"seq":` SEQ `,"ts":` TS ... `"buyerMaker":` true|false `}`). One rule for the text the cache
+ * checks a line against, the line a record gives back, and the bytes written straight into a log.
+ */
+const TEMPLATE = ['{"v":1,"seq":', ',"ts":', ',"type":"trade","venue":"binance","symbol":"', '","tradeId":', ',"price":"', '","qty":"', '","buyerMaker":'].map((t) => Buffer.from(t, 'latin1'));
+const [T_SEQ, T_TS, T_SYMBOL, T_TRADE_ID, T_PRICE, T_QTY, T_BUYER_MAKER] = TEMPLATE;
+const TRUE_END = Buffer.from('true}', 'latin1');
+const FALSE_END = Buffer.from('false}', 'latin1');
+/** Template bytes plus the widest seq, ts and tradeId (16 digits each) and the longest flag. */
+const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * 16 + FALSE_END.length;
+
+/** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
+function writeTradeLine(out: Buffer, at: number, seq: number, t: TradeEvent, symbolBytes: Buffer): number {
+  let p = at;
+  out.set(T_SEQ, p);
+  p = putDigits(out, p + T_SEQ.length, seq);
+  out.set(T_TS, p);
+  p = putDigits(out, p + T_TS.length, t.ts);
+  out.set(T_SYMBOL, p);
+  p += T_SYMBOL.length;
+  out.set(symbolBytes, p);
+  p += symbolBytes.length;
+  out.set(T_TRADE_ID, p);
+  p = putDigits(out, p + T_TRADE_ID.length, t.tradeId);
+  out.set(T_PRICE, p);
+  p += T_PRICE.length;
+  p += out.write(t.price, p, 'latin1');
+  out.set(T_QTY, p);
+  p += T_QTY.length;
+  p += out.write(t.qty, p, 'latin1');
+  out.set(T_BUYER_MAKER, p);
+  p += T_BUYER_MAKER.length;
+  const end = t.buyerMaker ? TRUE_END : FALSE_END;
+  out.set(end, p);
+  return p + end.length;
+}
+
+/** Room a trade's line may take (digits, ASCII decimals and the symbol's UTF-8 bytes). */
+function tradeLineMaxBytes(t: TradeEvent, symbolBytes: Buffer): number {
+  return TEMPLATE_MAX_BYTES + symbolBytes.length + t.price.length + t.qty.length;
+}
+
+let scratch = Buffer.alloc(1024);
+
+/** A trade's line as text (the template rendered with `seq`). */
+function tradeLineText(seq: number, t: TradeEvent, symbolBytes: Buffer): string {
+  const max = tradeLineMaxBytes(t, symbolBytes);
+  if (scratch.length < max) scratch = Buffer.alloc(max);
+  return scratch.toString('utf8', 0, writeTradeLine(scratch, 0, seq, t, symbolBytes));
 }
 
 /** `mantissa / 10^scale` as a decimal string with exactly `scale` decimals. */
@@ -90,7 +137,7 @@ class BlockWriter {
     const price = t ? splitDecimal(t.price) : null;
     const qty = t ? splitDecimal(t.qty) : null;
     let stored = false;
-    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLine(t.seq, t.ts, t.symbol, t.tradeId, t.price, t.qty, t.buyerMaker) === r.line) {
+    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, Buffer.from(t.symbol, 'utf8')) === r.line) {
       let s = this.symbolIndex.get(t.symbol);
       if (s === undefined && this.symbols.length < 65_535) {
         s = this.symbols.push(t.symbol) - 1;
@@ -212,16 +259,94 @@ function headerOf(fd: number, path: string): { header: ColumnarHeader; blocksEnd
   return { header, blocksEnd: size - 12 - len };
 }
 
+/** One block's columns, shared by its rows' records. */
+class ColumnarBlock {
+  constructor(
+    readonly seq: Float64Array,
+    readonly priceM: Float64Array,
+    readonly priceScale: Uint8Array,
+    readonly qtyM: Float64Array,
+    readonly qtyScale: Uint8Array,
+    readonly symbol: Uint16Array,
+    /** Each symbol's UTF-8 bytes, by index. */
+    readonly symbolBytes: readonly Buffer[],
+  ) {}
+}
+
+/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * A trade read from the columnar cache: the same event as the JSON reader's, and its line, which is
+ * not built: `render` writes it (under a new seq) straight into a log's output buffer, and `line`
+ * renders it as text only for a caller that asks. Its price and quantity come as exact doubles too.
+ */
+export class ColumnarTrade implements LogRecord {
+  constructor(
+    readonly event: TradeEvent,
+    readonly lineNo: number,
+    private readonly block: ColumnarBlock,
+    private readonly row: number,
+  ) {}
+
+  /** The line as stored in the tick file (the template with the file's seq). */
+  get line(): string {
+    return tradeLineText(this.block.seq[this.row], this.event, this.symbolBytes);
+  }
+
+  /** `line.length` without building the line. */
+  get lineLength(): number {
+    const e = this.event;
+    return TEMPLATE_MAX_BYTES - 3 * 16 - (e.buyerMaker ? 1 : 0) + digitCount(this.block.seq[this.row]) + digitCount(e.ts) + digitCount(e.tradeId) + e.symbol.length + e.price.length + e.qty.length;
+  }
+
+  /** Bytes `render` may write at most. */
+  get maxLineBytes(): number {
+    return tradeLineMaxBytes(this.event, this.symbolBytes);
+  }
+
+  /** Writes the line with `seq` into `out` at `at` (with room for `maxLineBytes`); returns the offset after it. */
+  render(out: Buffer, at: number, seq: number): number {
+    return writeTradeLine(out, at, seq, this.event, this.symbolBytes);
+  }
+
+  /** `Number(event.price)`, from the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
+  get priceNumber(): number {
+    return exactQuotient(this.block.priceM[this.row], this.block.priceScale[this.row], this.event.price);
+  }
+
+  /** `Number(event.qty)`, as `priceNumber`. */
+  get qtyNumber(): number {
+    return exactQuotient(this.block.qtyM[this.row], this.block.qtyScale[this.row], this.event.qty);
+  }
+
+  private get symbolBytes(): Buffer {
+    return this.block.symbolBytes[this.block.symbol[this.row]];
+  }
+}
+
+function exactQuotient(mantissa: number, scale: number, text: string): number {
+  return scale < POW10.length ? mantissa / POW10[scale] : Number(text);
+}
+
+function digitCount(n: number): number {
+  let d = 1;
+  while (d < POW10.length && n >= POW10[d]) d++;
+  return d;
+}
+
 /**
  * Reads a columnar cache as `readEventBatches` reads its source: the same records (event, line,
  * lineNo) in the same order, one block at a time (memory does not grow with the file), and the
- * source's read summary. `path` names the source in error messages.
+ * source's read summary. Trades from the columns are `ColumnarTrade` records (their lines rendered
+ * when written, not built). `path` names the source in error messages.
  */
 export async function* readColumnarBatches(cachePath: string, path: string): AsyncGenerator<LogRecord[], ReadSummary> {
   const fd = openSync(cachePath, 'r');
   try {
     const { header, blocksEnd } = headerOf(fd, cachePath);
     const symbols = header.symbols;
+    const symbolBytes = symbols.map((s) => Buffer.from(s, 'utf8'));
     const head = Buffer.alloc(8);
     let pos = 8;
     while (pos < blocksEnd) {
@@ -240,9 +365,17 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       const priceScale = payload.subarray(off, off + n);
       const qtyScale = payload.subarray(off + n, off + 2 * n);
       const flags = payload.subarray(off + 2 * n, off + 3 * n);
+      const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolBytes);
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       const out: LogRecord[] = new Array(n);
+      // Consecutive trades often share a price (and a quantity): one string for a run of them.
+      let lastPriceM = -1;
+      let lastPriceScale = -1;
+      let price = '';
+      let lastQtyM = -1;
+      let lastQtyScale = -1;
+      let qty = '';
       for (let i = 0; i < n; i++) {
         const f = flags[i];
         if (f & FLAG_VERBATIM) {
@@ -252,12 +385,18 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
           out[i] = { event: parseEventLine(line, path, lineNo[i]), line, lineNo: lineNo[i] };
           continue;
         }
-        const price = decimalText(priceM[i], priceScale[i]);
-        const qty = decimalText(qtyM[i], qtyScale[i]);
-        const buyerMaker = (f & FLAG_BUYER_MAKER) !== 0;
-        const sym = symbols[symbol[i]];
-        const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: sym, tradeId: tradeId[i], price, qty, buyerMaker };
-        out[i] = { event, line: tradeLine(seq[i], ts[i], sym, tradeId[i], price, qty, buyerMaker), lineNo: lineNo[i] };
+        if (priceM[i] !== lastPriceM || priceScale[i] !== lastPriceScale) {
+          lastPriceM = priceM[i];
+          lastPriceScale = priceScale[i];
+          price = decimalText(lastPriceM, lastPriceScale);
+        }
+        if (qtyM[i] !== lastQtyM || qtyScale[i] !== lastQtyScale) {
+          lastQtyM = qtyM[i];
+          lastQtyScale = qtyScale[i];
+          qty = decimalText(lastQtyM, lastQtyScale);
+        }
+        const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: symbols[symbol[i]], tradeId: tradeId[i], price, qty, buyerMaker: (f & FLAG_BUYER_MAKER) !== 0 };
+        out[i] = new ColumnarTrade(event, lineNo[i], block, i);
       }
       yield out;
     }

@@ -82,8 +82,20 @@ function upgradedLine(line: string): AnyEvent {
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
-function putDigits(buf: Buffer, p: number, n: number): number {
-  if (n > 0x7fffffff) return p + buf.write(String(n), p, 'latin1');
+export function putDigits(buf: Buffer, p: number, n: number): number {
+  if (n > 0x7fffffff) {
+    // Up to 2^53 (times and trade ids): the digits above the last nine, then those nine, zero-padded.
+    const high = Math.floor(n / 1e9);
+    if (high > 0x7fffffff || n !== Math.floor(n)) return p + buf.write(String(n), p, 'latin1');
+    const end = putDigits(buf, p, high) + 9;
+    let low = n - high * 1e9;
+    for (let q = end; q > end - 9; ) {
+      const d = (low / 10) | 0;
+      buf[--q] = 48 + low - d * 10;
+      low = d;
+    }
+    return end;
+  }
   // Small integer arithmetic (n fits in 31 bits): no float division.
   let end = p + 1;
   for (let m = n; m >= 10; m = (m / 10) | 0) end++;
@@ -96,6 +108,14 @@ function putDigits(buf: Buffer, p: number, n: number): number {
   return end;
 }
 
+/** An input whose line writes itself into a log's output buffer (a trade from the columnar cache), not built as text. */
+export interface RenderedLine {
+  /** Bytes `render` may write at most. */
+  readonly maxLineBytes: number;
+  /** Writes the line with `seq` (no newline) into `out` at `at`; returns the offset after it. */
+  render(out: Buffer, at: number, seq: number): number;
+}
+
 /**
  * Append-only JSON Lines event log. The writer assigns `seq` (1, 2, ...) and serialises events with
  * keys in log order. Opening an existing log continues its sequence after cutting off a torn tail.
@@ -106,6 +126,8 @@ export interface EventSink {
   append<E extends AnyEvent>(event: E): E;
   appendLine(line: string): number;
   appendRead(event: AnyEvent, line: string): number;
+  /** `appendRead` for an input whose line renders itself into the output. */
+  appendRendered(line: RenderedLine): number;
 }
 
 export class EventLogWriter implements EventSink {
@@ -172,6 +194,25 @@ export class EventLogWriter implements EventSink {
     // The event read from the line carries its type's current version: a line of an older one was upgraded as it was read.
     if (isEventLine(line) && line.charCodeAt(VERSION_AT) - 48 === event.v) return this.copyLine(line);
     return this.append(event).seq;
+  }
+
+  /** Appends an input whose line renders itself straight into the output buffer (no text built). Returns its seq. */
+  appendRendered(line: RenderedLine): number {
+    const next = this.seq + 1;
+    const max = line.maxLineBytes + 1;
+    if (!this.room(max)) {
+      const big = Buffer.allocUnsafe(max);
+      const end = line.render(big, 0, next);
+      big[end] = 0x0a;
+      this.writeBytes(big.subarray(0, end + 1));
+    } else {
+      const end = line.render(this.out, this.pos, next);
+      this.out[end] = 0x0a;
+      this.pos = end + 1;
+    }
+    this.written();
+    this.seq = next;
+    return next;
   }
 
   /**

@@ -1,9 +1,7 @@
 import { readEventBatches, type LogRecord, type ReadSummary } from './log';
 
-export interface MergedRecord extends LogRecord {
-  /** Index of the file (in the order given) the record came from. */
-  source: number;
-}
+/** A record of the merged stream (records are passed on as their file's reader made them). */
+export type MergedRecord = LogRecord;
 
 interface Cursor {
   source: number;
@@ -51,7 +49,7 @@ export async function* mergeEventFiles(
       throw new Error(`${paths[best.source]}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs[best.source]}); tick files must be in time order`);
     }
     lastTs[best.source] = record.event.ts;
-    out.push({ ...record, source: best.source });
+    out.push(record);
     if (best.i >= best.batch.length) {
       if (out.length > 0) {
         yield out;

@@ -24,20 +24,25 @@ const SIGNAL_VERSION = eventVersion('signal');
  */
 export class SignalDetector {
   private readonly bySymbol = new Map<string, SymbolWindows>();
+  /** The windows of the last spot trade's symbol. */
+  private lastSymbol: string | null = null;
+  private last: SymbolWindows | null = null;
 
   constructor(private readonly params: SignalParams) {}
 
   onTrade(trade: TradeEvent): SignalEvent | null {
+    return this.onTradeValues(trade, decimalNumber(trade.price), decimalNumber(trade.qty));
+  }
+
+  /**
+   * `onTrade` for a trade whose price and quantity the caller has as numbers already (`price` must be
+   * `Number(trade.price)`, `qty` `Number(trade.qty)`: a columnar cache has them exactly).
+   */
+  onTradeValues(trade: TradeEvent, price: number, qty: number): SignalEvent | null {
     // A symbol's spot and futures trades are two markets: one set of windows each.
-    const key = tradeMarketKey(trade);
-    let w = this.bySymbol.get(key);
-    if (w === undefined) {
-      w = { change: new PriceChangeWindow(this.params.windowMs), volume: new VolumeWindow(this.params) };
-      this.bySymbol.set(key, w);
-    }
-    const qty = decimalNumber(trade.qty);
+    const w = this.windowsOf(trade);
     w.volume.push(qty);
-    const change = w.change.update(trade.ts, decimalNumber(trade.price));
+    const change = w.change.update(trade.ts, price);
     if (change === null || !Number.isFinite(change) || !(Math.abs(change) > this.params.threshold)) return null;
     const avgQty = w.volume.average();
     // makeEvent's key order, written out: one signal per dozen trades, and the spread showed in profiles.
@@ -55,6 +60,20 @@ export class SignalDetector {
       qty: trade.qty,
       avgQty,
     };
+  }
+
+  private windowsOf(trade: TradeEvent): SymbolWindows {
+    // The last trade's market is the usual next one: no key built nor looked up for a run of them.
+    if (trade.symbol === this.lastSymbol && trade.market === undefined && this.last !== null) return this.last;
+    const key = tradeMarketKey(trade);
+    let w = this.bySymbol.get(key);
+    if (w === undefined) {
+      w = { change: new PriceChangeWindow(this.params.windowMs), volume: new VolumeWindow(this.params) };
+      this.bySymbol.set(key, w);
+    }
+    this.lastSymbol = trade.market === undefined ? trade.symbol : null;
+    this.last = w;
+    return w;
   }
 
   /** Symbols seen (one set of windows each). */

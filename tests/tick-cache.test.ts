@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
-import { readColumnarBatches, readColumnarHeader } from '../events/columnar';
-import { readAllEvents, type LogRecord } from '../events/log';
+import { ColumnarTrade, readColumnarBatches, readColumnarHeader } from '../events/columnar';
+import { EventLogWriter, lineWithSeq, readAllEvents, type LogRecord } from '../events/log';
 
 const ROOT = resolve(__dirname, '..');
 const DEMO = resolve(ROOT, 'data/binance-btcusdt-ethusdt-20240808.ticks.jsonl.gz');
@@ -17,6 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The cache's records as they are read (trades as `ColumnarTrade`, their lines not built). */
 async function columnarRecords(cache: string, path: string): Promise<{ records: LogRecord[]; summary: unknown }> {
   const records: LogRecord[] = [];
   const gen = readColumnarBatches(cache, path);
@@ -26,6 +27,9 @@ async function columnarRecords(cache: string, path: string): Promise<{ records: 
     records.push(...next.value);
   }
 }
+
+/** A record's data as the JSON reader holds it (a columnar trade's line rendered). */
+const plain = (r: LogRecord): LogRecord => ({ event: r.event, line: r.line, lineNo: r.lineNo });
 
 const pma = (...args: string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/pma.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
 const same = (a: string, b: string) => readFileSync(a).equals(readFileSync(b));
@@ -48,10 +52,45 @@ describe('columnar tick cache', () => {
     expect(built.header).toMatchObject({ rows: 5, verbatimRows: 3, symbols: ['BTCUSDT', 'ETHUSDT'], source: { sha256: await fileSha256(ticks) } });
     const json = await readAllEvents(ticks);
     const cols = await columnarRecords(built.cache, ticks);
-    expect(cols.records).toEqual(json.records);
+    expect(cols.records.map(plain)).toEqual(json.records);
     expect(cols.records.map((r) => JSON.stringify(r.event))).toEqual(json.records.map((r) => JSON.stringify(r.event)));
     expect(cols.summary).toEqual(json.summary);
     expect(json.summary.tornTail).not.toBeNull();
+
+    // The trades from columns: their lengths, numbers and the bytes a log gets, without building their lines.
+    const trades = cols.records.filter((r): r is ColumnarTrade => r instanceof ColumnarTrade);
+    expect(trades.map((t) => t.event.tradeId)).toEqual([1, 9007199254740991]);
+    const log = EventLogWriter.open(join(dir, 'rendered.jsonl'), { truncate: true, durability: 'batched' });
+    for (const t of trades) {
+      expect(t.lineLength).toBe(t.line.length);
+      expect([t.priceNumber, t.qtyNumber]).toEqual([Number(t.event.price), Number(t.event.qty)]);
+      log.appendLine('{"v":1,"seq":0,"ts":0,"type":"timer","name":"tick"}');
+      expect(log.appendRendered(t)).toBe(log.lastSeq);
+    }
+    log.close();
+    expect(readFileSync(join(dir, 'rendered.jsonl'), 'utf8').split('\n').filter((_, i) => i % 2 === 1)).toEqual(trades.map((t, i) => lineWithSeq(t.line, 2 * i + 2)));
+  });
+
+  it('renders real trades from columns byte for byte: times and trade ids past 2^31, prices and quantities of every scale', async () => {
+    const ticks = join(dir, 'real.jsonl');
+    const lines = [
+      ['BTCUSDT', 1723075200123, 3706449511, '56123.45000000', '0.00012000', true],
+      ['ETHUSDT', 1723075200999, 1497245110, '2455.01', '12.3456', false],
+      ['XRPUSDT', 1723075201000, 2147483648, '0.00000001', '100000000000', true],
+      ['SOLUSDT', 9007199254740991, 9007199254740991, '0.5', '0.000000000000000000001', false],
+    ].map(([symbol, ts, tradeId, price, qty, bm], i) => `{"v":1,"seq":${i + 2147483647},"ts":${ts},"type":"trade","venue":"binance","symbol":"${symbol}","tradeId":${tradeId},"price":"${price}","qty":"${qty}","buyerMaker":${bm}}`);
+    writeFileSync(ticks, lines.join('\n') + '\n');
+    const [built] = await buildTickCache([ticks], join(dir, 'cache-real'));
+    expect(built.header).toMatchObject({ rows: 4, verbatimRows: 0 });
+    const trades = (await columnarRecords(built.cache, ticks)).records as ColumnarTrade[];
+    expect(trades.map((t) => t.line)).toEqual(lines);
+    expect(trades.map((t) => t.lineLength)).toEqual(lines.map((l) => l.length));
+    expect(trades.map((t) => t.priceNumber)).toEqual([56123.45, 2455.01, 1e-8, 0.5]);
+    expect(trades.map((t) => t.qtyNumber)).toEqual([0.00012, 12.3456, 1e11, 1e-21]);
+    const log = EventLogWriter.open(join(dir, 'rendered-real.jsonl'), { truncate: true, durability: 'batched' });
+    for (const t of trades) log.appendRendered(t);
+    log.close();
+    expect(readFileSync(join(dir, 'rendered-real.jsonl'), 'utf8')).toBe(lines.map((l, i) => lineWithSeq(l, i + 1) + '\n').join(''));
   });
 
   it('pma backtest from the cache writes byte-identical events.jsonl and report.json to the run from the JSON tick file', async () => {

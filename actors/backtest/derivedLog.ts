@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../events/errors';
-import { EventLogWriter, type EventSink } from '../../events/log';
+import { EventLogWriter, type EventSink, type RenderedLine } from '../../events/log';
 import { readLineBatches } from '../../events/lines';
 import { mergeEventFiles, type MergedRecord } from '../../events/merge';
 import { isInputType, type AnyEvent } from '../../events/types';
@@ -40,6 +40,10 @@ export class DerivedOnlySink implements EventSink {
   }
 
   appendRead(_event: AnyEvent, _line: string): number {
+    return this.inner.skip();
+  }
+
+  appendRendered(_line: RenderedLine): number {
     return this.inner.skip();
   }
 }

@@ -225,7 +225,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
     if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
-    else engine.ingestLine(input, record.line, record.lineNo);
+    else engine.ingestRead(input, record);
     events++;
     lastInputTs = input.ts;
   };

@@ -1,4 +1,4 @@
-import { lineWithSeq, type EventSink } from '../../events/log';
+import { lineWithSeq, type EventSink, type RenderedLine } from '../../events/log';
 import { isInputType, type AnyEvent } from '../../events/types';
 
 /**
@@ -32,6 +32,12 @@ export class RebuildSink implements EventSink {
 
   appendRead(event: AnyEvent, _line: string): number {
     this.note(event.type, '');
+    return ++this.seq;
+  }
+
+  /** An input rendered from its columns (a tick cache's trade). */
+  appendRendered(_line: RenderedLine): number {
+    this.derived = [];
     return ++this.seq;
   }
 
