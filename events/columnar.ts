@@ -41,6 +41,9 @@ export interface ColumnarHeader {
   summary: ReadSummary;
 }
 
+/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
 /**
  * The trade template: the line `pma import` writes for a trade, as the text between its fields
  * (`{"v":1,"seq":` SEQ `,"ts":` TS ... `"buyerMaker":` true|false `}`). One rule for the text the cache
@@ -53,52 +56,99 @@ const FALSE_END = Buffer.from('false}', 'latin1');
 /** Template bytes plus the widest seq, ts and tradeId (16 digits each) and the longest flag. */
 const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * 16 + FALSE_END.length;
 
-/** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
-function writeTradeLine(out: Buffer, at: number, seq: number, t: TradeEvent, symbolBytes: Buffer): number {
-  let p = at;
-  out.set(T_SEQ, p);
-  p = putDigits(out, p + T_SEQ.length, seq);
-  out.set(T_TS, p);
-  p = putDigits(out, p + T_TS.length, t.ts);
-  out.set(T_SYMBOL, p);
-  p += T_SYMBOL.length;
-  out.set(symbolBytes, p);
-  p += symbolBytes.length;
-  out.set(T_TRADE_ID, p);
-  p = putDigits(out, p + T_TRADE_ID.length, t.tradeId);
-  out.set(T_PRICE, p);
-  p += T_PRICE.length;
-  p += out.write(t.price, p, 'latin1');
-  out.set(T_QTY, p);
-  p += T_QTY.length;
-  p += out.write(t.qty, p, 'latin1');
-  out.set(T_BUYER_MAKER, p);
-  p += T_BUYER_MAKER.length;
-  const end = t.buyerMaker ? TRUE_END : FALSE_END;
-  out.set(end, p);
-  return p + end.length;
+/** Copies a template piece (a few bytes: a loop is cheaper than `set`). */
+function putBytes(out: Buffer, p: number, bytes: Buffer): number {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
+  return p + n;
 }
 
-/** Room a trade's line may take (digits, ASCII decimals and the symbol's UTF-8 bytes). */
+/**
+ * Writes `mantissa / 10^scale` with exactly `scale` decimals (at least one digit before the point)
+ * at `p`; returns the offset after it. The one rule for a cached decimal's text.
+ */
+function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): number {
+  let digits = 1;
+  while (digits < 16 && mantissa >= POW10[digits]) digits++;
+  const width = digits > scale ? digits : scale + 1;
+  const end = p + width + (scale > 0 ? 1 : 0);
+  // Right to left, the point before digit `scale` (counted from the last); 31-bit integer arithmetic.
+  let q = end;
+  let k = 0;
+  let m = mantissa;
+  if (m > 0x7fffffff) {
+    const high = Math.floor(m / 1e9);
+    let low = m - high * 1e9;
+    for (; k < 9; k++) {
+      if (k === scale && k > 0) out[--q] = 46;
+      const d = (low / 10) | 0;
+      out[--q] = 48 + low - d * 10;
+      low = d;
+    }
+    m = high;
+  }
+  for (; k < width; k++) {
+    if (k === scale && k > 0) out[--q] = 46;
+    const d = (m / 10) | 0;
+    out[--q] = 48 + m - d * 10;
+    m = d;
+  }
+  return end;
+}
+
+/** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
+function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbolBytes: Buffer, tradeId: number, priceM: number, priceScale: number, qtyM: number, qtyScale: number, buyerMaker: boolean): number {
+  let p = putBytes(out, at, T_SEQ);
+  p = putDigits(out, p, seq);
+  p = putBytes(out, p, T_TS);
+  p = putDigits(out, p, ts);
+  out.set(T_SYMBOL, p);
+  p = putBytes(out, p + T_SYMBOL.length, symbolBytes);
+  p = putBytes(out, p, T_TRADE_ID);
+  p = putDigits(out, p, tradeId);
+  p = putBytes(out, p, T_PRICE);
+  p = putDecimal(out, p, priceM, priceScale);
+  p = putBytes(out, p, T_QTY);
+  p = putDecimal(out, p, qtyM, qtyScale);
+  p = putBytes(out, p, T_BUYER_MAKER);
+  return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
+}
+
+/** Room a trade's line may take (digits, decimals as long as the event's texts, the symbol's UTF-8 bytes). */
 function tradeLineMaxBytes(t: TradeEvent, symbolBytes: Buffer): number {
   return TEMPLATE_MAX_BYTES + symbolBytes.length + t.price.length + t.qty.length;
 }
 
 let scratch = Buffer.alloc(1024);
 
-/** A trade's line as text (the template rendered with `seq`). */
-function tradeLineText(seq: number, t: TradeEvent, symbolBytes: Buffer): string {
-  const max = tradeLineMaxBytes(t, symbolBytes);
-  if (scratch.length < max) scratch = Buffer.alloc(max);
-  return scratch.toString('utf8', 0, writeTradeLine(scratch, 0, seq, t, symbolBytes));
+function scratchOf(bytes: number): Buffer {
+  if (scratch.length < bytes) scratch = Buffer.alloc(bytes);
+  return scratch;
+}
+
+/** A trade's line as text (the template rendered with `seq`; `price` and `qty` as exact mantissa and scale). */
+function tradeLineText(seq: number, t: TradeEvent, symbolBytes: Buffer, price: [number, number], qty: [number, number]): string {
+  const buf = scratchOf(tradeLineMaxBytes(t, symbolBytes));
+  return buf.toString('utf8', 0, writeTradeLine(buf, 0, seq, t.ts, symbolBytes, t.tradeId, price[0], price[1], qty[0], qty[1], t.buyerMaker));
+}
+
+/** Decimal texts already made, per scale by mantissa. */
+class DecimalTexts {
+  private readonly byScale: (Map<number, string> | undefined)[] = [];
+
+  of(mantissa: number, scale: number): string {
+    let texts = this.byScale[scale];
+    if (texts === undefined) this.byScale[scale] = texts = new Map();
+    let text = texts.get(mantissa);
+    if (text === undefined) texts.set(mantissa, (text = decimalText(mantissa, scale)));
+    return text;
+  }
 }
 
 /** `mantissa / 10^scale` as a decimal string with exactly `scale` decimals. */
 function decimalText(mantissa: number, scale: number): string {
-  const digits = String(mantissa);
-  if (scale === 0) return digits;
-  const padded = digits.length > scale ? digits : '0'.repeat(scale - digits.length + 1) + digits;
-  return `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+  const buf = scratchOf(scale + 18);
+  return buf.toString('latin1', 0, putDecimal(buf, 0, mantissa, scale));
 }
 
 /** A non-negative decimal string as an exact (mantissa, scale), or null when it has no exact form. */
@@ -137,7 +187,7 @@ class BlockWriter {
     const price = t ? splitDecimal(t.price) : null;
     const qty = t ? splitDecimal(t.qty) : null;
     let stored = false;
-    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, Buffer.from(t.symbol, 'utf8')) === r.line) {
+    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, Buffer.from(t.symbol, 'utf8'), price, qty) === r.line) {
       let s = this.symbolIndex.get(t.symbol);
       if (s === undefined && this.symbols.length < 65_535) {
         s = this.symbols.push(t.symbol) - 1;
@@ -273,9 +323,6 @@ class ColumnarBlock {
   ) {}
 }
 
-/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
-const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
 /**
  * A trade read from the columnar cache: the same event as the JSON reader's, and its line, which is
  * not built: `render` writes it (under a new seq) straight into a log's output buffer, and `line`
@@ -291,7 +338,8 @@ export class ColumnarTrade implements LogRecord {
 
   /** The line as stored in the tick file (the template with the file's seq). */
   get line(): string {
-    return tradeLineText(this.block.seq[this.row], this.event, this.symbolBytes);
+    const buf = scratchOf(this.maxLineBytes);
+    return buf.toString('utf8', 0, this.render(buf, 0, this.block.seq[this.row]));
   }
 
   /** `line.length` without building the line. */
@@ -307,7 +355,8 @@ export class ColumnarTrade implements LogRecord {
 
   /** Writes the line with `seq` into `out` at `at` (with room for `maxLineBytes`); returns the offset after it. */
   render(out: Buffer, at: number, seq: number): number {
-    return writeTradeLine(out, at, seq, this.event, this.symbolBytes);
+    const { block, row, event } = this;
+    return writeTradeLine(out, at, seq, event.ts, this.symbolBytes, event.tradeId, block.priceM[row], block.priceScale[row], block.qtyM[row], block.qtyScale[row], event.buyerMaker);
   }
 
   /** `Number(event.price)`, from the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
@@ -369,13 +418,8 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       const out: LogRecord[] = new Array(n);
-      // Consecutive trades often share a price (and a quantity): one string for a run of them.
-      let lastPriceM = -1;
-      let lastPriceScale = -1;
-      let price = '';
-      let lastQtyM = -1;
-      let lastQtyScale = -1;
-      let qty = '';
+      // Prices and quantities repeat: one string each per block (a block's few thousand, no more).
+      const texts = new DecimalTexts();
       for (let i = 0; i < n; i++) {
         const f = flags[i];
         if (f & FLAG_VERBATIM) {
@@ -385,16 +429,8 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
           out[i] = { event: parseEventLine(line, path, lineNo[i]), line, lineNo: lineNo[i] };
           continue;
         }
-        if (priceM[i] !== lastPriceM || priceScale[i] !== lastPriceScale) {
-          lastPriceM = priceM[i];
-          lastPriceScale = priceScale[i];
-          price = decimalText(lastPriceM, lastPriceScale);
-        }
-        if (qtyM[i] !== lastQtyM || qtyScale[i] !== lastQtyScale) {
-          lastQtyM = qtyM[i];
-          lastQtyScale = qtyScale[i];
-          qty = decimalText(lastQtyM, lastQtyScale);
-        }
+        const price = texts.of(priceM[i], priceScale[i]);
+        const qty = texts.of(qtyM[i], qtyScale[i]);
         const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: symbols[symbol[i]], tradeId: tradeId[i], price, qty, buyerMaker: (f & FLAG_BUYER_MAKER) !== 0 };
         out[i] = new ColumnarTrade(event, lineNo[i], block, i);
       }
