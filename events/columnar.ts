@@ -97,15 +97,13 @@ function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): nu
 }
 
 /** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
-function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbolBytes: Buffer, tradeId: number, priceM: number, priceScale: number, qtyM: number, qtyScale: number, buyerMaker: boolean): number {
+function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbolPart: Buffer, tradeId: number, priceM: number, priceScale: number, qtyM: number, qtyScale: number, buyerMaker: boolean): number {
   let p = putBytes(out, at, T_SEQ);
   p = putDigits(out, p, seq);
   p = putBytes(out, p, T_TS);
   p = putDigits(out, p, ts);
-  out.set(T_SYMBOL, p);
-  p = putBytes(out, p + T_SYMBOL.length, symbolBytes);
-  p = putBytes(out, p, T_TRADE_ID);
-  p = putDigits(out, p, tradeId);
+  out.set(symbolPart, p);
+  p = putDigits(out, p + symbolPart.length, tradeId);
   p = putBytes(out, p, T_PRICE);
   p = putDecimal(out, p, priceM, priceScale);
   p = putBytes(out, p, T_QTY);
@@ -114,9 +112,14 @@ function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbol
   return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
 }
 
-/** Room a trade's line may take (digits, decimals as long as the event's texts, the symbol's UTF-8 bytes). */
-function tradeLineMaxBytes(t: TradeEvent, symbolBytes: Buffer): number {
-  return TEMPLATE_MAX_BYTES + symbolBytes.length + t.price.length + t.qty.length;
+/** The template from after the ts to the tradeId, with a symbol's UTF-8 bytes: the same for all its trades. */
+function symbolPart(symbol: string): Buffer {
+  return Buffer.concat([T_SYMBOL, Buffer.from(symbol, 'utf8'), T_TRADE_ID]);
+}
+
+/** Room a trade's line may take (digits, decimals as long as the event's texts, the symbol's part). */
+function tradeLineMaxBytes(t: TradeEvent, symbolPart: Buffer): number {
+  return TEMPLATE_MAX_BYTES + symbolPart.length + t.price.length + t.qty.length;
 }
 
 let scratch = Buffer.alloc(1024);
@@ -127,21 +130,28 @@ function scratchOf(bytes: number): Buffer {
 }
 
 /** A trade's line as text (the template rendered with `seq`; `price` and `qty` as exact mantissa and scale). */
-function tradeLineText(seq: number, t: TradeEvent, symbolBytes: Buffer, price: [number, number], qty: [number, number]): string {
-  const buf = scratchOf(tradeLineMaxBytes(t, symbolBytes));
-  return buf.toString('utf8', 0, writeTradeLine(buf, 0, seq, t.ts, symbolBytes, t.tradeId, price[0], price[1], qty[0], qty[1], t.buyerMaker));
+function tradeLineText(seq: number, t: TradeEvent, price: [number, number], qty: [number, number]): string {
+  const part = symbolPart(t.symbol);
+  const buf = scratchOf(tradeLineMaxBytes(t, part));
+  return buf.toString('utf8', 0, writeTradeLine(buf, 0, seq, t.ts, part, t.tradeId, price[0], price[1], qty[0], qty[1], t.buyerMaker));
 }
 
 /** Decimal texts already made, per scale by mantissa. */
 class DecimalTexts {
   private readonly byScale: (Map<number, string> | undefined)[] = [];
+  private lastMantissa = -1;
+  private lastScale = -1;
+  private last = '';
 
   of(mantissa: number, scale: number): string {
+    if (mantissa === this.lastMantissa && scale === this.lastScale) return this.last;
+    this.lastMantissa = mantissa;
+    this.lastScale = scale;
     let texts = this.byScale[scale];
     if (texts === undefined) this.byScale[scale] = texts = new Map();
     let text = texts.get(mantissa);
     if (text === undefined) texts.set(mantissa, (text = decimalText(mantissa, scale)));
-    return text;
+    return (this.last = text);
   }
 }
 
@@ -187,7 +197,7 @@ class BlockWriter {
     const price = t ? splitDecimal(t.price) : null;
     const qty = t ? splitDecimal(t.qty) : null;
     let stored = false;
-    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, Buffer.from(t.symbol, 'utf8'), price, qty) === r.line) {
+    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, price, qty) === r.line) {
       let s = this.symbolIndex.get(t.symbol);
       if (s === undefined && this.symbols.length < 65_535) {
         s = this.symbols.push(t.symbol) - 1;
@@ -318,8 +328,8 @@ class ColumnarBlock {
     readonly qtyM: Float64Array,
     readonly qtyScale: Uint8Array,
     readonly symbol: Uint16Array,
-    /** Each symbol's UTF-8 bytes, by index. */
-    readonly symbolBytes: readonly Buffer[],
+    /** Each symbol's part of the template (`symbolPart`), by index. */
+    readonly symbolParts: readonly Buffer[],
   ) {}
 }
 
@@ -350,13 +360,13 @@ export class ColumnarTrade implements LogRecord {
 
   /** Bytes `render` may write at most. */
   get maxLineBytes(): number {
-    return tradeLineMaxBytes(this.event, this.symbolBytes);
+    return tradeLineMaxBytes(this.event, this.symbolPart);
   }
 
   /** Writes the line with `seq` into `out` at `at` (with room for `maxLineBytes`); returns the offset after it. */
   render(out: Buffer, at: number, seq: number): number {
     const { block, row, event } = this;
-    return writeTradeLine(out, at, seq, event.ts, this.symbolBytes, event.tradeId, block.priceM[row], block.priceScale[row], block.qtyM[row], block.qtyScale[row], event.buyerMaker);
+    return writeTradeLine(out, at, seq, event.ts, this.symbolPart, event.tradeId, block.priceM[row], block.priceScale[row], block.qtyM[row], block.qtyScale[row], event.buyerMaker);
   }
 
   /** `Number(event.price)`, from the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
@@ -369,8 +379,8 @@ export class ColumnarTrade implements LogRecord {
     return exactQuotient(this.block.qtyM[this.row], this.block.qtyScale[this.row], this.event.qty);
   }
 
-  private get symbolBytes(): Buffer {
-    return this.block.symbolBytes[this.block.symbol[this.row]];
+  private get symbolPart(): Buffer {
+    return this.block.symbolParts[this.block.symbol[this.row]];
   }
 }
 
@@ -395,7 +405,7 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
   try {
     const { header, blocksEnd } = headerOf(fd, cachePath);
     const symbols = header.symbols;
-    const symbolBytes = symbols.map((s) => Buffer.from(s, 'utf8'));
+    const symbolParts = symbols.map(symbolPart);
     const head = Buffer.alloc(8);
     let pos = 8;
     while (pos < blocksEnd) {
@@ -414,12 +424,13 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       const priceScale = payload.subarray(off, off + n);
       const qtyScale = payload.subarray(off + n, off + 2 * n);
       const flags = payload.subarray(off + 2 * n, off + 3 * n);
-      const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolBytes);
+      const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolParts);
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       const out: LogRecord[] = new Array(n);
       // Prices and quantities repeat: one string each per block (a block's few thousand, no more).
-      const texts = new DecimalTexts();
+      const prices = new DecimalTexts();
+      const quantities = new DecimalTexts();
       for (let i = 0; i < n; i++) {
         const f = flags[i];
         if (f & FLAG_VERBATIM) {
@@ -429,8 +440,8 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
           out[i] = { event: parseEventLine(line, path, lineNo[i]), line, lineNo: lineNo[i] };
           continue;
         }
-        const price = texts.of(priceM[i], priceScale[i]);
-        const qty = texts.of(qtyM[i], qtyScale[i]);
+        const price = prices.of(priceM[i], priceScale[i]);
+        const qty = quantities.of(qtyM[i], qtyScale[i]);
         const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: symbols[symbol[i]], tradeId: tradeId[i], price, qty, buyerMaker: (f & FLAG_BUYER_MAKER) !== 0 };
         out[i] = new ColumnarTrade(event, lineNo[i], block, i);
       }
