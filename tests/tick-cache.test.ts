@@ -111,6 +111,20 @@ describe('columnar tick cache', () => {
     expect(fromCache.report.events.trades).toBe(34419);
   }, 180_000);
 
+  it('a derived-only backtest from the cache writes the same log and report as from the JSON tick file (the cached trades leave their seqs as gaps)', async () => {
+    const ticks = join(dir, 'demo-head.jsonl');
+    const { records } = await readAllEvents(DEMO);
+    writeFileSync(ticks, records.slice(0, 3000).map((r) => r.line + '\n').join(''));
+    const cacheDir = join(dir, 'cache-derived');
+    await buildTickCache([ticks], cacheDir);
+    const fromJson = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'derived-json'), events: 'derived' });
+    const fromCache = await runBacktest({ ticks: [ticks], config: defaultConfig(), reportDir: join(dir, 'derived-cols'), events: 'derived', tickCache: cacheDir });
+    expect(fromCache.inputsFromCache).toEqual([ticks]);
+    expect(fromCache.report.events.trades).toBe(3000);
+    expect(fromJson.report.events.derived).toBeGreaterThan(0);
+    for (const f of ['events.derived.jsonl', 'report.json']) expect(same(join(dir, 'derived-json', f), join(dir, 'derived-cols', f))).toBe(true);
+  }, 60_000);
+
   it('pma replay from the cache writes the same log; a changed tick file is not read from the old cache (keyed by its hash)', async () => {
     const ticks = join(dir, 'demo.ticks.jsonl.gz');
     copyFileSync(DEMO, ticks);
