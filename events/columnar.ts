@@ -24,6 +24,8 @@ import type { TradeEvent } from './types';
 export const COLUMNAR_MAGIC = 'PMACOLS1';
 export const COLUMNAR_VERSION = 1;
 const ROWS_PER_BLOCK = 65_536;
+/** Records the reader yields at a time (a block is read at once, its records made in batches). */
+const ROWS_PER_BATCH = 2_048;
 const F64_COLUMNS = 6;
 const FLAG_BUYER_MAKER = 1;
 const FLAG_VERBATIM = 2;
@@ -427,25 +429,29 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolParts);
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      const out: LogRecord[] = new Array(n);
       // Prices and quantities repeat: one string each per block (a block's few thousand, no more).
       const prices = new DecimalTexts();
       const quantities = new DecimalTexts();
-      for (let i = 0; i < n; i++) {
-        const f = flags[i];
-        if (f & FLAG_VERBATIM) {
-          const len = view.readUInt32LE(vpos);
-          const line = view.toString('utf8', vpos + 4, vpos + 4 + len);
-          vpos += 4 + len;
-          out[i] = { event: parseEventLine(line, path, lineNo[i]), line, lineNo: lineNo[i] };
-          continue;
+      // Records are made a batch at a time, so they die young (a whole block of them would outlive scavenges).
+      for (let start = 0; start < n; start += ROWS_PER_BATCH) {
+        const end = Math.min(n, start + ROWS_PER_BATCH);
+        const out: LogRecord[] = new Array(end - start);
+        for (let i = start; i < end; i++) {
+          const f = flags[i];
+          if (f & FLAG_VERBATIM) {
+            const len = view.readUInt32LE(vpos);
+            const line = view.toString('utf8', vpos + 4, vpos + 4 + len);
+            vpos += 4 + len;
+            out[i - start] = { event: parseEventLine(line, path, lineNo[i]), line, lineNo: lineNo[i] };
+            continue;
+          }
+          const price = prices.of(priceM[i], priceScale[i]);
+          const qty = quantities.of(qtyM[i], qtyScale[i]);
+          const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: symbols[symbol[i]], tradeId: tradeId[i], price, qty, buyerMaker: (f & FLAG_BUYER_MAKER) !== 0 };
+          out[i - start] = new ColumnarTrade(event, lineNo[i], block, i);
         }
-        const price = prices.of(priceM[i], priceScale[i]);
-        const qty = quantities.of(qtyM[i], qtyScale[i]);
-        const event: TradeEvent = { v: 1, seq: seq[i], ts: ts[i], type: 'trade', venue: 'binance', symbol: symbols[symbol[i]], tradeId: tradeId[i], price, qty, buyerMaker: (f & FLAG_BUYER_MAKER) !== 0 };
-        out[i] = new ColumnarTrade(event, lineNo[i], block, i);
+        yield out;
       }
-      yield out;
     }
     return header.summary;
   } finally {
