@@ -391,7 +391,8 @@ function exactQuotient(mantissa: number, scale: number, text: string): number {
 }
 
 function digitCount(n: number): number {
-  let d = 1;
+  // Times and trade ids have ten digits or more: start past the short ones.
+  let d = n >= 1e8 ? 9 : 1;
   while (d < POW10.length && n >= POW10[d]) d++;
   return d;
 }
