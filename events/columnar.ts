@@ -55,8 +55,24 @@ const TEMPLATE = ['{"v":1,"seq":', ',"ts":', ',"type":"trade","venue":"binance",
 const [T_SEQ, T_TS, T_SYMBOL, T_TRADE_ID, T_PRICE, T_QTY, T_BUYER_MAKER] = TEMPLATE;
 const TRUE_END = Buffer.from('true}', 'latin1');
 const FALSE_END = Buffer.from('false}', 'latin1');
-/** Template bytes plus the widest seq, ts and tradeId (16 digits each) and the longest flag. */
-const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * 16 + FALSE_END.length;
+/** The widest safe integer's text: a sign and 16 digits. */
+const INTEGER_MAX_BYTES = 17;
+/** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
+const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
+
+/** Writes a safe integer (seq, ts, tradeId: validated as such when read) at `p`; returns the offset after it. */
+function putInteger(out: Buffer, p: number, n: number): number {
+  return n >= 0 ? putDigits(out, p, n) : p + out.write(String(n), p, 'latin1');
+}
+
+/** The length of a safe integer's text. */
+function integerLength(n: number): number {
+  if (n < 0) return String(n).length;
+  // Times and trade ids have ten digits or more: start past the short ones.
+  let d = n >= 1e8 ? 9 : 1;
+  while (d < 16 && n >= POW10[d]) d++;
+  return d;
+}
 
 /** Copies a template piece (a few bytes: a loop is cheaper than `set`). */
 function putBytes(out: Buffer, p: number, bytes: Buffer): number {
@@ -101,11 +117,11 @@ function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): nu
 /** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
 function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbolPart: Buffer, tradeId: number, priceM: number, priceScale: number, qtyM: number, qtyScale: number, buyerMaker: boolean): number {
   let p = putBytes(out, at, T_SEQ);
-  p = putDigits(out, p, seq);
+  p = putInteger(out, p, seq);
   p = putBytes(out, p, T_TS);
-  p = putDigits(out, p, ts);
+  p = putInteger(out, p, ts);
   out.set(symbolPart, p);
-  p = putDigits(out, p + symbolPart.length, tradeId);
+  p = putInteger(out, p + symbolPart.length, tradeId);
   p = putBytes(out, p, T_PRICE);
   p = putDecimal(out, p, priceM, priceScale);
   p = putBytes(out, p, T_QTY);
@@ -357,7 +373,7 @@ export class ColumnarTrade implements LogRecord {
   /** `line.length` without building the line. */
   get lineLength(): number {
     const e = this.event;
-    return TEMPLATE_MAX_BYTES - 3 * 16 - (e.buyerMaker ? 1 : 0) + digitCount(this.block.seq[this.row]) + digitCount(e.ts) + digitCount(e.tradeId) + e.symbol.length + e.price.length + e.qty.length;
+    return TEMPLATE_MAX_BYTES - 3 * INTEGER_MAX_BYTES - (e.buyerMaker ? 1 : 0) + integerLength(this.block.seq[this.row]) + integerLength(e.ts) + integerLength(e.tradeId) + e.symbol.length + e.price.length + e.qty.length;
   }
 
   /** Bytes `render` may write at most. */
@@ -390,12 +406,6 @@ function exactQuotient(mantissa: number, scale: number, text: string): number {
   return scale < POW10.length ? mantissa / POW10[scale] : Number(text);
 }
 
-function digitCount(n: number): number {
-  // Times and trade ids have ten digits or more: start past the short ones.
-  let d = n >= 1e8 ? 9 : 1;
-  while (d < POW10.length && n >= POW10[d]) d++;
-  return d;
-}
 
 /**
  * Reads a columnar cache as `readEventBatches` reads its source: the same records (event, line,

@@ -78,15 +78,17 @@ describe('columnar tick cache', () => {
       ['ETHUSDT', 1723075200999, 1497245110, '2455.01', '12.3456', false],
       ['XRPUSDT', 1723075201000, 2147483648, '0.00000001', '100000000000', true],
       ['SOLUSDT', 9007199254740991, 9007199254740991, '0.5', '0.000000000000000000001', false],
-    ].map(([symbol, ts, tradeId, price, qty, bm], i) => `{"v":1,"seq":${i + 2147483647},"ts":${ts},"type":"trade","venue":"binance","symbol":"${symbol}","tradeId":${tradeId},"price":"${price}","qty":"${qty}","buyerMaker":${bm}}`);
+      // negative seq and trade id: valid integers, written with their sign
+      ['BNBUSDT', 0, -42, '1', '1', true],
+    ].map(([symbol, ts, tradeId, price, qty, bm], i) => `{"v":1,"seq":${i < 4 ? i + 2147483647 : -9007199254740991},"ts":${ts},"type":"trade","venue":"binance","symbol":"${symbol}","tradeId":${tradeId},"price":"${price}","qty":"${qty}","buyerMaker":${bm}}`);
     writeFileSync(ticks, lines.join('\n') + '\n');
     const [built] = await buildTickCache([ticks], join(dir, 'cache-real'));
-    expect(built.header).toMatchObject({ rows: 4, verbatimRows: 0 });
+    expect(built.header).toMatchObject({ rows: 5, verbatimRows: 0 });
     const trades = (await columnarRecords(built.cache, ticks)).records as ColumnarTrade[];
     expect(trades.map((t) => t.line)).toEqual(lines);
     expect(trades.map((t) => t.lineLength)).toEqual(lines.map((l) => l.length));
-    expect(trades.map((t) => t.priceNumber)).toEqual([56123.45, 2455.01, 1e-8, 0.5]);
-    expect(trades.map((t) => t.qtyNumber)).toEqual([0.00012, 12.3456, 1e11, 1e-21]);
+    expect(trades.map((t) => t.priceNumber)).toEqual([56123.45, 2455.01, 1e-8, 0.5, 1]);
+    expect(trades.map((t) => t.qtyNumber)).toEqual([0.00012, 12.3456, 1e11, 1e-21, 1]);
     const log = EventLogWriter.open(join(dir, 'rendered-real.jsonl'), { truncate: true, durability: 'batched' });
     for (const t of trades) log.appendRendered(t);
     log.close();
