@@ -129,11 +129,16 @@ export function sampleMids(markets: readonly SampledMarket[], sample: number): R
   return mids;
 }
 
-const moves = new Map<string, Big>();
+const moves = new Map<string, bigint>();
 
-/** Mean |now - before| / before over the markets sampled in both; "0" when none is. */
+/**
+ * Mean |now - before| / before over the markets sampled in both; "0" when none is. As big.js computes
+ * it (each move and the mean rounded half up to Big.DP = 20 places, written as Big writes it), in
+ * integers of 1e-20: a backtest measures every model quote, and big.js division is the slow part.
+ */
 export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readonly<Record<string, Decimal>>): Volatility {
-  let sum: Big | null = null;
+  let sum = 0n;
+  let moved = false;
   let n = 0;
   for (const id in now) {
     const prev = before[id];
@@ -142,10 +147,50 @@ export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readon
     const mid = now[id];
     // An unchanged mid adds exactly zero.
     if (mid === prev) continue;
-    const move = memo(moves, `${prev}|${mid}`, () => new Big(mid).minus(prev).abs().div(prev));
-    sum = sum === null ? move : sum.plus(move);
+    sum += memo(moves, `${prev}|${mid}`, () => relativeMove(prev, mid));
+    moved = true;
   }
-  return { volatility: n === 0 || sum === null ? '0' : sum.div(n).toString(), marketsSampled: n };
+  return { volatility: n === 0 || !moved ? '0' : bigText(roundedDiv(sum, BigInt(n))), marketsSampled: n };
+}
+
+const DP = 20;
+const ONE = 10n ** BigInt(DP);
+
+/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1). */
+function relativeMove(before: Decimal, now: Decimal): bigint {
+  const a = scaledInt(before);
+  const b = scaledInt(now);
+  const scale = Math.max(a.scale, b.scale);
+  const prev = a.int * 10n ** BigInt(scale - a.scale);
+  const next = b.int * 10n ** BigInt(scale - b.scale);
+  return roundedDiv((next > prev ? next - prev : prev - next) * ONE, prev);
+}
+
+/** a / b rounded half up, for a >= 0 and b > 0. */
+function roundedDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return 2n * (a - q * b) >= b ? q + 1n : q;
+}
+
+const PLAIN = /^(\d+)(?:\.(\d+))?$/;
+
+/** A non-negative decimal as an integer and its decimal places (other notations through big.js, exactly). */
+function scaledInt(d: Decimal): { int: bigint; scale: number } {
+  const m = PLAIN.exec(d) ?? PLAIN.exec(new Big(d).toFixed());
+  if (m === null) throw new Error(`not a non-negative decimal: ${d}`);
+  const frac = m[2] ?? '';
+  return { int: BigInt(m[1] + frac), scale: frac.length };
+}
+
+/** A non-negative number of 1e-20 units as big.js writes it (toString: exponential at exponents <= Big.NE = -7 and >= Big.PE = 21). */
+function bigText(units: bigint): Decimal {
+  if (units === 0n) return '0';
+  const digits = units.toString();
+  const e = digits.length - 1 - DP;
+  const c = digits.replace(/0+$/, '');
+  if (e <= -7 || e >= 21) return c[0] + (c.length > 1 ? '.' + c.slice(1) : '') + (e < 0 ? 'e' : 'e+') + e;
+  if (e < 0) return '0.' + '0'.repeat(-e - 1) + c;
+  return c.length > e + 1 ? c.slice(0, e + 1) + '.' + c.slice(e + 1) : c + '0'.repeat(e + 1 - c.length);
 }
 
 export function fastIntervalMs(p: ScanIntervalInput): number {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { scanSchema } from '../actors/config/schema';
 import { createActor } from 'xstate';
 import { ScanIntervalController, scanIntervalInput } from '../actors/strategies/scanInterval';
-import { scanIntervalMachine } from '../machines/scanInterval';
+import { priceMove, sampleMids, scanIntervalMachine } from '../machines/scanInterval';
 import { decodeGammaMarkets } from '../actors/venues/polymarket/gammaParse';
 import { makeEvent, type MarketInfo, type MarketSnapshotEvent } from '../events/types';
 import { demoTrades, modelEvents } from './support/modelQuotes';
@@ -256,5 +256,51 @@ describe('scan-interval controller: its step is the machine\'s', () => {
     const tail = quotes.slice(200, 400);
     expect(tail.flatMap((e) => resumed.onSnapshot(e))).toEqual(tail.flatMap((e) => plain.onSnapshot(e)));
     expect(resumed.persist()).toEqual(plain.persist());
+  });
+});
+
+describe('priceMove in integers is big.js\'s', () => {
+  /** The big.js computation it replaces. */
+  function bigMove(before: Record<string, string>, now: Record<string, string>) {
+    let sum = new Big(0);
+    let n = 0;
+    for (const [id, mid] of Object.entries(now)) {
+      const prev = before[id];
+      if (prev === undefined) continue;
+      sum = sum.plus(new Big(mid).minus(prev).abs().div(prev));
+      n++;
+    }
+    return { volatility: n === 0 ? '0' : sum.div(n).toString(), marketsSampled: n };
+  }
+
+  it('on every pair of consecutive model mids of the demo file', () => {
+    const lists = modelEvents(demoTrades())
+      .filter((e): e is MarketSnapshotEvent => e.type === 'market_snapshot')
+      .map((e) => sampleMids(e.markets, 10));
+    for (let i = 1; i < lists.length; i++) expect(priceMove(lists[i - 1], lists[i])).toEqual(bigMove(lists[i - 1], lists[i]));
+  });
+
+  it('on random decimals of every size, one to seven markets, and other notations', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const decimal = () => {
+      const digits = 1 + Math.floor(rand() * 12);
+      const v = Math.floor(rand() * 10 ** digits) + 1;
+      return new Big(v).div(new Big(10).pow(Math.floor(rand() * 16))).toString();
+    };
+    for (let i = 0; i < 3000; i++) {
+      const markets = 1 + Math.floor(rand() * 7);
+      const before: Record<string, string> = {};
+      const now: Record<string, string> = {};
+      for (let m = 0; m < markets; m++) {
+        before[`m${m}`] = decimal();
+        now[`m${m}`] = rand() < 0.3 ? before[`m${m}`] : rand() < 0.5 ? decimal() : new Big(before[`m${m}`]).times(1 + Math.floor(rand() * 3) / 1000).toString();
+      }
+      expect(priceMove(before, now)).toEqual(bigMove(before, now));
+    }
+    for (const [a, b] of [['0.5', '0.50'], ['1e-7', '2e-7'], ['0.00000001', '0.00000003'], ['3', '1e+3'], ['0.3', '0.30000000000000000001'], ['1', '1e22']]) {
+      expect(priceMove({ x: a }, { x: b })).toEqual(bigMove({ x: a }, { x: b }));
+      expect(priceMove({ x: b }, { x: a })).toEqual(bigMove({ x: b }, { x: a }));
+    }
   });
 });

@@ -198,8 +198,13 @@ export class FifteenMinMarketModel {
         quoted: false,
       };
     }
-    s.times.push(trade.ts);
-    s.prices.push(price);
+    // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
+    const last = s.times.length - 1;
+    if (last >= s.head && s.times[last] === trade.ts) s.prices[last] = price;
+    else {
+      s.times.push(trade.ts);
+      s.prices.push(price);
+    }
     s.lastPrice = price;
     s.lastPriceText = trade.price;
     this.trim(s, trade.ts - this.p.volLookbackMs - this.p.lagMs - this.p.quoteIntervalMs);
