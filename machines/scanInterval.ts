@@ -213,6 +213,8 @@ export function measureSnapshot(context: ScanIntervalContext, event: ScanInterva
 
 /** The measured volatility is above the threshold (exactly: big.js). */
 export function isVolatile(context: ScanIntervalContext): boolean {
+  // Most snapshots measure no move at all.
+  if (context.volatilityExact === '0') return 0 > context.params.volatilityThreshold;
   return new Big(context.volatilityExact).gt(context.params.volatilityThreshold);
 }
 

@@ -78,8 +78,8 @@ interface SymbolState {
   lastPrice: number;
   /** The last trade's price as written: consecutive trades often print the same price. */
   lastPriceText: string;
-  /** 1 s log returns by end time (`returnAt`). */
-  returns: Map<number, number>;
+  /** The last lookback's 1 s returns (`returnsUpTo`). */
+  returns: { at: number; rets: number[] } | null;
 }
 
 /** A window's market id, token ids and question. */
@@ -171,7 +171,7 @@ export class FifteenMinMarketModel {
     if (asset === undefined || this.disabled.has(asset)) return out;
     let s = this.symbols.get(trade.symbol);
     if (!s) {
-      s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: new Map() };
+      s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.set(trade.symbol, s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
@@ -292,36 +292,43 @@ export class FifteenMinMarketModel {
 
   /** Std dev of 1 s log returns over the lookback, per sqrt(ms). */
   private sigmaPerSqrtMs(s: SymbolState, at: number): number {
-    const rets: number[] = [];
-    for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) {
-      const r = this.returnAt(s, t);
-      if (!Number.isNaN(r)) rets.push(r);
-    }
+    const rets = this.returnsUpTo(s, at);
+    let n = 0;
+    let sum = 0;
+    for (const r of rets) if (!Number.isNaN(r)) (sum += r), n++;
     // Half the lookback of 1 s returns before the estimate counts.
-    if (rets.length < this.p.volLookbackMs / 2000) return 0;
-    const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
-    const variance = rets.reduce((a, r) => a + (r - mean) ** 2, 0) / (rets.length - 1);
-    return Math.sqrt(variance / 1000);
+    if (n < this.p.volLookbackMs / 2000) return 0;
+    const mean = sum / n;
+    let squares = 0;
+    for (const r of rets) if (!Number.isNaN(r)) squares += (r - mean) ** 2;
+    return Math.sqrt(squares / (n - 1) / 1000);
   }
 
   /**
-   * The 1 s log return ending at `t` (NaN without a price at both ends). Quotes read returns at or
-   * before their time - lagMs, after every trade up to their time: final, so each is computed once
-   * and kept while a lookback may read it (the next quote reads all but one of them again).
+   * The 1 s log returns ending at each second of the lookback up to `at`, oldest first (NaN without a
+   * price at both ends). A quote reads prices at or before its time - lagMs after every trade up to
+   * its time, so a return once computed is final: the next quote, a second later, reuses all but the
+   * oldest and computes one.
    */
-  private returnAt(s: SymbolState, t: number): number {
-    let r = s.returns.get(t);
-    if (r === undefined) {
-      const p = this.priceAt(s, t);
-      const prev = this.priceAt(s, t - 1000);
-      r = p !== null && prev !== null ? Math.log(p / prev) : NaN;
-      if (s.returns.size >= 8 * (this.p.volLookbackMs / 1000 + 1)) {
-        const oldest = t - 2 * this.p.volLookbackMs;
-        for (const k of s.returns.keys()) if (k < oldest) s.returns.delete(k);
-      }
-      s.returns.set(t, r);
+  private returnsUpTo(s: SymbolState, at: number): number[] {
+    const w = s.returns;
+    if (w !== null && w.at === at) return w.rets;
+    if (w !== null && at - w.at === 1000) {
+      w.rets.shift();
+      w.rets.push(this.returnAt(s, at));
+      w.at = at;
+      return w.rets;
     }
-    return r;
+    const rets: number[] = [];
+    for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) rets.push(this.returnAt(s, t));
+    s.returns = { at, rets };
+    return rets;
+  }
+
+  private returnAt(s: SymbolState, t: number): number {
+    const p = this.priceAt(s, t);
+    const prev = this.priceAt(s, t - 1000);
+    return p !== null && prev !== null ? Math.log(p / prev) : NaN;
   }
 
   /** Last trade price at or before `t`, or null when no trade is that old in the buffer. */
