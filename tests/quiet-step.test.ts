@@ -26,7 +26,7 @@ jest.mock('../machines/quietStep', () => {
       if (out !== null) {
         const [reference, actions] = transition(snapshot.machine, snapshot as never, event);
         const same = JSON.stringify(reference.value) === JSON.stringify(out.value) && reference.status === out.status &&
-          JSON.stringify(reference.context) === JSON.stringify(out.context) && !actions.some((a) => a.type === 'xstate.emit' || a.type === 'xstate.raise');
+          JSON.stringify(reference.context) === JSON.stringify(out.context) && !actions.some((a) => (a.type as string) === 'xstate.emit' || (a.type as string) === 'xstate.raise');
         if (!same && checked.mismatches.length < 5) checked.mismatches.push(`${id} ${event.type} at ${JSON.stringify(snapshot.value)}`);
       }
       return out;
