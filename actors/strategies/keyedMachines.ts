@@ -194,9 +194,13 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     const mark = this.outbox.length;
     this.step(d.key, entry, { ...d.event, nextOrder: this.orderIds.peek(d.key) } as EventFromLogic<M>);
     this.dirty.add(d.key);
-    const emitted = this.outbox.splice(mark);
-    this.noteState(d.key, entry);
-    this.outbox.push(...emitted);
+    if (this.outbox.length === mark) {
+      this.noteState(d.key, entry);
+    } else {
+      const emitted = this.outbox.splice(mark);
+      this.noteState(d.key, entry);
+      this.outbox.push(...emitted);
+    }
     // An instance in a final state (its market resolved) has nothing left to do: memory stays flat.
     if (entry.snapshot.status === 'done') {
       entry.actor?.stop();
