@@ -155,6 +155,21 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     expect(JSON.stringify(split.out)).toBe(JSON.stringify(whole.out));
   });
 
+  it('runs the same inspected (an XState actor per instance, every event through the interpreter) as stepped by snapshots', () => {
+    const script = crashScript(btc15mMarket(crypto7));
+    const pure = new Harness(createFlashCrashStrategy(cfg));
+    const inspectedEvents: string[] = [];
+    const inspected = new Harness(createFlashCrashStrategy(cfg, undefined, { inspect: (e) => inspectedEvents.push(e.type) }));
+    for (const e of script) {
+      pure.feed(e);
+      inspected.feed(e);
+      expect(JSON.stringify(inspected.strategy.persist())).toBe(JSON.stringify(pure.strategy.persist()));
+    }
+    expect(JSON.stringify(inspected.out)).toBe(JSON.stringify(pure.out));
+    expect(pure.intents().length).toBeGreaterThan(0);
+    expect(inspectedEvents).toContain('@xstate.event');
+  });
+
   it('ends the machines of markets that left the scan forgetUnlistedMs ago with nothing held or open, keeps the one holding shares, and starts afresh when a market returns', () => {
     const h = new Harness(createFlashCrashStrategy(flashCrashSchema.parse({ ...USD_EXITS, stopLossUsd: '1', forgetUnlistedMs: 60_000 })));
     const crashing = btc15mMarket(crypto7);
