@@ -153,6 +153,20 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     split.strategy.restore(saved);
     for (const e of script.slice(3)) split.feed(e);
     expect(JSON.stringify(split.out)).toBe(JSON.stringify(whole.out));
+
+    // As the supervisor restarts a strategy: from the persist() result itself, after more events changed the strategy.
+    const restarted = new Harness(createFlashCrashStrategy(cfg));
+    for (const e of script.slice(0, 3)) restarted.feed(e);
+    const lastGood = restarted.strategy.persist();
+    const before = JSON.stringify(lastGood);
+    for (const e of script.slice(3)) restarted.feed(e);
+    expect(JSON.stringify(lastGood)).toBe(before);
+    restarted.strategy.restore(lastGood);
+    const firstThree = new Harness(createFlashCrashStrategy(cfg));
+    for (const e of script.slice(0, 3)) firstThree.feed(e);
+    const mark = restarted.out.length;
+    for (const e of script.slice(3)) restarted.feed(e);
+    expect(JSON.stringify(restarted.out.slice(mark))).toBe(JSON.stringify(whole.out.slice(firstThree.out.length)));
   });
 
   it('runs the same inspected (an XState actor per instance, every event through the interpreter) as stepped by snapshots', () => {

@@ -1,5 +1,6 @@
 import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { quietStep } from '../../machines/quietStep';
+import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
 import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
@@ -69,11 +70,6 @@ interface Instance<M extends AnyStateMachine> {
   last: EventFromLogic<M> | null;
 }
 
-interface Persisted {
-  orders: Record<string, OwnedOrder>;
-  counters: Record<string, number>;
-  actors: Record<string, { input: unknown; snapshot: Snapshot<unknown> }>;
-}
 
 /**
  * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
@@ -90,15 +86,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
   private orderOwner = new Map<string, OwnedOrder>();
   private orderIds: OrderIdGenerator;
-  /**
-   * The instances' snapshots as of the last `persist()`, refreshed only for the keys delivered to
-   * since (`dirty`). XState snapshots are immutable, so the references are kept as they are and
-   * turned into persisted form only when a restore needs them.
-   */
-  private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
+  /** The last `persist()` result, and the keys delivered to (or ended) since: the next result is built on it from them alone. */
+  private lastPersisted: PersistedState<OwnedOrder> | null = null;
   private dirty = new Set<string>();
-  /** The last `persist()` result; returned again while nothing changed (a reaction that changed no machine and no order). */
-  private lastPersisted: Persisted | null = null;
   private ordersChanged = true;
   private outbox: DerivedEvent[] = [];
   private now = 0;
@@ -291,31 +281,33 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   }
 
   /**
-   * Copy-on-write: only the instances delivered to since the last call are refreshed (XState
-   * snapshots are immutable, so references are kept), and while nothing changed the previous result
-   * is returned as it is. Never mutated after it is returned.
+   * Only the instances delivered to since the last call are taken (XState snapshots are immutable,
+   * so references are kept), on top of the previous result (actors/strategies/persistedState.ts);
+   * while nothing changed the previous result is returned as it is.
    */
-  persist(): Persisted {
-    if (this.lastPersisted !== null && this.dirty.size === 0 && !this.ordersChanged) return this.lastPersisted;
+  persist(): PersistedState<OwnedOrder> {
+    const last = this.lastPersisted;
+    if (last !== null && this.dirty.size === 0 && !this.ordersChanged) return last;
+    const changes = new Map<string, PersistedInstance | null>();
     for (const key of this.dirty) {
       const a = this.actors.get(key);
-      if (a) this.persisted.set(key, { input: a.input, snapshot: a.snapshot as Snapshot<unknown> });
-      else this.persisted.delete(key);
+      changes.set(key, a ? { input: a.input, snapshot: a.snapshot as Snapshot<unknown> } : null);
     }
     this.dirty.clear();
-    const last = this.lastPersisted;
     const ordersSame = last !== null && !this.ordersChanged;
-    this.lastPersisted = {
-      orders: ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      counters: ordersSame ? last.counters : this.orderIds.toJSON(),
-      actors: Object.fromEntries(this.persisted),
-    };
+    this.lastPersisted = PersistedState.next(
+      last,
+      ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
+      ordersSame ? last.counters : this.orderIds.toJSON(),
+      changes,
+    );
     this.ordersChanged = false;
     return this.lastPersisted;
   }
 
+  /** From a `persist()` result, or its JSON form. */
   restore(snapshot: unknown): void {
-    const p = snapshot as Persisted;
+    const p = snapshot instanceof PersistedState ? (snapshot.toJSON() as PersistedRecord<OwnedOrder>) : (snapshot as PersistedRecord<OwnedOrder>);
     for (const a of this.actors.values()) a.actor?.stop();
     this.actors.clear();
     this.keys.clear();
@@ -323,7 +315,6 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.ordersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
-    this.persisted = new Map(Object.entries(p.actors));
     this.dirty.clear();
     for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, this.spec.machine.getPersistedSnapshot(a.snapshot as never) as Snapshot<unknown>);
   }
