@@ -128,6 +128,7 @@ export function exitReason(c: FlashCrashContext): ExitReason | null {
     if (params.takeProfitTicks !== null && bid.gte(entry.plus(tick.times(params.takeProfitTicks)))) return 'take_profit';
     if (params.takeProfitFraction !== null && bid.gte(entry.times(1 + params.takeProfitFraction))) return 'take_profit';
   }
+  if (params.stopLossUsd === null && params.takeProfitUsd === null) return null;
   const p = pnl(c);
   const base = c.entryPnl !== null ? new Big(c.entryPnl) : new Big(0);
   if (params.stopLossUsd !== null && p.lte(base.minus(params.stopLossUsd))) return 'stop_loss';
