@@ -121,7 +121,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.cancelOverdue();
     }
-    for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key))) this.deliver(d);
+    for (const d of this.spec.route(event, ctx, this.keys, this.hasOpenOrderOf)) this.deliver(d);
     return this.cancelOverdue();
   }
 
@@ -141,6 +141,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     return this.outbox;
   }
+
+  /** `hasOpenOrder` for the routes, bound once (not a closure per event). */
+  private readonly hasOpenOrderOf = (key: string): boolean => this.hasOpenOrder(key);
 
   private hasOpenOrder(key: string): boolean {
     for (const open of this.orderOwner.values()) if (open.key === key) return true;
