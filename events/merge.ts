@@ -1,9 +1,7 @@
 import { readEventBatches, type LogRecord, type ReadSummary } from './log';
 
-export interface MergedRecord extends LogRecord {
-  /** Index of the file (in the order given) the record came from. */
-  source: number;
-}
+/** A record of the merged stream (records are passed on as their file's reader made them). */
+export type MergedRecord = LogRecord;
 
 interface Cursor {
   source: number;
@@ -35,6 +33,7 @@ export async function* mergeEventFiles(
   paths: readonly string[],
   open: (path: string, index: number) => AsyncGenerator<LogRecord[], ReadSummary> = (p) => readEventBatches(p),
 ): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  if (paths.length === 1) return yield* inOrder(paths[0], open(paths[0], 0));
   const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: open(p, source), batch: [], i: 0, summary: null }));
   await Promise.all(cursors.map(fill));
   const lastTs = paths.map(() => -Infinity);
@@ -47,11 +46,9 @@ export async function* mergeEventFiles(
     }
     if (best === null) break;
     const record = best.batch[best.i++];
-    if (record.event.ts < lastTs[best.source]) {
-      throw new Error(`${paths[best.source]}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs[best.source]}); tick files must be in time order`);
-    }
+    if (record.event.ts < lastTs[best.source]) throw backwards(paths[best.source], record, lastTs[best.source]);
     lastTs[best.source] = record.event.ts;
-    out.push({ ...record, source: best.source });
+    out.push(record);
     if (best.i >= best.batch.length) {
       if (out.length > 0) {
         yield out;
@@ -62,4 +59,24 @@ export async function* mergeEventFiles(
   }
   if (out.length > 0) yield out;
   return cursors.map((c) => c.summary!);
+}
+
+/** One file is its own merge: its batches pass through as they are, checked for time order. */
+async function* inOrder(path: string, gen: AsyncGenerator<LogRecord[], ReadSummary>): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  let lastTs = -Infinity;
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return [next.value];
+    const batch = next.value;
+    for (let i = 0; i < batch.length; i++) {
+      const ts = batch[i].event.ts;
+      if (ts < lastTs) throw backwards(path, batch[i], lastTs);
+      lastTs = ts;
+    }
+    if (batch.length > 0) yield batch;
+  }
+}
+
+function backwards(path: string, record: LogRecord, lastTs: number): Error {
+  return new Error(`${path}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs}); tick files must be in time order`);
 }
