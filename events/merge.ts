@@ -36,7 +36,7 @@ export async function* mergeEventFiles(
   if (paths.length === 1) return yield* inOrder(paths[0], open(paths[0], 0));
   const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: open(p, source), batch: [], i: 0, summary: null }));
   await Promise.all(cursors.map(fill));
-  const lastTs = paths.map(() => -Infinity);
+  const order = paths.map((p) => new TimeOrder(p));
   let out: MergedRecord[] = [];
   for (;;) {
     let best: Cursor | null = null;
@@ -46,8 +46,7 @@ export async function* mergeEventFiles(
     }
     if (best === null) break;
     const record = best.batch[best.i++];
-    if (record.event.ts < lastTs[best.source]) throw backwards(paths[best.source], record, lastTs[best.source]);
-    lastTs[best.source] = record.event.ts;
+    order[best.source].check(record.event.ts, record.lineNo);
     out.push(record);
     if (best.i >= best.batch.length) {
       if (out.length > 0) {
@@ -63,20 +62,24 @@ export async function* mergeEventFiles(
 
 /** One file is its own merge: its batches pass through as they are, checked for time order. */
 async function* inOrder(path: string, gen: AsyncGenerator<LogRecord[], ReadSummary>): AsyncGenerator<MergedRecord[], ReadSummary[]> {
-  let lastTs = -Infinity;
+  const order = new TimeOrder(path);
   for (;;) {
     const next = await gen.next();
     if (next.done) return [next.value];
     const batch = next.value;
-    for (let i = 0; i < batch.length; i++) {
-      const ts = batch[i].event.ts;
-      if (ts < lastTs) throw backwards(path, batch[i], lastTs);
-      lastTs = ts;
-    }
+    for (let i = 0; i < batch.length; i++) order.check(batch[i].event.ts, batch[i].lineNo);
     if (batch.length > 0) yield batch;
   }
 }
 
-function backwards(path: string, record: LogRecord, lastTs: number): Error {
-  return new Error(`${path}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs}); tick files must be in time order`);
+/** A tick file must be in time order: each event's ts at or after the one before, else an error naming file and line. */
+export class TimeOrder {
+  private lastTs = -Infinity;
+
+  constructor(private readonly path: string) {}
+
+  check(ts: number, lineNo: number): void {
+    if (ts < this.lastTs) throw new Error(`${this.path}:${lineNo}: field 'ts': time goes backwards (${ts} after ${this.lastTs}); tick files must be in time order`);
+    this.lastTs = ts;
+  }
 }

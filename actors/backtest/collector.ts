@@ -115,11 +115,10 @@ export class ReportCollector implements Reactor {
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
-    const price = Number(trade.price);
     let series = this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
     const last = series.points[series.points.length - 1];
-    if (!last || trade.ts - last.ts >= SAMPLE_MS) series.add({ ts: trade.ts, value: price });
+    if (!last || trade.ts - last.ts >= SAMPLE_MS) series.add({ ts: trade.ts, value: Number(trade.price) });
     this.touch(trade.ts);
   }
 
