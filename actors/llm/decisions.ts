@@ -60,6 +60,8 @@ export class LlmDecisions {
   }
 
   react(event: AnyEvent): DerivedEvent[] {
+    // A clock tick only expires entries and requests: an empty cache has none (the machine's step leaves it as it is).
+    if (event.type === 'timer' && this.isEmpty()) return [];
     const e = toCacheEvent(event);
     if (!e) return [];
     this.outbox = [];
@@ -75,6 +77,11 @@ export class LlmDecisions {
    */
   goLive(engine: LlmEngine): void {
     this.opts = { ...this.opts, mode: 'live', engine };
+  }
+
+  private isEmpty(): boolean {
+    const { entries, inflight } = this.cache;
+    return entries.length === 0 && inflight.length === 0;
   }
 
   /** The cache's state (entries oldest first, requests in flight, stats), for inspection and tests. */
