@@ -1,5 +1,5 @@
 import { parseEventLine, readSummary, type ReadSummary } from '../events/log';
-import { readLineBatches, type LineReadResult } from '../events/lines';
+import { readLineBatches, type LineReadOptions, type LineReadResult } from '../events/lines';
 import { isInputType, type AnyEvent } from '../events/types';
 import type { Engine } from './engine';
 import { Interrupted } from './outputFiles';
@@ -83,8 +83,8 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
 }
 
 /** A file's non-empty lines, unparsed, in batches (plain or gzip); the line reader's result at the end. */
-export async function* fileLines(path: string): AsyncGenerator<ReplayLine[], LineReadResult> {
-  const lines = readLineBatches(path);
+export async function* fileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], LineReadResult> {
+  const lines = readLineBatches(path, options);
   for (;;) {
     const next = await lines.next();
     if (next.done) return next.value;
@@ -96,8 +96,8 @@ export async function* fileLines(path: string): AsyncGenerator<ReplayLine[], Lin
 }
 
 /** `fileLines` of one tick file, ending with its read summary as the merge of tick files gives it (events: non-empty lines). */
-export async function* tickFileLines(path: string): AsyncGenerator<ReplayLine[], ReadSummary[]> {
-  const lines = fileLines(path);
+export async function* tickFileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], ReadSummary[]> {
+  const lines = fileLines(path, options);
   let events = 0;
   for (;;) {
     const next = await lines.next();

@@ -74,14 +74,24 @@ export function openText(path: string, gz: boolean, options: { start?: number; c
   return { stream, file, fromStart: gz || !options.start };
 }
 
+export interface LineReadOptions {
+  /** Bytes per read (default 1 MiB). */
+  chunkBytes?: number;
+  /** Sees every byte of the file as stored (gzip still compressed), in order: a hash taken in the same pass. */
+  onBytes?: (bytes: Buffer) => void;
+}
+
 /**
  * Streams a text file (plain or gzip, told by its magic bytes) as batches of lines, never holding
  * more than one read chunk in memory. A truncated gzip is an `InputError`. Text after the last
  * newline is returned, not yielded.
  */
-export async function* readLineBatches(path: string, chunkBytes = 1 << 20): AsyncGenerator<LineBatch, LineReadResult> {
+export async function* readLineBatches(path: string, options: LineReadOptions = {}): AsyncGenerator<LineBatch, LineReadResult> {
   const gz = await isGzip(path);
-  const { stream, file } = openText(path, gz, { chunkBytes, gunzipChunk: 64 * 1024 });
+  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
+  const onBytes = options.onBytes;
+  // A gzip file's own bytes pass through `file` on their way to the gunzip stream.
+  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
   // Decoded by hand rather than with setEncoding, to count bytes as stored: '\n' never occurs inside a multi-byte character.
   const decoder = new StringDecoder('utf8');
   let rest = '';
@@ -90,6 +100,7 @@ export async function* readLineBatches(path: string, chunkBytes = 1 << 20): Asyn
   let completeBytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (onBytes !== undefined && !gz) onBytes(chunk);
       const nl = chunk.lastIndexOf(0x0a);
       if (nl >= 0) completeBytes = bytes + nl + 1;
       bytes += chunk.length;

@@ -324,6 +324,8 @@ function recoverTail(path: string, fd: number): { lastSeq: number; tornTail: Tor
 export interface ReadOptions {
   /** Check each line's envelope and input-event fields (default true). */
   validate?: boolean;
+  /** Sees every byte of the file as stored, in order (`readLineBatches`). */
+  onBytes?: (bytes: Buffer) => void;
 }
 
 export interface LogRecord {
@@ -346,7 +348,7 @@ export interface ReadSummary {
  */
 export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
   const validate = options.validate ?? true;
-  const lines = readLineBatches(path);
+  const lines = readLineBatches(path, { onBytes: options.onBytes });
   let events = 0;
   for (;;) {
     const next = await lines.next();

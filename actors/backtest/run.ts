@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
-import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
+import { EventLogWriter, readEventBatches, type ReadSummary, type TornTail } from '../../events/log';
 import { PendingOutputs } from '../outputFiles';
 import { replayLines, tickFileLines, type ReplayLine } from '../replayLoop';
 import { mergeEventFiles, TimeOrder } from '../../events/merge';
@@ -125,9 +126,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
   const inputsRef = derivedOnly ? outputs.temp(join(options.reportDir, DERIVED_INPUTS)) : null;
   mkdirSync(options.reportDir, { recursive: true });
-  const inputs: { file: string; sha256: string; bytes: number }[] = [];
-  for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
-  if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
+  const inputs = options.ticks.map((file) => ({ file, sha256: '', bytes: statSync(file).size }));
+  // Each input's SHA-256 is taken as the run reads it (one pass over the bytes), or up front where a
+  // tick cache is looked up by it.
+  const hashes = options.tickCache === undefined ? options.ticks.map(() => createHash('sha256')) : null;
+  if (hashes === null) for (const input of inputs) input.sha256 = await fileSha256(input.file);
+  const onBytes = (i: number) => (hashes === null ? undefined : (bytes: Buffer) => void hashes[i].update(bytes));
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
   const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
@@ -168,16 +172,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   };
 
   const modelErrors = new ModelErrorCollector();
-  const inputsFromCache: string[] = [];
-  const records = options.ticks.map((path, i) => {
-    const { records, cached } = tickRecords(path, inputs[i].sha256, options.tickCache);
-    if (cached) inputsFromCache.push(path);
-    return records;
-  });
+  const cached = hashes === null ? options.ticks.map((path, i) => tickRecords(path, inputs[i].sha256, options.tickCache)) : null;
+  const inputsFromCache = options.ticks.filter((_, i) => cached?.[i].cached);
   // One tick file read from JSON needs no merge: its lines are parsed one by one as the replay takes them
   // (no batch of parsed events is held), its time order checked as they come (the merge's rule).
   const single = options.ticks.length === 1 && inputsFromCache.length === 0;
-  const source = single ? tickFileLines(options.ticks[0]) : mergeEventFiles(options.ticks, (_, i) => records[i]);
+  const source = single
+    ? tickFileLines(options.ticks[0], { onBytes: onBytes(0) })
+    : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i) }));
   const order = single ? new TimeOrder(options.ticks[0]) : null;
   /**
    * What the simulated world does before an input (model quotes, each one instant, then clock
@@ -270,6 +272,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       options.signal,
     );
     summaries = summary;
+    if (hashes !== null) hashes.forEach((hash, i) => (inputs[i].sha256 = hash.digest('hex')));
+    if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
     read = counts.lines;
     derivedSkipped = counts.derived;
     flushInstant();
