@@ -78,6 +78,8 @@ export class Engine {
   private readonly detector: SignalDetector;
   private readonly counter = new SignalCounter();
   private readonly reactors: Reactor[] = [];
+  /** The reactors that can have something due on their own (`dueAt`), in the order added. */
+  private readonly timed: Reactor[] = [];
   private failure: unknown = null;
   private inputs = 0;
   private tradeCount = 0;
@@ -101,6 +103,7 @@ export class Engine {
   /** Adds a reactor; reactors see each event in the order they were added. */
   use(reactor: Reactor): this {
     this.reactors.push(reactor);
+    if (reactor.dueAt !== undefined) this.timed.push(reactor);
     return this;
   }
 
@@ -161,8 +164,8 @@ export class Engine {
     for (;;) {
       let reactor: Reactor | null = null;
       let at = ts;
-      for (const r of this.reactors) {
-        const due = r.dueAt?.() ?? null;
+      for (const r of this.timed) {
+        const due = r.dueAt!();
         if (due !== null && due < at) {
           at = due;
           reactor = r;
