@@ -65,7 +65,7 @@ interface Queued {
 
 /**
  * The one path live and replay share: each input is appended to the log before anything reacts to
- * it; trades go synchronously through the signal operators (a signal is appended right after its
+ * it; trades go synchronously through the signal detector (a signal is appended right after its
  * trade); other inputs and signals go to the reactors, whose derived events are appended in order.
  *
  * Everything is synchronous: when `ingest` returns, the input and all it caused are appended, so the
@@ -75,11 +75,12 @@ export class Engine {
   readonly clock: Clock;
   private log: EventSink;
   private readonly simulated: SimulatedClock | null;
-  /** The signal pipeline's synchronous core (streams/signals.ts), stepped once per trade. */
-  private readonly signals: SignalDetector;
+  /** The signal pipeline's core, called per trade (the `tradeSignals` operator's own detector, without an observable per trade). */
+  private readonly detector: SignalDetector;
   private readonly counter = new SignalCounter();
   private readonly reactors: Reactor[] = [];
-  private newSignals: SignalEvent[] = [];
+  /** The reactors that can have something due on their own (`dueAt`), in the order added. */
+  private readonly timed: Reactor[] = [];
   private failure: unknown = null;
   private inputs = 0;
   private tradeCount = 0;
@@ -89,15 +90,7 @@ export class Engine {
     this.log = options.log;
     this.clock = options.clock;
     this.simulated = options.clock instanceof SimulatedClock ? options.clock : null;
-    this.signals = new SignalDetector(options.signals);
-  }
-
-  /** A trade's signal, if any: appended right after the trade, counted, queued for the reactors. */
-  private onSignal(signal: SignalEvent): void {
-    signal.seq = this.log.appendLine(signalLine(signal));
-    this.derived++;
-    this.counter.add(signal);
-    if (this.reactors.length > 0) this.newSignals.push(signal);
+    this.detector = new SignalDetector(options.signals);
   }
 
   /**
@@ -111,6 +104,7 @@ export class Engine {
   /** Adds a reactor; reactors see each event in the order they were added. */
   use(reactor: Reactor): this {
     this.reactors.push(reactor);
+    if (reactor.dueAt !== undefined) this.timed.push(reactor);
     return this;
   }
 
@@ -183,8 +177,8 @@ export class Engine {
     for (;;) {
       let reactor: Reactor | null = null;
       let at = ts;
-      for (const r of this.reactors) {
-        const due = r.dueAt?.() ?? null;
+      for (const r of this.timed) {
+        const due = r.dueAt!();
         if (due !== null && due < at) {
           at = due;
           reactor = r;
@@ -222,23 +216,29 @@ export class Engine {
     if (this.failure !== null) throw this.failure;
     this.simulated?.advanceTo(event.ts);
     this.appendInput(event, line);
-    if (event.type === 'trade') {
-      this.tradeCount++;
-      try {
-        const signal = line instanceof ColumnarTrade ? this.signals.onTradeValues(event, line.priceNumber, line.qtyNumber) : this.signals.onTrade(event);
-        if (signal !== null) this.onSignal(signal);
-      } catch (err) {
-        this.failure ??= err;
-        throw err;
-      }
-      if (this.newSignals.length === 0) return;
-      const signals = this.newSignals;
-      this.newSignals = [];
-      return this.dispatch(signals, event);
-    }
+    if (event.type === 'trade') return this.onTrade(event, line);
     this.absorb(event);
     if (this.reactors.length === 0) return;
     return this.dispatch([event], event);
+  }
+
+  /** A trade (appended already) through the signal detector; a signal is appended right after it and offered to the reactors. */
+  private onTrade(trade: TradeEvent, line: string | RenderedLine | null): void {
+    this.tradeCount++;
+    let signal: SignalEvent | null;
+    try {
+      // A trade from the columnar cache has its price and quantity as exact numbers already.
+      signal = line instanceof ColumnarTrade ? this.detector.onTradeValues(trade, line.priceNumber, line.qtyNumber) : this.detector.onTrade(trade);
+      if (signal === null) return;
+      signal.seq = this.log.appendLine(signalLine(signal));
+    } catch (err) {
+      // The engine stops at its first failure: every later input is refused with it.
+      this.failure ??= err;
+      throw err;
+    }
+    this.derived++;
+    this.counter.add(signal);
+    if (this.reactors.length > 0) this.dispatch([signal], trade);
   }
 
   /**
