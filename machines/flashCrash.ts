@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { assign, enqueueActions, setup } from 'xstate';
 import { onTick } from '../domain/precision';
 import { computedOnce } from './computedOnce';
-import { crashReason, entryPlan, exitReason, newOrder, orderFinished, pnl, sellable, withFill, withRejection, ZERO } from './flashCrashPlan';
+import { crashReason, entryPlan, exitReason, holds, newOrder, orderFinished, pnl, sellable, withFill, withRejection, ZERO } from './flashCrashPlan';
 import type { FlashCrashContext, FlashCrashEvent, FlashCrashInput, FlashCrashOrder } from './flashCrashTypes';
 import { isCrash, pushSample, toMicros, windowHigh } from './flashCrashWindow';
 import { orderFor } from './orderLegs';
@@ -79,12 +79,12 @@ export const flashCrashMachine = setup({
     }),
   },
   guards: {
-    holdsPosition: ({ context }) => new Big(context.shares).gt(0),
-    nothingHeld: ({ context }) => !new Big(context.shares).gt(0) && context.order === null,
+    holdsPosition: ({ context }) => holds(context),
+    nothingHeld: ({ context }) => !holds(context) && context.order === null,
     inCooldown: ({ context }) => context.now < context.cooldownUntil,
     cooldownOver: ({ context }) => context.now >= context.cooldownUntil,
     crashEntry: ({ context }) => context.crash !== null && context.crash.ts === context.now && planEntry(context) !== null,
-    entryFailed: ({ context }) => orderFinished(context) && !new Big(context.shares).gt(0),
+    entryFailed: ({ context }) => orderFinished(context) && !holds(context),
     entryFinished: ({ context }) => orderFinished(context),
     exitDueOnDust: ({ context }) => planExitReason(context) !== null && (sellable(context).eq(0) || sellable(context).lt(context.quote!.minSize)),
     exitDue: ({ context }) => planExitReason(context) !== null,

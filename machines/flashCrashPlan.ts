@@ -61,6 +61,11 @@ export function newOrder(c: FlashCrashContext, event: FlashCrashEvent, side: Ord
   return newLegs(event, [{ marketId, tokenId, outcome, side, requested: size }], c.now)[0];
 }
 
+/** Whether the instance holds shares (read on every event: "0", the usual answer, without parsing). */
+export function holds(c: FlashCrashContext): boolean {
+  return c.shares !== ZERO && new Big(c.shares).gt(0);
+}
+
 /** Shares a sell order can carry: whole hundredths. */
 export function sellable(c: FlashCrashContext): Big {
   return floorSize(new Big(c.shares));
@@ -110,7 +115,7 @@ export function pnl(c: FlashCrashContext): Big {
 
 export function exitReason(c: FlashCrashContext): ExitReason | null {
   const q = c.quote;
-  if (!new Big(c.shares).gt(0) || !tradable(q) || c.mark === null || !new Big(c.mark.price).gt(0) || c.now < c.exitRetryAt) return null;
+  if (!holds(c) || !tradable(q) || c.mark === null || !new Big(c.mark.price).gt(0) || c.now < c.exitRetryAt) return null;
   if (tooCloseToEnd(c, q)) return 'end_of_market';
   if (c.openedAt !== null && c.now - c.openedAt >= c.params.maxHoldMs) return 'max_hold';
   const { params } = c;
@@ -123,6 +128,7 @@ export function exitReason(c: FlashCrashContext): ExitReason | null {
     if (params.takeProfitTicks !== null && bid.gte(entry.plus(tick.times(params.takeProfitTicks)))) return 'take_profit';
     if (params.takeProfitFraction !== null && bid.gte(entry.times(1 + params.takeProfitFraction))) return 'take_profit';
   }
+  if (params.stopLossUsd === null && params.takeProfitUsd === null) return null;
   const p = pnl(c);
   const base = c.entryPnl !== null ? new Big(c.entryPnl) : new Big(0);
   if (params.stopLossUsd !== null && p.lte(base.minus(params.stopLossUsd))) return 'stop_loss';

@@ -231,6 +231,16 @@ export function llmCacheStep(ctx: LlmCacheContext, e: LlmCacheEvent): { context:
   return { context: next, outputs };
 }
 
+/**
+ * Whether the event leaves the cache exactly where it is: its step keeps the context (the same object)
+ * and emits nothing, so the machine's `step` enqueues nothing (a clock tick with nothing to expire,
+ * about every event of a backtest). Its owner may then leave it out (tests/llm-cache.test.ts).
+ */
+export function changesNothing(ctx: LlmCacheContext, e: LlmCacheEvent): boolean {
+  const { context, outputs } = llmCacheStep(ctx, e);
+  return context === ctx && outputs.length === 0;
+}
+
 export const llmCacheMachine = setup({
   types: {
     context: {} as LlmCacheContext,

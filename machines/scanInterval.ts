@@ -82,12 +82,37 @@ export function snapshotVolatility(outcomePrices: readonly (readonly Decimal[])[
  */
 export function marketMid(m: SampledMarket): Decimal | null {
   if (m.bestBid !== null && m.bestAsk !== null) {
-    const bid = new Big(m.bestBid);
-    const ask = new Big(m.bestAsk);
-    if (bid.gt(0) && ask.gte(bid)) return bid.plus(ask).div(2).toString();
+    const mid = quotedMid(m.bestBid, m.bestAsk);
+    if (mid !== null) return mid;
   }
   const first = m.outcomePrices[0];
   return first !== undefined && new Big(first).gt(0) ? first : null;
+}
+
+/**
+ * Entries a memo of exact results keeps before it starts again: the scan (a model quote every second)
+ * reads the same few bid/ask pairs and mid moves over and over; any input stays bounded.
+ */
+const MEMO_LIMIT = 4096;
+
+function memo<V>(cache: Map<string, V>, key: string, compute: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined && !cache.has(key)) {
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    cache.set(key, (v = compute()));
+  }
+  return v as V;
+}
+
+const mids = new Map<string, Decimal | null>();
+
+/** (bid + ask) / 2 when bid > 0 and ask >= bid, else null. */
+function quotedMid(bestBid: Decimal, bestAsk: Decimal): Decimal | null {
+  return memo(mids, `${bestBid}|${bestAsk}`, () => {
+    const bid = new Big(bestBid);
+    const ask = new Big(bestAsk);
+    return bid.gt(0) && ask.gte(bid) ? bid.plus(ask).div(2).toString() : null;
+  });
 }
 
 /** The mids of the first `sample` markets that have one, by id. */
@@ -104,21 +129,135 @@ export function sampleMids(markets: readonly SampledMarket[], sample: number): R
   return mids;
 }
 
-/** Mean |now - before| / before over the markets sampled in both; "0" when none is. */
+const moves = new Map<string, bigint>();
+
+/**
+ * Mean |now - before| / before over the markets sampled in both; "0" when none is. As big.js computes
+ * it (each move and the mean rounded half up to Big.DP = 20 places, written as Big writes it), in
+ * integers of 1e-20: a backtest measures every model quote, and big.js division is the slow part.
+ */
 export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readonly<Record<string, Decimal>>): Volatility {
-  let sum = new Big(0);
+  let sum = 0n;
+  let moved = false;
   let n = 0;
-  for (const [id, mid] of Object.entries(now)) {
+  for (const id in now) {
     const prev = before[id];
     if (prev === undefined) continue;
-    sum = sum.plus(new Big(mid).minus(prev).abs().div(prev));
     n++;
+    const mid = now[id];
+    // An unchanged mid adds exactly zero.
+    if (mid === prev) continue;
+    sum += memo(moves, `${prev}|${mid}`, () => relativeMove(prev, mid));
+    moved = true;
   }
-  return { volatility: n === 0 ? '0' : sum.div(n).toString(), marketsSampled: n };
+  return { volatility: n === 0 || !moved ? '0' : bigText(roundedDiv(sum, BigInt(n))), marketsSampled: n };
+}
+
+const DP = 20;
+const ONE = 10n ** BigInt(DP);
+
+/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1). */
+function relativeMove(before: Decimal, now: Decimal): bigint {
+  const a = scaledInt(before);
+  const b = scaledInt(now);
+  const scale = Math.max(a.scale, b.scale);
+  const prev = a.int * 10n ** BigInt(scale - a.scale);
+  const next = b.int * 10n ** BigInt(scale - b.scale);
+  return roundedDiv((next > prev ? next - prev : prev - next) * ONE, prev);
+}
+
+/** a / b rounded half up, for a >= 0 and b > 0. */
+function roundedDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return 2n * (a - q * b) >= b ? q + 1n : q;
+}
+
+const PLAIN = /^(\d+)(?:\.(\d+))?$/;
+
+/** A non-negative decimal as an integer and its decimal places (other notations through big.js, exactly). */
+function scaledInt(d: Decimal): { int: bigint; scale: number } {
+  const m = PLAIN.exec(d) ?? PLAIN.exec(new Big(d).toFixed());
+  if (m === null) throw new Error(`not a non-negative decimal: ${d}`);
+  const frac = m[2] ?? '';
+  return { int: BigInt(m[1] + frac), scale: frac.length };
+}
+
+/** A non-negative number of 1e-20 units as big.js writes it (toString: exponential at exponents <= Big.NE = -7 and >= Big.PE = 21). */
+function bigText(units: bigint): Decimal {
+  if (units === 0n) return '0';
+  const digits = units.toString();
+  const e = digits.length - 1 - DP;
+  const c = digits.replace(/0+$/, '');
+  if (e <= -7 || e >= 21) return c[0] + (c.length > 1 ? '.' + c.slice(1) : '') + (e < 0 ? 'e' : 'e+') + e;
+  if (e < 0) return '0.' + '0'.repeat(-e - 1) + c;
+  return c.length > e + 1 ? c.slice(0, e + 1) + '.' + c.slice(e + 1) : c + '0'.repeat(e + 1 - c.length);
 }
 
 export function fastIntervalMs(p: ScanIntervalInput): number {
   return Math.max(p.minIntervalMs, Math.floor(p.baseIntervalMs / 2));
+}
+
+/** The context after a `SNAPSHOT` is measured (the machine's `measure` action). */
+export function measureSnapshot(context: ScanIntervalContext, event: ScanIntervalEvent): Partial<ScanIntervalContext> {
+  const { params } = context;
+  if ((params.measure ?? 'outcomeSpread') === 'outcomeSpread') {
+    const v = snapshotVolatility(event.markets.map((m) => m.outcomePrices), params.sampleMarkets);
+    return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled };
+  }
+  const fetchedAt = event.fetchedAt ?? event.ts;
+  if (fetchedAt === context.lastFetchedAt) return {};
+  const mids = sampleMids(event.markets, params.sampleMarkets);
+  const v = priceMove(context.lastMids ?? {}, mids);
+  return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled, lastMids: mids, lastFetchedAt: fetchedAt };
+}
+
+/** The measured volatility is above the threshold (exactly: big.js). */
+export function isVolatile(context: ScanIntervalContext): boolean {
+  // Most snapshots measure no move at all.
+  if (context.volatilityExact === '0') return 0 > context.params.volatilityThreshold;
+  return new Big(context.volatilityExact).gt(context.params.volatilityThreshold);
+}
+
+export type ScanIntervalState = 'normal' | 'fast';
+
+/**
+ * The machine's state changes, each state's one eventless transition: when it is taken, where to, and
+ * the interval there. The machine below is built from this table, and so is `snapshotStep`.
+ */
+const LEAVE: Record<ScanIntervalState, { when: (c: ScanIntervalContext) => boolean; to: ScanIntervalState }> = {
+  normal: { when: isVolatile, to: 'fast' },
+  fast: { when: (c) => !isVolatile(c), to: 'normal' },
+};
+
+function intervalIn(state: ScanIntervalState, params: ScanIntervalInput): number {
+  return state === 'fast' ? fastIntervalMs(params) : params.baseIntervalMs;
+}
+
+/** The `scan_interval` body announcing the state the context is in. */
+function announcement(context: ScanIntervalContext): ScanIntervalChange {
+  return { type: 'scan_interval', intervalMs: context.intervalMs, volatility: context.volatility, marketsSampled: context.marketsSampled };
+}
+
+export interface ScanIntervalStep {
+  state: ScanIntervalState;
+  context: ScanIntervalContext;
+  /** What the machine emits, when the state changed. */
+  change: ScanIntervalChange | null;
+}
+
+/**
+ * The machine's macrostep on a `SNAPSHOT` as plain functions: `measure`, then the state's eventless
+ * transition when its guard holds (setting the new state's interval and announcing it; the next
+ * state's guard is the negation, so nothing follows). It is what XState's interpreter computes
+ * (tests/scan-interval.test.ts checks both on every snapshot of a backtest), without the
+ * interpreter's cost: a backtest's model quotes every second, a third of them changing the state.
+ */
+export function snapshotStep(state: ScanIntervalState, context: ScanIntervalContext, event: ScanIntervalEvent): ScanIntervalStep {
+  const measured = { ...context, ...measureSnapshot(context, event) };
+  const leave = LEAVE[state];
+  if (!leave.when(measured)) return { state, context: measured, change: null };
+  const next = { ...measured, intervalMs: intervalIn(leave.to, context.params) };
+  return { state: leave.to, context: next, change: announcement(next) };
 }
 
 export const scanIntervalMachine = setup({
@@ -129,30 +268,14 @@ export const scanIntervalMachine = setup({
     emitted: {} as ScanIntervalChange,
   },
   actions: {
-    measure: assign(({ context, event }) => {
-      const { params } = context;
-      if ((params.measure ?? 'outcomeSpread') === 'outcomeSpread') {
-        const v = snapshotVolatility(event.markets.map((m) => m.outcomePrices), params.sampleMarkets);
-        return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled };
-      }
-      const fetchedAt = event.fetchedAt ?? event.ts;
-      if (fetchedAt === context.lastFetchedAt) return {};
-      const mids = sampleMids(event.markets, params.sampleMarkets);
-      const v = priceMove(context.lastMids ?? {}, mids);
-      return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled, lastMids: mids, lastFetchedAt: fetchedAt };
-    }),
-    useFast: assign(({ context }) => ({ intervalMs: fastIntervalMs(context.params) })),
-    useBase: assign(({ context }) => ({ intervalMs: context.params.baseIntervalMs })),
-    announce: emit(({ context }) => ({
-      type: 'scan_interval' as const,
-      intervalMs: context.intervalMs,
-      volatility: context.volatility,
-      marketsSampled: context.marketsSampled,
-    })),
+    measure: assign(({ context, event }) => measureSnapshot(context, event)),
+    useFast: assign(({ context }) => ({ intervalMs: intervalIn(LEAVE.normal.to, context.params) })),
+    useBase: assign(({ context }) => ({ intervalMs: intervalIn(LEAVE.fast.to, context.params) })),
+    announce: emit(({ context }) => announcement(context)),
   },
   guards: {
-    volatile: ({ context }) => new Big(context.volatilityExact).gt(context.params.volatilityThreshold),
-    calm: ({ context }) => !new Big(context.volatilityExact).gt(context.params.volatilityThreshold),
+    volatile: ({ context }) => LEAVE.normal.when(context),
+    calm: ({ context }) => LEAVE.fast.when(context),
   },
 }).createMachine({
   id: 'scanInterval',
@@ -161,10 +284,10 @@ export const scanIntervalMachine = setup({
   on: { SNAPSHOT: { actions: 'measure' } },
   states: {
     normal: {
-      always: { guard: 'volatile', target: 'fast', actions: ['useFast', 'announce'] },
+      always: { guard: 'volatile', target: LEAVE.normal.to, actions: ['useFast', 'announce'] },
     },
     fast: {
-      always: { guard: 'calm', target: 'normal', actions: ['useBase', 'announce'] },
+      always: { guard: 'calm', target: LEAVE.fast.to, actions: ['useBase', 'announce'] },
     },
   },
 });

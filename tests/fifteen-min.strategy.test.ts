@@ -58,7 +58,7 @@ describe('fifteenMin strategy routing', () => {
     const h = ready(fifteenMinSchema.parse({ useLlm: false, assets: ['ETH'] }));
     expect(orders(h.feed(signal('BTCUSDT', T0)))).toEqual([]);
     expect(orders(h.feed(signal('ETHUSDT', T0 + 1, 'bearish', false)))).toEqual([]);
-    expect(h.strategy.actorOf('ETH')!.getSnapshot().context.counts.unconfirmedIgnored).toBe(1);
+    expect(h.strategy.snapshotOf('ETH')!.context.counts.unconfirmedIgnored).toBe(1);
     expect(orders(h.feed(signal('ETHUSDT', T0 + 2, 'bearish')))).toMatchObject([{ tokenId: '1002', outcome: 'Down' }]);
   });
 
@@ -66,7 +66,7 @@ describe('fifteenMin strategy routing', () => {
     const h = ready(fifteenMinSchema.parse({ useLlm: false, maxPositions: 1 }));
     expect(orders(h.feed(signal('BTCUSDT', T0)))).toHaveLength(1);
     expect(orders(h.feed(signal('ETHUSDT', T0 + 1)))).toEqual([]);
-    expect(h.strategy.actorOf('ETH')!.getSnapshot().context.lastSkip).toBe('signal: max_positions');
+    expect(h.strategy.snapshotOf('ETH')!.context.lastSkip).toBe('signal: max_positions');
   });
 
   it('never trades when the book feed is stale', () => {
@@ -79,7 +79,7 @@ describe('fifteenMin strategy routing', () => {
     const h = ready();
     h.feed(makeEvent('oracle_price', START - 400, { source: 'chainlink', symbol: 'btc/usd', value: '87000.5' }));
     h.feed(makeEvent('oracle_price', START + 600, { source: 'chainlink', symbol: 'btc/usd', value: '87003' }));
-    expect(h.strategy.actorOf('BTC')!.getSnapshot().context.oracle.startPrice).toBe('87000.5');
+    expect(h.strategy.snapshotOf('BTC')!.context.oracle.startPrice).toBe('87000.5');
   });
 
   it('with useLlm asks through an llm_request and acts on the decision routed back by key', () => {

@@ -153,6 +153,35 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     split.strategy.restore(saved);
     for (const e of script.slice(3)) split.feed(e);
     expect(JSON.stringify(split.out)).toBe(JSON.stringify(whole.out));
+
+    // As the supervisor restarts a strategy: from the persist() result itself, after more events changed the strategy.
+    const restarted = new Harness(createFlashCrashStrategy(cfg));
+    for (const e of script.slice(0, 3)) restarted.feed(e);
+    const lastGood = restarted.strategy.persist();
+    const before = JSON.stringify(lastGood);
+    for (const e of script.slice(3)) restarted.feed(e);
+    expect(JSON.stringify(lastGood)).toBe(before);
+    restarted.strategy.restore(lastGood);
+    const firstThree = new Harness(createFlashCrashStrategy(cfg));
+    for (const e of script.slice(0, 3)) firstThree.feed(e);
+    const mark = restarted.out.length;
+    for (const e of script.slice(3)) restarted.feed(e);
+    expect(JSON.stringify(restarted.out.slice(mark))).toBe(JSON.stringify(whole.out.slice(firstThree.out.length)));
+  });
+
+  it('runs the same inspected (an XState actor per instance, every event through the interpreter) as stepped by snapshots', () => {
+    const script = crashScript(btc15mMarket(crypto7));
+    const pure = new Harness(createFlashCrashStrategy(cfg));
+    const inspectedEvents: string[] = [];
+    const inspected = new Harness(createFlashCrashStrategy(cfg, undefined, { inspect: (e) => inspectedEvents.push(e.type) }));
+    for (const e of script) {
+      pure.feed(e);
+      inspected.feed(e);
+      expect(JSON.stringify(inspected.strategy.persist())).toBe(JSON.stringify(pure.strategy.persist()));
+    }
+    expect(JSON.stringify(inspected.out)).toBe(JSON.stringify(pure.out));
+    expect(pure.intents().length).toBeGreaterThan(0);
+    expect(inspectedEvents).toContain('@xstate.event');
   });
 
   it('ends the machines of markets that left the scan forgetUnlistedMs ago with nothing held or open, keeps the one holding shares, and starts afresh when a market returns', () => {

@@ -114,7 +114,7 @@ it('pma start --live: a flash-crash entry the venue leaves unanswered past order
     await waitFor(() => clob.count('DELETE', '/order') === 1, 'the first DELETE', 10_000);
     clob.fillResting(hash, '5');
     await waitFor(() => running!.service.system.portfolio.shares('flashCrash', UP_TOKEN).gt(0), 'late fill booked', 10_000);
-    expect(flash.actorOf(UP_TOKEN)!.getSnapshot().context.shares).toBe('5');
+    expect(flash.snapshotOf(UP_TOKEN)!.context.shares).toBe('5');
     // No answer within submitTimeoutMs: the lookup finds the order still live, the cancel goes again and takes effect.
     await waitFor(() => clob.cancellations.length === 1, 'cancelled at the venue', 10_000);
     await running.broker!.settled();

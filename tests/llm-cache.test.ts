@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import { makeEvent, type LlmAnswerEvent, type LlmDecision } from '../events/types';
-import { llmCacheKey, llmCacheMachine, shouldExecute, type LlmCacheOutput, type LlmCacheParams } from '../machines/llmCache';
+import { changesNothing, llmCacheKey, llmCacheMachine, shouldExecute, type LlmCacheEvent, type LlmCacheOutput, type LlmCacheParams } from '../machines/llmCache';
 import { llmRequest } from './support/llmRun';
 
 const params: LlmCacheParams = { ttlMs: 60_000, maxEntries: 100, evictCount: 20, minConfidence: 60, onError: 'skip', answerTimeoutMs: 10_000 };
@@ -170,5 +170,47 @@ describe('shouldExecute', () => {
     expect(shouldExecute({ action: 'buy_yes', confidence: 59.9 }, 60)).toEqual({ execute: false, reason: 'confidence 59.9 below 60' });
     expect(shouldExecute({ action: 'skip', confidence: 100 }, 60).execute).toBe(false);
     expect(shouldExecute({ action: 'buy_both', confidence: 95 }, 90).execute).toBe(true);
+  });
+});
+
+describe('events that change nothing (changesNothing: LlmDecisions leaves them out)', () => {
+  it('leave the real machine where it was, and every other event moves it or emits', () => {
+    const c = cache();
+    const r = llmRequest(10_000, 'fifteenMin', 'BTC', '0.52', '0.48');
+    const script: LlmCacheEvent[] = [
+      { type: 'TICK', ts: 5_000 },
+      { type: 'REQUEST', request: r },
+      { type: 'TICK', ts: 11_000 },
+      { type: 'ANSWER', answer: answer(12_000, r.key, decision(80)) },
+      { type: 'TICK', ts: 13_000 },
+      { type: 'TICK', ts: 13_000 },
+      { type: 'REQUEST', request: llmRequest(14_000, 'fifteenMin', 'BTC', '0.52', '0.48') },
+      { type: 'TICK', ts: 71_999 },
+      // The entry's TTL ends: the tick expires it.
+      { type: 'TICK', ts: 72_000 },
+      { type: 'TICK', ts: 73_000 },
+      { type: 'REQUEST', request: llmRequest(80_000, 'fifteenMin', 'ETH', '0.3', '0.7') },
+      { type: 'TICK', ts: 85_000 },
+      // Unanswered for answerTimeoutMs: the tick gives the request up (a fallback decision).
+      { type: 'TICK', ts: 90_000 },
+      { type: 'ENGINE', ts: 91_000, on: false },
+      { type: 'TICK', ts: 91_500 },
+      { type: 'ENGINE', ts: 92_000, on: true },
+    ];
+    const skipped: number[] = [];
+    script.forEach((e, i) => {
+      const before = c.actor.getPersistedSnapshot();
+      const nothing = changesNothing(c.ctx(), e);
+      c.actor.send(e);
+      const emitted = c.take();
+      if (nothing) {
+        skipped.push(i);
+        expect(emitted).toEqual([]);
+        expect(c.actor.getPersistedSnapshot()).toEqual(before);
+      } else {
+        expect(emitted.length > 0 || JSON.stringify(c.actor.getPersistedSnapshot()) !== JSON.stringify(before)).toBe(true);
+      }
+    });
+    expect(skipped).toEqual([0, 2, 4, 5, 7, 9, 11, 14]);
   });
 });

@@ -1,5 +1,5 @@
 import { makeEvent, type BookEvent, type InputEvent, type MarketSnapshotEvent, type TradeEvent } from '../events/types';
-import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, normalCdf } from '../actors/backtest/marketModel';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, PriceGrid, normalCdf } from '../actors/backtest/marketModel';
 
 const W = 900_000;
 const START = 1723161600000; // 2024-08-09 00:00:00 UTC, a window boundary
@@ -122,5 +122,55 @@ describe('FifteenMinMarketModel with Chainlink prices', () => {
     model.onOracle(oracle(START - 61_000, '60010.5'));
     model.onTrade(trade(START + 10, 60000));
     expect(model.windows()[0]).toMatchObject({ open: 60000, priceSource: 'binance' });
+  });
+});
+
+describe('the model\'s prices in whole ticks (PriceGrid)', () => {
+  /** The float formulas the grid replaces (the model's code before it counted ticks). */
+  function floatQuote(fair: number, tickSize: string, spread: number, levels: number) {
+    const tick = Number(tickSize);
+    const decimals = tickSize.split('.')[1]?.length ?? 0;
+    const bestBid = Math.min(1 - 2 * tick, Math.max(tick, Math.floor((fair - spread / 2) / tick + 1e-9) * tick));
+    const bestAsk = Math.min(1 - tick, Math.max(bestBid + tick, Math.ceil((fair + spread / 2) / tick - 1e-9) * tick));
+    const bids: string[] = [];
+    const asks: string[] = [];
+    for (let i = 0; i < levels; i++) {
+      const bid = bestBid - i * tick;
+      const ask = bestAsk + i * tick;
+      if (bid >= tick - 1e-9) bids.push(bid.toFixed(decimals));
+      if (ask <= 1 - tick + 1e-9) asks.push(ask.toFixed(decimals));
+    }
+    return { bestBid: bestBid.toFixed(decimals), bestAsk: bestAsk.toFixed(decimals), bids, asks };
+  }
+
+  it.each([
+    ['0.01', 0.02, 3],
+    ['0.01', 0.03, 5],
+    ['0.001', 0.004, 3],
+  ])('writes what the float formulas wrote, tick %s, spread %d, %d levels, for every fair value on a 1e-5 grid and at each tick', (tickSize, spread, levels) => {
+    const grid = new PriceGrid({ tickSize, spread, levels, depthShares: '200' });
+    const tick = Number(tickSize);
+    const fairs: number[] = [];
+    for (let i = 0; i <= 100_000; i++) fairs.push(i / 100_000);
+    // Exactly on and a hair either side of every tick and half tick (where floor and ceil turn).
+    for (let k = 0; k * tick <= 1; k++) for (const d of [0, tick / 2]) for (const e of [-1e-9, -1e-12, 0, 1e-12, 1e-9]) fairs.push(k * tick + d + e + spread / 2, k * tick + d + e - spread / 2);
+    let checked = 0;
+    for (const fair of fairs) {
+      const t = grid.touch(fair);
+      const expected = floatQuote(fair, tickSize, spread, levels);
+      const got = { bestBid: grid.price(t.bid), bestAsk: grid.price(t.ask), bids: grid.bids(t.bid).map((l) => l.price), asks: grid.asks(t.ask).map((l) => l.price) };
+      if (JSON.stringify(got) !== JSON.stringify(expected)) expect({ fair, got }).toEqual({ fair, got: expected });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(100_000);
+  });
+
+  it('shares one frozen array of levels per best price', () => {
+    const grid = new PriceGrid(DEFAULT_MARKET_MODEL);
+    const t = grid.touch(0.5);
+    expect(grid.bids(t.bid)).toBe(grid.bids(t.bid));
+    expect(Object.isFrozen(grid.bids(t.bid)) && Object.isFrozen(grid.bids(t.bid)[0])).toBe(true);
+    expect(grid.bids(t.bid)).toEqual([{ price: '0.49', size: '200' }, { price: '0.48', size: '200' }, { price: '0.47', size: '200' }]);
+    expect(grid.asks(grid.touch(0.985).ask).map((l) => l.price)).toEqual(['0.99']);
   });
 });

@@ -135,7 +135,7 @@ describe('negRisk strategy routing', () => {
     expect(h.strategy.states()).toEqual({ [NR]: 'entering' });
     fillAll(second, T + 1_010);
     expect(h.strategy.states()).toEqual({ [NR]: 'holding' });
-    const held = h.strategy.actorOf(NR)!.getSnapshot().context.held;
+    const held = h.strategy.snapshotOf(NR)!.context.held;
     expect(held.map((x) => [x.tokenId, x.shares])).toEqual(second.map((o) => [o.tokenId, o.size]));
   });
 
@@ -146,7 +146,7 @@ describe('negRisk strategy routing', () => {
     h.feed(book(yes('503484'), '0.33', '180', '0.31', T + 2));
     h.feed(makeEvent('feed_status', T + 3, { feed: 'clob_ws', status: 'stale', detail: 'silent 15 s' }));
     expect(orders(h.feed(snapshot(markets, T + 4)))).toEqual([]);
-    expect(h.strategy.actorOf(NR)!.getSnapshot().context.lastSkip).toBe('stale_book');
+    expect(h.strategy.snapshotOf(NR)!.context.lastSkip).toBe('stale_book');
   });
 
   it('skips an augmented event', () => {
@@ -155,7 +155,7 @@ describe('negRisk strategy routing', () => {
     h.feed(snapshot(aug));
     SET_IDS.forEach((id, i) => h.feed(book(aug.find((m) => m.id === id)!.tokenIds[0], ['0.30', '0.33', '0.32'][i], '400', '0.2', T + 1 + i)));
     expect(orders(h.out)).toEqual([]);
-    expect(h.strategy.actorOf(NR)!.getSnapshot().context.lastSkip).toBe('augmented');
+    expect(h.strategy.snapshotOf(NR)!.context.lastSkip).toBe('augmented');
   });
 });
 
@@ -175,7 +175,7 @@ describeWithShared('negRisk strategy on a real trimmed negRisk event', ['polymar
     expect(legs.every((m) => m.negRiskAugmented)).toBe(true);
     const h = feedLegs(legs);
     expect(orders(h.out)).toEqual([]);
-    expect(h.strategy.actorOf(legs[0].negRiskMarketId!)!.getSnapshot().context.lastSkip).toBe('augmented');
+    expect(h.strategy.snapshotOf(legs[0].negRiskMarketId!)!.context.lastSkip).toBe('augmented');
   });
 
   it('even without the flag, two legs summing far under 1 are refused as an incomplete set', () => {
@@ -183,6 +183,6 @@ describeWithShared('negRisk strategy on a real trimmed negRisk event', ['polymar
     expect(new Big(legs[0].bestAsk!).plus(legs[1].bestAsk!).toFixed()).toBe('0.026');
     const h = feedLegs(legs);
     expect(orders(h.out)).toEqual([]);
-    expect(h.strategy.actorOf(legs[0].negRiskMarketId!)!.getSnapshot().context.lastSkip).toBe('implausible_edge');
+    expect(h.strategy.snapshotOf(legs[0].negRiskMarketId!)!.context.lastSkip).toBe('implausible_edge');
   });
 });

@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { scanSchema } from '../actors/config/schema';
-import { ScanIntervalController } from '../actors/strategies/scanInterval';
+import { createActor } from 'xstate';
+import { ScanIntervalController, scanIntervalInput } from '../actors/strategies/scanInterval';
+import { priceMove, sampleMids, scanIntervalMachine } from '../machines/scanInterval';
 import { decodeGammaMarkets } from '../actors/venues/polymarket/gammaParse';
-import { makeEvent, type MarketInfo } from '../events/types';
+import { makeEvent, type MarketInfo, type MarketSnapshotEvent } from '../events/types';
+import { demoTrades, modelEvents } from './support/modelQuotes';
 import { FIXTURES, describeWithShared } from './support/shared';
 
 /** Gamma `/markets` as Polymarket/agents recorded it on 2024-07-15 (MIT; tests/fixtures/SOURCES.md). */
@@ -199,5 +202,105 @@ describeWithShared('scan-interval controller on recorded decided 5-minute BTC ma
     const [spread] = controller().onSnapshot(snapshot(0, markets));
     expect(spread).toMatchObject({ intervalMs: 1_000, marketsSampled: 10 });
     expect(spread.volatility).toBeGreaterThan(1.5);
+  });
+});
+
+describe('scan-interval controller: its step is the machine\'s', () => {
+  /** The real machine as an XState actor, beside the controller (which steps it without the interpreter). */
+  function expectSameAsActor(params: Partial<ReturnType<typeof scanSchema.parse>>, events: MarketSnapshotEvent[]): number {
+    const input = scanIntervalInput(scanSchema.parse(params));
+    const actor = createActor(scanIntervalMachine, { input });
+    const emitted: unknown[] = [];
+    actor.on('scan_interval', (e) => emitted.push(e));
+    actor.start();
+    const c = new ScanIntervalController(input);
+    let changes = 0;
+    for (const e of events) {
+      emitted.length = 0;
+      actor.send({ type: 'SNAPSHOT', ts: e.ts, fetchedAt: e.fetchedAt, markets: e.markets });
+      const out = c.onSnapshot(e);
+      expect(out.map(({ type: _t, ts: _ts, v: _v, seq: _s, ...body }) => ({ type: 'scan_interval', ...body }))).toEqual(emitted);
+      expect(c.persist()).toEqual(actor.getPersistedSnapshot());
+      changes += out.length;
+    }
+    return changes;
+  }
+
+  const quotes = modelEvents(demoTrades()).filter((e): e is MarketSnapshotEvent => e.type === 'market_snapshot');
+
+  it('on every model snapshot of the demo file (state, context and what it emits, at each step)', () => {
+    expect(quotes.length).toBeGreaterThan(500);
+    const changes = expectSameAsActor({}, quotes);
+    // The model's mids move a cent at a time: the state flips often, both ways.
+    expect(changes).toBeGreaterThan(50);
+    expect(expectSameAsActor({ volatilityThreshold: 0.005 }, quotes)).toBeGreaterThan(0);
+    expect(expectSameAsActor({ volatilityMeasure: 'outcomeSpread', volatilityThreshold: 0.5 }, quotes)).toBeGreaterThan(0);
+  });
+
+  it('on cache hits, exact thresholds, a base at the minimum and no markets', () => {
+    const fetched = (ts: number, fetchedAt: number, markets: MarketInfo[]) => ({ ...snapshot(ts, markets), fetchedAt });
+    const at = (prices: string) => twenty.map((m) => withPrices(m, [prices, '0.5']));
+    const script = [fetched(1, 1, twenty), fetched(2, 2, moved(twenty, '0.9')), fetched(3, 2, twenty), snapshot(4, at('0.5')), snapshot(5, at('0.51')), snapshot(6, at('0.52071')), snapshot(7, []), snapshot(8, twenty)];
+    expect(expectSameAsActor({}, script)).toBeGreaterThan(1);
+    expect(expectSameAsActor({ baseIntervalMs: 500, minIntervalMs: 500 }, script)).toBeGreaterThan(1);
+    expect(expectSameAsActor({ volatilityMeasure: 'outcomeSpread' }, script)).toBeGreaterThan(1);
+  });
+
+  it('an inspected controller (every snapshot through a live actor) says the same and restores from the other', () => {
+    const inspected = ScanIntervalController.fromConfig(scanSchema.parse({}), () => undefined);
+    const plain = moveController();
+    const head = quotes.slice(0, 200);
+    expect(head.flatMap((e) => inspected.onSnapshot(e))).toEqual(head.flatMap((e) => plain.onSnapshot(e)));
+    const resumed = ScanIntervalController.fromConfig(scanSchema.parse({}), () => undefined);
+    resumed.restore(JSON.parse(JSON.stringify(plain.persist())));
+    const tail = quotes.slice(200, 400);
+    expect(tail.flatMap((e) => resumed.onSnapshot(e))).toEqual(tail.flatMap((e) => plain.onSnapshot(e)));
+    expect(resumed.persist()).toEqual(plain.persist());
+  });
+});
+
+describe('priceMove in integers is big.js\'s', () => {
+  /** The big.js computation it replaces. */
+  function bigMove(before: Record<string, string>, now: Record<string, string>) {
+    let sum = new Big(0);
+    let n = 0;
+    for (const [id, mid] of Object.entries(now)) {
+      const prev = before[id];
+      if (prev === undefined) continue;
+      sum = sum.plus(new Big(mid).minus(prev).abs().div(prev));
+      n++;
+    }
+    return { volatility: n === 0 ? '0' : sum.div(n).toString(), marketsSampled: n };
+  }
+
+  it('on every pair of consecutive model mids of the demo file', () => {
+    const lists = modelEvents(demoTrades())
+      .filter((e): e is MarketSnapshotEvent => e.type === 'market_snapshot')
+      .map((e) => sampleMids(e.markets, 10));
+    for (let i = 1; i < lists.length; i++) expect(priceMove(lists[i - 1], lists[i])).toEqual(bigMove(lists[i - 1], lists[i]));
+  });
+
+  it('on random decimals of every size, one to seven markets, and other notations', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const decimal = () => {
+      const digits = 1 + Math.floor(rand() * 12);
+      const v = Math.floor(rand() * 10 ** digits) + 1;
+      return new Big(v).div(new Big(10).pow(Math.floor(rand() * 16))).toString();
+    };
+    for (let i = 0; i < 3000; i++) {
+      const markets = 1 + Math.floor(rand() * 7);
+      const before: Record<string, string> = {};
+      const now: Record<string, string> = {};
+      for (let m = 0; m < markets; m++) {
+        before[`m${m}`] = decimal();
+        now[`m${m}`] = rand() < 0.3 ? before[`m${m}`] : rand() < 0.5 ? decimal() : new Big(before[`m${m}`]).times(1 + Math.floor(rand() * 3) / 1000).toString();
+      }
+      expect(priceMove(before, now)).toEqual(bigMove(before, now));
+    }
+    for (const [a, b] of [['0.5', '0.50'], ['1e-7', '2e-7'], ['0.00000001', '0.00000003'], ['3', '1e+3'], ['0.3', '0.30000000000000000001'], ['1', '1e22']]) {
+      expect(priceMove({ x: a }, { x: b })).toEqual(bigMove({ x: a }, { x: b }));
+      expect(priceMove({ x: b }, { x: a })).toEqual(bigMove({ x: b }, { x: a }));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { makeEvent, type BookEvent, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
+import { makeEvent, type BookEvent, type BookLevel, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
 
 /**
  * A simulated market for the 15-minute Up/Down markets, for backtests whose tick files hold Binance
@@ -73,8 +73,24 @@ interface SymbolState {
   prices: number[];
   head: number;
   window: ModelWindow | null;
+  /** What every quote of the current window repeats (ids, question), made once per window. */
+  names: WindowNames | null;
   lastPrice: number;
+  /** The last trade's price as written: consecutive trades often print the same price. */
+  lastPriceText: string;
+  /** The last lookback's 1 s returns (`returnsUpTo`). */
+  returns: { at: number; rets: number[] } | null;
 }
+
+/** A window's market id, token ids and question. */
+interface WindowNames {
+  id: string;
+  slug: string;
+  question: string;
+  tokenIds: readonly [string, string];
+}
+
+const OUTCOMES: readonly string[] = Object.freeze(['Up', 'Down']);
 
 const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
 
@@ -94,12 +110,19 @@ export function slugOf(asset: string, startTs: number): string {
 
 export class FifteenMinMarketModel {
   private readonly symbols = new Map<string, SymbolState>();
+  /** The same states ordered by asset: the order of a quote's markets. */
+  private readonly byAsset: SymbolState[] = [];
   private nextQuoteTs: number | null = null;
   private readonly closed: ModelWindow[] = [];
+  /** Closed windows not resolved yet, in the order they closed. */
+  private readonly closedOpen: ModelWindow[] = [];
+  private readonly grid: PriceGrid;
   private readonly disabled = new Set<string>();
   private readonly oracle = new Map<string, OracleSeries>();
 
-  constructor(private readonly p: MarketModelParams = DEFAULT_MARKET_MODEL) {}
+  constructor(private readonly p: MarketModelParams = DEFAULT_MARKET_MODEL) {
+    this.grid = new PriceGrid(p);
+  }
 
   /** Stops modelling an asset (recorded Polymarket data for it exists: the recording wins). */
   disable(asset: string): void {
@@ -148,13 +171,19 @@ export class FifteenMinMarketModel {
     if (asset === undefined || this.disabled.has(asset)) return out;
     let s = this.symbols.get(trade.symbol);
     if (!s) {
-      s = { asset, times: [], prices: [], head: 0, window: null, lastPrice: 0 };
+      s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.set(trade.symbol, s);
+      this.byAsset.push(s);
+      this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
-    const price = Number(trade.price);
+    const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
     const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
     if (!s.window || s.window.startTs !== start) {
-      if (s.window) this.closed.push(s.window);
+      if (s.window) {
+        this.closed.push(s.window);
+        if (s.window.winner === null) this.closedOpen.push(s.window);
+      }
+      s.names = null;
       const toBeat = this.oracleAt(asset, start);
       s.window = {
         symbol: trade.symbol,
@@ -169,9 +198,15 @@ export class FifteenMinMarketModel {
         quoted: false,
       };
     }
-    s.times.push(trade.ts);
-    s.prices.push(price);
+    // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
+    const last = s.times.length - 1;
+    if (last >= s.head && s.times[last] === trade.ts) s.prices[last] = price;
+    else {
+      s.times.push(trade.ts);
+      s.prices.push(price);
+    }
     s.lastPrice = price;
+    s.lastPriceText = trade.price;
     this.trim(s, trade.ts - this.p.volLookbackMs - this.p.lagMs - this.p.quoteIntervalMs);
     if (this.nextQuoteTs === null) this.nextQuoteTs = Math.ceil((trade.ts + 1) / this.p.quoteIntervalMs) * this.p.quoteIntervalMs;
     return out;
@@ -198,14 +233,22 @@ export class FifteenMinMarketModel {
   }
 
   private resolveEnded(q: number, out: InputEvent[]): void {
-    const candidates = [...this.closed, ...[...this.symbols.values()].map((s) => s.window)];
-    for (const w of candidates) {
+    if (this.closedOpen.length > 0) this.resolveAll(q, this.closedOpen, out);
+    for (const s of this.symbols.values()) if (s.window !== null && s.window.winner === null && q >= s.window.endTs) this.resolveAll(q, [s.window], out);
+    // Resolved closed windows leave the list (in place: the order is the order of closing).
+    let keep = 0;
+    for (const w of this.closedOpen) if (w.winner === null) this.closedOpen[keep++] = w;
+    this.closedOpen.length = keep;
+  }
+
+  private resolveAll(q: number, windows: readonly ModelWindow[], out: InputEvent[]): void {
+    for (const w of windows) {
       // A recording took the asset over: its own market_resolved events say who won.
-      if (!w || w.winner !== null || q < w.endTs || this.disabled.has(w.asset)) continue;
+      if (w.winner !== null || q < w.endTs || this.disabled.has(w.asset)) continue;
       const close = w.priceSource === 'chainlink' ? this.oracleAt(w.asset, w.endTs) : this.priceAt(this.symbols.get(w.symbol)!, w.endTs);
       if (close === null) continue;
       w.winner = close >= w.open ? 'Up' : 'Down';
-      const m = this.marketOf(w);
+      const m = namesOf(w);
       const resolved: MarketResolvedEvent = makeEvent('market_resolved', w.endTs, {
         market: m.id,
         winningTokenId: m.tokenIds[w.winner === 'Up' ? 0 : 1],
@@ -218,7 +261,7 @@ export class FifteenMinMarketModel {
   private quote(q: number, out: InputEvent[]): void {
     const markets: MarketInfo[] = [];
     const books: BookEvent[] = [];
-    for (const s of [...this.symbols.values()].sort((a, b) => (a.asset < b.asset ? -1 : 1))) {
+    for (const s of this.byAsset) {
       const w = s.window;
       if (!w || this.disabled.has(s.asset) || q >= w.endTs || q < w.startTs) continue;
       const seen = this.priceAt(s, q - this.p.lagMs);
@@ -228,12 +271,13 @@ export class FifteenMinMarketModel {
       if (measured <= 0) continue;
       const sigma = Math.max(measured, this.p.volFloor / Math.sqrt(MS_PER_YEAR));
       const fair = this.fairUp(seen, w, q, sigma);
-      const up = this.levels(fair);
-      const down = this.levels(1 - fair);
-      const market = this.marketOf(w, up.bestBid, up.bestAsk, fair);
+      const up = this.grid.touch(fair);
+      const down = this.grid.touch(1 - fair);
+      const names = (s.names ??= namesOf(w));
+      const market = this.marketOf(w, names, up, fair);
       w.quoted = true;
       markets.push(market);
-      books.push(this.book(q, market, 0, up), this.book(q, market, 1, down));
+      books.push(this.book(q, names, 0, up), this.book(q, names, 1, down));
     }
     if (markets.length === 0) return;
     const snapshot: MarketSnapshotEvent = makeEvent('market_snapshot', q, { source: 'model', request: 'model:fifteen-min', markets });
@@ -248,18 +292,43 @@ export class FifteenMinMarketModel {
 
   /** Std dev of 1 s log returns over the lookback, per sqrt(ms). */
   private sigmaPerSqrtMs(s: SymbolState, at: number): number {
-    const rets: number[] = [];
-    let prev = this.priceAt(s, at - this.p.volLookbackMs);
-    for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) {
-      const p = this.priceAt(s, t);
-      if (p !== null && prev !== null) rets.push(Math.log(p / prev));
-      prev = p;
-    }
+    const rets = this.returnsUpTo(s, at);
+    let n = 0;
+    let sum = 0;
+    for (const r of rets) if (!Number.isNaN(r)) (sum += r), n++;
     // Half the lookback of 1 s returns before the estimate counts.
-    if (rets.length < this.p.volLookbackMs / 2000) return 0;
-    const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
-    const variance = rets.reduce((a, r) => a + (r - mean) ** 2, 0) / (rets.length - 1);
-    return Math.sqrt(variance / 1000);
+    if (n < this.p.volLookbackMs / 2000) return 0;
+    const mean = sum / n;
+    let squares = 0;
+    for (const r of rets) if (!Number.isNaN(r)) squares += (r - mean) ** 2;
+    return Math.sqrt(squares / (n - 1) / 1000);
+  }
+
+  /**
+   * The 1 s log returns ending at each second of the lookback up to `at`, oldest first (NaN without a
+   * price at both ends). A quote reads prices at or before its time - lagMs after every trade up to
+   * its time, so a return once computed is final: the next quote, a second later, reuses all but the
+   * oldest and computes one.
+   */
+  private returnsUpTo(s: SymbolState, at: number): number[] {
+    const w = s.returns;
+    if (w !== null && w.at === at) return w.rets;
+    if (w !== null && at - w.at === 1000) {
+      w.rets.shift();
+      w.rets.push(this.returnAt(s, at));
+      w.at = at;
+      return w.rets;
+    }
+    const rets: number[] = [];
+    for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) rets.push(this.returnAt(s, t));
+    s.returns = { at, rets };
+    return rets;
+  }
+
+  private returnAt(s: SymbolState, t: number): number {
+    const p = this.priceAt(s, t);
+    const prev = this.priceAt(s, t - 1000);
+    return p !== null && prev !== null ? Math.log(p / prev) : NaN;
   }
 
   /** Last trade price at or before `t`, or null when no trade is that old in the buffer. */
@@ -285,31 +354,13 @@ export class FifteenMinMarketModel {
     }
   }
 
-  /** Best bid and ask on the tick grid within [tick, 1 - tick], the bid always a tick or more below the ask (never locked or crossed). */
-  private levels(fair: number): { bestBid: number; bestAsk: number } {
-    const tick = Number(this.p.tickSize);
-    const bestBid = Math.min(1 - 2 * tick, Math.max(tick, Math.floor((fair - this.p.spread / 2) / tick + 1e-9) * tick));
-    const bestAsk = Math.min(1 - tick, Math.max(bestBid + tick, Math.ceil((fair + this.p.spread / 2) / tick - 1e-9) * tick));
-    return { bestBid, bestAsk };
-  }
-
-  private book(ts: number, market: MarketInfo, outcome: 0 | 1, q: { bestBid: number; bestAsk: number }): BookEvent {
-    const tick = Number(this.p.tickSize);
-    const decimals = this.p.tickSize.split('.')[1]?.length ?? 0;
-    const bids = [];
-    const asks = [];
-    for (let i = 0; i < this.p.levels; i++) {
-      const bid = q.bestBid - i * tick;
-      const ask = q.bestAsk + i * tick;
-      if (bid >= tick - 1e-9) bids.push({ price: bid.toFixed(decimals), size: this.p.depthShares });
-      if (ask <= 1 - tick + 1e-9) asks.push({ price: ask.toFixed(decimals), size: this.p.depthShares });
-    }
+  private book(ts: number, names: WindowNames, outcome: 0 | 1, touch: Touch): BookEvent {
     return makeEvent('book', ts, {
       source: 'model',
-      tokenId: market.tokenIds[outcome],
-      market: market.id,
-      bids,
-      asks,
+      tokenId: names.tokenIds[outcome],
+      market: names.id,
+      bids: this.grid.bids(touch.bid) as BookLevel[],
+      asks: this.grid.asks(touch.ask) as BookLevel[],
       tickSize: this.p.tickSize,
       minOrderSize: this.p.minSize,
       negRisk: false,
@@ -317,18 +368,17 @@ export class FifteenMinMarketModel {
     });
   }
 
-  private marketOf(w: ModelWindow, bestBid = 0, bestAsk = 0, fair = 0.5): MarketInfo {
-    const decimals = this.p.tickSize.split('.')[1]?.length ?? 0;
-    const up = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
-    const down = (1 - Number(up)).toFixed(2);
+  private marketOf(w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
+    const upPrice = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
+    const down = (1 - Number(upPrice)).toFixed(2);
     return {
-      id: `model:${w.slug}`,
-      conditionId: `model:${w.slug}`,
-      slug: w.slug,
-      question: `${w.asset.toUpperCase()} Up or Down (simulated) ${new Date(w.startTs).toISOString()}`,
-      outcomes: ['Up', 'Down'],
-      outcomePrices: [up, down],
-      tokenIds: [`model:${w.slug}:up`, `model:${w.slug}:down`],
+      id: names.id,
+      conditionId: names.id,
+      slug: names.slug,
+      question: names.question,
+      outcomes: OUTCOMES as string[],
+      outcomePrices: [upPrice, down],
+      tokenIds: names.tokenIds as unknown as string[],
       negRisk: false,
       negRiskMarketId: null,
       negRiskAugmented: false,
@@ -340,10 +390,82 @@ export class FifteenMinMarketModel {
       active: true,
       closed: false,
       acceptingOrders: true,
-      bestBid: bestBid > 0 ? bestBid.toFixed(decimals) : null,
-      bestAsk: bestAsk > 0 ? bestAsk.toFixed(decimals) : null,
+      bestBid: this.grid.price(up.bid),
+      bestAsk: this.grid.price(up.ask),
       groupItemTitle: null,
     };
+  }
+}
+
+function namesOf(w: ModelWindow): WindowNames {
+  const id = `model:${w.slug}`;
+  return {
+    id,
+    slug: w.slug,
+    question: `${w.asset.toUpperCase()} Up or Down (simulated) ${new Date(w.startTs).toISOString()}`,
+    tokenIds: Object.freeze([`${id}:up`, `${id}:down`]) as readonly [string, string],
+  };
+}
+
+/** A quote's best bid and ask, in ticks. */
+export interface Touch {
+  bid: number;
+  ask: number;
+}
+
+/**
+ * The model's prices on the tick grid as whole ticks, and what they are written as: each price's text
+ * and each side's levels are made once (the same few dozen prices are quoted all day) and shared by
+ * the events (frozen). tests/market-model.test.ts checks them against the float formulas they replace
+ * on every fair value of a fine grid.
+ */
+export class PriceGrid {
+  private readonly tick: number;
+  /** Ticks in 1. */
+  private readonly n: number;
+  private readonly texts: string[] = [];
+  private readonly bidLevels = new Map<number, readonly BookLevel[]>();
+  private readonly askLevels = new Map<number, readonly BookLevel[]>();
+
+  constructor(private readonly p: Pick<MarketModelParams, 'tickSize' | 'spread' | 'levels' | 'depthShares'>) {
+    this.tick = Number(p.tickSize);
+    this.n = Math.round(1 / this.tick);
+    const decimals = p.tickSize.split('.')[1]?.length ?? 0;
+    for (let k = 0; k <= this.n; k++) this.texts.push((k * this.tick).toFixed(decimals));
+  }
+
+  /** Best bid and ask around `fair`, `spread` apart, within [1, n - 1] ticks, the bid a tick or more below the ask (never locked or crossed). */
+  touch(fair: number): Touch {
+    const bid = Math.min(this.n - 2, Math.max(1, Math.floor((fair - this.p.spread / 2) / this.tick + 1e-9)));
+    const ask = Math.min(this.n - 1, Math.max(bid + 1, Math.ceil((fair + this.p.spread / 2) / this.tick - 1e-9)));
+    return { bid, ask };
+  }
+
+  /** A price in ticks, written with the tick's decimals. */
+  price(ticks: number): string {
+    return this.texts[ticks];
+  }
+
+  /** `levels` bids from the best down, a tick apart, none below one tick. */
+  bids(best: number): readonly BookLevel[] {
+    let levels = this.bidLevels.get(best);
+    if (levels === undefined) {
+      const out: BookLevel[] = [];
+      for (let i = 0; i < this.p.levels && best - i >= 1; i++) out.push(Object.freeze({ price: this.texts[best - i], size: this.p.depthShares }));
+      this.bidLevels.set(best, (levels = Object.freeze(out)));
+    }
+    return levels;
+  }
+
+  /** `levels` asks from the best up, a tick apart, none above 1 - tick. */
+  asks(best: number): readonly BookLevel[] {
+    let levels = this.askLevels.get(best);
+    if (levels === undefined) {
+      const out: BookLevel[] = [];
+      for (let i = 0; i < this.p.levels && best + i <= this.n - 1; i++) out.push(Object.freeze({ price: this.texts[best + i], size: this.p.depthShares }));
+      this.askLevels.set(best, (levels = Object.freeze(out)));
+    }
+    return levels;
   }
 }
 

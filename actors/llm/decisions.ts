@@ -1,6 +1,6 @@
 import { createActor, type Actor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventType } from '../../events/types';
-import { llmCacheMachine, type LlmAskOutput, type LlmCacheContext, type LlmCacheEvent, type LlmCacheParams, type LlmDecisionOutput } from '../../machines/llmCache';
+import { changesNothing, llmCacheMachine, type LlmAskOutput, type LlmCacheContext, type LlmCacheEvent, type LlmCacheParams, type LlmDecisionOutput } from '../../machines/llmCache';
 import type { LlmConfig, LlmEngine } from './engine';
 import type { LlmMetrics } from './metrics';
 
@@ -62,6 +62,8 @@ export class LlmDecisions {
   react(event: AnyEvent): DerivedEvent[] {
     const e = toCacheEvent(event);
     if (!e) return [];
+    // An event that changes nothing is not sent (unless inspected: the visualizer shows every event).
+    if (!this.opts.inspect && changesNothing(this.cache, e)) return [];
     this.outbox = [];
     this.asks = [];
     this.actor.send(e);

@@ -47,12 +47,25 @@ function side(ctx: StrategyContext, market: MarketInfo, index: number): { quote:
   };
 }
 
+/** What a window market's quote needs of its (immutable) definition, read once per market object: window start, Up and Down token indexes. */
+const layouts = new WeakMap<MarketInfo, { windowStart: number; up: number; down: number } | null>();
+
+function layoutOf(market: MarketInfo): { windowStart: number; up: number; down: number } | null {
+  let layout = layouts.get(market);
+  if (layout === undefined) {
+    const start = /-(\d+)$/.exec(market.slug);
+    layout = !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
+    layouts.set(market, layout);
+  }
+  return layout;
+}
+
 export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuote | null {
-  const start = /-(\d+)$/.exec(market.slug);
-  if (!start || market.tokenIds.length !== 2) return null;
-  const windowStart = Number(start[1]) * 1000;
-  const up = side(ctx, market, outcomeIndex(market, 'Up', 0));
-  const down = side(ctx, market, outcomeIndex(market, 'Down', 1));
+  const layout = layoutOf(market);
+  if (layout === null) return null;
+  const { windowStart } = layout;
+  const up = side(ctx, market, layout.up);
+  const down = side(ctx, market, layout.down);
   return {
     marketId: market.id,
     slug: market.slug,
@@ -137,7 +150,17 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     orderTimeoutMs: config.orderTimeoutMs,
   });
   const openPositions = (): number => strategy?.countIn(OPEN_STATES) ?? 0;
-  const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => index.get(ctx, windowSlug(asset, ts));
+  /** Each asset's slug of the last window asked for (a window lasts 15 minutes: thousands of events). */
+  const slugs = new Map<string, { window: number; slug: string }>();
+  const windowMarket = (ctx: StrategyContext, asset: string, ts: number) => {
+    const window = Math.floor(ts / WINDOW_MS);
+    let last = slugs.get(asset);
+    if (last === undefined || last.window !== window) {
+      last = { window, slug: windowSlug(asset, ts) };
+      slugs.set(asset, last);
+    }
+    return index.get(ctx, last.slug);
+  };
   const quoteOf = (ctx: StrategyContext, asset: string, ts: number): WindowQuote | null => {
     const m = windowMarket(ctx, asset, ts);
     return m ? windowQuote(ctx, m) : null;
@@ -151,7 +174,9 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
         const asset = assetOf(event.symbol);
         if (asset === null || !assets.includes(asset)) return [];
         const { direction, confirmed, change, price } = event;
-        const portfolio = config.useLlm ? options.portfolio?.() : undefined;
+        // Only the LLM prompt reads the portfolio, and an unconfirmed signal never asks the LLM (in every
+        // state the machine counts it, or replays it to watching, which counts it).
+        const portfolio = config.useLlm && confirmed ? options.portfolio?.() : undefined;
         return [deliver(asset, { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions(), ...(portfolio ? { portfolio } : {}) })];
       }
       case 'oracle_price': {

@@ -49,26 +49,15 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
     handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
     orderTimeoutMs: cfg.orderTimeoutMs,
     route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<Machine>[] {
-      const price = (tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null = null): Delivery<Machine>[] => {
-        const ref = ctx.markets.token(tokenId);
-        if (!ref || value === null || !(Number(value) > 0)) return [];
-        const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
-        // New instances only for tokens that can be traded now; existing ones hear every price.
-        if (!keys.has(tokenId) && !quote.open) return [];
-        const machineEvent: FlashCrashEvent = { type: 'PRICE', ts: event.ts, price: Number(value), source, quote };
-        if (keys.has(tokenId)) return [{ key: tokenId, event: machineEvent }];
-        const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
-        return [{ key: tokenId, event: machineEvent, input }];
-      };
       switch (event.type) {
         case 'last_trade':
-          return price(event.tokenId, event.price, 'last_trade', event.price);
+          return priceSample(params, event.ts, ctx, keys, event.tokenId, event.price, 'last_trade', event.price);
         case 'book':
-          return price(event.tokenId, bookMid(ctx, event.tokenId), 'book');
+          return priceSample(params, event.ts, ctx, keys, event.tokenId, bookMid(ctx, event.tokenId), 'book', null);
         case 'book_delta':
-          return [...new Set(event.changes.map((c) => c.tokenId))].flatMap((t) => price(t, bookMid(ctx, t), 'book'));
+          return [...new Set(event.changes.map((c) => c.tokenId))].flatMap((t) => priceSample(params, event.ts, ctx, keys, t, bookMid(ctx, t), 'book', null));
         case 'market_snapshot':
-          return event.markets.flatMap((m) => m.tokenIds.flatMap((t, i) => price(t, m.outcomePrices[i] ?? null, 'snapshot')));
+          return event.markets.flatMap((m) => m.tokenIds.flatMap((t, i) => priceSample(params, event.ts, ctx, keys, t, m.outcomePrices[i] ?? null, 'snapshot', null)));
         case 'timer':
           return [...keys].flatMap((key) => {
             const ref = ctx.markets.token(key);
@@ -96,6 +85,19 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
     },
     changesNothing: (_state, last, next) => last !== null && samePriceAgain(last, next),
   };
+}
+
+/** A price sample of a token as a PRICE to its instance, which a token that can be traded now starts; none for an unknown token or a price <= 0. */
+function priceSample(params: FlashCrashParams, ts: number, ctx: StrategyContext, keys: ReadonlySet<string>, tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null): Delivery<Machine>[] {
+  const ref = ctx.markets.token(tokenId);
+  if (!ref || value === null || !(Number(value) > 0)) return [];
+  const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
+  // New instances only for tokens that can be traded now; existing ones hear every price.
+  if (!keys.has(tokenId) && !quote.open) return [];
+  const machineEvent: FlashCrashEvent = { type: 'PRICE', ts, price: Number(value), source, quote };
+  if (keys.has(tokenId)) return [{ key: tokenId, event: machineEvent }];
+  const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
+  return [{ key: tokenId, event: machineEvent, input }];
 }
 
 /**

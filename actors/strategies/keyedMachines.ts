@@ -1,4 +1,6 @@
-import { createActor, type Actor, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
+import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
+import { quietStep } from '../../machines/quietStep';
+import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
 import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
@@ -40,7 +42,13 @@ export interface KeyedMachineSpec<M extends AnyStateMachine> {
 }
 
 export interface KeyedMachineOptions {
-  /** XState inspection (e.g. the visualizer's `InspectionHub.inspect`); actors are then named `<strategy>/<key>`. */
+  /**
+   * XState inspection (e.g. the visualizer's `InspectionHub.inspect`): every instance then runs as an
+   * XState actor named `<strategy>/<key>` and every event goes through the interpreter, so the
+   * visualizer sees each one. Without it, instances are snapshots stepped by XState's pure API
+   * (`transition`), and events that move no state by `quietStep` (machines/quietStep.ts): the same
+   * snapshots, states and outputs, several times cheaper.
+   */
   inspect?: (event: InspectionEvent) => void;
 }
 
@@ -52,18 +60,16 @@ interface OwnedOrder {
 }
 
 interface Instance<M extends AnyStateMachine> {
-  actor: Actor<M>;
+  /** The machine's current snapshot (XState's, immutable). */
+  snapshot: AnyMachineSnapshot;
+  /** The running actor when inspected (the visualizer), else null. */
+  actor: Actor<M> | null;
   input: unknown;
   state: string;
   /** The latest event sent to it (for `changesNothing`). */
   last: EventFromLogic<M> | null;
 }
 
-interface Persisted {
-  orders: Record<string, OwnedOrder>;
-  counters: Record<string, number>;
-  actors: Record<string, { input: unknown; snapshot: Snapshot<unknown> }>;
-}
 
 /**
  * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
@@ -80,18 +86,14 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
   private orderOwner = new Map<string, OwnedOrder>();
   private orderIds: OrderIdGenerator;
-  /**
-   * The instances' snapshots as of the last `persist()`, refreshed only for the keys delivered to
-   * since (`dirty`). XState snapshots are immutable, so the references are kept as they are and
-   * turned into persisted form only when a restore needs them.
-   */
-  private persisted = new Map<string, { input: unknown; snapshot: Snapshot<unknown> }>();
+  /** The last `persist()` result, and the keys delivered to (or ended) since: the next result is built on it from them alone. */
+  private lastPersisted: PersistedState<OwnedOrder> | null = null;
   private dirty = new Set<string>();
-  /** The last `persist()` result; returned again while nothing changed (a reaction that changed no machine and no order). */
-  private lastPersisted: Persisted | null = null;
   private ordersChanged = true;
   private outbox: DerivedEvent[] = [];
   private now = 0;
+  /** The actor scope of pure steps (built on first use). */
+  private inertScope: ActorScope<AnyMachineSnapshot, never> | null = null;
 
   constructor(
     private readonly spec: KeyedMachineSpec<M>,
@@ -119,7 +121,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
       if (!this.spec.handles.includes(event.type)) return this.cancelOverdue();
     }
-    for (const d of this.spec.route(event, ctx, this.keys, (key) => this.hasOpenOrder(key))) this.deliver(d);
+    for (const d of this.spec.route(event, ctx, this.keys, this.hasOpenOrderOf)) this.deliver(d);
     return this.cancelOverdue();
   }
 
@@ -139,6 +141,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     return this.outbox;
   }
+
+  /** `hasOpenOrder` for the routes, bound once (not a closure per event). */
+  private readonly hasOpenOrderOf = (key: string): boolean => this.hasOpenOrder(key);
 
   private hasOpenOrder(key: string): boolean {
     for (const open of this.orderOwner.values()) if (open.key === key) return true;
@@ -164,9 +169,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     return n;
   }
 
-  /** The running actor of a key (for the visualizer and tests). */
-  actorOf(key: string): Actor<M> | undefined {
-    return this.actors.get(key)?.actor;
+  /** The current machine snapshot of a key (for tests and inspection). */
+  snapshotOf(key: string): ReturnType<Actor<M>['getSnapshot']> | undefined {
+    return this.actors.get(key)?.snapshot as ReturnType<Actor<M>['getSnapshot']> | undefined;
   }
 
   private deliver(d: Delivery<M>): void {
@@ -180,37 +185,79 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     entry.last = d.event;
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
-    entry.actor.send({ ...d.event, nextOrder: this.orderIds.peek(d.key) });
+    this.step(d.key, entry, { ...d.event, nextOrder: this.orderIds.peek(d.key) } as EventFromLogic<M>);
     this.dirty.add(d.key);
-    const emitted = this.outbox.splice(mark);
-    this.noteState(d.key, entry);
-    this.outbox.push(...emitted);
+    if (this.outbox.length === mark) {
+      this.noteState(d.key, entry);
+    } else {
+      const emitted = this.outbox.splice(mark);
+      this.noteState(d.key, entry);
+      this.outbox.push(...emitted);
+    }
     // An instance in a final state (its market resolved) has nothing left to do: memory stays flat.
-    if (machineSnapshot(entry.actor).status === 'done') {
-      entry.actor.stop();
+    if (entry.snapshot.status === 'done') {
+      entry.actor?.stop();
       this.actors.delete(d.key);
       this.keys.delete(d.key);
     }
   }
 
+  /** One machine event: through the actor when inspected; else a quiet step, or XState's pure `transition` (its emits collected in order). */
+  private step(key: string, entry: Instance<M>, event: EventFromLogic<M>): void {
+    if (entry.actor !== null) {
+      entry.actor.send(event);
+      entry.snapshot = entry.actor.getSnapshot() as AnyMachineSnapshot;
+      return;
+    }
+    const quiet = quietStep(entry.snapshot, event);
+    if (quiet !== null) {
+      entry.snapshot = quiet;
+      return;
+    }
+    entry.snapshot = this.pure((scope) => this.spec.machine.transition(entry.snapshot as never, event, scope as never) as AnyMachineSnapshot, key);
+  }
+
+  /**
+   * A step of XState's pure API (as its `transition` / `initialTransition`, with one inert actor
+   * scope kept instead of one built per call): what the machine emits is collected, in order.
+   */
+  private pure(run: (scope: ActorScope<AnyMachineSnapshot, EventFromLogic<M>>) => AnyMachineSnapshot, key: string): AnyMachineSnapshot {
+    const actions: { type: string; params?: unknown }[] = [];
+    this.inertScope ??= inertScope(this.spec.machine);
+    this.inertScope.actionExecutor = (action) => { actions.push(action); };
+    const next = run(this.inertScope as ActorScope<AnyMachineSnapshot, EventFromLogic<M>>);
+    for (const action of actions) if (action.type === 'xstate.emit') this.collect(key, (action.params as { event: MachineOutput }).event);
+    return next;
+  }
+
   private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): Instance<M> {
-    const inspection = this.options.inspect ? { inspect: this.options.inspect, id: `${this.name}/${key}` } : {};
-    const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), ...inspection } as never) as Actor<M>;
-    actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
-    // A throwing machine ends in status 'error'; noteState rethrows it to the supervisor, which
-    // restarts the strategy from its last good state. Without this subscriber XState would rethrow
-    // it later, outside any caller.
-    actor.subscribe({ error: () => undefined });
-    actor.start();
-    const entry: Instance<M> = { actor, input, state: stateName(machineSnapshot(actor).value), last: null };
+    let entry: Instance<M>;
+    if (this.options.inspect) {
+      const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), inspect: this.options.inspect, id: `${this.name}/${key}` } as never) as Actor<M>;
+      actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
+      // A throwing machine ends in status 'error'; noteState rethrows it to the supervisor, which
+      // restarts the strategy from its last good state. Without this subscriber XState would rethrow
+      // it later, outside any caller.
+      actor.subscribe({ error: () => undefined });
+      actor.start();
+      const current = actor.getSnapshot() as AnyMachineSnapshot;
+      entry = { snapshot: current, actor, input, state: stateName(current.value), last: null };
+    } else if (snapshot) {
+      // A restored snapshot: XState rebuilds it (state nodes, children) as an actor would, unstarted.
+      const current = createActor(this.spec.machine, { input: input as InputFrom<M>, snapshot } as never).getSnapshot() as AnyMachineSnapshot;
+      entry = { snapshot: current, actor: null, input, state: stateName(current.value), last: null };
+    } else {
+      const current = this.pure((scope) => this.spec.machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot, key);
+      entry = { snapshot: current, actor: null, input, state: stateName(current.value), last: null };
+    }
     this.actors.set(key, entry);
     this.keys.add(key);
     this.dirty.add(key);
     return entry;
   }
 
-  private noteState(key: string, entry: { actor: Actor<M>; state: string }): void {
-    const snap = machineSnapshot(entry.actor);
+  private noteState(key: string, entry: Instance<M>): void {
+    const snap = entry.snapshot;
     if (snap.status === 'error') throw snap.error instanceof Error ? snap.error : new Error(String(snap.error));
     const to = stateName(snap.value);
     if (to !== entry.state) {
@@ -237,52 +284,62 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   }
 
   /**
-   * Copy-on-write: only the instances delivered to since the last call are refreshed (XState
-   * snapshots are immutable, so references are kept), and while nothing changed the previous result
-   * is returned as it is. Never mutated after it is returned.
+   * Only the instances delivered to since the last call are taken (XState snapshots are immutable,
+   * so references are kept), on top of the previous result (actors/strategies/persistedState.ts);
+   * while nothing changed the previous result is returned as it is.
    */
-  persist(): Persisted {
-    if (this.lastPersisted !== null && this.dirty.size === 0 && !this.ordersChanged) return this.lastPersisted;
+  persist(): PersistedState<OwnedOrder> {
+    const last = this.lastPersisted;
+    if (last !== null && this.dirty.size === 0 && !this.ordersChanged) return last;
+    const changes = new Map<string, PersistedInstance | null>();
     for (const key of this.dirty) {
       const a = this.actors.get(key);
-      if (a) this.persisted.set(key, { input: a.input, snapshot: a.actor.getSnapshot() as Snapshot<unknown> });
-      else this.persisted.delete(key);
+      changes.set(key, a ? { input: a.input, snapshot: a.snapshot as Snapshot<unknown> } : null);
     }
     this.dirty.clear();
-    const last = this.lastPersisted;
     const ordersSame = last !== null && !this.ordersChanged;
-    this.lastPersisted = {
-      orders: ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      counters: ordersSame ? last.counters : this.orderIds.toJSON(),
-      actors: Object.fromEntries(this.persisted),
-    };
+    this.lastPersisted = PersistedState.next(
+      last,
+      ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
+      ordersSame ? last.counters : this.orderIds.toJSON(),
+      changes,
+    );
     this.ordersChanged = false;
     return this.lastPersisted;
   }
 
+  /** From a `persist()` result, or its JSON form. */
   restore(snapshot: unknown): void {
-    const p = snapshot as Persisted;
-    for (const a of this.actors.values()) a.actor.stop();
+    const p = snapshot instanceof PersistedState ? (snapshot.toJSON() as PersistedRecord<OwnedOrder>) : (snapshot as PersistedRecord<OwnedOrder>);
+    for (const a of this.actors.values()) a.actor?.stop();
     this.actors.clear();
     this.keys.clear();
     this.lastPersisted = null;
     this.ordersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
-    this.persisted = new Map(Object.entries(p.actors));
     this.dirty.clear();
     for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, this.spec.machine.getPersistedSnapshot(a.snapshot as never) as Snapshot<unknown>);
   }
 }
 
-interface MachineSnapshotView {
-  value: unknown;
-  status: string;
-  error?: unknown;
-}
-
-function machineSnapshot(actor: Actor<AnyStateMachine>): MachineSnapshotView {
-  return actor.getSnapshot() as unknown as MachineSnapshotView;
+/**
+ * An actor scope that executes nothing, as XState's own pure `transition` builds for each call: the
+ * machines here spawn no children and read no `self`, so one unstarted actor serves every step.
+ */
+function inertScope(machine: AnyStateMachine): ActorScope<AnyMachineSnapshot, never> {
+  const self = createActor(machine);
+  return {
+    self,
+    defer: () => undefined,
+    id: '',
+    logger: () => undefined,
+    sessionId: '',
+    stopChild: () => undefined,
+    system: self.system,
+    emit: () => undefined,
+    actionExecutor: () => undefined,
+  } as unknown as ActorScope<AnyMachineSnapshot, never>;
 }
 
 /** `holding` or `active.holding` for nested states. */

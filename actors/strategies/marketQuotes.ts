@@ -25,18 +25,33 @@ interface PerShare {
 }
 
 /**
- * Per-share fees of a market (object) by price: the same exact big.js results, computed once per
- * price seen instead of on every book, tick and quote. A new snapshot brings a new market object
- * (and maybe a new schedule), so entries never outlive the terms they were computed from.
+ * Per-share fees by fee terms and price: the same exact big.js results, computed once per price seen
+ * under one schedule instead of on every book, tick and quote. Every snapshot brings new market
+ * objects (the model's: one a second), mostly with the same schedule, so the results are kept per
+ * schedule content (`feesEnabled`, rate, exponent, takerOnly: all that domain/fees.ts reads) and a
+ * market object only remembers which terms it has.
  */
-const perShareMemo = new WeakMap<MarketInfo, { problem: string | null; byPrice: Map<Decimal, PerShare> }>();
-const MAX_PRICES_PER_MARKET = 4096;
+interface Terms {
+  problem: string | null;
+  byPrice: Map<Decimal, PerShare>;
+}
+const termsByMarket = new WeakMap<MarketInfo, Terms>();
+const termsBySchedule = new Map<string, Terms>();
+const MAX_PRICES_PER_SCHEDULE = 4096;
+const MAX_SCHEDULES = 256;
 
-function termsOf(market: MarketInfo): { problem: string | null; byPrice: Map<Decimal, PerShare> } {
-  let terms = perShareMemo.get(market);
+function termsOf(market: MarketInfo): Terms {
+  let terms = termsByMarket.get(market);
   if (terms === undefined) {
-    terms = { problem: feeScheduleProblem(market), byPrice: new Map() };
-    perShareMemo.set(market, terms);
+    const s = market.feeSchedule;
+    const key = market.feesEnabled ? (s === null ? 'on|none' : `on|${s.rate}|${s.exponent}|${s.takerOnly}`) : 'off';
+    terms = termsBySchedule.get(key);
+    if (terms === undefined) {
+      terms = { problem: feeScheduleProblem(market), byPrice: new Map() };
+      if (termsBySchedule.size >= MAX_SCHEDULES) termsBySchedule.clear();
+      termsBySchedule.set(key, terms);
+    }
+    termsByMarket.set(market, terms);
   }
   return terms;
 }
@@ -50,7 +65,7 @@ export function perShare(market: MarketInfo, price: Decimal): PerShare | null {
     const p = new Big(price);
     const fee = feeOfOneShare(market, p);
     out = { fee: fee.toFixed(), net: p.minus(fee).toString() };
-    if (terms.byPrice.size >= MAX_PRICES_PER_MARKET) terms.byPrice.clear();
+    if (terms.byPrice.size >= MAX_PRICES_PER_SCHEDULE) terms.byPrice.clear();
     terms.byPrice.set(price, out);
   }
   return out;

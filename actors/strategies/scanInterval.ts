@@ -1,6 +1,14 @@
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { makeEvent, type AnyEvent, type EventType, type MarketSnapshotEvent, type ScanIntervalEvent } from '../../events/types';
-import { scanIntervalMachine, type ScanIntervalChange, type ScanIntervalInput } from '../../machines/scanInterval';
+import {
+  scanIntervalMachine,
+  snapshotStep,
+  type ScanIntervalChange,
+  type ScanIntervalContext,
+  type ScanIntervalEvent as MachineEvent,
+  type ScanIntervalInput,
+  type ScanIntervalState,
+} from '../../machines/scanInterval';
 import type { Config } from '../config/schema';
 import type { Strategy } from './types';
 
@@ -12,23 +20,36 @@ export function scanIntervalInput(cfg: ScanConfig): ScanIntervalInput {
   return { baseIntervalMs: cfg.baseIntervalMs, minIntervalMs: cfg.minIntervalMs, volatilityThreshold: cfg.volatilityThreshold, sampleMarkets: cfg.sampleMarkets, measure: cfg.volatilityMeasure };
 }
 
+/** The machine's persisted snapshot (as an actor's `getPersistedSnapshot()`: an actor restores from it). */
+interface Persisted {
+  status: 'active';
+  value: ScanIntervalState;
+  historyValue: Record<string, never>;
+  context: ScanIntervalContext;
+  children: Record<string, never>;
+}
+
 /**
  * The scan loop's interval, from the market snapshots it fetches. Call `onSnapshot(event)` with each
  * `market_snapshot` (after it is in the log): it returns the `scan_interval` events to append (none
  * when the interval stays) and `intervalMs` is the interval to wait before the next scan. It is also
  * a `Strategy`, so the supervisor can run it beside the trading strategies.
+ *
+ * The machine is stepped by `snapshotStep` (its macrostep as plain functions, machines/scanInterval.ts);
+ * with `inspect` (the visualizer) by a live XState actor, so the inspection sees every snapshot.
  */
 export class ScanIntervalController implements Strategy {
   readonly name = SCAN_INTERVAL;
   readonly handles: ReadonlySet<EventType> = new Set<EventType>(['market_snapshot']);
-  private actor: Actor<typeof scanIntervalMachine>;
+  private held: Persisted;
+  private actor: Actor<typeof scanIntervalMachine> | null = null;
   private changes: ScanIntervalChange[] = [];
 
   constructor(
     private readonly input: ScanIntervalInput,
     private readonly inspect?: (event: InspectionEvent) => void,
   ) {
-    this.actor = this.start(undefined);
+    this.held = this.start(undefined);
   }
 
   static fromConfig(cfg: ScanConfig, inspect?: (event: InspectionEvent) => void): ScanIntervalController {
@@ -36,38 +57,60 @@ export class ScanIntervalController implements Strategy {
   }
 
   get intervalMs(): number {
-    return this.actor.getSnapshot().context.intervalMs;
+    return this.held.context.intervalMs;
   }
 
   /** `normal` or `fast`. */
   get state(): string {
-    return String(this.actor.getSnapshot().value);
+    return this.held.value;
   }
 
   onSnapshot(event: MarketSnapshotEvent): ScanIntervalEvent[] {
-    this.changes = [];
-    this.actor.send({ type: 'SNAPSHOT', ts: event.ts, fetchedAt: event.fetchedAt, markets: event.markets });
-    return this.changes.map(({ type: _type, ...body }) => makeEvent('scan_interval', event.ts, body));
+    const step: MachineEvent = { type: 'SNAPSHOT', ts: event.ts, fetchedAt: event.fetchedAt, markets: event.markets };
+    let changes: ScanIntervalChange[];
+    if (this.actor !== null) {
+      this.changes = [];
+      this.actor.send(step);
+      this.held = this.actor.getPersistedSnapshot() as unknown as Persisted;
+      changes = this.changes;
+    } else {
+      const next = snapshotStep(this.held.value, this.held.context, step);
+      this.held = persisted(next.state, next.context);
+      changes = next.change === null ? [] : [next.change];
+    }
+    return changes.map(({ type: _type, ...body }) => makeEvent('scan_interval', event.ts, body));
   }
 
   react(event: AnyEvent): ScanIntervalEvent[] {
     return event.type === 'market_snapshot' ? this.onSnapshot(event) : [];
   }
 
+  /** The machine's persisted snapshot (a new object at every step: kept by reference). */
   persist(): unknown {
-    return this.actor.getPersistedSnapshot();
+    return this.held;
   }
 
   restore(snapshot: unknown): void {
-    this.actor.stop();
-    this.actor = this.start(snapshot as Snapshot<unknown>);
+    this.actor?.stop();
+    this.actor = null;
+    this.held = this.start(snapshot as Snapshot<unknown>);
   }
 
-  private start(snapshot: Snapshot<unknown> | undefined): Actor<typeof scanIntervalMachine> {
-    const inspection = this.inspect ? { inspect: this.inspect, id: `${SCAN_INTERVAL}/all` } : {};
-    const actor = createActor(scanIntervalMachine, { input: this.input, ...(snapshot ? { snapshot } : {}), ...inspection } as never) as Actor<typeof scanIntervalMachine>;
+  private start(snapshot: Snapshot<unknown> | undefined): Persisted {
+    const options = { input: this.input, ...(snapshot ? { snapshot } : {}) };
+    if (!this.inspect) {
+      // XState restores (or starts) the snapshot as an actor would; the steps then need no actor.
+      const current = createActor(scanIntervalMachine, options as never).getSnapshot() as { value: ScanIntervalState; context: ScanIntervalContext };
+      return persisted(current.value, current.context);
+    }
+    const actor = createActor(scanIntervalMachine, { ...options, inspect: this.inspect, id: `${SCAN_INTERVAL}/all` } as never) as Actor<typeof scanIntervalMachine>;
     actor.on('scan_interval', (change) => this.changes.push(change));
     actor.start();
-    return actor;
+    this.actor = actor;
+    return actor.getPersistedSnapshot() as unknown as Persisted;
   }
+}
+
+function persisted(value: ScanIntervalState, context: ScanIntervalContext): Persisted {
+  return { status: 'active', value, historyValue: {}, context, children: {} };
 }

@@ -1,0 +1,75 @@
+import type { Snapshot } from 'xstate';
+
+/** One instance as persisted: the input it started with and its XState snapshot (immutable, kept by reference). */
+export interface PersistedInstance {
+  input: unknown;
+  snapshot: Snapshot<unknown>;
+}
+
+/** A keyed strategy's state in plain form (what `toJSON` gives and `restore` takes). */
+export interface PersistedRecord<Order> {
+  orders: Record<string, Order>;
+  counters: Record<string, number>;
+  actors: Record<string, PersistedInstance>;
+}
+
+const MAX_LINKS = 64;
+
+/**
+ * What `KeyedMachineStrategy.persist()` returns after every reaction, in O(changes): the instances
+ * changed since the previous result (null: ended) on top of that result, read as one record
+ * (`actors`, `toJSON`) only when a restart needs it. Every `MAX_LINKS` results the chain is folded
+ * into one record, so reading stays bounded and old snapshots are let go. Immutable: a result says
+ * what the strategy was when it was returned, whatever happens after.
+ */
+export class PersistedState<Order> {
+  private folded: Record<string, PersistedInstance> | null;
+  private base: PersistedState<Order> | null;
+  private links: number;
+
+  private constructor(
+    readonly orders: Record<string, Order>,
+    readonly counters: Record<string, number>,
+    base: PersistedState<Order> | null,
+    private readonly changes: ReadonlyMap<string, PersistedInstance | null>,
+  ) {
+    this.folded = null;
+    this.base = base;
+    this.links = base === null ? 1 : base.links + 1;
+    if (this.links >= MAX_LINKS) this.fold();
+  }
+
+  /** The state after `changes` on top of `base` (none: the first, or after a restore). */
+  static next<Order>(base: PersistedState<Order> | null, orders: Record<string, Order>, counters: Record<string, number>, changes: ReadonlyMap<string, PersistedInstance | null>): PersistedState<Order> {
+    return new PersistedState(orders, counters, base, changes);
+  }
+
+  /** Every instance, in the order they were first persisted (an ended and restarted key goes last). */
+  get actors(): Record<string, PersistedInstance> {
+    return this.folded ?? this.fold();
+  }
+
+  toJSON(): PersistedRecord<Order> {
+    return { orders: this.orders, counters: this.counters, actors: this.actors };
+  }
+
+  private fold(): Record<string, PersistedInstance> {
+    const chain: PersistedState<Order>[] = [];
+    let from: PersistedState<Order> | null = this;
+    while (from !== null && from.folded === null) {
+      chain.push(from);
+      from = from.base;
+    }
+    const out: Record<string, PersistedInstance> = from === null ? {} : { ...from.folded! };
+    for (let i = chain.length - 1; i >= 0; i--) {
+      for (const [key, instance] of chain[i].changes) {
+        if (instance === null) delete out[key];
+        else out[key] = instance;
+      }
+    }
+    this.folded = out;
+    this.base = null;
+    this.links = 1;
+    return out;
+  }
+}
