@@ -1,9 +1,8 @@
-import { Observable, type Subscriber } from 'rxjs';
 import { SimulatedClock, type Clock } from '../events/clock';
 import type { EventSink, LogRecord } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
-import { signalLine, tradeSignals, type SignalParams } from '../streams/signals';
+import { SignalDetector, signalLine, type SignalParams } from '../streams/signals';
 
 export type Reaction = readonly DerivedEvent[] | void;
 
@@ -65,7 +64,7 @@ interface Queued {
 
 /**
  * The one path live and replay share: each input is appended to the log before anything reacts to
- * it; trades go synchronously through the signal operators (a signal is appended right after its
+ * it; trades go synchronously through the signal detector (a signal is appended right after its
  * trade); other inputs and signals go to the reactors, whose derived events are appended in order.
  *
  * Everything is synchronous: when `ingest` returns, the input and all it caused are appended, so the
@@ -75,11 +74,12 @@ export class Engine {
   readonly clock: Clock;
   private log: EventSink;
   private readonly simulated: SimulatedClock | null;
-  /** Where trades enter the signal pipeline: its source's subscriber (a Subject costs a closure and an iterator per trade). */
-  private trades!: Subscriber<TradeEvent>;
+  /** The signal pipeline's core, called per trade (the `tradeSignals` operator's own detector, without an observable per trade). */
+  private readonly detector: SignalDetector;
   private readonly counter = new SignalCounter();
   private readonly reactors: Reactor[] = [];
-  private newSignals: SignalEvent[] = [];
+  /** The reactors that can have something due on their own (`dueAt`), in the order added. */
+  private readonly timed: Reactor[] = [];
   private failure: unknown = null;
   private inputs = 0;
   private tradeCount = 0;
@@ -89,25 +89,7 @@ export class Engine {
     this.log = options.log;
     this.clock = options.clock;
     this.simulated = options.clock instanceof SimulatedClock ? options.clock : null;
-    // RxJS reports errors thrown in a subscriber asynchronously; keep them to rethrow in ingest.
-    const trades = new Observable<TradeEvent>((subscriber) => {
-      this.trades = subscriber;
-    });
-    trades.pipe(tradeSignals(options.signals)).subscribe({
-      next: (signal) => {
-        try {
-          signal.seq = this.log.appendLine(signalLine(signal));
-          this.derived++;
-          this.counter.add(signal);
-          if (this.reactors.length > 0) this.newSignals.push(signal);
-        } catch (err) {
-          this.failure ??= err;
-        }
-      },
-      error: (err) => {
-        this.failure ??= err;
-      },
-    });
+    this.detector = new SignalDetector(options.signals);
   }
 
   /**
@@ -121,6 +103,7 @@ export class Engine {
   /** Adds a reactor; reactors see each event in the order they were added. */
   use(reactor: Reactor): this {
     this.reactors.push(reactor);
+    if (reactor.dueAt !== undefined) this.timed.push(reactor);
     return this;
   }
 
@@ -181,8 +164,8 @@ export class Engine {
     for (;;) {
       let reactor: Reactor | null = null;
       let at = ts;
-      for (const r of this.reactors) {
-        const due = r.dueAt?.() ?? null;
+      for (const r of this.timed) {
+        const due = r.dueAt!();
         if (due !== null && due < at) {
           at = due;
           reactor = r;
@@ -219,18 +202,28 @@ export class Engine {
     if (this.failure !== null) throw this.failure;
     this.simulated?.advanceTo(event.ts);
     this.appendInput(event, line);
-    if (event.type === 'trade') {
-      this.tradeCount++;
-      this.trades.next(event);
-      if (this.failure !== null) throw this.failure;
-      if (this.newSignals.length === 0) return;
-      const signals = this.newSignals;
-      this.newSignals = [];
-      return this.dispatch(signals, event);
-    }
+    if (event.type === 'trade') return this.onTrade(event);
     this.absorb(event);
     if (this.reactors.length === 0) return;
     return this.dispatch([event], event);
+  }
+
+  /** A trade (appended already) through the signal detector; a signal is appended right after it and offered to the reactors. */
+  private onTrade(trade: TradeEvent): void {
+    this.tradeCount++;
+    let signal: SignalEvent | null;
+    try {
+      signal = this.detector.onTrade(trade);
+      if (signal === null) return;
+      signal.seq = this.log.appendLine(signalLine(signal));
+    } catch (err) {
+      // The engine stops at its first failure: every later input is refused with it.
+      this.failure ??= err;
+      throw err;
+    }
+    this.derived++;
+    this.counter.add(signal);
+    if (this.reactors.length > 0) this.dispatch([signal], trade);
   }
 
   /**

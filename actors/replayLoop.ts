@@ -1,5 +1,5 @@
-import { parseEventLine } from '../events/log';
-import { readLineBatches, type LineReadResult } from '../events/lines';
+import { parseEventLine, readSummary, type ReadSummary } from '../events/log';
+import { readLineBatches, type LineReadOptions, type LineReadResult } from '../events/lines';
 import { isInputType, type AnyEvent } from '../events/types';
 import type { Engine } from './engine';
 import { Interrupted } from './outputFiles';
@@ -20,7 +20,7 @@ export interface ReplayLine {
 
 export interface ReplayHooks<T extends ReplayLine = ReplayLine> {
   /** Every line first; 'skip' leaves it out altogether (not counted as derived or input). */
-  filter?(event: AnyEvent): 'skip' | undefined;
+  filter?(event: AnyEvent, line: T): 'skip' | undefined;
   /** A derived line (not replayed). */
   onDerived?(line: T): void;
   /** Before an input goes in: what must happen first (the backtest's simulated world); false leaves the input out. */
@@ -64,7 +64,7 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
       counts.bytes += item.line.length + 1;
       // Parsed just before the engine takes it, so parsed events die young (no batch of them is held).
       const event = item.event ?? parseEventLine(item.line, path, item.lineNo);
-      if (hooks.filter?.(event) === 'skip') continue;
+      if (hooks.filter?.(event, item) === 'skip') continue;
       if (event.type !== 'trade' && !isInputType(event.type)) {
         counts.derived++;
         hooks.onDerived?.(item);
@@ -83,8 +83,8 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
 }
 
 /** A file's non-empty lines, unparsed, in batches (plain or gzip); the line reader's result at the end. */
-export async function* fileLines(path: string): AsyncGenerator<ReplayLine[], LineReadResult> {
-  const lines = readLineBatches(path);
+export async function* fileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], LineReadResult> {
+  const lines = readLineBatches(path, options);
   for (;;) {
     const next = await lines.next();
     if (next.done) return next.value;
@@ -92,5 +92,17 @@ export async function* fileLines(path: string): AsyncGenerator<ReplayLine[], Lin
     const { lines: texts, firstLine } = next.value;
     for (let i = 0; i < texts.length; i++) if (texts[i].length > 0) out.push({ line: texts[i], lineNo: firstLine + i });
     if (out.length > 0) yield out;
+  }
+}
+
+/** `fileLines` of one tick file, ending with its read summary as the merge of tick files gives it (events: non-empty lines). */
+export async function* tickFileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], ReadSummary[]> {
+  const lines = fileLines(path, options);
+  let events = 0;
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) return [readSummary(next.value, events)];
+    events += next.value.length;
+    yield next.value;
   }
 }

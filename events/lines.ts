@@ -74,14 +74,41 @@ export function openText(path: string, gz: boolean, options: { start?: number; c
   return { stream, file, fromStart: gz || !options.start };
 }
 
+export interface LineReadOptions {
+  /** Bytes per read (default 1 MiB). */
+  chunkBytes?: number;
+  /** Sees every byte of the file as stored (gzip still compressed), in order: a hash taken in the same pass. */
+  onBytes?: (bytes: Buffer) => void;
+}
+
+/**
+ * Text is decoded and split at most about this much at a time (a batch of lines): the string of a
+ * piece stays a regular young object that dies with its lines. V8 places a larger string in its
+ * large-object space, promoted to the old generation the first time a collection finds it alive, so
+ * decoding a whole read chunk at once left a megabyte of old garbage behind every few thousand lines.
+ */
+const PIECE_BYTES = 64 * 1024;
+
+/** Where the piece of `chunk` from `start` ends: after its last newline within PIECE_BYTES (after the first one beyond for a longer line), or at the chunk's end. */
+function pieceEnd(chunk: Buffer, start: number): number {
+  if (chunk.length - start <= PIECE_BYTES) return chunk.length;
+  const nl = chunk.lastIndexOf(0x0a, start + PIECE_BYTES - 1);
+  if (nl >= start) return nl + 1;
+  const next = chunk.indexOf(0x0a, start + PIECE_BYTES);
+  return next < 0 ? chunk.length : next + 1;
+}
+
 /**
  * Streams a text file (plain or gzip, told by its magic bytes) as batches of lines, never holding
  * more than one read chunk in memory. A truncated gzip is an `InputError`. Text after the last
  * newline is returned, not yielded.
  */
-export async function* readLineBatches(path: string, chunkBytes = 1 << 20): AsyncGenerator<LineBatch, LineReadResult> {
+export async function* readLineBatches(path: string, options: LineReadOptions = {}): AsyncGenerator<LineBatch, LineReadResult> {
   const gz = await isGzip(path);
-  const { stream, file } = openText(path, gz, { chunkBytes, gunzipChunk: 64 * 1024 });
+  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
+  const onBytes = options.onBytes;
+  // A gzip file's own bytes pass through `file` on their way to the gunzip stream.
+  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
   // Decoded by hand rather than with setEncoding, to count bytes as stored: '\n' never occurs inside a multi-byte character.
   const decoder = new StringDecoder('utf8');
   let rest = '';
@@ -90,16 +117,21 @@ export async function* readLineBatches(path: string, chunkBytes = 1 << 20): Asyn
   let completeBytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (onBytes !== undefined && !gz) onBytes(chunk);
       const nl = chunk.lastIndexOf(0x0a);
       if (nl >= 0) completeBytes = bytes + nl + 1;
       bytes += chunk.length;
-      const text = rest + decoder.write(chunk);
-      const parts = text.split('\n');
-      rest = parts.pop()!;
-      if (parts.length > 0) {
-        const batch = { lines: parts, firstLine: lineNo };
-        lineNo += parts.length;
-        yield batch;
+      for (let start = 0; start < chunk.length; ) {
+        const end = pieceEnd(chunk, start);
+        const text = rest + decoder.write(chunk.subarray(start, end));
+        start = end;
+        const parts = text.split('\n');
+        rest = parts.pop()!;
+        if (parts.length > 0) {
+          const batch = { lines: parts, firstLine: lineNo };
+          lineNo += parts.length;
+          yield batch;
+        }
       }
     }
   } catch (err) {

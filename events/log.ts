@@ -43,7 +43,6 @@ export class LogWriteError extends Error {
 /** A line's start up to its seq, per event version (`{"v":1,"seq":`, `{"v":2,"seq":`): all of one length. */
 const PREFIXES = ['', `{"v":1,"seq":`, `{"v":2,"seq":`];
 const PREFIX_LENGTH = PREFIXES[1].length;
-const PREFIX_BYTES = PREFIXES.map((p) => Buffer.from(p, 'latin1'));
 /** The version digit's offset in a line. */
 const VERSION_AT = 5;
 /** Bytes a JS string may take in UTF-8, per UTF-16 code unit. */
@@ -81,12 +80,18 @@ function upgradedLine(line: string): AnyEvent {
   return parseEventLine(line, '(event line)', 0, false);
 }
 
+/** How many decimal digits a non-negative safe integer has. */
+function digitCount(n: number): number {
+  let d = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) d++;
+  return d;
+}
+
 /** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
 function putDigits(buf: Buffer, p: number, n: number): number {
   if (n > 0x7fffffff) return p + buf.write(String(n), p, 'latin1');
   // Small integer arithmetic (n fits in 31 bits): no float division.
-  let end = p + 1;
-  for (let m = n; m >= 10; m = (m / 10) | 0) end++;
+  const end = p + digitCount(n);
   let q = end;
   do {
     const d = (n / 10) | 0;
@@ -94,6 +99,18 @@ function putDigits(buf: Buffer, p: number, n: number): number {
     n = d;
   } while (n > 0);
   return end;
+}
+
+/** `{"v":`, then the version digit, then `,"seq":`: the start of every line this project writes, as bytes. */
+const LINE_START = PREFIXES[1].split('').map((c) => c.charCodeAt(0));
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+/** Whether `buf` holds, at `p`, the start of a line of this project with event version `version` (1 or 2). */
+function startsEventLine(buf: Buffer, p: number, version: number): boolean {
+  if (version !== 1 && version !== 2) return false;
+  for (let i = 0; i < PREFIX_LENGTH; i++) if (buf[p + i] !== (i === VERSION_AT ? 48 + version : LINE_START[i])) return false;
+  return true;
 }
 
 /**
@@ -159,7 +176,8 @@ export class EventLogWriter implements EventSink {
    * older version of its type is upgraded and serialised anew (events/migrate.ts).
    */
   appendLine(line: string): number {
-    if (isCanonicalLine(line)) return this.copyLine(line);
+    const seq = isCanonicalLine(line) ? this.copyLine(line, line.charCodeAt(VERSION_AT) - 48) : 0;
+    if (seq !== 0) return seq;
     if (isEventLine(line)) return this.append(upgradedLine(line)).seq;
     throw new Error(`appendLine: not an event line: ${line.slice(0, 40)}`);
   }
@@ -170,8 +188,8 @@ export class EventLogWriter implements EventSink {
    */
   appendRead(event: AnyEvent, line: string): number {
     // The event read from the line carries its type's current version: a line of an older one was upgraded as it was read.
-    if (isEventLine(line) && line.charCodeAt(VERSION_AT) - 48 === event.v) return this.copyLine(line);
-    return this.append(event).seq;
+    const seq = this.copyLine(line, event.v);
+    return seq !== 0 ? seq : this.append(event).seq;
   }
 
   /**
@@ -182,25 +200,41 @@ export class EventLogWriter implements EventSink {
     return ++this.seq;
   }
 
-  /** `appendLine` for a line known to be canonical. */
-  private copyLine(line: string): number {
+  /**
+   * Copies a line that starts as this project writes them, `{"v":<version>,"seq":N,`, with only N
+   * replaced by the next seq; returns that seq, or 0 (nothing written) for any other line. The line
+   * is encoded straight into the output buffer and checked there, as bytes, then its seq digits are
+   * overwritten (the rest moved when the new seq is longer or shorter).
+   */
+  private copyLine(line: string, version: number): number {
+    if (!this.room(line.length * MAX_UTF8_PER_UNIT + 18)) return this.copyLongLine(line, version);
+    const out = this.out;
+    const start = this.pos;
+    const end = start + out.write(line, start);
+    if (!startsEventLine(out, start, version)) return 0;
+    const digitsAt = start + PREFIX_LENGTH;
+    let comma = digitsAt;
+    while (comma < end && out[comma] !== COMMA) comma++;
+    if (comma === end) return 0;
     const next = this.seq + 1;
+    const newComma = digitsAt + digitCount(next);
+    if (newComma !== comma) out.copyWithin(newComma, comma, end);
+    putDigits(out, digitsAt, next);
+    const last = end + newComma - comma;
+    out[last] = NEWLINE;
+    this.pos = last + 1;
+    this.seq = next;
+    this.written();
+    return next;
+  }
+
+  /** `copyLine` for a line longer than the output buffer: built as a string and written on its own. */
+  private copyLongLine(line: string, version: number): number {
+    if (!isEventLine(line) || line.charCodeAt(VERSION_AT) - 48 !== version) return 0;
     const comma = line.indexOf(',', PREFIX_LENGTH);
-    const version = line.charCodeAt(VERSION_AT) - 48;
-    // Encoded straight into the output buffer: the prefix, the new seq, the rest of the line, a newline.
-    const rest = line.length - comma;
-    if (!this.room(PREFIX_LENGTH + 16 + rest * MAX_UTF8_PER_UNIT + 1)) {
-      this.write(PREFIXES[version] + next + line.slice(comma) + '\n');
-    } else {
-      const out = this.out;
-      let p = this.pos;
-      out.set(PREFIX_BYTES[version], p);
-      p = putDigits(out, p + PREFIX_LENGTH, next);
-      p += out.write(line.slice(comma), p);
-      out[p++] = 0x0a;
-      this.pos = p;
-      this.written();
-    }
+    if (comma < 0) return 0;
+    const next = this.seq + 1;
+    this.write(PREFIXES[version] + next + line.slice(comma) + '\n');
     this.seq = next;
     return next;
   }
@@ -324,6 +358,8 @@ function recoverTail(path: string, fd: number): { lastSeq: number; tornTail: Tor
 export interface ReadOptions {
   /** Check each line's envelope and input-event fields (default true). */
   validate?: boolean;
+  /** Sees every byte of the file as stored, in order (`readLineBatches`). */
+  onBytes?: (bytes: Buffer) => void;
 }
 
 export interface LogRecord {
@@ -346,7 +382,7 @@ export interface ReadSummary {
  */
 export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
   const validate = options.validate ?? true;
-  const lines = readLineBatches(path);
+  const lines = readLineBatches(path, { onBytes: options.onBytes });
   let events = 0;
   for (;;) {
     const next = await lines.next();

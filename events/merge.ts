@@ -1,9 +1,7 @@
 import { readEventBatches, type LogRecord, type ReadSummary } from './log';
 
-export interface MergedRecord extends LogRecord {
-  /** Index of the file (in the order given) the record came from. */
-  source: number;
-}
+/** A record of the merged stream (records are passed on as their file's reader made them). */
+export type MergedRecord = LogRecord;
 
 interface Cursor {
   source: number;
@@ -35,9 +33,10 @@ export async function* mergeEventFiles(
   paths: readonly string[],
   open: (path: string, index: number) => AsyncGenerator<LogRecord[], ReadSummary> = (p) => readEventBatches(p),
 ): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  if (paths.length === 1) return yield* inOrder(paths[0], open(paths[0], 0));
   const cursors: Cursor[] = paths.map((p, source) => ({ source, gen: open(p, source), batch: [], i: 0, summary: null }));
   await Promise.all(cursors.map(fill));
-  const lastTs = paths.map(() => -Infinity);
+  const order = paths.map((p) => new TimeOrder(p));
   let out: MergedRecord[] = [];
   for (;;) {
     let best: Cursor | null = null;
@@ -47,11 +46,8 @@ export async function* mergeEventFiles(
     }
     if (best === null) break;
     const record = best.batch[best.i++];
-    if (record.event.ts < lastTs[best.source]) {
-      throw new Error(`${paths[best.source]}:${record.lineNo}: field 'ts': time goes backwards (${record.event.ts} after ${lastTs[best.source]}); tick files must be in time order`);
-    }
-    lastTs[best.source] = record.event.ts;
-    out.push({ ...record, source: best.source });
+    order[best.source].check(record.event.ts, record.lineNo);
+    out.push(record);
     if (best.i >= best.batch.length) {
       if (out.length > 0) {
         yield out;
@@ -62,4 +58,28 @@ export async function* mergeEventFiles(
   }
   if (out.length > 0) yield out;
   return cursors.map((c) => c.summary!);
+}
+
+/** One file is its own merge: its batches pass through as they are, checked for time order. */
+async function* inOrder(path: string, gen: AsyncGenerator<LogRecord[], ReadSummary>): AsyncGenerator<MergedRecord[], ReadSummary[]> {
+  const order = new TimeOrder(path);
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return [next.value];
+    const batch = next.value;
+    for (let i = 0; i < batch.length; i++) order.check(batch[i].event.ts, batch[i].lineNo);
+    if (batch.length > 0) yield batch;
+  }
+}
+
+/** A tick file must be in time order: each event's ts at or after the one before, else an error naming file and line. */
+export class TimeOrder {
+  private lastTs = -Infinity;
+
+  constructor(private readonly path: string) {}
+
+  check(ts: number, lineNo: number): void {
+    if (ts < this.lastTs) throw new Error(`${this.path}:${lineNo}: field 'ts': time goes backwards (${ts} after ${this.lastTs}); tick files must be in time order`);
+    this.lastTs = ts;
+  }
 }

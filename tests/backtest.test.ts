@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +45,21 @@ describe('pma backtest on the recorded BTCUSDT/ETHUSDT trades', () => {
     expect(report.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.simulated.markets.length).toBeGreaterThan(0);
   });
+
+  it('names each input by the SHA-256 and size of its bytes, taken as it is read (gzip, one plain file, two merged)', async () => {
+    const hashOf = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(report.inputs).toEqual([{ file: DEMO, sha256: hashOf(DEMO), bytes: readFileSync(DEMO).length }]);
+    const lines = gunzipSync(readFileSync(DEMO)).toString('utf8').trim().split('\n').slice(0, 3000);
+    const files = ['BTCUSDT', 'ETHUSDT'].map((symbol) => {
+      const file = join(dir, `${symbol}.jsonl`);
+      writeFileSync(file, lines.filter((l) => l.includes(`"symbol":"${symbol}"`)).join('\n') + '\n');
+      return file;
+    });
+    const two = await runBacktest({ ticks: files, config: defaultConfig(), reportDir: join(dir, 'two') });
+    expect(two.report.inputs).toEqual(files.map((file) => ({ file, sha256: hashOf(file), bytes: readFileSync(file).length })));
+    const one = await runBacktest({ ticks: [files[0]], config: defaultConfig(), reportDir: join(dir, 'one') });
+    expect(one.report.inputs).toEqual([two.report.inputs[0]]);
+  }, 120_000);
 
   it('lists exactly the fills of the event log', () => {
     const fills = readLog(join(a, 'events.jsonl')).filter((e) => e.type === 'fill');

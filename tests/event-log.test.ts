@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { EventLogWriter, LogWriteError, readAllEvents } from '../events/log';
+import { EventLogWriter, LogWriteError, parseEventLine, readAllEvents } from '../events/log';
 import { InputError } from '../events/errors';
 import { makeEvent, type TradeEvent } from '../events/types';
 
@@ -54,6 +54,42 @@ describe('EventLogWriter', () => {
     expect(log.appendLine(line)).toBe(2);
     log.close();
     expect(readFileSync(path, 'utf8').split('\n')[1]).toBe(line.replace('"seq":77', '"seq":2'));
+  });
+
+  it('copies read lines whatever the length of their old and new seq, and serialises anew a line in another form', () => {
+    const path = join(dir, 'read.jsonl');
+    // A small batch: lines cross the buffer's flushes.
+    const log = EventLogWriter.open(path, { durability: 'batched', batchBytes: 300 });
+    const body = (ts: number, symbol: string) => `"ts":${ts},"type":"trade","venue":"binance","symbol":"${symbol}","tradeId":9,"price":"2673.6","qty":"1","buyerMaker":false}`;
+    const inputs = [
+      `{"v":1,"seq":1234567,${body(5, 'ETHUSDT')}`, // seq 1: fewer digits than the line's
+      `{"v":1,"seq":2,${body(6, 'ETHUSDT')}`, // the same number of digits
+      `{"v":1,"seq":0,${body(7, 'ÉTHUSDT→')}`, // text beyond ASCII after the seq
+      `{"seq":4,"v":1,${body(8, 'BTCUSDT')}`, // another key order: written anew
+      `{"v":1, "seq":5,${body(9, 'BTCUSDT')}`, // a space: written anew
+    ];
+    for (let i = 0; i < 7; i++) log.append(trade(1, i)); // seq 4..10 come next: more digits than some lines
+    const expected = Array.from({ length: 7 }, (_, i) => JSON.stringify({ ...trade(1, i), seq: i + 1 }));
+    for (const [i, line] of [...inputs, ...inputs].entries()) {
+      const seq = 8 + i;
+      expect(log.appendRead(parseEventLine(line, 'x', i + 1), line)).toBe(seq);
+      // Copied with the seq replaced; or the parsed event serialised as it is, seq and all.
+      expected.push(i % inputs.length < 3 ? line.replace(/"seq":\d+/, `"seq":${seq}`) : JSON.stringify({ ...JSON.parse(line), seq }));
+    }
+    log.close();
+    const written = readFileSync(path, 'utf8').split('\n');
+    expect(written.slice(0, -1)).toEqual(expected);
+    expect(written.slice(7, 10)).toEqual([inputs[0].replace('"seq":1234567', '"seq":8'), inputs[1].replace('"seq":2', '"seq":9'), inputs[2].replace('"seq":0', '"seq":10')]);
+  });
+
+  it('copies a line longer than its output buffer', () => {
+    const path = join(dir, 'long.jsonl');
+    const log = EventLogWriter.open(path); // unbatched: a 64 KiB buffer
+    const line = `{"v":1,"seq":3,"ts":5,"type":"trade","venue":"binance","symbol":"${'X'.repeat(100_000)}","tradeId":9,"price":"2673.6","qty":"1","buyerMaker":false}`;
+    log.append(trade(1, 1));
+    expect(log.appendRead(parseEventLine(line, 'x', 1), line)).toBe(2);
+    log.close();
+    expect(readFileSync(path, 'utf8').split('\n')[1]).toBe(line.replace('"seq":3', '"seq":2'));
   });
 
   it('holds batched lines until flushed', () => {

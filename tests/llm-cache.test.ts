@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import { makeEvent, type LlmAnswerEvent, type LlmDecision } from '../events/types';
-import { changesNothing, llmCacheKey, llmCacheMachine, shouldExecute, type LlmCacheEvent, type LlmCacheOutput, type LlmCacheParams } from '../machines/llmCache';
+import { changesNothing, llmCacheKey, llmCacheMachine, llmCacheStep, shouldExecute, type LlmCacheEvent, type LlmCacheOutput, type LlmCacheParams } from '../machines/llmCache';
 import { llmRequest } from './support/llmRun';
 
 const params: LlmCacheParams = { ttlMs: 60_000, maxEntries: 100, evictCount: 20, minConfidence: 60, onError: 'skip', answerTimeoutMs: 10_000 };
@@ -161,6 +161,24 @@ describe('llm decision cache', () => {
     restored.start();
     restored.send({ type: 'REQUEST', request: { ...r, ts: 2_000 } });
     expect(out).toEqual([expect.objectContaining({ source: 'cache', confidence: 75 })]);
+  });
+});
+
+describe('a clock tick to an empty cache (changes nothing: LlmDecisions does not send it)', () => {
+  it('changes nothing and emits nothing, while a tick to a cache holding an entry or a request does', () => {
+    const c = cache();
+    const empty = c.ctx();
+    expect(llmCacheStep(empty, { type: 'TICK', ts: 1_000_000 })).toEqual({ context: empty, outputs: [] });
+    expect(llmCacheStep(empty, { type: 'TICK', ts: 1_000_000 }).context).toBe(empty);
+    const request = llmRequest(1_000, 'fifteenMin', 'btc', '0.53', '0.47');
+    c.actor.send({ type: 'REQUEST', request });
+    const asking = c.ctx();
+    expect(asking.inflight).toHaveLength(1);
+    expect(llmCacheStep(asking, { type: 'TICK', ts: 1_000 + params.answerTimeoutMs }).context.inflight).toEqual([]);
+    c.actor.send({ type: 'ANSWER', answer: answer(2_000, request.key, decision(70)) });
+    const holding = c.ctx();
+    expect(holding.entries).toHaveLength(1);
+    expect(llmCacheStep(holding, { type: 'TICK', ts: 2_000 + params.ttlMs }).context.entries).toEqual([]);
   });
 });
 

@@ -32,7 +32,15 @@ class Thinned<T> {
   private stride = 1;
   private n = 0;
   add(item: T): void {
-    if (this.n++ % this.stride !== 0) return;
+    if (this.takes()) this.keep(item);
+  }
+
+  /** Counts one offered item: whether it is kept (then `keep` it), so an item dropped need not be built. */
+  takes(): boolean {
+    return this.n++ % this.stride === 0;
+  }
+
+  keep(item: T): void {
     this.items.push(item);
     if (this.items.length >= MAX_POINTS) {
       this.items = this.items.filter((_, i) => i % 2 === 0);
@@ -85,6 +93,10 @@ export class ReportCollector implements Reactor {
   private maxDrawdown = new Big(0);
   private maxExposure = new Big(0);
   private nextSample = -Infinity;
+  /** The last sample's figures while nothing can have moved them (see `measure`), else null. */
+  private still: { equity: number; drawdown: number } | null = null;
+  /** The UTC day of the last sample (its `dayEndEquity` key) and where it ends. */
+  private day = { key: '', end: -Infinity };
   private llm = { requests: 0, answers: 0, cacheHits: 0 };
   private rejections: Record<string, number> = {};
   private errors = 0;
@@ -115,16 +127,17 @@ export class ReportCollector implements Reactor {
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
-    const price = Number(trade.price);
     let series = this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
     const last = series.points[series.points.length - 1];
-    if (!last || trade.ts - last.ts >= SAMPLE_MS) series.add({ ts: trade.ts, value: price });
+    // Once thinned, the series drops most offers: every trade is offered until one is kept.
+    if ((!last || trade.ts - last.ts >= SAMPLE_MS) && series.takes()) series.keep({ ts: trade.ts, value: Number(trade.price) });
     this.touch(trade.ts);
   }
 
   react(event: AnyEvent): DerivedEvent[] {
     this.touch(event.ts);
+    if (MOVES_PORTFOLIOS.has(event.type)) this.still = null;
     switch (event.type) {
       case 'fill':
         this.onFill(event);
@@ -303,15 +316,26 @@ export class ReportCollector implements Reactor {
 
   private sample(ts: number): void {
     this.nextSample = ts + SAMPLE_MS;
+    const now = this.still ?? this.measure();
+    if (ts >= this.day.end || ts < this.day.end - DAY_MS) this.day = utcDay(ts);
+    this.dayEndEquity.set(this.day.key, now.equity);
+    this.equity.add({ ts, value: now.equity });
+    this.drawdown.add({ ts, value: now.drawdown });
+  }
+
+  /**
+   * Equity and drawdown now, with every peak, largest drawdown and exposure brought up to date; kept
+   * as `still` while they cannot move: no portfolio holds a position (prices then change nothing) and
+   * none has changed since (`react` forgets it on every event it applies to one).
+   */
+  private measure(): { equity: number; drawdown: number } {
     const equity = this.all.equity(this.mark);
-    this.dayEndEquity.set(new Date(ts).toISOString().slice(0, 10), Number(equity));
     if (equity.gt(this.peak)) this.peak = equity;
     const dd = this.peak.minus(equity);
     if (dd.gt(this.maxDrawdown)) this.maxDrawdown = dd;
     const heat = this.all.heat();
     if (heat.gt(this.maxExposure)) this.maxExposure = heat;
-    this.equity.add({ ts, value: Number(equity) });
-    this.drawdown.add({ ts, value: Number(dd) });
+    let flat = this.all.openPositions === 0;
     for (const s of this.stats.values()) {
       const e = s.portfolio.equity(this.mark);
       if (e.gt(s.peak)) s.peak = e;
@@ -319,7 +343,11 @@ export class ReportCollector implements Reactor {
       if (d.gt(s.maxDrawdown)) s.maxDrawdown = d;
       const h = s.portfolio.heat();
       if (h.gt(s.maxExposure)) s.maxExposure = h;
+      flat &&= s.portfolio.openPositions === 0;
     }
+    const now = { equity: Number(equity), drawdown: Number(dd) };
+    this.still = flat ? now : null;
+    return now;
   }
 
   private signalsBlock(): SignalsBlock {
@@ -394,6 +422,16 @@ export class ReportCollector implements Reactor {
       charts: { equity: this.equity.points, drawdown: this.drawdown.points, prices, marks: this.marks.items, tokens, signals: this.signalMarks.items },
     };
   }
+}
+
+/** The events the collector applies to its portfolios. */
+const MOVES_PORTFOLIOS: ReadonlySet<EventType> = new Set<EventType>(['fill', 'exchange_fill', 'market_resolved', 'order_intent']);
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day `ts` falls in: `2024-08-09`, and the first ms of the next day. */
+function utcDay(ts: number): { key: string; end: number } {
+  return { key: new Date(ts).toISOString().slice(0, 10), end: Math.floor(ts / DAY_MS) * DAY_MS + DAY_MS };
 }
 
 /** Rejections that stop all trading until something lifts them. */

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
-import { EventLogWriter, type ReadSummary, type TornTail } from '../../events/log';
+import { EventLogWriter, readEventBatches, type ReadSummary, type TornTail } from '../../events/log';
 import { PendingOutputs } from '../outputFiles';
-import { replayLines, type ReplayLine } from '../replayLoop';
-import { mergeEventFiles } from '../../events/merge';
+import { replayLines, tickFileLines, type ReplayLine } from '../replayLoop';
+import { mergeEventFiles, TimeOrder } from '../../events/merge';
 import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
@@ -81,6 +82,9 @@ const SIMULATED_NOTE =
 export const sha256 = fileSha256;
 
 
+/** What the world has due before most inputs: nothing (shared, never added to). */
+const NOTHING_DUE: InputEvent[] = [];
+
 /** Consecutive events that form one instant: market data of one ts together, anything else alone. */
 function instants(events: InputEvent[]): InputEvent[][] {
   const out: InputEvent[][] = [];
@@ -122,9 +126,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const temp = { log: outputs.temp(paths.log), json: outputs.temp(paths.json), html: outputs.temp(paths.html) };
   const inputsRef = derivedOnly ? outputs.temp(join(options.reportDir, DERIVED_INPUTS)) : null;
   mkdirSync(options.reportDir, { recursive: true });
-  const inputs: { file: string; sha256: string; bytes: number }[] = [];
-  for (const file of options.ticks) inputs.push({ file, sha256: await fileSha256(file), bytes: statSync(file).size });
-  if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
+  const inputs = options.ticks.map((file) => ({ file, sha256: '', bytes: statSync(file).size }));
+  // Each input's SHA-256 is taken as the run reads it (one pass over the bytes), or up front where a
+  // tick cache is looked up by it.
+  const hashes = options.tickCache === undefined ? options.ticks.map(() => createHash('sha256')) : null;
+  if (hashes === null) for (const input of inputs) input.sha256 = await fileSha256(input.file);
+  const onBytes = (i: number) => (hashes === null ? undefined : (bytes: Buffer) => void hashes[i].update(bytes));
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
   const log = EventLogWriter.open(temp.log, { truncate: true, durability: 'batched' });
@@ -165,12 +172,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   };
 
   const modelErrors = new ModelErrorCollector();
-  const inputsFromCache: string[] = [];
-  const merged = mergeEventFiles(options.ticks, (path, i) => {
-    const { records, cached } = tickRecords(path, inputs[i].sha256, options.tickCache);
-    if (cached) inputsFromCache.push(path);
-    return records;
-  });
+  const cached = hashes === null ? options.ticks.map((path, i) => tickRecords(path, inputs[i].sha256, options.tickCache)) : null;
+  const inputsFromCache = options.ticks.filter((_, i) => cached?.[i].cached);
+  // One tick file read from JSON needs no merge: its lines are parsed one by one as the replay takes them
+  // (no batch of parsed events is held), its time order checked as they come (the merge's rule).
+  const single = options.ticks.length === 1 && inputsFromCache.length === 0;
+  const source = single
+    ? tickFileLines(options.ticks[0], { onBytes: onBytes(0) })
+    : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i) }));
+  const order = single ? new TimeOrder(options.ticks[0]) : null;
   /**
    * What the simulated world does before an input (model quotes, each one instant, then clock
    * ticks), unless the input joins the instant of recorded market data being gathered. Synchronous
@@ -179,29 +189,33 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const beforeInput = (e: AnyEvent): boolean | Promise<boolean> => {
     const input = e as InputEvent;
     if (reask && !system.llm.keepsRecorded(input)) return false;
-    const joins = instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type);
-    for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
-    if (joins) return true;
+    if (input.type !== 'trade') {
+      for (const asset of recordedUpDownAssets(input)) model?.disable(asset);
+      if (instant.length > 0 && instant[0].event.ts === input.ts && INSTANT_TYPES.has(input.type)) return true;
+      if (input.type === 'timer') synthesizeTimers = false;
+    }
     flushInstant();
     if (reask && events === 0) ingest(reask.start(input.ts));
-    if (input.type === 'timer') synthesizeTimers = false;
-    const due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : [];
+    let due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : NOTHING_DUE;
     if (synthesizeTimers) {
       nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
       // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
       // the next event: a hole of years between two files must not become years of ticks.
       const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+      if (nextTimer < idleEnd && due === NOTHING_DUE) due = [];
       for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
       if (nextTimer < input.ts) {
         idleGaps++;
         nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
       }
     }
-    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
     if (!reask) {
+      if (due.length === 0) return true;
+      due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
       for (const group of instants(due)) engine.ingestInstant(group);
       return true;
     }
+    due.sort((a, b) => a.ts - b.ts);
     return (async () => {
       for (const group of instants(due)) {
         await ingestAnswers(group[0].ts);
@@ -212,22 +226,26 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     })();
   };
 
-  /** An input after the world caught up with it: to the report's observers, then to the engine (market data of one ms as one instant). */
+  /**
+   * An input after the world caught up with it: to the report's observers, then to the engine (market
+   * data of one ms as one instant). A trade goes only to those that follow trades.
+   */
   const ingestInput = (e: AnyEvent, record: ReplayLine) => {
     const input = e as InputEvent;
+    events++;
+    lastInputTs = input.ts;
+    if (input.type === 'trade') {
+      model?.onTrade(input);
+      collector.onTrade(input);
+      return engine.ingestLine(input, record.line, record.lineNo);
+    }
     if (input.type === 'oracle_price') model?.onOracle(input);
     resolutions.onInput(input);
     modelErrors.onInput(input);
     sources.onInput(input);
-    if (input.type === 'trade') {
-      model?.onTrade(input as TradeEvent);
-      collector.onTrade(input as TradeEvent);
-    }
     // Recorded market data of one millisecond waits until the millisecond is complete: one instant.
     if (INSTANT_TYPES.has(input.type)) instant.push({ event: input, line: record.line });
     else engine.ingestLine(input, record.line, record.lineNo);
-    events++;
-    lastInputTs = input.ts;
   };
 
   let summaries: ReadSummary[];
@@ -236,12 +254,13 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let completed = false;
   try {
     const outside = (ts: number) => (options.from !== undefined && ts < options.from) || (options.to !== undefined && ts > options.to);
-    const { summary, counts } = await replayLines(
-      merged,
+    const { summary, counts } = await replayLines<ReadSummary[], ReplayLine>(
+      source,
       engine,
       options.ticks.join(', '),
       {
-        filter: (e) => {
+        filter: (e, line) => {
+          order?.check(e.ts, line.lineNo);
           dataFirstTs ??= e.ts;
           dataLastTs = e.ts;
           return outside(e.ts) ? 'skip' : undefined;
@@ -253,6 +272,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       options.signal,
     );
     summaries = summary;
+    if (hashes !== null) hashes.forEach((hash, i) => (inputs[i].sha256 = hash.digest('hex')));
+    if (inputsRef !== null) writeDerivedInputs(inputsRef, inputs, options.from, options.to);
     read = counts.lines;
     derivedSkipped = counts.derived;
     flushInstant();

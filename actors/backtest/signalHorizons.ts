@@ -63,20 +63,27 @@ interface Tally {
 
 const perHorizon = () => Object.fromEntries(HORIZON_NAMES.map((h) => [h, { falseSignals: 0, judged: 0, unevaluated: 0 }])) as Tally['bySignal'];
 
+/** One symbol: per horizon the judgements still waiting (deadlines ascending), the earliest of their deadlines, its last trade price (as written). */
+interface SymbolState {
+  lists: Pending[][];
+  nextDeadline: number;
+  lastPrice: string | null;
+}
+
 export class SignalHorizons {
   private readonly tally = { confirmed: newTally(), unconfirmed: newTally() };
-  /** Per symbol and horizon, the judgements still waiting, deadlines ascending. */
-  private readonly pending = new Map<string, Pending[][]>();
-  private readonly lastPrice = new Map<string, number>();
+  private readonly symbols = new Map<string, SymbolState>();
   private readonly lastSignal = new Map<string, { ts: number; bullish: boolean }>();
 
   constructor(readonly episodeGapMs = 10_000) {}
 
   onTrade(trade: TradeEvent): void {
-    const lists = this.pending.get(trade.symbol);
-    if (lists !== undefined) {
-      const before = this.lastPrice.get(trade.symbol)!;
-      for (const list of lists) {
+    let s = this.symbols.get(trade.symbol);
+    if (s === undefined) this.symbols.set(trade.symbol, (s = newSymbol()));
+    if (s.nextDeadline < trade.ts) {
+      const before = Number(s.lastPrice);
+      let next = Infinity;
+      for (const list of s.lists) {
         let n = 0;
         while (n < list.length && list[n].deadline < trade.ts) {
           const p = list[n++];
@@ -84,9 +91,11 @@ export class SignalHorizons {
           if (p.bullish ? before < p.price : before > p.price) p.counts.falseSignals++;
         }
         if (n > 0) list.splice(0, n);
+        if (list.length > 0 && list[0].deadline < next) next = list[0].deadline;
       }
+      s.nextDeadline = next;
     }
-    this.lastPrice.set(trade.symbol, Number(trade.price));
+    s.lastPrice = trade.price;
   }
 
   onSignal(signal: SignalEvent): void {
@@ -98,19 +107,21 @@ export class SignalHorizons {
     this.lastSignal.set(key, { ts: signal.ts, bullish });
     t.signals++;
     if (newEpisode) t.episodes++;
-    let lists = this.pending.get(signal.symbol);
-    if (!lists) this.pending.set(signal.symbol, (lists = HORIZON_NAMES.map(() => [])));
+    let s = this.symbols.get(signal.symbol);
+    if (s === undefined) this.symbols.set(signal.symbol, (s = newSymbol()));
+    const { lists } = s;
     const price = Number(signal.price);
     HORIZON_NAMES.forEach((h, i) => {
       const deadline = horizonDeadline(h, signal.ts);
       lists[i].push({ deadline, price, bullish, counts: t.bySignal[h] });
       if (newEpisode) lists[i].push({ deadline, price, bullish, counts: t.byEpisode[h] });
+      if (deadline < s.nextDeadline) s.nextDeadline = deadline;
     });
   }
 
   /** Judgements still waiting at the end of the data are unevaluated. */
   finish(): HorizonQuality {
-    for (const lists of this.pending.values()) {
+    for (const { lists } of this.symbols.values()) {
       for (const list of lists) for (const p of list) p.counts.unevaluated++;
       for (const list of lists) list.length = 0;
     }
@@ -125,6 +136,10 @@ export class SignalHorizons {
     ) as Record<HorizonName, boolean | null>;
     return { episodeGapMs: this.episodeGapMs, horizons: [...HORIZON_NAMES], confirmed, unconfirmed, confirmationReducesFalseSignals: reduces };
   }
+}
+
+function newSymbol(): SymbolState {
+  return { lists: HORIZON_NAMES.map(() => []), nextDeadline: Infinity, lastPrice: null };
 }
 
 function newTally(): Tally {

@@ -11,6 +11,12 @@ interface Pending {
   price: number;
 }
 
+/** One symbol: its signals waiting for their horizon, oldest first, and its last trade price (as the trade wrote it). */
+interface SymbolState {
+  pending: Pending[];
+  lastPrice: string | null;
+}
+
 /**
  * Signal quality, judged after the fact (for reports, never for trading): a signal is false when
  * the last trade price at or before `signal.ts + horizonMs` is on the wrong side of the signal's
@@ -18,36 +24,37 @@ interface Pending {
  * in log order; bounded by the signals still inside their horizon.
  */
 export class SignalQuality {
-  private readonly pending = new Map<string, Pending[]>();
-  private readonly lastPrice = new Map<string, number>();
+  private readonly symbols = new Map<string, SymbolState>();
   readonly confirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
   readonly unconfirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
 
   constructor(readonly horizonMs: number) {}
 
   onTrade(trade: TradeEvent): void {
-    const list = this.pending.get(trade.symbol);
-    if (list !== undefined) {
+    let s = this.symbols.get(trade.symbol);
+    if (s === undefined) this.symbols.set(trade.symbol, (s = { pending: [], lastPrice: null }));
+    const list = s.pending;
+    if (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) {
       // Every signal whose horizon ended before this trade is judged on the price before it.
-      const before = this.lastPrice.get(trade.symbol);
-      while (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) this.judge(list.shift()!, before!);
+      const before = Number(s.lastPrice);
+      while (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) this.judge(list.shift()!, before);
     }
-    this.lastPrice.set(trade.symbol, Number(trade.price));
+    s.lastPrice = trade.price;
   }
 
   onSignal(signal: SignalEvent): void {
     const counts = signal.confirmed ? this.confirmed : this.unconfirmed;
     counts.count++;
-    let list = this.pending.get(signal.symbol);
-    if (!list) this.pending.set(signal.symbol, (list = []));
-    list.push({ signal, price: Number(signal.price) });
+    let s = this.symbols.get(signal.symbol);
+    if (s === undefined) this.symbols.set(signal.symbol, (s = { pending: [], lastPrice: null }));
+    s.pending.push({ signal, price: Number(signal.price) });
   }
 
   /** Signals still open at the end of the data cannot be judged. */
   finish(): void {
-    for (const list of this.pending.values()) {
-      for (const p of list) (p.signal.confirmed ? this.confirmed : this.unconfirmed).unevaluated++;
-      list.length = 0;
+    for (const { pending } of this.symbols.values()) {
+      for (const p of pending) (p.signal.confirmed ? this.confirmed : this.unconfirmed).unevaluated++;
+      pending.length = 0;
     }
   }
 

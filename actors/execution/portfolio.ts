@@ -377,6 +377,11 @@ export class Portfolio implements RiskState {
     return p && view(p);
   }
 
+  /** How many positions are open (a portfolio holding none is worth its cash and payouts, whatever the prices). */
+  get openPositions(): number {
+    return this.open.size;
+  }
+
   positions(): PositionView[] {
     return [...this.open.keys()].sort().map((k) => view(this.open.get(k)!));
   }
