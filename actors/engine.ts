@@ -37,6 +37,11 @@ export const INSTANT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['market
 export interface InstantRecord {
   event: InputEvent;
   line: string | null;
+  /**
+   * The line is the backtest's own rendering of an input it made (the market model's quotes), not one
+   * read from a tick file: appended as the log's own line (a derived-only log keeps it).
+   */
+  made?: boolean;
 }
 
 export interface EngineOptions {
@@ -130,7 +135,7 @@ export class Engine {
     this.wakeBefore(ts);
     if (this.failure !== null) throw this.failure;
     this.simulated?.advanceTo(ts);
-    for (const r of records) this.appendInput(r.event, r.line);
+    for (const r of records) this.appendInput(r.event, r.line, r.made === true);
     for (const r of records) this.absorb(r.event);
     if (this.reactors.length === 0) return;
     this.dispatch(
@@ -201,10 +206,10 @@ export class Engine {
     }
   }
 
-  private appendInput(event: InputEvent, line: string | RenderedLine | null): void {
+  private appendInput(event: InputEvent, line: string | RenderedLine | null, made = false): void {
     if (line === null) this.log.append(event);
-    else if (typeof line === 'string') event.seq = this.log.appendRead(event, line);
-    else event.seq = this.log.appendRendered(line);
+    else if (typeof line !== 'string') event.seq = this.log.appendRendered(line);
+    else event.seq = made ? this.log.appendLine(line) : this.log.appendRead(event, line);
     this.inputs++;
   }
 

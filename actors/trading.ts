@@ -71,6 +71,8 @@ export class TradingReactor implements Reactor {
   readonly name = 'trading';
   /** Orders on their way to the book, in order of `due`, then of sending. */
   private readonly inFlight: InFlight[] = [];
+  /** Each strategy's view of its positions, made once (a closure per strategy per event showed in profiles). */
+  private readonly positions = new Map<string, (tokenId: string) => string>();
 
   constructor(private readonly parts: TradingParts) {}
 
@@ -124,8 +126,13 @@ export class TradingReactor implements Reactor {
   }
 
   private contextFor(strategy: Strategy, now: number): StrategyContext {
-    const { markets, portfolio } = this.parts;
-    return { now, markets, position: (tokenId) => dec(portfolio.shares(strategy.name, tokenId)) };
+    let position = this.positions.get(strategy.name);
+    if (position === undefined) {
+      const { portfolio } = this.parts;
+      position = (tokenId) => dec(portfolio.shares(strategy.name, tokenId));
+      this.positions.set(strategy.name, position);
+    }
+    return { now, markets: this.parts.markets, position };
   }
 
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */

@@ -20,9 +20,15 @@ export async function bareParse(path: string): Promise<number> {
   return n;
 }
 
-/** CPU seconds (user + system) another process has used so far, from /proc (Linux; 100 ticks a second). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) in a /proc stat file (Linux; 100 ticks a second). */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** CPU seconds (user + system) another process has used so far, all its threads. */
+export const processCpuSeconds = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`);
+
+/** CPU seconds of a process's main thread (JavaScript, for Node); the rest is its background threads (V8's compiler, libuv). */
+export const mainThreadCpuSeconds = (pid: number): number => statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);

@@ -7,7 +7,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { JOB_STREAM, openSweepQueue, RESULTS_BUCKET } from '../actors/venues/nats/queue';
 import { fetchTicks, uploadTicks } from '../actors/venues/nats/ticks';
 import type { SweepResults } from '../actors/sweep/sweep';
-import { DEMO, runPma, SLICE, startPma, type CliRun } from './support/pmaCli';
+import { DEMO, runPma, SLICE, startPma, waitForLine, type CliRun } from './support/pmaCli';
 import { hasNatsServer, NATS_MISSING, startNatsServer, type NatsServer } from './support/natsServer';
 
 /**
@@ -19,24 +19,6 @@ import { hasNatsServer, NATS_MISSING, startNatsServer, type NatsServer } from '.
 const GRID = { metric: 'netPnl', parameters: { 'signals.threshold': [0.0005, 0.001], 'flashCrash.dropRelative': [0.1, 0.2] } };
 const RANGE = ['--from', String(SLICE.from), '--to', String(SLICE.to)];
 const RUNS = 4;
-
-/** Resolves when the process has written a line matching `pattern` to stdout or stderr. */
-function waitForLine(child: ReturnType<typeof startPma>['child'], pattern: RegExp): Promise<string> {
-  return new Promise((done) => {
-    let text = '';
-    const on = (d: Buffer) => {
-      text += d.toString();
-      const m = text.split('\n').find((l) => pattern.test(l));
-      if (m !== undefined) {
-        child.stdout!.off('data', on);
-        child.stderr!.off('data', on);
-        done(m);
-      }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-  });
-}
 
 const messages = async (jsm: JetStreamManager, stream: string) => (await jsm.streams.info(stream)).state.messages;
 

@@ -9,6 +9,7 @@ import { mergeEventFiles, TimeOrder } from '../../events/merge';
 import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
+import { ModelLines } from './modelLines';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
@@ -145,6 +146,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const m = config.backtest.model;
   const modelParams = { ...DEFAULT_MARKET_MODEL, quoteIntervalMs: m.quoteIntervalMs, lagMs: m.lagMs, spread: m.spread, volLookbackMs: m.volLookbackMs, volFloor: m.volFloor, depthShares: m.depthShares, levels: m.levels };
   const model = m.enabled ? new FifteenMinMarketModel(modelParams) : null;
+  /** The model's quotes go to the log as lines made from their repeating pieces. */
+  const modelLines = model ? new ModelLines() : null;
+  const withLines = (group: InputEvent[]) => (modelLines === null ? group : group.map(modelLines.record));
   const timerMs = config.backtest.timerMs;
   const resolutions = new ResolutionCheck();
   const sources = new MarketSources();
@@ -212,14 +216,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     if (!reask) {
       if (due.length === 0) return true;
       due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-      for (const group of instants(due)) engine.ingestInstant(group);
+      for (const group of instants(due)) engine.ingestInstant(withLines(group));
       return true;
     }
     due.sort((a, b) => a.ts - b.ts);
     return (async () => {
       for (const group of instants(due)) {
         await ingestAnswers(group[0].ts);
-        engine.ingestInstant(group);
+        engine.ingestInstant(withLines(group));
       }
       await ingestAnswers(input.ts);
       return true;

@@ -1,16 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { distinct, type Executor } from './executor';
-import type { RunJob, RunResult } from './job';
-
-const ROOT = resolve(__dirname, '../..');
+import type { RunResult } from './job';
+import { startRunner, type Runner } from './runner';
 
 /**
- * N child processes on this machine, each running one backtest at a time (a backtest is
- * single-threaded: one process per core). Tick files are read where the sweep names them.
+ * N worker processes on this machine (actors/sweep/runner.ts), each running one backtest at a time
+ * (a backtest is single-threaded: one process per core). Tick files are read where the sweep names them.
  */
 export function localPool(workers: number): Executor & { pids(): number[] } {
-  const children: ChildProcess[] = [];
+  const runners: Runner[] = [];
   return {
     run(jobs, onResult) {
       const queue = distinct(jobs);
@@ -18,46 +15,38 @@ export function localPool(workers: number): Executor & { pids(): number[] } {
       if (queue.length === 0) return Promise.resolve(results);
       return new Promise((done, fail) => {
         let next = 0;
-        const feed = (child: ChildProcess) => {
-          if (next >= queue.length) return;
+        let failed = false;
+        const feed = (runner: Runner) => {
+          if (failed || next >= queue.length) return;
           const job = queue[next++];
-          child.send({ job, paths: job.ticks.map((t) => t.name) });
+          runner.run(job, job.ticks.map((t) => t.name)).then(
+            (r) => {
+              results.set(r.hash, r);
+              // The worker's next job first: the result's bookkeeping (progress, the kept-run file) happens while it runs.
+              feed(runner);
+              onResult(r);
+              if (results.size === queue.length) done(results);
+            },
+            (err: Error) => {
+              failed = true;
+              fail(new Error(`sweep: ${err.message}, before the sweep finished`));
+            },
+          );
         };
-        const count = Math.min(workers, queue.length);
-        // A worker is given one core: V8's parallel GC helpers of N workers on N cores only fight each other
-        // (docs/benchmarks.md, Sweep: 2 workers 12.2-12.8 s against 13.75 s without the flags, idle machine);
-        // a larger young generation takes scavenges off the backtest's short-lived events.
-        const execArgv = [...process.execArgv, '--single-threaded-gc', '--max-semi-space-size=32'];
-        while (children.length < count) children.push(fork(join(ROOT, 'bin/run-ts.js'), [join(__dirname, 'child.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }));
-        for (const child of children) {
-          child.removeAllListeners('message').removeAllListeners('exit');
-          child.on('message', (r: RunResult) => {
-            results.set(r.hash, r);
-            // The worker's next job first: the result's bookkeeping (progress, the kept-run file) happens while it runs.
-            feed(child);
-            onResult(r);
-            if (results.size === queue.length) done(results);
+        while (runners.length < Math.min(workers, queue.length)) runners.push(startRunner());
+        for (const runner of runners) {
+          runner.onIdleExit((why) => {
+            failed = true;
+            fail(new Error(`sweep: ${why} before the sweep finished`));
           });
-          child.on('exit', (code, signal) => {
-            if (results.size < queue.length) fail(new Error(`sweep: a local worker exited (${signal ?? `code ${code}`}) before the sweep finished`));
-          });
-          feed(child);
+          feed(runner);
         }
       });
     },
     /** The worker processes' ids (benchmarks read their CPU time). */
-    pids: () => children.map((c) => c.pid!),
+    pids: () => runners.map((r) => r.pid),
     async close() {
-      await Promise.all(
-        children.splice(0).map(
-          (c) =>
-            new Promise<void>((done) => {
-              if (c.exitCode !== null || c.signalCode !== null) return done();
-              c.once('exit', () => done());
-              c.disconnect();
-            }),
-        ),
-      );
+      await Promise.all(runners.splice(0).map((r) => r.close()));
     },
   };
 }

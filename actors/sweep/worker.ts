@@ -3,7 +3,7 @@ import { SystemClock, type TimerId } from '../../events/clock';
 import { openSweepQueue, type SweepQueue } from '../venues/nats/queue';
 import { fetchTicks } from '../venues/nats/ticks';
 import type { RunJob, RunResult } from './job';
-import { runOne } from './runOne';
+import { startRunner } from './runner';
 
 export interface WorkerOptions {
   url: string;
@@ -33,16 +33,29 @@ async function record(q: SweepQueue, result: RunResult): Promise<boolean> {
 }
 
 /**
- * `pma worker`: pulls one job at a time from the sweep queue, runs it (the plain backtest), records
- * the result and then acks. While a job runs it tells the server it is working (every third of the
- * ack wait); if the process dies, the job is redelivered to another worker after the ack wait. A job
- * whose result is already recorded is acked without running.
+ * `pma worker`: pulls one job at a time from the sweep queue, runs it (the plain backtest, in a
+ * child process with the V8 flags of a local sweep's workers: actors/sweep/runner.ts), records the
+ * result and then acks. While a job runs it tells the server it is working (every third of the ack
+ * wait); if the process dies, the job is redelivered to another worker after the ack wait. A job
+ * whose result is already recorded is acked without running. If the child process dies in a run,
+ * the worker stops with that error, the job unacked (redelivered after the ack wait, not recorded).
  */
 export async function startWorker(o: WorkerOptions): Promise<Worker> {
   const q = await openSweepQueue(o.url, o.ackWaitMs, false);
   const ackWaitMs = millis((await q.consumer.info()).config.ack_wait ?? 0) || o.ackWaitMs;
+  const runner = startRunner();
   const clock = new SystemClock();
   let stopping = false;
+  /** A tick file the store cannot give is the run's error; the child process dying in the run is no result: it throws. */
+  const runJob = async (job: RunJob): Promise<RunResult> => {
+    let paths: string[];
+    try {
+      paths = await fetchTicks(q.ticks, job.ticks, o.cacheDir);
+    } catch (err) {
+      return { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
+    }
+    return runner.run(job, paths);
+  };
   const loop = async () => {
     while (!stopping) {
       const msg = await q.consumer.next({ expires: 2_000 });
@@ -61,9 +74,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       beat = clock.setTimeout(working, Math.max(250, ackWaitMs / 3));
       let result: RunResult;
       try {
-        result = await runOne(job, await fetchTicks(q.ticks, job.ticks, o.cacheDir));
-      } catch (err) {
-        result = { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
+        result = await runJob(job);
       } finally {
         clock.clearTimeout(beat);
       }
@@ -72,6 +83,6 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
       o.onJob?.(job, result, recorded);
     }
   };
-  const done = loop().finally(() => q.close());
+  const done = loop().finally(() => Promise.all([q.close(), runner.close()]));
   return { done, stop: () => void (stopping = true) };
 }

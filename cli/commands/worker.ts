@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
+import { RunnerExited } from '../../actors/sweep/runner';
 import { startWorker } from '../../actors/sweep/worker';
 import { NatsUnavailable } from '../../actors/venues/nats/queue';
 
@@ -49,6 +50,12 @@ export function register(program: Command): void {
       const stop = () => worker.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      await worker.done;
+      try {
+        await worker.done;
+      } catch (err) {
+        if (!(err instanceof RunnerExited)) throw err;
+        process.stderr.write(`pma worker: ${err.message}; the job was not recorded (NATS hands it to a worker again after the ack wait)\n`);
+        process.exitCode = 1;
+      }
     });
 }

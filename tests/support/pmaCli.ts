@@ -24,3 +24,21 @@ export function startPma(args: string[]): { child: ChildProcess; result: Promise
 }
 
 export const runPma = (args: string[]): Promise<CliRun> => startPma(args).result;
+
+/** Resolves when the process has written a line matching `pattern` to stdout or stderr. */
+export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((done) => {
+    let text = '';
+    const on = (d: Buffer) => {
+      text += d.toString();
+      const m = text.split('\n').find((l) => pattern.test(l));
+      if (m !== undefined) {
+        child.stdout!.off('data', on);
+        child.stderr!.off('data', on);
+        done(m);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+  });
+}

@@ -1,0 +1,32 @@
+import { DEFAULT_MARKET_MODEL } from '../actors/backtest/marketModel';
+import { ModelLines } from '../actors/backtest/modelLines';
+import { makeEvent } from '../events/types';
+import { demoTrades, modelEvents } from './support/modelQuotes';
+
+describe('the model\'s quote lines (ModelLines)', () => {
+  it.each([
+    ['the default model', DEFAULT_MARKET_MODEL],
+    ['5 levels, spread 0.05, quotes every 250 ms', { ...DEFAULT_MARKET_MODEL, levels: 5, spread: 0.05, quoteIntervalMs: 250 }],
+  ])('are JSON.stringify of every snapshot and book of the demo file, %s', (_name, params) => {
+    const lines = new ModelLines();
+    const events = modelEvents(demoTrades(), params);
+    let quotes = 0;
+    for (const e of events) {
+      const line = lines.lineOf(e);
+      if (e.type === 'market_resolved') expect(line).toBeNull();
+      else {
+        expect(line).toBe(JSON.stringify(e));
+        quotes++;
+      }
+    }
+    expect(quotes).toBeGreaterThan(2_000);
+  });
+
+  it('leave other events (and recorded quotes) to the log', () => {
+    const lines = new ModelLines();
+    expect(lines.lineOf(makeEvent('timer', 1, { name: 'tick' }))).toBeNull();
+    expect(lines.lineOf(makeEvent('market_snapshot', 1, { source: 'gamma', request: '/markets', markets: [] }))).toBeNull();
+    const timer = makeEvent('timer', 1, { name: 'tick' });
+    expect(lines.record(timer)).toBe(timer);
+  });
+});
