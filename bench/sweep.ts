@@ -4,8 +4,8 @@
  * - `sweep_speedup_2_workers` = wall time with 1 local worker process / with 2 (goal >= 1.7 on 2 cores);
  * - `sweep_nats_overhead` = wall time with 2 `pma worker`s through a real nats-server -js on loopback /
  *   with 2 local workers (goal <= 1.15). Skipped, saying so, without /usr/sbin/nats-server.
- * The data: PMA_BENCH_SWEEP_TRADES (default 200 000) real trades shifted in time (bench/replayTicks.ts, as the
- * backtest bench), about 2.5 hours of BTCUSDT+ETHUSDT: a sweep a trader runs covers hours to weeks. Until the
+ * The data: PMA_BENCH_SWEEP_TRADES (default 400 000) real trades shifted in time (bench/replayTicks.ts, as the
+ * backtest bench), about 5 hours of BTCUSDT+ETHUSDT: a sweep a trader runs covers hours to weeks. Until the
  * fifth session the grid ran on the demo tick file (14 000 inputs a run, 0.3 s): each worker process's JIT
  * warm-up and background compiling (about 3 s, docs/benchmarks.md "Sweep") were then most of what the figure
  * measured, and the faster the backtest got the lower the figure went. That case is still reported, as
@@ -112,7 +112,7 @@ function runsFrom(name: string, fallback: number): number {
 
 export async function run(): Promise<Record<string, number | string>> {
   const runs = runsFrom('PMA_BENCH_SWEEP_RUNS', 16);
-  const trades = Number(process.env.PMA_BENCH_SWEEP_TRADES ?? 200_000);
+  const trades = Number(process.env.PMA_BENCH_SWEEP_TRADES ?? 400_000);
   const dir = mkdtempSync(join(tmpdir(), 'pma-bench-sweep-data-'));
   try {
     const { trades: base, source } = baseTrades();
