@@ -213,13 +213,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
       }
     }
+    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
     if (!reask) {
-      if (due.length === 0) return true;
-      due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
-      for (const group of instants(due)) engine.ingestInstant(withLines(group));
+      if (due.length > 0) for (const group of instants(due)) engine.ingestInstant(withLines(group));
       return true;
     }
-    due.sort((a, b) => a.ts - b.ts);
     return (async () => {
       for (const group of instants(due)) {
         await ingestAnswers(group[0].ts);

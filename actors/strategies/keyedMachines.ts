@@ -231,25 +231,24 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   }
 
   private start(key: string, input: unknown, snapshot: Snapshot<unknown> | undefined): Instance<M> {
-    let entry: Instance<M>;
+    let actor: Actor<M> | null = null;
+    let current: AnyMachineSnapshot;
     if (this.options.inspect) {
-      const actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), inspect: this.options.inspect, id: `${this.name}/${key}` } as never) as Actor<M>;
+      actor = createActor(this.spec.machine, { input: input as InputFrom<M>, ...(snapshot ? { snapshot } : {}), inspect: this.options.inspect, id: `${this.name}/${key}` } as never) as Actor<M>;
       actor.on('*', (emitted: { type: string }) => this.collect(key, emitted as MachineOutput));
       // A throwing machine ends in status 'error'; noteState rethrows it to the supervisor, which
       // restarts the strategy from its last good state. Without this subscriber XState would rethrow
       // it later, outside any caller.
       actor.subscribe({ error: () => undefined });
       actor.start();
-      const current = actor.getSnapshot() as AnyMachineSnapshot;
-      entry = { snapshot: current, actor, input, state: stateName(current.value), last: null };
+      current = actor.getSnapshot() as AnyMachineSnapshot;
     } else if (snapshot) {
       // A restored snapshot: XState rebuilds it (state nodes, children) as an actor would, unstarted.
-      const current = createActor(this.spec.machine, { input: input as InputFrom<M>, snapshot } as never).getSnapshot() as AnyMachineSnapshot;
-      entry = { snapshot: current, actor: null, input, state: stateName(current.value), last: null };
+      current = createActor(this.spec.machine, { input: input as InputFrom<M>, snapshot } as never).getSnapshot() as AnyMachineSnapshot;
     } else {
-      const current = this.pure((scope) => this.spec.machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot, key);
-      entry = { snapshot: current, actor: null, input, state: stateName(current.value), last: null };
+      current = this.pure((scope) => this.spec.machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot, key);
     }
+    const entry: Instance<M> = { snapshot: current, actor, input, state: stateName(current.value), last: null };
     this.actors.set(key, entry);
     this.keys.add(key);
     this.dirty.add(key);
