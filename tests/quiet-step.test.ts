@@ -62,11 +62,13 @@ describe('quietStep against XState on the demo backtest', () => {
   });
 });
 
+type CounterEvent = { type: string; by?: number };
+
 describe('quietStep on the shapes it compiles', () => {
   const { quietStep } = jest.requireActual('../machines/quietStep') as typeof import('../machines/quietStep');
 
   /** Steps `events` through XState from the initial snapshot; at each, quietStep must give XState's state and context, or null. */
-  function against(machine: AnyStateMachine, events: EventObject[], input?: unknown): ('quiet' | 'declined')[] {
+  function against(machine: AnyStateMachine, events: CounterEvent[], input?: unknown): ('quiet' | 'declined')[] {
     let snapshot = initialTransition(machine, input)[0] as AnyMachineSnapshot;
     return events.map((event) => {
       const out = quietStep(snapshot, event);
@@ -74,7 +76,7 @@ describe('quietStep on the shapes it compiles', () => {
       if (out !== null) {
         expect({ value: out.value, status: out.status, context: out.context }).toEqual({ value: reference.value, status: reference.status, context: reference.context });
         expect(JSON.stringify(out.context)).toBe(JSON.stringify(reference.context));
-        expect(actions.filter((a) => a.type === 'xstate.emit' || a.type === 'xstate.raise')).toEqual([]);
+        expect(actions.filter((a) => (a.type as string) === 'xstate.emit' || (a.type as string) === 'xstate.raise')).toEqual([]);
       }
       snapshot = reference as AnyMachineSnapshot;
       return out === null ? 'declined' : 'quiet';
@@ -86,7 +88,7 @@ describe('quietStep on the shapes it compiles', () => {
   });
 
   const counter = setup({
-    types: { context: {} as { n: number; log: string[]; limit: number }, events: {} as { type: string; by?: number } },
+    types: { context: {} as { n: number; log: string[]; limit: number }, events: {} as CounterEvent },
     guards: {
       small: ({ event }) => (event.by ?? 0) < 10,
       under: ({ context }, params: { max: number }) => context.n < params.max,
@@ -144,7 +146,7 @@ describe('quietStep on the shapes it compiles', () => {
       context: { n: 0, log: [], limit: 1000 },
       on: {
         ADD: [
-          { guard: and(['small', not({ type: 'under', params: ({ event }) => ({ max: event.by ?? 0 }) })]), actions: 'note' },
+          { guard: and(['small', not({ type: 'under', params: ({ event }: { event: CounterEvent }) => ({ max: event.by ?? 0 }) } as never)]), actions: 'note' },
           { guard: { type: 'under', params: { max: 3 } }, actions: 'add' },
           { target: '.done' },
         ],
