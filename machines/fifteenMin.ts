@@ -34,6 +34,11 @@ function marketFields(e: FifteenMinEvent): MarketFields | null {
   return e.type === 'SIGNAL' || e.type === 'QUOTE' || e.type === 'TICK' ? e : null;
 }
 
+/** The quote the context keeps after `e`: the event's when it carries market fields, else the one kept. */
+function quoteAfter(context: FifteenMinContext, e: FifteenMinEvent): FifteenMinContext['quote'] {
+  return marketFields(e)?.quote ?? context.quote;
+}
+
 const initialCounts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
 
 export const fifteenMinMachine = setup({
@@ -85,9 +90,13 @@ export const fifteenMinMachine = setup({
     hasStrays: ({ context }) => context.strays.some((s) => floorShares(new Big(s.shares)).gt(0)),
   },
   actions: {
-    storeQuote: assign({ quote: ({ context, event }) => marketFields(event)?.quote ?? context.quote }),
+    storeQuote: assign(({ context, event }) => ({ quote: quoteAfter(context, event) })),
     storeOracle: assign({ oracle: ({ context, event }) => (event.type === 'ORACLE' ? oracleAfter(context.oracle, event.ts, event.value) : context.oracle) }),
-    countUnconfirmed: assign({ counts: ({ context }) => ({ ...context.counts, unconfirmedIgnored: context.counts.unconfirmedIgnored + 1 }) }),
+    /** `storeQuote` and the count of an unconfirmed signal in one assign: one context copy instead of two, the same context (neither reads what the other sets). */
+    storeQuoteCountUnconfirmed: assign(({ context, event }) => ({
+      quote: quoteAfter(context, event),
+      counts: { ...context.counts, unconfirmedIgnored: context.counts.unconfirmedIgnored + 1 },
+    })),
     noteSignalSkip: assign(({ context, event }) => {
       if (event.type !== 'SIGNAL') return {};
       const plan = planDirectional(context.params, event.quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
@@ -230,7 +239,7 @@ export const fifteenMinMachine = setup({
       always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
         SIGNAL: [
-          { guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] },
+          { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' },
           { guard: and(['signalTradable', 'askLlm']), target: 'deciding', actions: ['storeQuote', 'requestDecision'] },
           { guard: 'signalTradable', target: 'entering', actions: 'enter' },
           { actions: ['storeQuote', 'noteSignalSkip'] },
@@ -245,7 +254,7 @@ export const fifteenMinMachine = setup({
           { guard: 'decisionTradable', target: 'entering', actions: 'enter' },
           { guard: 'decisionForUs', target: 'watching', actions: 'noteDecisionSkip' },
         ],
-        SIGNAL: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] }, { actions: 'storeQuote' }],
+        SIGNAL: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' }, { actions: 'storeQuote' }],
         QUOTE: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { actions: 'storeQuote' }],
         TICK: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { actions: 'storeQuote' }],
       },
@@ -258,7 +267,7 @@ export const fifteenMinMachine = setup({
       ],
       on: {
         ...answersTo('entryAnswer'),
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuoteCountUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
@@ -279,7 +288,7 @@ export const fifteenMinMachine = setup({
       ],
       on: {
         ...answersTo('exitAnswer'),
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuoteCountUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
@@ -291,7 +300,7 @@ export const fifteenMinMachine = setup({
     cooldown: {
       always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
-        SIGNAL: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { guard: 'unconfirmed', actions: ['storeQuote', 'countUnconfirmed'] }, { actions: 'storeQuote' }],
+        SIGNAL: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' }, { actions: 'storeQuote' }],
         QUOTE: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],
         TICK: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],
       },
@@ -303,7 +312,7 @@ function holdingReaction(isSignal: boolean) {
   return [
     { guard: 'windowOver' as const, target: 'cooldown', actions: 'closePosition' as const },
     { guard: 'exitNow' as const, target: 'exiting', actions: 'startExit' as const },
-    ...(isSignal ? [{ guard: 'unconfirmed' as const, actions: ['storeQuote' as const, 'countUnconfirmed' as const] }] : []),
+    ...(isSignal ? [{ guard: 'unconfirmed' as const, actions: 'storeQuoteCountUnconfirmed' as const }] : []),
     { actions: 'storeQuote' as const },
   ];
 }

@@ -15,8 +15,16 @@ function baseChecks(p: FifteenMinParams, quote: WindowQuote | null, sides: SideQ
   if (ts < quote.windowStart || quote.windowEnd - ts < p.minTimeLeftMs) return 'too_little_time_left';
   if (openPositions >= p.maxPositions) return 'max_positions';
   if (sides.some((s) => s.stale)) return 'stale_book';
-  if (sides.some((s) => s.ask === null || !new Big(s.ask).gt(0) || !new Big(s.ask).lt(1))) return 'no_ask';
+  if (sides.some((s) => s.ask === null || !inOpenUnit(new Big(s.ask)))) return 'no_ask';
   return null;
+}
+
+const BIG_ZERO = new Big(0);
+const BIG_ONE = new Big(1);
+
+/** 0 < x < 1 (a price that can be bought). */
+function inOpenUnit(x: Big): boolean {
+  return x.gt(BIG_ZERO) && x.lt(BIG_ONE);
 }
 
 /** Buy one side for `tradeUsd` at its best ask. */
@@ -29,6 +37,15 @@ export function directionalPlan(p: FifteenMinParams, quote: WindowQuote | null, 
   return { ok: true, legs: [{ side, shares, price: side.ask! }] };
 }
 
+/** 1 - minEdge, per parameters object (an instance keeps one for its life: asked on every quote while watching). */
+const pairCostLimits = new WeakMap<FifteenMinParams, Big>();
+
+function pairCostLimit(p: FifteenMinParams): Big {
+  let limit = pairCostLimits.get(p);
+  if (limit === undefined) pairCostLimits.set(p, (limit = BIG_ONE.minus(p.sumToOneMinEdge)));
+  return limit;
+}
+
 /** Sum-to-one: buy both sides when ask(Up) + ask(Down) + fees per pair < 1 - minEdge. */
 export function pairPlan(p: FifteenMinParams, quote: WindowQuote | null, ts: number, openPositions: number): Plan {
   const problem = baseChecks(p, quote, quote ? [quote.up, quote.down] : [], ts, openPositions);
@@ -36,7 +53,7 @@ export function pairPlan(p: FifteenMinParams, quote: WindowQuote | null, ts: num
   const { up, down } = quote;
   const asks = new Big(up.ask!).plus(down.ask!);
   const costPerPair = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare);
-  if (!costPerPair.lt(new Big(1).minus(p.sumToOneMinEdge))) return { ok: false, reason: 'no_sum_to_one_edge' };
+  if (!costPerPair.lt(pairCostLimit(p))) return { ok: false, reason: 'no_sum_to_one_edge' };
   let shares = floorShares(new Big(p.tradeUsd).div(asks));
   for (const s of [up, down]) if (s.askSize !== null && shares.gt(s.askSize)) shares = floorShares(new Big(s.askSize));
   if (shares.lt(quote.minSize)) return { ok: false, reason: 'below_min_size' };
