@@ -15,16 +15,28 @@ function baseChecks(p: FifteenMinParams, quote: WindowQuote | null, sides: SideQ
   if (ts < quote.windowStart || quote.windowEnd - ts < p.minTimeLeftMs) return 'too_little_time_left';
   if (openPositions >= p.maxPositions) return 'max_positions';
   if (sides.some((s) => s.stale)) return 'stale_book';
-  if (sides.some((s) => s.ask === null || !inOpenUnit(new Big(s.ask)))) return 'no_ask';
+  if (sides.some((s) => s.ask === null || !buyable(s.ask))) return 'no_ask';
   return null;
 }
 
 const BIG_ZERO = new Big(0);
 const BIG_ONE = new Big(1);
 
-/** 0 < x < 1 (a price that can be bought). */
-function inOpenUnit(x: Big): boolean {
-  return x.gt(BIG_ZERO) && x.lt(BIG_ONE);
+/**
+ * Whether an ask can be bought at (0 < ask < 1), remembered per text: every quote of a watching
+ * instance asks it of both sides, and the same few prices come again and again (bounded: cleared at
+ * 10 000 texts).
+ */
+const buyableAsks = new Map<Decimal, boolean>();
+
+function buyable(ask: Decimal): boolean {
+  let ok = buyableAsks.get(ask);
+  if (ok === undefined) {
+    if (buyableAsks.size >= 10_000) buyableAsks.clear();
+    const x = new Big(ask);
+    buyableAsks.set(ask, (ok = x.gt(BIG_ZERO) && x.lt(BIG_ONE)));
+  }
+  return ok;
 }
 
 /** Buy one side for `tradeUsd` at its best ask. */
@@ -37,13 +49,31 @@ export function directionalPlan(p: FifteenMinParams, quote: WindowQuote | null, 
   return { ok: true, legs: [{ side, shares, price: side.ask! }] };
 }
 
-/** 1 - minEdge, per parameters object (an instance keeps one for its life: asked on every quote while watching). */
-const pairCostLimits = new WeakMap<FifteenMinParams, Big>();
+/** A pair's two asks and buy fees, the sum of the asks, and whether asks plus fees are under 1 - minEdge. */
+interface PairSum {
+  upAsk: Decimal;
+  downAsk: Decimal;
+  upFee: Decimal;
+  downFee: Decimal;
+  asks: Big;
+  edge: boolean;
+}
 
-function pairCostLimit(p: FifteenMinParams): Big {
-  let limit = pairCostLimits.get(p);
-  if (limit === undefined) pairCostLimits.set(p, (limit = BIG_ONE.minus(p.sumToOneMinEdge)));
-  return limit;
+/**
+ * The last pair sum per parameters object (one per instance, asked on every quote while it watches;
+ * quotes often change nothing of the two asks and fees). Big values are never changed in place, so
+ * the remembered `asks` is the one a new sum would give.
+ */
+const pairSums = new WeakMap<FifteenMinParams, PairSum>();
+
+function pairSum(p: FifteenMinParams, up: SideQuote, down: SideQuote): PairSum {
+  const last = pairSums.get(p);
+  if (last !== undefined && last.upAsk === up.ask && last.downAsk === down.ask && last.upFee === up.buyFeePerShare && last.downFee === down.buyFeePerShare) return last;
+  const asks = new Big(up.ask!).plus(down.ask!);
+  const edge = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare).lt(BIG_ONE.minus(p.sumToOneMinEdge));
+  const sum = { upAsk: up.ask!, downAsk: down.ask!, upFee: up.buyFeePerShare, downFee: down.buyFeePerShare, asks, edge };
+  pairSums.set(p, sum);
+  return sum;
 }
 
 /** Sum-to-one: buy both sides when ask(Up) + ask(Down) + fees per pair < 1 - minEdge. */
@@ -51,9 +81,8 @@ export function pairPlan(p: FifteenMinParams, quote: WindowQuote | null, ts: num
   const problem = baseChecks(p, quote, quote ? [quote.up, quote.down] : [], ts, openPositions);
   if (problem !== null || quote === null) return { ok: false, reason: problem ?? 'no_window_market' };
   const { up, down } = quote;
-  const asks = new Big(up.ask!).plus(down.ask!);
-  const costPerPair = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare);
-  if (!costPerPair.lt(pairCostLimit(p))) return { ok: false, reason: 'no_sum_to_one_edge' };
+  const { asks, edge } = pairSum(p, up, down);
+  if (!edge) return { ok: false, reason: 'no_sum_to_one_edge' };
   let shares = floorShares(new Big(p.tradeUsd).div(asks));
   for (const s of [up, down]) if (s.askSize !== null && shares.gt(s.askSize)) shares = floorShares(new Big(s.askSize));
   if (shares.lt(quote.minSize)) return { ok: false, reason: 'below_min_size' };
