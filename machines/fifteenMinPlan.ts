@@ -49,7 +49,7 @@ export function directionalPlan(p: FifteenMinParams, quote: WindowQuote | null, 
   return { ok: true, legs: [{ side, shares, price: side.ask! }] };
 }
 
-/** A pair's two asks and buy fees, the sum of the asks, and whether asks plus fees are under 1 - minEdge. */
+/** A pair's two asks and buy fees, the sum of the asks, and whether asks plus fees are under `limit`. */
 interface PairSum {
   upAsk: Decimal;
   downAsk: Decimal;
@@ -57,6 +57,8 @@ interface PairSum {
   downFee: Decimal;
   asks: Big;
   edge: boolean;
+  /** 1 - minEdge of the parameters. */
+  limit: Big;
 }
 
 /**
@@ -70,8 +72,9 @@ function pairSum(p: FifteenMinParams, up: SideQuote, down: SideQuote): PairSum {
   const last = pairSums.get(p);
   if (last !== undefined && last.upAsk === up.ask && last.downAsk === down.ask && last.upFee === up.buyFeePerShare && last.downFee === down.buyFeePerShare) return last;
   const asks = new Big(up.ask!).plus(down.ask!);
-  const edge = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare).lt(BIG_ONE.minus(p.sumToOneMinEdge));
-  const sum = { upAsk: up.ask!, downAsk: down.ask!, upFee: up.buyFeePerShare, downFee: down.buyFeePerShare, asks, edge };
+  const limit = last?.limit ?? BIG_ONE.minus(p.sumToOneMinEdge);
+  const edge = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare).lt(limit);
+  const sum = { upAsk: up.ask!, downAsk: down.ask!, upFee: up.buyFeePerShare, downFee: down.buyFeePerShare, asks, edge, limit };
   pairSums.set(p, sum);
   return sum;
 }

@@ -4,7 +4,7 @@ import { onTick } from '../domain/precision';
 import { computedOnce } from './computedOnce';
 import { crashReason, entryPlan, exitReason, holds, newOrder, orderFinished, pnl, sellable, withFill, withRejection, ZERO } from './flashCrashPlan';
 import type { FlashCrashContext, FlashCrashEvent, FlashCrashInput, FlashCrashOrder } from './flashCrashTypes';
-import { isCrash, pushSample, toMicros, windowHigh } from './flashCrashWindow';
+import { afterPrice } from './flashCrashWindow';
 import { orderFor } from './orderLegs';
 
 export * from './flashCrashPlan';
@@ -25,6 +25,9 @@ export * from './flashCrashTypes';
 const planEntry = computedOnce(entryPlan);
 const planExitReason = computedOnce(exitReason);
 
+/** Read once: every use of an imported binding is a getter call under tsx's CommonJS (machines/quietStep.ts `nodesOf`); this one runs on every price. */
+const windowAfter = afterPrice;
+
 export const flashCrashMachine = setup({
   types: {
     input: {} as FlashCrashInput,
@@ -35,10 +38,7 @@ export const flashCrashMachine = setup({
   actions: {
     observePrice: assign(({ context, event }) => {
       if (event.type !== 'PRICE') return {};
-      const sample = { ts: event.ts, micros: toMicros(event.price) };
-      const window = pushSample(context.window, sample, context.params.lookbackMs);
-      const high = windowHigh(window)!;
-      const crash = isCrash(high, sample.micros, context.params) ? { ts: event.ts, high, price: sample.micros } : null;
+      const { window, crash } = windowAfter(context.window, event.ts, event.price, context.params);
       return { now: Math.max(context.now, event.ts), window, crash, quote: event.quote, mark: event.quote.mark ?? context.mark };
     }),
     observeTick: assign(({ context, event }) => {

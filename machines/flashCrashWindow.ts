@@ -25,6 +25,14 @@ export function pushSample(window: readonly PriceSample[], sample: PriceSample, 
   return out;
 }
 
+/** The window after a price at `ts`, and the crash that price is (null: none): what the machine works out on every price. */
+export function afterPrice(window: readonly PriceSample[], ts: number, price: number, rule: DropRule & { lookbackMs: number }): { window: PriceSample[]; crash: { ts: number; high: number; price: number } | null } {
+  const micros = toMicros(price);
+  const next = pushSample(window, { ts, micros }, rule.lookbackMs);
+  const high = windowHigh(next)!;
+  return { window: next, crash: isCrash(high, micros, rule) ? { ts, high, price: micros } : null };
+}
+
 /** The highest price in the window (its front), in millionths. */
 export function windowHigh(window: readonly PriceSample[]): number | null {
   return window.length > 0 ? window[0].micros : null;

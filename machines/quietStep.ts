@@ -20,6 +20,13 @@ import {
  * action is implemented) depends only on the state configuration and the event type, so it is
  * compiled once per (configuration, event type); a step then only evaluates guards and assignments.
  */
+/**
+ * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
+ * use of an imported binding calls a getter of the exporting module that looks the name up by key
+ * (megamorphic); once per step that was about 1 % of a backtest.
+ */
+const nodesOf = activeNodes;
+
 export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): AnyMachineSnapshot | null {
   const configuration = configurationOf(snapshot);
   if (configuration.eventless === null) return null;
@@ -162,7 +169,7 @@ const byNodes = new WeakMap<readonly StateNodeView[], Configuration>();
 const byMachine = new WeakMap<AnyStateMachine, Map<string, Configuration>>();
 
 function configurationOf(snapshot: AnyMachineSnapshot): Configuration {
-  const nodes = activeNodes(snapshot);
+  const nodes = nodesOf(snapshot);
   const machine = snapshot.machine as AnyStateMachine;
   const known = byNodes.get(nodes);
   if (known !== undefined && known.machine === machine) return known;
