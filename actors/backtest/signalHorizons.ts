@@ -73,13 +73,14 @@ interface SymbolState {
 export class SignalHorizons {
   private readonly tally = { confirmed: newTally(), unconfirmed: newTally() };
   private readonly symbols = new Map<string, SymbolState>();
+  private lastSymbol: string | null = null;
+  private last: SymbolState | null = null;
   private readonly lastSignal = new Map<string, { ts: number; bullish: boolean }>();
 
   constructor(readonly episodeGapMs = 10_000) {}
 
   onTrade(trade: TradeEvent): void {
-    let s = this.symbols.get(trade.symbol);
-    if (s === undefined) this.symbols.set(trade.symbol, (s = newSymbol()));
+    const s = this.symbolState(trade.symbol);
     if (s.nextDeadline < trade.ts) {
       const before = Number(s.lastPrice);
       let next = Infinity;
@@ -107,8 +108,7 @@ export class SignalHorizons {
     this.lastSignal.set(key, { ts: signal.ts, bullish });
     t.signals++;
     if (newEpisode) t.episodes++;
-    let s = this.symbols.get(signal.symbol);
-    if (s === undefined) this.symbols.set(signal.symbol, (s = newSymbol()));
+    const s = this.symbolState(signal.symbol);
     const { lists } = s;
     const price = Number(signal.price);
     HORIZON_NAMES.forEach((h, i) => {
@@ -117,6 +117,16 @@ export class SignalHorizons {
       if (newEpisode) lists[i].push({ deadline, price, bullish, counts: t.byEpisode[h] });
       if (deadline < s.nextDeadline) s.nextDeadline = deadline;
     });
+  }
+
+  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
+  private symbolState(symbol: string): SymbolState {
+    if (symbol === this.lastSymbol && this.last !== null) return this.last;
+    let s = this.symbols.get(symbol);
+    if (s === undefined) this.symbols.set(symbol, (s = newSymbol()));
+    this.lastSymbol = symbol;
+    this.last = s;
+    return s;
   }
 
   /** Judgements still waiting at the end of the data are unevaluated. */

@@ -25,14 +25,15 @@ interface SymbolState {
  */
 export class SignalQuality {
   private readonly symbols = new Map<string, SymbolState>();
+  private lastSymbol: string | null = null;
+  private last: SymbolState | null = null;
   readonly confirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
   readonly unconfirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
 
   constructor(readonly horizonMs: number) {}
 
   onTrade(trade: TradeEvent): void {
-    let s = this.symbols.get(trade.symbol);
-    if (s === undefined) this.symbols.set(trade.symbol, (s = { pending: [], lastPrice: null }));
+    const s = this.symbolState(trade.symbol);
     const list = s.pending;
     if (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) {
       // Every signal whose horizon ended before this trade is judged on the price before it.
@@ -45,9 +46,7 @@ export class SignalQuality {
   onSignal(signal: SignalEvent): void {
     const counts = signal.confirmed ? this.confirmed : this.unconfirmed;
     counts.count++;
-    let s = this.symbols.get(signal.symbol);
-    if (s === undefined) this.symbols.set(signal.symbol, (s = { pending: [], lastPrice: null }));
-    s.pending.push({ signal, price: Number(signal.price) });
+    this.symbolState(signal.symbol).pending.push({ signal, price: Number(signal.price) });
   }
 
   /** Signals still open at the end of the data cannot be judged. */
@@ -56,6 +55,16 @@ export class SignalQuality {
       for (const p of pending) (p.signal.confirmed ? this.confirmed : this.unconfirmed).unevaluated++;
       pending.length = 0;
     }
+  }
+
+  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
+  private symbolState(symbol: string): SymbolState {
+    if (symbol === this.lastSymbol && this.last !== null) return this.last;
+    let s = this.symbols.get(symbol);
+    if (s === undefined) this.symbols.set(symbol, (s = { pending: [], lastPrice: null }));
+    this.lastSymbol = symbol;
+    this.last = s;
+    return s;
   }
 
   private judge(p: Pending, later: number): void {
