@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { createActor } from 'xstate';
 import { handOrderIds } from './support/handOrderIds';
-import { fifteenMinMachine, type FifteenMinEvent, type FifteenMinOutput } from '../machines/fifteenMin';
+import { fifteenMinMachine, pairPlan, type FifteenMinEvent, type FifteenMinOutput } from '../machines/fifteenMin';
 import { DOWN, END, START, UP, feeAt, fill, params, quote, quoteEvent, rejection, run, signal, tick } from './fifteen-min.support';
 
 const T0 = START + 60_000; // 14 minutes left in the window
@@ -212,6 +212,28 @@ describe('fifteenMin machine: sum-to-one', () => {
     const m = run();
     expect(m.send(quoteEvent(T0, quote({ ask: '0.48', bid: '0.46' }, { ask: '0.49', bid: '0.47' })))).toEqual([]);
     expect(m.state()).toBe('watching');
+  });
+
+  it('decides on each quote\'s own asks and fees when one instance sees the pair sum change and come back', () => {
+    const p = params();
+    const noEdge = quote({ ask: '0.48', bid: '0.46' }, { ask: '0.49', bid: '0.47' });
+    const edge = quote({ ask: '0.47', bid: '0.45', askSize: '100' }, { ask: '0.48', bid: '0.46', askSize: '100' });
+    const noAsk = quote({ ask: '1', bid: '0.46' }, { ask: '0.48', bid: '0.46' });
+    expect(pairPlan(p, noEdge, T0, 0)).toEqual({ ok: false, reason: 'no_sum_to_one_edge' });
+    expect(pairPlan(p, edge, T0, 0).ok).toBe(true);
+    expect(pairPlan(p, noEdge, T0, 0)).toEqual({ ok: false, reason: 'no_sum_to_one_edge' });
+    expect(pairPlan(p, noAsk, T0, 0)).toEqual({ ok: false, reason: 'no_ask' });
+    // The same asks with other fees: the sum is not the one remembered for these asks.
+    const feeless = { ...edge, up: { ...edge.up, buyFeePerShare: '0' }, down: { ...edge.down, buyFeePerShare: '0' } };
+    const dear = { ...edge, up: { ...edge.up, buyFeePerShare: '0.03' }, down: { ...edge.down, buyFeePerShare: '0.03' } };
+    expect(pairPlan(p, feeless, T0, 0).ok).toBe(true);
+    expect(pairPlan(p, dear, T0, 0)).toEqual({ ok: false, reason: 'no_sum_to_one_edge' });
+    // Another minEdge with the same asks and fees.
+    expect(pairPlan(params({ sumToOneMinEdge: 0.2 }), edge, T0, 0)).toEqual({ ok: false, reason: 'no_sum_to_one_edge' });
+    const m = run(p);
+    expect(m.send(quoteEvent(T0, noEdge))).toEqual([]);
+    expect(m.send(quoteEvent(T0 + 1, noEdge))).toEqual([]);
+    expect(m.send(quoteEvent(T0 + 2, edge)).map((o) => o.type === 'order_intent' && o.price)).toEqual(['0.47', '0.48']);
   });
 
   it('sizes the pair to the thinner best-ask level, and skips it below the minimum size', () => {

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { createActor } from 'xstate';
 import { handOrderIds } from './support/handOrderIds';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashOrder } from '../machines/flashCrash';
-import { isCrash, pushSample, toMicros, windowHigh, type PriceSample } from '../machines/flashCrashWindow';
+import { afterPrice, isCrash, pushSample, toMicros, windowHigh, type PriceSample } from '../machines/flashCrashWindow';
 import { END_TS, UP_TOKEN, fill, input, orderIdOf, quote, rejection, start } from './flash-crash.support';
 
 const T0 = END_TS - 600_000; // ten minutes before the end of the window
@@ -43,6 +43,17 @@ describe('flash-crash price window', () => {
       }
     }
     expect(maxLen).toBeLessThanOrEqual(99);
+  });
+
+  it('gives the window after a price and the crash it is, the old window left as it was', () => {
+    const rule = { lookbackMs: 10_000, dropRelative: 0.2, dropAbsolute: null };
+    const before = afterPrice([], 1_000, 0.82, rule).window;
+    const kept = [...before];
+    expect(afterPrice(before, 2_000, 0.7, rule)).toEqual({ window: [{ ts: 1_000, micros: 820_000 }, { ts: 2_000, micros: 700_000 }], crash: null });
+    expect(afterPrice(before, 3_000, 0.656, rule)).toEqual({ window: [{ ts: 1_000, micros: 820_000 }, { ts: 3_000, micros: 656_000 }], crash: { ts: 3_000, high: 820_000, price: 656_000 } });
+    // Past the lookback the old high is gone: no crash from it.
+    expect(afterPrice(before, 11_001, 0.6, rule)).toEqual({ window: [{ ts: 11_001, micros: 600_000 }], crash: null });
+    expect(before).toEqual(kept);
   });
 });
 
