@@ -1,7 +1,7 @@
 import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { quietStep } from '../../machines/quietStep';
 import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
-import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
+import { OrderIdGenerator, orderIdText, type HandedOrderId } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
@@ -12,6 +12,7 @@ export type MachineOutput = (OrderIntentBody & { orderId: string }) | Omit<Event
 /** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
 export interface Delivery<M extends AnyStateMachine> {
   key: string;
+  /** A new object for this delivery alone: the wrapper hands it the id of the key's next order (`nextOrder`). */
   event: EventFromLogic<M>;
   input?: InputFrom<M>;
 }
@@ -185,7 +186,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     entry.last = d.event;
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
-    this.step(d.key, entry, { ...d.event, nextOrder: this.orderIds.peek(d.key) } as EventFromLogic<M>);
+    (d.event as HandedOrderId).nextOrder = this.orderIds.peek(d.key);
+    this.step(d.key, entry, d.event);
     this.dirty.add(d.key);
     if (this.outbox.length === mark) {
       this.noteState(d.key, entry);

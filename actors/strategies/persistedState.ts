@@ -13,19 +13,23 @@ export interface PersistedRecord<Order> {
   actors: Record<string, PersistedInstance>;
 }
 
-const MAX_LINKS = 64;
+const MIN_FOLD = 64;
 
 /**
  * What `KeyedMachineStrategy.persist()` returns after every reaction, in O(changes): the instances
  * changed since the previous result (null: ended) on top of that result, read as one record
- * (`actors`, `toJSON`) only when a restart needs it. Every `MAX_LINKS` results the chain is folded
- * into one record, so reading stays bounded and old snapshots are let go. Immutable: a result says
- * what the strategy was when it was returned, whatever happens after.
+ * (`actors`, `toJSON`) only when a restart needs it. Once the links and changes on the chain outnumber the
+ * instances of the record it starts from (and at least `MIN_FOLD`), the chain is folded into one
+ * record: folding costs O(1) a change however many instances there are, reading stays bounded and old
+ * snapshots are let go. Immutable: a result says what the strategy was when it was returned,
+ * whatever happens after.
  */
 export class PersistedState<Order> {
   private folded: Record<string, PersistedInstance> | null;
   private base: PersistedState<Order> | null;
-  private links: number;
+  /** Links and changes on the chain since the last folded record, and how many instances that record holds. */
+  private unfolded: number;
+  private foldedSize: number;
 
   private constructor(
     readonly orders: Record<string, Order>,
@@ -35,8 +39,9 @@ export class PersistedState<Order> {
   ) {
     this.folded = null;
     this.base = base;
-    this.links = base === null ? 1 : base.links + 1;
-    if (this.links >= MAX_LINKS) this.fold();
+    this.unfolded = (base === null ? 0 : base.unfolded) + 1 + changes.size;
+    this.foldedSize = base === null ? 0 : base.foldedSize;
+    if (this.unfolded >= Math.max(MIN_FOLD, this.foldedSize)) this.fold();
   }
 
   /** The state after `changes` on top of `base` (none: the first, or after a restore). */
@@ -69,7 +74,8 @@ export class PersistedState<Order> {
     }
     this.folded = out;
     this.base = null;
-    this.links = 1;
+    this.unfolded = 0;
+    this.foldedSize = Object.keys(out).length;
     return out;
   }
 }
