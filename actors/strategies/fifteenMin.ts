@@ -3,7 +3,7 @@ import { fifteenMinMachine, WINDOW_MS, type FifteenMinEvent, type FifteenMinPara
 import type { MarketView } from '../../domain/market/marketState';
 import type { Config } from '../config/schema';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineOptions } from './keyedMachines';
-import { findMarket, outcomeIndex, tokenQuote } from './marketQuotes';
+import { findMarket, outcomeIndex, PerMarket, tokenQuote } from './marketQuotes';
 import type { StrategyContext } from './types';
 
 /**
@@ -49,21 +49,14 @@ function side(ctx: StrategyContext, market: MarketInfo, index: number): { quote:
   };
 }
 
-/** What a window market's quote needs of its (immutable) definition, read once per market object: window start, Up and Down token indexes. */
-const layouts = new WeakMap<MarketInfo, { windowStart: number; up: number; down: number } | null>();
-
-function layoutOf(market: MarketInfo): { windowStart: number; up: number; down: number } | null {
-  let layout = layouts.get(market);
-  if (layout === undefined) {
-    const start = /-(\d+)$/.exec(market.slug);
-    layout = !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
-    layouts.set(market, layout);
-  }
-  return layout;
-}
+/** What a window market's quote needs of its definition, read once per market object: window start, Up and Down token indexes. */
+const layouts = new PerMarket<{ windowStart: number; up: number; down: number } | null>((market) => {
+  const start = /-(\d+)$/.exec(market.slug);
+  return !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
+});
 
 export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuote | null {
-  const layout = layoutOf(market);
+  const layout = layouts.get(market);
   if (layout === null) return null;
   const { windowStart } = layout;
   const up = side(ctx, market, layout.up);
