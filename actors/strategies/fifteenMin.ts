@@ -15,6 +15,7 @@ import type { StrategyContext } from './types';
 
 export type FifteenMinConfig = Config['fifteenMin'];
 type Machine = typeof fifteenMinMachine;
+type SignalEvent = Extract<FifteenMinEvent, { type: 'SIGNAL' }>;
 
 export const FIFTEEN_MIN = 'fifteenMin';
 const OPEN_STATES: ReadonlySet<string> = new Set(['entering', 'holding', 'exiting']);
@@ -189,6 +190,17 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     }
     return watchers.byToken.get(tokenId) ?? NONE;
   };
+  /** The configured asset a feed symbol names, or null: worked out once per symbol. */
+  const assetBySymbol = new Map<string, string | null>();
+  const tradedAsset = (symbol: string): string | null => {
+    let asset = assetBySymbol.get(symbol);
+    if (asset === undefined) {
+      const named = assetOf(symbol);
+      asset = named !== null && assets.includes(named) ? named : null;
+      assetBySymbol.set(symbol, asset);
+    }
+    return asset;
+  };
   /** To the asset's instance; its input (to start one) only when there is none. */
   const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => (strategy?.has(asset) ? { key: asset, event } : { key: asset, event, input: input(asset) });
 
@@ -204,17 +216,19 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
   const route = (event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] => {
     switch (event.type) {
       case 'signal': {
-        const asset = assetOf(event.symbol);
-        if (asset === null || !assets.includes(asset)) return [];
+        const asset = tradedAsset(event.symbol);
+        if (asset === null) return [];
         const { direction, confirmed, change, price } = event;
+        const signal: SignalEvent = { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() };
         // Only the LLM prompt reads the portfolio, and an unconfirmed signal never asks the LLM (in every
         // state the machine counts it, or replays it to watching, which counts it).
         const portfolio = config.useLlm && confirmed ? options.portfolio?.() : undefined;
-        return [deliver(asset, { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions(), ...(portfolio ? { portfolio } : {}) })];
+        if (portfolio) signal.portfolio = portfolio;
+        return [deliver(asset, signal)];
       }
       case 'oracle_price': {
-        const asset = assetOf(event.symbol);
-        if (asset === null || !assets.includes(asset)) return [];
+        const asset = tradedAsset(event.symbol);
+        if (asset === null) return [];
         return [deliver(asset, { type: 'ORACLE', ts: event.ts, value: event.value })];
       }
       case 'decision': {

@@ -25,7 +25,9 @@ const MIN_FOLD = 64;
  * whatever happens after.
  */
 export class PersistedState<Order> {
-  private folded: Record<string, PersistedInstance> | null;
+  /** The chain folded (a Map: cheap to copy and to delete from), and as the record `actors` reads, made when first read. */
+  private folded: Map<string, PersistedInstance> | null;
+  private record: Record<string, PersistedInstance> | null = null;
   private base: PersistedState<Order> | null;
   /** Links and changes on the chain since the last folded record, and how many instances that record holds. */
   private unfolded: number;
@@ -51,31 +53,31 @@ export class PersistedState<Order> {
 
   /** Every instance, in the order they were first persisted (an ended and restarted key goes last). */
   get actors(): Record<string, PersistedInstance> {
-    return this.folded ?? this.fold();
+    return (this.record ??= Object.fromEntries(this.folded ?? this.fold()));
   }
 
   toJSON(): PersistedRecord<Order> {
     return { orders: this.orders, counters: this.counters, actors: this.actors };
   }
 
-  private fold(): Record<string, PersistedInstance> {
+  private fold(): Map<string, PersistedInstance> {
     const chain: PersistedState<Order>[] = [];
     let from: PersistedState<Order> | null = this;
     while (from !== null && from.folded === null) {
       chain.push(from);
       from = from.base;
     }
-    const out: Record<string, PersistedInstance> = from === null ? {} : { ...from.folded! };
+    const out = new Map<string, PersistedInstance>(from === null ? undefined : from.folded!);
     for (let i = chain.length - 1; i >= 0; i--) {
       for (const [key, instance] of chain[i].changes) {
-        if (instance === null) delete out[key];
-        else out[key] = instance;
+        if (instance === null) out.delete(key);
+        else out.set(key, instance);
       }
     }
     this.folded = out;
     this.base = null;
     this.unfolded = 0;
-    this.foldedSize = Object.keys(out).length;
+    this.foldedSize = out.size;
     return out;
   }
 }
