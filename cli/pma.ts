@@ -48,7 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Help and --version end in a CommanderError with exit code 0; a usage error (unknown option or
+    // command, missing argument) is bad input, exit code 2 like every other.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof InputError || err instanceof ConfigError) {
       process.stderr.write(`pma: ${err.message}\n`);
       return 2;

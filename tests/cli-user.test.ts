@@ -55,6 +55,19 @@ describe('an installed pma', () => {
   });
 });
 
+describe('usage errors: exit 2 with the help after the error', () => {
+  it.each([
+    [['cache', 'x.jsonl', '--out', 'y'], "error: unknown option '--out'"],
+    [['backtest', '--report', 'out/never'], "error: missing required argument 'ticks'"],
+    [['backtest', 'x.jsonl'], "error: required option '--report <dir>' not specified"],
+    [['nosuch'], "error: unknown command 'nosuch'"],
+  ])('pma %j', async (args, message) => {
+    const r = await pma(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+});
+
 describe('file-system errors: one line naming the path, exit 2', () => {
   const ticks = ticksFile('small.ticks.jsonl', demoLines.slice(0, 200));
 
