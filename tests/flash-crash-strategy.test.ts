@@ -226,4 +226,19 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     expect(h.out.filter((e) => e.type === 'fill').map((e) => e.type === 'fill' && e.orderId)).toEqual(ids);
     expect(h.strategy.states()[UP_TOKEN]).toBe('holding');
   });
+
+  it('hears a book change within one ms: the quote kept for the instant is built again when the markets change', () => {
+    const h = new Harness(createFlashCrashStrategy(cfg));
+    const market = btc15mMarket(crypto7);
+    h.feed(snapshot(T0, [market]));
+    h.feed(book(T0, UP_TOKEN, lv(['0.78', '200']), lv(['0.81', '300'])));
+    const quote = () => h.strategy.snapshotOf(UP_TOKEN)?.context.quote;
+    expect(quote()).toMatchObject({ ask: '0.81', mark: { price: '0.78' } });
+    const kept = quote();
+    h.feed(timer(T0));
+    expect(quote()).toBe(kept);
+    h.feed(delta(T0, [[UP_TOKEN, 'SELL', '0.80', '50']]));
+    expect(quote()).toMatchObject({ ask: '0.8', mark: { price: '0.78' } });
+  });
 });
+
