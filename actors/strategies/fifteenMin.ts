@@ -54,7 +54,7 @@ function side(ctx: StrategyContext, market: MarketInfo, index: number): { quote:
 const layouts = new PerMarket<{ windowStart: number; up: number; down: number } | null>((market) => {
   const start = /-(\d+)$/.exec(market.slug);
   return !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
-});
+}, (a, b) => a.slug === b.slug && a.tokenIds.length === b.tokenIds.length && a.outcomes.length === b.outcomes.length && a.outcomes.every((o, i) => o === b.outcomes[i]));
 
 export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuote | null {
   const layout = layouts.get(market);

@@ -27,19 +27,30 @@ interface PerShare {
 /**
  * A value derived from a market object alone (market objects are immutable), kept for the latest
  * object of each market id: every snapshot brings new objects for the same markets (the model's: one
- * a second). A Map by id rather than a WeakMap by object: a new object costs one write, not one more
- * weak entry for the collector to trace.
+ * a second). A new object whose fields the value reads are the same (`sameInputs`) gets the value kept.
+ * A Map by id rather than a WeakMap by object: a new object costs one write, not one more weak entry
+ * for the collector to trace.
  */
 export class PerMarket<V> {
   private readonly byId = new Map<string, { market: MarketInfo; value: V }>();
 
-  constructor(private readonly derive: (market: MarketInfo) => V) {}
+  constructor(
+    private readonly derive: (market: MarketInfo) => V,
+    private readonly sameInputs: (a: MarketInfo, b: MarketInfo) => boolean,
+  ) {}
 
   get(market: MarketInfo): V {
     const kept = this.byId.get(market.id);
-    if (kept !== undefined && kept.market === market) return kept.value;
+    if (kept !== undefined) {
+      if (kept.market === market) return kept.value;
+      if (this.sameInputs(kept.market, market)) {
+        kept.market = market;
+        return kept.value;
+      }
+    } else if (this.byId.size >= MAX_MARKETS) {
+      this.byId.clear();
+    }
     const value = this.derive(market);
-    if (kept === undefined && this.byId.size >= MAX_MARKETS) this.byId.clear();
     this.byId.set(market.id, { market, value });
     return value;
   }
@@ -70,7 +81,14 @@ const terms = new PerMarket<Terms>((market) => {
     termsBySchedule.set(key, found);
   }
   return found;
-});
+}, sameFeeTerms);
+
+/** The same fee terms: all that domain/fees.ts reads of a market. */
+function sameFeeTerms(a: MarketInfo, b: MarketInfo): boolean {
+  const x = a.feeSchedule;
+  const y = b.feeSchedule;
+  return a.feesEnabled === b.feesEnabled && (x === y || (x !== null && y !== null && x.rate === y.rate && x.exponent === y.exponent && x.takerOnly === y.takerOnly));
+}
 
 function termsOf(market: MarketInfo): Terms {
   return terms.get(market);
