@@ -129,12 +129,12 @@ export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRA
 /**
  * Each token's quote, built once while the markets stay the same (their `version`): the snapshot, the
  * book and the timer of one instant then carry one object, which `samePriceAgain` knows at once.
- * Without a live book the quote also depends on what the event says (see `quoteOf`), so that is kept too.
+ * Without a live book the quote also depends on what the event says (`quoteBasis`), so that is kept too.
  */
 class QuoteCache {
   private markets: StrategyContext['markets'] | null = null;
   private version = -1;
-  private readonly byToken = new Map<string, { market: MarketInfo; basis: PriceSource | null; tradePrice: Decimal | null; quote: TokenQuote }>();
+  private readonly byToken = new Map<string, { market: MarketInfo; basis: QuoteBasis; tradePrice: Decimal | null; quote: TokenQuote }>();
 
   of(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
     if (ctx.markets !== this.markets || ctx.markets.version !== this.version) {
@@ -142,33 +142,40 @@ class QuoteCache {
       this.version = ctx.markets.version;
       this.byToken.clear();
     }
-    // What of the event the quote reads: nothing when the token has a live book; else a trade's price or the snapshot.
-    const basis = ctx.markets.book(tokenId) !== undefined ? 'book' : source === 'last_trade' || source === 'snapshot' ? source : null;
+    const basis = quoteBasis(ctx, tokenId, source);
     const price = basis === 'last_trade' ? tradePrice : null;
     const kept = this.byToken.get(tokenId);
     if (kept !== undefined && kept.market === market && kept.basis === basis && kept.tradePrice === price) return kept.quote;
-    const quote = quoteOf(ctx, tokenId, market, source, tradePrice);
+    const quote = quoteOf(ctx, tokenId, market, basis, price);
     this.byToken.set(tokenId, { market, basis, tradePrice: price, quote });
     return quote;
   }
 }
 
 /**
- * The token's quote. Ask and mark come from the live book when there is one; otherwise from what
- * this event itself says (the trade price of a `last_trade`, the snapshot's best bid/ask), never
- * from an older snapshot: a `TICK` without a book leaves the machine's last mark in place.
+ * Where a token's ask and mark come from: the live book when there is one; otherwise what this event
+ * itself says (the trade price of a `last_trade`, the snapshot's best bid/ask), never an older
+ * snapshot: a `TICK` without a book (`none`) leaves the machine's last mark in place.
  */
-function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
-  const book = ctx.markets.book(tokenId);
+type QuoteBasis = 'book' | 'last_trade' | 'snapshot' | 'none';
+
+function quoteBasis(ctx: StrategyContext, tokenId: string, source: PriceSource | null): QuoteBasis {
+  if (ctx.markets.book(tokenId) !== undefined) return 'book';
+  return source === 'last_trade' || source === 'snapshot' ? source : 'none';
+}
+
+/** The token's quote from its basis (`tradePrice`: the trade's price, for `last_trade`). */
+function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, basis: QuoteBasis, tradePrice: Decimal | null): TokenQuote {
   let ask: Decimal | null = null;
   let bid: Decimal | null = null;
-  if (book) {
+  if (basis === 'book') {
+    const book = ctx.markets.book(tokenId)!;
     ask = book.bestAsk()?.price ?? null;
     bid = book.bestBid()?.price ?? null;
-  } else if (source === 'last_trade') {
+  } else if (basis === 'last_trade') {
     ask = tradePrice;
     bid = tradePrice;
-  } else if (source === 'snapshot') {
+  } else if (basis === 'snapshot') {
     ask = ctx.markets.bestAsk(tokenId);
     bid = ctx.markets.bestBid(tokenId);
   }
