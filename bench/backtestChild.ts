@@ -5,10 +5,11 @@
  * config (MIX `all`, or `flash_crash`: that strategy alone), from the columnar cache in
  * TICK_CACHE_DIR when given, and prints one JSON line: CPU seconds of each, the event counts and
  * peak resident memory. Both measurements run in this one process, so they share its warm-up and
- * its share of the machine.
+ * its share of the machine; the process has `pma backtest`'s garbage-collector settings from the start.
  */
 import { defaultConfig, parseConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
+import { useBacktestHeapSettings } from '../actors/backtest/heapSettings';
 import { SystemClock } from '../events/clock';
 import { bareParse, cpuSeconds } from './measure';
 
@@ -35,6 +36,7 @@ function configOf(mix: StrategyMix) {
 async function main(): Promise<void> {
   const [ticks, reportDir, mix = 'all', tickCache] = process.argv.slice(2);
   if (mix !== 'all' && mix !== 'flash_crash') throw new Error(`backtest child: unknown strategy mix ${mix}`);
+  useBacktestHeapSettings(); // as `pma backtest` runs
   let start = cpuSeconds();
   const lines = await bareParse(ticks);
   const parseCpuS = cpuSeconds() - start;

@@ -74,6 +74,15 @@ export interface BacktestResult {
 /** Longer than this without an input event, the data has a hole: synthesized clock ticks pause until the next event. */
 export const IDLE_TICKS_MS = 3_600_000;
 
+/**
+ * Bytes per read of a tick file (the line reader's default is 1 MiB). A backtest takes ~60 ms of CPU
+ * over a megabyte of trades, long enough for its read buffer to survive two scavenges: promoted, its
+ * megabyte then stayed allocated until the next full collection, and glibc kept the freed buffers'
+ * memory (its mmap threshold rises to the largest freed chunk), so resident memory rose with the
+ * most buffers ever waiting at once (docs/backtest.md, "Peak memory"). A 64 KiB buffer dies young.
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
+
 const SIMULATED_NOTE =
   'Quotes of these markets come from the documented market model (docs/backtest.md): fair P(Up) from the Binance price, ' +
   'the window open and recent volatility, lagged, with a spread. The real markets resolve on Chainlink: where the ticks hold ' +
@@ -182,7 +191,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   // (no batch of parsed events is held), its time order checked as they come (the merge's rule).
   const single = options.ticks.length === 1 && inputsFromCache.length === 0;
   const source = single
-    ? tickFileLines(options.ticks[0], { onBytes: onBytes(0) })
+    ? tickFileLines(options.ticks[0], { onBytes: onBytes(0), chunkBytes: READ_CHUNK_BYTES })
     : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i) }));
   const order = single ? new TimeOrder(options.ticks[0]) : null;
   /**

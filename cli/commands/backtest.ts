@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { BacktestReport } from '../../actors/backtest/reportTypes';
 import { runBacktest } from '../../actors/backtest/run';
+import { useBacktestHeapSettings } from '../../actors/backtest/heapSettings';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { SystemClock } from '../../events/clock';
 import { PendingOutputs } from '../../actors/outputFiles';
@@ -58,6 +59,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      useBacktestHeapSettings();
       const bar = terminalProgress({ eta: true });
       const clock = new SystemClock();
       const started = clock.now();
