@@ -240,5 +240,17 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     h.feed(delta(T0, [[UP_TOKEN, 'SELL', '0.80', '50']]));
     expect(quote()).toMatchObject({ ask: '0.8', mark: { price: '0.78' } });
   });
+
+  it('persisted after every event (as the supervisor does), it carries each token\'s order count (a restart numbers on from it)', () => {
+    const h = new Harness(createFlashCrashStrategy(cfg));
+    let saved: unknown = h.strategy.persist();
+    for (const e of crashScript(btc15mMarket(crypto7))) {
+      h.feed(e);
+      saved = h.strategy.persist();
+    }
+    expect(h.intents().map((o) => o.orderId)).toEqual([`flashCrash:${UP_TOKEN}:1`, `flashCrash:${UP_TOKEN}:2`]);
+    const record = JSON.parse(JSON.stringify(saved)) as { counters: Record<string, number> };
+    expect(record.counters).toEqual({ [UP_TOKEN]: 2 });
+  });
 });
 

@@ -91,6 +91,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   private lastPersisted: PersistedState<OwnedOrder> | null = null;
   private dirty = new Set<string>();
   private ordersChanged = true;
+  /** Order ids were taken since the last `persist()` (fills and rejections change orders, not counters). */
+  private countersChanged = true;
   private outbox: DerivedEvent[] = [];
   private now = 0;
   /** The actor scope of pure steps (built on first use). */
@@ -273,6 +275,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
       this.orderOwner.set(orderId, { key, order: sentOrder(out.size), sentAt: this.now });
       this.ordersChanged = true;
+      this.countersChanged = true;
       const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {
@@ -299,13 +302,15 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     this.dirty.clear();
     const ordersSame = last !== null && !this.ordersChanged;
+    const countersSame = last !== null && !this.countersChanged;
     this.lastPersisted = PersistedState.next(
       last,
       ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      ordersSame ? last.counters : this.orderIds.toJSON(),
+      countersSame ? last.counters : this.orderIds.toJSON(),
       changes,
     );
     this.ordersChanged = false;
+    this.countersChanged = false;
     return this.lastPersisted;
   }
 
@@ -317,6 +322,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.keys.clear();
     this.lastPersisted = null;
     this.ordersChanged = true;
+    this.countersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
     this.dirty.clear();
