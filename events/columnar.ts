@@ -154,22 +154,27 @@ function tradeLineText(seq: number, t: TradeEvent, price: [number, number], qty:
   return buf.toString('utf8', 0, writeTradeLine(buf, 0, seq, t.ts, part, t.tradeId, price[0], price[1], qty[0], qty[1], t.buyerMaker));
 }
 
-/** Decimal texts already made, per scale by mantissa. */
+/** Slots of a `DecimalTexts` table (a power of two). */
+const DECIMAL_SLOTS = 4096;
+
+/**
+ * Decimal texts already made, in a direct-mapped table: a mantissa's low bits pick its slot, a new
+ * text replaces the one there. Bounded, and no number boxed per lookup (a map keyed by mantissas
+ * above 2^31 boxed each one): prices and quantities repeat from one trade to the next.
+ */
 class DecimalTexts {
-  private readonly byScale: (Map<number, string> | undefined)[] = [];
-  private lastMantissa = -1;
-  private lastScale = -1;
-  private last = '';
+  private readonly mantissas = new Float64Array(DECIMAL_SLOTS).fill(-1);
+  private readonly scales = new Uint8Array(DECIMAL_SLOTS);
+  private readonly texts: string[] = new Array<string>(DECIMAL_SLOTS).fill('');
 
   of(mantissa: number, scale: number): string {
-    if (mantissa === this.lastMantissa && scale === this.lastScale) return this.last;
-    this.lastMantissa = mantissa;
-    this.lastScale = scale;
-    let texts = this.byScale[scale];
-    if (texts === undefined) this.byScale[scale] = texts = new Map();
-    let text = texts.get(mantissa);
-    if (text === undefined) texts.set(mantissa, (text = decimalText(mantissa, scale)));
-    return (this.last = text);
+    const slot = ((mantissa >>> 0) ^ scale) & (DECIMAL_SLOTS - 1);
+    if (this.mantissas[slot] === mantissa && this.scales[slot] === scale) return this.texts[slot];
+    const text = decimalText(mantissa, scale);
+    this.mantissas[slot] = mantissa;
+    this.scales[slot] = scale;
+    this.texts[slot] = text;
+    return text;
   }
 }
 
@@ -419,6 +424,9 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
     const { header, blocksEnd } = headerOf(fd, cachePath);
     const symbols = header.symbols;
     const symbolParts = symbols.map(symbolPart);
+    // Prices and quantities repeat: one string each while they do (a table of a few thousand, no more).
+    const prices = new DecimalTexts();
+    const quantities = new DecimalTexts();
     const head = Buffer.alloc(8);
     let pos = 8;
     while (pos < blocksEnd) {
@@ -440,9 +448,6 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolParts);
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      // Prices and quantities repeat: one string each per block (a block's few thousand, no more).
-      const prices = new DecimalTexts();
-      const quantities = new DecimalTexts();
       // Records are made a batch at a time, so they die young (a whole block of them would outlive scavenges).
       for (let start = 0; start < n; start += ROWS_PER_BATCH) {
         const end = Math.min(n, start + ROWS_PER_BATCH);

@@ -106,14 +106,23 @@ function jsonNumber(n: number): string {
   return JSON.stringify(n);
 }
 
+/** A string as JSON writes it: printable ASCII other than `"` and `\` needs no escape (symbols, decimal prices). */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
 /**
  * The log line of a signal, byte for byte what `JSON.stringify(signal)` gives (a test holds it to
  * that), built directly because signals are the one derived event that is frequent.
  */
 export function signalLine(s: SignalEvent): string {
   return (
-    `{"v":${s.v},"seq":${s.seq},"ts":${s.ts},"type":"signal","symbol":${JSON.stringify(s.symbol)},"tradeId":${s.tradeId},` +
-    `"change":${jsonNumber(s.change)},"direction":"${s.direction}","confirmed":${s.confirmed},"price":${JSON.stringify(s.price)},` +
-    `"qty":${JSON.stringify(s.qty)},"avgQty":${s.avgQty === null ? 'null' : jsonNumber(s.avgQty)}}`
+    `{"v":${s.v},"seq":${s.seq},"ts":${s.ts},"type":"signal","symbol":${jsonString(s.symbol)},"tradeId":${s.tradeId},` +
+    `"change":${jsonNumber(s.change)},"direction":"${s.direction}","confirmed":${s.confirmed},"price":${jsonString(s.price)},` +
+    `"qty":${jsonString(s.qty)},"avgQty":${s.avgQty === null ? 'null' : jsonNumber(s.avgQty)}}`
   );
 }

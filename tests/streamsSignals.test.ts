@@ -80,8 +80,9 @@ describe('signalLine', () => {
   it('is byte for byte JSON.stringify of the signal, for every real signal and odd values', () => {
     const signals = detectAll(trades).map((s, i) => ({ ...s, seq: 1_000 + i }));
     const odd = { ...signals[0], symbol: 'A"B\\C\u00e9', change: -1e-21, avgQty: 1e21 };
+    const control = { ...signals[2], symbol: 'TAB\tX', price: '1"2\u0001', qty: '\u2028~' };
     const noAvg = { ...signals[1], avgQty: null, change: Infinity };
-    for (const s of [...signals, odd, noAvg]) expect(signalLine(s)).toBe(JSON.stringify(s));
+    for (const s of [...signals, odd, noAvg, control]) expect(signalLine(s)).toBe(JSON.stringify(s));
   });
 });
 

@@ -78,6 +78,9 @@ export class ReportCollector implements Reactor {
   private readonly equity = new Series();
   private readonly drawdown = new Series();
   private readonly prices = new Map<string, Series>();
+  /** The last trade's symbol and its series: trades of one symbol come in runs. */
+  private lastSymbol: string | null = null;
+  private lastSeries: Series | undefined = undefined;
   private readonly marks = new Thinned<BacktestReport['charts']['marks'][number]>();
   /** Recent book mids of every quoted token (dropped when its market resolves); a traded token's full series. */
   private readonly tokenLead = new Map<string, SeriesPoint[]>();
@@ -127,8 +130,10 @@ export class ReportCollector implements Reactor {
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
-    let series = this.prices.get(trade.symbol);
+    let series = trade.symbol === this.lastSymbol ? this.lastSeries : this.prices.get(trade.symbol);
     if (!series) this.prices.set(trade.symbol, (series = new Series()));
+    this.lastSymbol = trade.symbol;
+    this.lastSeries = series;
     const last = series.points[series.points.length - 1];
     // Once thinned, the series drops most offers: every trade is offered until one is kept.
     if ((!last || trade.ts - last.ts >= SAMPLE_MS) && series.takes()) series.keep({ ts: trade.ts, value: Number(trade.price) });

@@ -98,6 +98,9 @@ const ASSETS: Record<string, string> = { BTCUSDT: 'btc', ETHUSDT: 'eth', SOLUSDT
 /** A Chainlink price this much older than a window's start or end is too old to be its price. */
 const ORACLE_MAX_AGE_MS = 60_000;
 
+/** What `advanceTo` returns when nothing is due (shared, frozen). */
+const NOTHING_DUE: readonly InputEvent[] = Object.freeze([]);
+
 /** Chainlink prices of one asset, oldest first, bounded in time. */
 interface OracleSeries {
   times: number[];
@@ -110,6 +113,8 @@ export function slugOf(asset: string, startTs: number): string {
 
 export class FifteenMinMarketModel {
   private readonly symbols = new Map<string, SymbolState>();
+  private lastSymbol: string | null = null;
+  private last: SymbolState | undefined = undefined;
   /** The same states ordered by asset: the order of a quote's markets. */
   private readonly byAsset: SymbolState[] = [];
   private nextQuoteTs: number | null = null;
@@ -165,17 +170,21 @@ export class FifteenMinMarketModel {
    * Model events due before `ts` (quotes at each quote boundary, resolutions at window ends), then
    * takes the trade into account. Call with every trade in time order.
    */
-  onTrade(trade: TradeEvent): InputEvent[] {
+  onTrade(trade: TradeEvent): readonly InputEvent[] {
     const out = this.advanceTo(trade.ts - 1);
-    const asset = ASSETS[trade.symbol];
-    if (asset === undefined || this.disabled.has(asset)) return out;
-    let s = this.symbols.get(trade.symbol);
-    if (!s) {
+    // Trades of one symbol come in runs: the last one's state is at hand without a lookup.
+    let s = trade.symbol === this.lastSymbol ? this.last : this.symbols.get(trade.symbol);
+    if (s === undefined) {
+      const asset = ASSETS[trade.symbol];
+      if (asset === undefined || this.disabled.has(asset)) return out;
       s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.set(trade.symbol, s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
+    if (this.disabled.has(s.asset)) return out;
+    this.lastSymbol = trade.symbol;
+    this.last = s;
     const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
     const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
     if (!s.window || s.window.startTs !== start) {
@@ -184,11 +193,11 @@ export class FifteenMinMarketModel {
         if (s.window.winner === null) this.closedOpen.push(s.window);
       }
       s.names = null;
-      const toBeat = this.oracleAt(asset, start);
+      const toBeat = this.oracleAt(s.asset, start);
       s.window = {
         symbol: trade.symbol,
-        asset,
-        slug: slugOf(asset, start),
+        asset: s.asset,
+        slug: slugOf(s.asset, start),
         startTs: start,
         endTs: start + this.p.windowMs,
         open: toBeat ?? price,
@@ -213,10 +222,12 @@ export class FifteenMinMarketModel {
   }
 
   /** Model events due at or before `ts`. */
-  advanceTo(ts: number): InputEvent[] {
+  advanceTo(ts: number): readonly InputEvent[] {
+    // Called before every input: most of the time nothing is due, and nothing is allocated.
+    if (this.nextQuoteTs === null || this.nextQuoteTs > ts) return NOTHING_DUE;
     const out: InputEvent[] = [];
     while (this.nextQuoteTs !== null && this.nextQuoteTs <= ts) {
-      const q = this.nextQuoteTs;
+      const q: number = this.nextQuoteTs;
       this.resolveEnded(q, out);
       this.quote(q, out);
       this.nextQuoteTs = q + this.p.quoteIntervalMs;

@@ -21,7 +21,7 @@ export interface ModelError {
 export function modelError(symbol: string, reference: readonly PricePoint[], upPrices: readonly PricePoint[], params: MarketModelParams): ModelError {
   const model = new FifteenMinMarketModel(params);
   const quotes: PricePoint[] = [];
-  const take = (events: InputEvent[]) => {
+  const take = (events: readonly InputEvent[]) => {
     for (const e of events) if (e.type === 'market_snapshot') quotes.push({ ts: e.ts, price: Number((e as MarketSnapshotEvent).markets[0].outcomePrices[0]) });
   };
   let tradeId = 0;

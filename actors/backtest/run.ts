@@ -209,7 +209,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     flushInstant();
     if (reask && events === 0) ingest(reask.start(input.ts));
-    let due: InputEvent[] = model ? model.advanceTo(input.ts - 1) : NOTHING_DUE;
+    const modelled = model ? model.advanceTo(input.ts - 1) : NOTHING_DUE;
+    let due: InputEvent[] = modelled.length === 0 ? NOTHING_DUE : [...modelled];
     if (synthesizeTimers) {
       nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
       // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for

@@ -1,4 +1,5 @@
 import type { SignalEvent, TradeEvent } from '../../events/types';
+import { JudgementQueue } from './judgementQueue';
 
 /**
  * Signal quality at several horizons, for signals and for signal episodes (reports and `pma signals`,
@@ -47,13 +48,6 @@ export function horizonDeadline(horizon: HorizonName, ts: number): number {
   return horizon === 'windowEnd' ? Math.floor(ts / WINDOW_MS) * WINDOW_MS + WINDOW_MS : ts + FIXED_MS[horizon];
 }
 
-interface Pending {
-  deadline: number;
-  price: number;
-  bullish: boolean;
-  counts: { falseSignals: number; judged: number; unevaluated: number };
-}
-
 interface Tally {
   signals: number;
   episodes: number;
@@ -63,35 +57,52 @@ interface Tally {
 
 const perHorizon = () => Object.fromEntries(HORIZON_NAMES.map((h) => [h, { falseSignals: 0, judged: 0, unevaluated: 0 }])) as Tally['bySignal'];
 
-/** One symbol: per horizon the judgements still waiting (deadlines ascending), the earliest of their deadlines, its last trade price (as written). */
+type Counts = { falseSignals: number; judged: number; unevaluated: number };
+
+/** A judgement's tag: bit 0 bullish, bit 1 confirmed, bit 2 an episode's (not a signal's) judgement. */
+const BULLISH = 1;
+const CONFIRMED = 2;
+const EPISODE = 4;
+
+/** One symbol: per horizon the judgements still waiting (deadlines ascending), the earliest of their deadlines, its last trade price (as written), its last signal per class. */
 interface SymbolState {
-  lists: Pending[][];
+  queues: JudgementQueue[];
   nextDeadline: number;
   lastPrice: string | null;
+  /** Per class (0 unconfirmed, 1 confirmed): the last signal's ts (-Infinity: none yet) and direction. */
+  lastSignalTs: [number, number];
+  lastSignalBullish: [boolean, boolean];
 }
 
 export class SignalHorizons {
   private readonly tally = { confirmed: newTally(), unconfirmed: newTally() };
   private readonly symbols = new Map<string, SymbolState>();
-  private readonly lastSignal = new Map<string, { ts: number; bullish: boolean }>();
+  private lastSymbol: string | null = null;
+  private last: SymbolState | null = null;
+  /** Per horizon, the counts a judgement adds to, by its tag without the direction bit (`tag >> 1`). */
+  private readonly countsByTag: Counts[][] = HORIZON_NAMES.map((h) => [this.tally.unconfirmed.bySignal[h], this.tally.confirmed.bySignal[h], this.tally.unconfirmed.byEpisode[h], this.tally.confirmed.byEpisode[h]]);
+  private counts: Counts[] = [];
+  private readonly judged = (tag: number, wrong: boolean): void => {
+    const c = this.counts[tag >> 1];
+    c.judged++;
+    if (wrong) c.falseSignals++;
+  };
+  private readonly unevaluated = (tag: number): void => {
+    this.counts[tag >> 1].unevaluated++;
+  };
 
   constructor(readonly episodeGapMs = 10_000) {}
 
   onTrade(trade: TradeEvent): void {
-    let s = this.symbols.get(trade.symbol);
-    if (s === undefined) this.symbols.set(trade.symbol, (s = newSymbol()));
+    const s = this.symbolState(trade.symbol);
     if (s.nextDeadline < trade.ts) {
       const before = Number(s.lastPrice);
       let next = Infinity;
-      for (const list of s.lists) {
-        let n = 0;
-        while (n < list.length && list[n].deadline < trade.ts) {
-          const p = list[n++];
-          p.counts.judged++;
-          if (p.bullish ? before < p.price : before > p.price) p.counts.falseSignals++;
-        }
-        if (n > 0) list.splice(0, n);
-        if (list.length > 0 && list[0].deadline < next) next = list[0].deadline;
+      for (let h = 0; h < s.queues.length; h++) {
+        const queue = s.queues[h];
+        this.counts = this.countsByTag[h];
+        queue.judgeBefore(trade.ts, before, this.judged);
+        if (queue.firstDeadline < next) next = queue.firstDeadline;
       }
       s.nextDeadline = next;
     }
@@ -101,29 +112,40 @@ export class SignalHorizons {
   onSignal(signal: SignalEvent): void {
     const t = signal.confirmed ? this.tally.confirmed : this.tally.unconfirmed;
     const bullish = signal.direction === 'bullish';
-    const key = `${signal.symbol}|${signal.confirmed}`;
-    const last = this.lastSignal.get(key);
-    const newEpisode = last === undefined || last.bullish !== bullish || signal.ts - last.ts > this.episodeGapMs;
-    this.lastSignal.set(key, { ts: signal.ts, bullish });
+    const s = this.symbolState(signal.symbol);
+    const c = signal.confirmed ? 1 : 0;
+    const newEpisode = s.lastSignalTs[c] === -Infinity || s.lastSignalBullish[c] !== bullish || signal.ts - s.lastSignalTs[c] > this.episodeGapMs;
+    s.lastSignalTs[c] = signal.ts;
+    s.lastSignalBullish[c] = bullish;
     t.signals++;
     if (newEpisode) t.episodes++;
-    let s = this.symbols.get(signal.symbol);
-    if (s === undefined) this.symbols.set(signal.symbol, (s = newSymbol()));
-    const { lists } = s;
     const price = Number(signal.price);
-    HORIZON_NAMES.forEach((h, i) => {
-      const deadline = horizonDeadline(h, signal.ts);
-      lists[i].push({ deadline, price, bullish, counts: t.bySignal[h] });
-      if (newEpisode) lists[i].push({ deadline, price, bullish, counts: t.byEpisode[h] });
+    const tag = (bullish ? BULLISH : 0) | (signal.confirmed ? CONFIRMED : 0);
+    for (let h = 0; h < HORIZON_NAMES.length; h++) {
+      const deadline = horizonDeadline(HORIZON_NAMES[h], signal.ts);
+      s.queues[h].push(deadline, price, tag);
+      if (newEpisode) s.queues[h].push(deadline, price, tag | EPISODE);
       if (deadline < s.nextDeadline) s.nextDeadline = deadline;
-    });
+    }
+  }
+
+  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
+  private symbolState(symbol: string): SymbolState {
+    if (symbol === this.lastSymbol && this.last !== null) return this.last;
+    let s = this.symbols.get(symbol);
+    if (s === undefined) this.symbols.set(symbol, (s = newSymbol()));
+    this.lastSymbol = symbol;
+    this.last = s;
+    return s;
   }
 
   /** Judgements still waiting at the end of the data are unevaluated. */
   finish(): HorizonQuality {
-    for (const { lists } of this.symbols.values()) {
-      for (const list of lists) for (const p of list) p.counts.unevaluated++;
-      for (const list of lists) list.length = 0;
+    for (const { queues } of this.symbols.values()) {
+      queues.forEach((queue, h) => {
+        this.counts = this.countsByTag[h];
+        queue.drain(this.unevaluated);
+      });
     }
     const confirmed = quality(this.tally.confirmed);
     const unconfirmed = quality(this.tally.unconfirmed);
@@ -139,7 +161,7 @@ export class SignalHorizons {
 }
 
 function newSymbol(): SymbolState {
-  return { lists: HORIZON_NAMES.map(() => []), nextDeadline: Infinity, lastPrice: null };
+  return { queues: HORIZON_NAMES.map(() => new JudgementQueue()), nextDeadline: Infinity, lastPrice: null, lastSignalTs: [-Infinity, -Infinity], lastSignalBullish: [false, false] };
 }
 
 function newTally(): Tally {

@@ -1,4 +1,5 @@
 import type { SignalEvent, TradeEvent } from '../../events/types';
+import { JudgementQueue } from './judgementQueue';
 
 export interface QualityCounts {
   count: number;
@@ -6,14 +7,13 @@ export interface QualityCounts {
   unevaluated: number;
 }
 
-interface Pending {
-  signal: SignalEvent;
-  price: number;
-}
+/** A waiting signal's tag: bit 0 bullish, bit 1 confirmed. */
+const BULLISH = 1;
+const CONFIRMED = 2;
 
 /** One symbol: its signals waiting for their horizon, oldest first, and its last trade price (as the trade wrote it). */
 interface SymbolState {
-  pending: Pending[];
+  pending: JudgementQueue;
   lastPrice: string | null;
 }
 
@@ -25,42 +25,50 @@ interface SymbolState {
  */
 export class SignalQuality {
   private readonly symbols = new Map<string, SymbolState>();
+  private lastSymbol: string | null = null;
+  private last: SymbolState | null = null;
   readonly confirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
   readonly unconfirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
+  private readonly judged = (tag: number, wrong: boolean): void => {
+    if (wrong) this.countsOf(tag).falseSignals++;
+  };
+  private readonly unevaluated = (tag: number): void => {
+    this.countsOf(tag).unevaluated++;
+  };
 
   constructor(readonly horizonMs: number) {}
 
   onTrade(trade: TradeEvent): void {
-    let s = this.symbols.get(trade.symbol);
-    if (s === undefined) this.symbols.set(trade.symbol, (s = { pending: [], lastPrice: null }));
-    const list = s.pending;
-    if (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) {
-      // Every signal whose horizon ended before this trade is judged on the price before it.
-      const before = Number(s.lastPrice);
-      while (list.length > 0 && list[0].signal.ts + this.horizonMs < trade.ts) this.judge(list.shift()!, before);
-    }
+    const s = this.symbolState(trade.symbol);
+    // Every signal whose horizon ended before this trade is judged on the price before it.
+    if (s.pending.firstDeadline < trade.ts) s.pending.judgeBefore(trade.ts, Number(s.lastPrice), this.judged);
     s.lastPrice = trade.price;
   }
 
   onSignal(signal: SignalEvent): void {
     const counts = signal.confirmed ? this.confirmed : this.unconfirmed;
     counts.count++;
-    let s = this.symbols.get(signal.symbol);
-    if (s === undefined) this.symbols.set(signal.symbol, (s = { pending: [], lastPrice: null }));
-    s.pending.push({ signal, price: Number(signal.price) });
+    const tag = (signal.direction === 'bullish' ? BULLISH : 0) | (signal.confirmed ? CONFIRMED : 0);
+    this.symbolState(signal.symbol).pending.push(signal.ts + this.horizonMs, Number(signal.price), tag);
   }
 
   /** Signals still open at the end of the data cannot be judged. */
   finish(): void {
-    for (const { pending } of this.symbols.values()) {
-      for (const p of pending) (p.signal.confirmed ? this.confirmed : this.unconfirmed).unevaluated++;
-      pending.length = 0;
-    }
+    for (const { pending } of this.symbols.values()) pending.drain(this.unevaluated);
   }
 
-  private judge(p: Pending, later: number): void {
-    const adverse = p.signal.direction === 'bullish' ? later < p.price : later > p.price;
-    if (adverse) (p.signal.confirmed ? this.confirmed : this.unconfirmed).falseSignals++;
+  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
+  private symbolState(symbol: string): SymbolState {
+    if (symbol === this.lastSymbol && this.last !== null) return this.last;
+    let s = this.symbols.get(symbol);
+    if (s === undefined) this.symbols.set(symbol, (s = { pending: new JudgementQueue(), lastPrice: null }));
+    this.lastSymbol = symbol;
+    this.last = s;
+    return s;
+  }
+
+  private countsOf(tag: number): QualityCounts {
+    return (tag & CONFIRMED) !== 0 ? this.confirmed : this.unconfirmed;
   }
 }
 
