@@ -50,8 +50,11 @@ export class Supervisor {
 
   /** True when at least one running strategy handles this event type. */
   wants(type: AnyEvent['type']): boolean {
-    return this.supervised.some((s) => !s.health.stopped && s.strategy.handles.has(type));
+    return (this.wanted ??= new Set(this.supervised.flatMap((s) => (s.health.stopped ? [] : [...s.strategy.handles])))).has(type);
   }
+
+  /** The event types the running strategies handle (null: to be worked out again, after a strategy stopped). */
+  private wanted: Set<AnyEvent['type']> | null = null;
 
   dispatch(event: AnyEvent, contextFor: (strategy: Strategy) => StrategyContext): DerivedEvent[] {
     let out: DerivedEvent[] | null = null;
@@ -79,6 +82,7 @@ export class Supervisor {
         s.health.restarts++;
       } catch (restoreErr) {
         s.health.stopped = true;
+        this.wanted = null;
         events.push(makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: `restart failed, strategy stopped: ${errorMessage(restoreErr)}` }));
       }
       return events;

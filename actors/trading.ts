@@ -71,8 +71,8 @@ export class TradingReactor implements Reactor {
   readonly name = 'trading';
   /** Orders on their way to the book, in order of `due`, then of sending. */
   private readonly inFlight: InFlight[] = [];
-  /** Each strategy's view of its positions, made once (a closure per strategy per event showed in profiles). */
-  private readonly positions = new Map<string, (tokenId: string) => string>();
+  /** Each strategy's context at the latest event time (its view of its positions made once: a closure per strategy per event showed in profiles). */
+  private readonly contexts = new Map<string, StrategyContext>();
 
   constructor(private readonly parts: TradingParts) {}
 
@@ -125,14 +125,18 @@ export class TradingReactor implements Reactor {
     return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
   }
 
+  /** The strategy's context at `now`: one object for every event of the same ms (a context is read, never written). */
   private contextFor(strategy: Strategy, now: number): StrategyContext {
-    let position = this.positions.get(strategy.name);
+    const last = this.contexts.get(strategy.name);
+    if (last !== undefined && last.now === now) return last;
+    let position = last?.position;
     if (position === undefined) {
       const { portfolio } = this.parts;
       position = (tokenId) => dec(portfolio.shares(strategy.name, tokenId));
-      this.positions.set(strategy.name, position);
     }
-    return { now, markets: this.parts.markets, position };
+    const ctx: StrategyContext = { now, markets: this.parts.markets, position };
+    this.contexts.set(strategy.name, ctx);
+    return ctx;
   }
 
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */

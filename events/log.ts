@@ -401,6 +401,8 @@ export interface ReadOptions {
   validate?: boolean;
   /** Sees every byte of the file as stored, in order (`readLineBatches`). */
   onBytes?: (bytes: Buffer) => void;
+  /** Bytes per read (`readLineBatches`' default when absent). */
+  chunkBytes?: number;
 }
 
 export interface LogRecord {
@@ -423,7 +425,7 @@ export interface ReadSummary {
  */
 export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
   const validate = options.validate ?? true;
-  const lines = readLineBatches(path, { onBytes: options.onBytes });
+  const lines = readLineBatches(path, { onBytes: options.onBytes, chunkBytes: options.chunkBytes });
   let events = 0;
   for (;;) {
     const next = await lines.next();

@@ -108,4 +108,22 @@ describe('fifteenMin strategy routing', () => {
     ]);
     expect(new Set(out.map((o) => o.groupId)).size).toBe(1);
   });
+
+  it('hears a book that changes within one ms: the quote kept for the instant is built again when the markets change', () => {
+    const h = ready();
+    const upAsk = () => h.strategy.snapshotOf('BTC')?.context.quote?.up.ask;
+    h.feed(book(UP, '0.50', '0.52', T0));
+    expect(upAsk()).toBe('0.52');
+    const kept = h.strategy.snapshotOf('BTC')?.context.quote;
+    // A timer of the same ms says the same: the machine keeps the very quote it has.
+    h.feed(makeEvent('timer', T0, { name: 'scan' }));
+    expect(h.strategy.snapshotOf('BTC')?.context.quote).toBe(kept);
+    h.feed(book(UP, '0.50', '0.51', T0));
+    expect(upAsk()).toBe('0.51');
+    // A book of the other asset's window wakes only that asset.
+    h.feed(book('1001', '0.50', '0.55', T0));
+    expect(h.strategy.snapshotOf('ETH')?.context.quote?.up.ask).toBe('0.55');
+    expect(upAsk()).toBe('0.51');
+  });
 });
+

@@ -226,4 +226,31 @@ describe('flash-crash strategy: routing with the market state and the paper brok
     expect(h.out.filter((e) => e.type === 'fill').map((e) => e.type === 'fill' && e.orderId)).toEqual(ids);
     expect(h.strategy.states()[UP_TOKEN]).toBe('holding');
   });
+
+  it('hears a book change within one ms: the quote kept for the instant is built again when the markets change', () => {
+    const h = new Harness(createFlashCrashStrategy(cfg));
+    const market = btc15mMarket(crypto7);
+    h.feed(snapshot(T0, [market]));
+    h.feed(book(T0, UP_TOKEN, lv(['0.78', '200']), lv(['0.81', '300'])));
+    const quote = () => h.strategy.snapshotOf(UP_TOKEN)?.context.quote;
+    expect(quote()).toMatchObject({ ask: '0.81', mark: { price: '0.78' } });
+    const kept = quote();
+    h.feed(timer(T0));
+    expect(quote()).toBe(kept);
+    h.feed(delta(T0, [[UP_TOKEN, 'SELL', '0.80', '50']]));
+    expect(quote()).toMatchObject({ ask: '0.8', mark: { price: '0.78' } });
+  });
+
+  it('persisted after every event (as the supervisor does), it carries each token\'s order count (a restart numbers on from it)', () => {
+    const h = new Harness(createFlashCrashStrategy(cfg));
+    let saved: unknown = h.strategy.persist();
+    for (const e of crashScript(btc15mMarket(crypto7))) {
+      h.feed(e);
+      saved = h.strategy.persist();
+    }
+    expect(h.intents().map((o) => o.orderId)).toEqual([`flashCrash:${UP_TOKEN}:1`, `flashCrash:${UP_TOKEN}:2`]);
+    const record = JSON.parse(JSON.stringify(saved)) as { counters: Record<string, number> };
+    expect(record.counters).toEqual({ [UP_TOKEN]: 2 });
+  });
 });
+

@@ -29,4 +29,22 @@ describe('PersistedState: a keyed strategy persisted as changes on the previous 
     for (const r of results) expect(JSON.stringify(r.state)).toBe(r.json);
     expect(JSON.parse(JSON.stringify(state)).counters).toEqual({ k4: 299 });
   });
+
+  it('folds on its own as results pile up unread (more instances than links), and reads the same as the plain record', () => {
+    const steps: [string, PersistedInstance | null][][] = [];
+    let state: PersistedState<never> | null = null;
+    const kept: { state: PersistedState<never>; expected: Record<string, PersistedInstance> }[] = [];
+    // 500 instances first, then 3000 single changes (an end every 17th): the chain folds by itself several times.
+    steps.push(Array.from({ length: 500 }, (_, k): [string, PersistedInstance] => [`k${k}`, instance(k)]));
+    state = PersistedState.next(state, {}, {}, new Map(steps[0]));
+    for (let i = 0; i < 3000; i++) {
+      const step: [string, PersistedInstance | null][] = [[`k${(i * 7) % 500}`, i % 17 === 0 ? null : instance(1000 + i)]];
+      steps.push(step);
+      state = PersistedState.next(state, {}, {}, new Map(step));
+      if (i % 997 === 0) kept.push({ state, expected: expected(steps) });
+    }
+    expect(Object.keys(state.actors)).toEqual(Object.keys(expected(steps)));
+    expect(state.actors).toEqual(expected(steps));
+    for (const k of kept) expect(k.state.actors).toEqual(k.expected);
+  });
 });

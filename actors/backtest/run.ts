@@ -192,7 +192,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const single = options.ticks.length === 1 && inputsFromCache.length === 0;
   const source = single
     ? tickFileLines(options.ticks[0], { onBytes: onBytes(0), chunkBytes: READ_CHUNK_BYTES })
-    : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i) }));
+    : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i), chunkBytes: READ_CHUNK_BYTES }));
   const order = single ? new TimeOrder(options.ticks[0]) : null;
   /**
    * What the simulated world does before an input (model quotes, each one instant, then clock

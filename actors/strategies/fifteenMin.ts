@@ -1,8 +1,9 @@
 import type { AnyEvent, MarketInfo } from '../../events/types';
 import { fifteenMinMachine, WINDOW_MS, type FifteenMinEvent, type FifteenMinParams, type PortfolioSummary, type SideQuote, type WindowQuote } from '../../machines/fifteenMin';
+import type { MarketView } from '../../domain/market/marketState';
 import type { Config } from '../config/schema';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineOptions } from './keyedMachines';
-import { findMarket, outcomeIndex, tokenQuote } from './marketQuotes';
+import { findMarket, outcomeIndex, PerMarket, tokenQuote } from './marketQuotes';
 import type { StrategyContext } from './types';
 
 /**
@@ -14,9 +15,11 @@ import type { StrategyContext } from './types';
 
 export type FifteenMinConfig = Config['fifteenMin'];
 type Machine = typeof fifteenMinMachine;
+type SignalEvent = Extract<FifteenMinEvent, { type: 'SIGNAL' }>;
 
 export const FIFTEEN_MIN = 'fifteenMin';
 const OPEN_STATES: ReadonlySet<string> = new Set(['entering', 'holding', 'exiting']);
+const NONE: readonly string[] = [];
 
 export interface FifteenMinOptions {
   name?: string;
@@ -47,21 +50,14 @@ function side(ctx: StrategyContext, market: MarketInfo, index: number): { quote:
   };
 }
 
-/** What a window market's quote needs of its (immutable) definition, read once per market object: window start, Up and Down token indexes. */
-const layouts = new WeakMap<MarketInfo, { windowStart: number; up: number; down: number } | null>();
-
-function layoutOf(market: MarketInfo): { windowStart: number; up: number; down: number } | null {
-  let layout = layouts.get(market);
-  if (layout === undefined) {
-    const start = /-(\d+)$/.exec(market.slug);
-    layout = !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
-    layouts.set(market, layout);
-  }
-  return layout;
-}
+/** What a window market's quote needs of its definition, read once per market object: window start, Up and Down token indexes. */
+const layouts = new PerMarket<{ windowStart: number; up: number; down: number } | null>((market) => {
+  const start = /-(\d+)$/.exec(market.slug);
+  return !start || market.tokenIds.length !== 2 ? null : { windowStart: Number(start[1]) * 1000, up: outcomeIndex(market, 'Up', 0), down: outcomeIndex(market, 'Down', 1) };
+}, (a, b) => a.slug === b.slug && a.tokenIds.length === b.tokenIds.length && a.outcomes.length === b.outcomes.length && a.outcomes.every((o, i) => o === b.outcomes[i]));
 
 export function windowQuote(ctx: StrategyContext, market: MarketInfo): WindowQuote | null {
-  const layout = layoutOf(market);
+  const layout = layouts.get(market);
   if (layout === null) return null;
   const { windowStart } = layout;
   const up = side(ctx, market, layout.up);
@@ -100,6 +96,7 @@ export function noQuoteWhileWatching(state: string, next: FifteenMinEvent): bool
 }
 
 function sameWindowQuote(a: WindowQuote | null, b: WindowQuote | null): boolean {
+  if (a === b) return true;
   if (a === null || b === null) return a === b;
   return a.marketId === b.marketId && a.slug === b.slug && a.question === b.question && a.windowStart === b.windowStart && a.windowEnd === b.windowEnd &&
     a.tradable === b.tradable && a.minSize === b.minSize && sameSide(a.up, b.up) && sameSide(a.down, b.down);
@@ -161,27 +158,77 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     }
     return index.get(ctx, last.slug);
   };
+  /**
+   * Each asset's window quote, built once while the markets stay the same (their `version`): an instant's
+   * snapshot, each of its books and its timer then carry one object, which `sameQuoteAgain` knows at once.
+   */
+  const quotes = new Map<string, { markets: MarketView; version: number; window: number; quote: WindowQuote | null }>();
   const quoteOf = (ctx: StrategyContext, asset: string, ts: number): WindowQuote | null => {
+    const window = Math.floor(ts / WINDOW_MS);
+    const kept = quotes.get(asset);
+    if (kept !== undefined && kept.markets === ctx.markets && kept.version === ctx.markets.version && kept.window === window) return kept.quote;
     const m = windowMarket(ctx, asset, ts);
-    return m ? windowQuote(ctx, m) : null;
+    const quote = m ? windowQuote(ctx, m) : null;
+    quotes.set(asset, { markets: ctx.markets, version: ctx.markets.version, window, quote });
+    return quote;
+  };
+  /** The assets (in config order) whose window market holds each token, for the market list and window last asked: a book wakes only those. */
+  let watchers: { list: readonly MarketInfo[]; window: number; byToken: Map<string, string[]> } | null = null;
+  const assetsWatching = (ctx: StrategyContext, tokenId: string, ts: number): readonly string[] => {
+    const list = ctx.markets.markets();
+    const window = Math.floor(ts / WINDOW_MS);
+    if (watchers === null || watchers.list !== list || watchers.window !== window) {
+      const byToken = new Map<string, string[]>();
+      for (const asset of assets) {
+        for (const t of windowMarket(ctx, asset, ts)?.tokenIds ?? []) {
+          const those = byToken.get(t);
+          if (those === undefined) byToken.set(t, [asset]);
+          else if (!those.includes(asset)) those.push(asset);
+        }
+      }
+      watchers = { list, window, byToken };
+    }
+    return watchers.byToken.get(tokenId) ?? NONE;
+  };
+  /** The configured asset a feed symbol names, or null: worked out once per symbol. */
+  const assetBySymbol = new Map<string, string | null>();
+  const tradedAsset = (symbol: string): string | null => {
+    let asset = assetBySymbol.get(symbol);
+    if (asset === undefined) {
+      const named = assetOf(symbol);
+      asset = named !== null && assets.includes(named) ? named : null;
+      assetBySymbol.set(symbol, asset);
+    }
+    return asset;
   };
   /** To the asset's instance; its input (to start one) only when there is none. */
   const deliver = (asset: string, event: FifteenMinEvent): Delivery<Machine> => (strategy?.has(asset) ? { key: asset, event } : { key: asset, event, input: input(asset) });
 
+  /** The current window quote to each of `to` (all see the same open positions: the route delivers after it returns). */
+  const quotesTo = (to: readonly string[], type: 'QUOTE' | 'TICK', ctx: StrategyContext, ts: number): Delivery<Machine>[] => {
+    if (to.length === 0) return [];
+    const open = openPositions();
+    const out: Delivery<Machine>[] = [];
+    for (const asset of to) out.push(deliver(asset, { type, ts, quote: quoteOf(ctx, asset, ts), openPositions: open }));
+    return out;
+  };
+
   const route = (event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>): Delivery<Machine>[] => {
     switch (event.type) {
       case 'signal': {
-        const asset = assetOf(event.symbol);
-        if (asset === null || !assets.includes(asset)) return [];
+        const asset = tradedAsset(event.symbol);
+        if (asset === null) return [];
         const { direction, confirmed, change, price } = event;
+        const signal: SignalEvent = { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() };
         // Only the LLM prompt reads the portfolio, and an unconfirmed signal never asks the LLM (in every
         // state the machine counts it, or replays it to watching, which counts it).
         const portfolio = config.useLlm && confirmed ? options.portfolio?.() : undefined;
-        return [deliver(asset, { type: 'SIGNAL', ts: event.ts, direction, confirmed, change, price, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions(), ...(portfolio ? { portfolio } : {}) })];
+        if (portfolio) signal.portfolio = portfolio;
+        return [deliver(asset, signal)];
       }
       case 'oracle_price': {
-        const asset = assetOf(event.symbol);
-        if (asset === null || !assets.includes(asset)) return [];
+        const asset = tradedAsset(event.symbol);
+        if (asset === null) return [];
         return [deliver(asset, { type: 'ORACLE', ts: event.ts, value: event.value })];
       }
       case 'decision': {
@@ -192,16 +239,14 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
         return [{ key: asset, event: { type: 'DECISION', ts: event.ts, key, action, executed, reason, openPositions: openPositions() } }];
       }
       case 'market_snapshot':
-      case 'timer': {
-        const type = event.type === 'timer' ? 'TICK' : 'QUOTE';
-        return assets.map((asset) => deliver(asset, { type, ts: event.ts, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() }));
-      }
+      case 'timer':
+        return quotesTo(assets, event.type === 'timer' ? 'TICK' : 'QUOTE', ctx, event.ts);
       case 'book':
+        return quotesTo(assetsWatching(ctx, event.tokenId, event.ts), 'QUOTE', ctx, event.ts);
       case 'book_delta': {
-        const tokens = event.type === 'book' ? [event.tokenId] : event.changes.map((c) => c.tokenId);
-        return assets
-          .filter((asset) => windowMarket(ctx, asset, event.ts)?.tokenIds.some((t) => tokens.includes(t)))
-          .map((asset) => deliver(asset, { type: 'QUOTE', ts: event.ts, quote: quoteOf(ctx, asset, event.ts), openPositions: openPositions() }));
+        const woken = new Set<string>();
+        for (const c of event.changes) for (const asset of assetsWatching(ctx, c.tokenId, event.ts)) woken.add(asset);
+        return quotesTo(woken.size === 0 ? NONE : assets.filter((asset) => woken.has(asset)), 'QUOTE', ctx, event.ts);
       }
       case 'market_resolved': {
         const market = findMarket(ctx, event.market);

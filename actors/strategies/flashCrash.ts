@@ -43,29 +43,36 @@ export function flashCrashParams(cfg: FlashCrashConfig): FlashCrashParams {
 
 export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): KeyedMachineSpec<Machine> {
   const params = flashCrashParams(cfg);
+  const quotes = new QuoteCache();
   return {
     name,
     machine: flashCrashMachine,
     handles: ['market_snapshot', 'book', 'book_delta', 'last_trade', 'timer', 'market_resolved', 'fill'],
     orderTimeoutMs: cfg.orderTimeoutMs,
     route(event: AnyEvent, ctx: StrategyContext, keys: ReadonlySet<string>, hasOpenOrder: (key: string) => boolean): Delivery<Machine>[] {
+      const out: Delivery<Machine>[] = [];
       switch (event.type) {
         case 'last_trade':
-          return priceSample(params, event.ts, ctx, keys, event.tokenId, event.price, 'last_trade', event.price);
+          priceSample(out, params, quotes, event.ts, ctx, keys, event.tokenId, event.price, 'last_trade', event.price);
+          return out;
         case 'book':
-          return priceSample(params, event.ts, ctx, keys, event.tokenId, bookMid(ctx, event.tokenId), 'book', null);
+          priceSample(out, params, quotes, event.ts, ctx, keys, event.tokenId, bookMid(ctx, event.tokenId), 'book', null);
+          return out;
         case 'book_delta':
-          return [...new Set(event.changes.map((c) => c.tokenId))].flatMap((t) => priceSample(params, event.ts, ctx, keys, t, bookMid(ctx, t), 'book', null));
+          for (const t of new Set(event.changes.map((c) => c.tokenId))) priceSample(out, params, quotes, event.ts, ctx, keys, t, bookMid(ctx, t), 'book', null);
+          return out;
         case 'market_snapshot':
-          return event.markets.flatMap((m) => m.tokenIds.flatMap((t, i) => priceSample(params, event.ts, ctx, keys, t, m.outcomePrices[i] ?? null, 'snapshot', null)));
+          for (const m of event.markets) m.tokenIds.forEach((t, i) => priceSample(out, params, quotes, event.ts, ctx, keys, t, m.outcomePrices[i] ?? null, 'snapshot', null));
+          return out;
         case 'timer':
-          return [...keys].flatMap((key) => {
+          for (const key of keys) {
             const ref = ctx.markets.token(key);
-            if (!ref) return [];
+            if (!ref) continue;
             const listed = ctx.markets.lastListed(key);
             const unlisted = listed !== null && event.ts - listed >= params.forgetUnlistedMs && !hasOpenOrder(key) && !new Big(ctx.position(key)).gt(0);
-            return [{ key, event: unlisted ? { type: 'UNLISTED', ts: event.ts } : ({ type: 'TICK', ts: event.ts, quote: quoteOf(ctx, key, ref.market, null, null) } as FlashCrashEvent) }];
-          });
+            out.push({ key, event: unlisted ? { type: 'UNLISTED', ts: event.ts } : { type: 'TICK', ts: event.ts, quote: quotes.of(ctx, key, ref.market, null, null) } });
+          }
+          return out;
         case 'market_resolved':
           return [...keys]
             .filter((key) => sameMarket(ctx.markets.token(key)?.market, event.market))
@@ -88,16 +95,15 @@ export function flashCrashSpec(cfg: FlashCrashConfig, name = FLASH_CRASH): Keyed
 }
 
 /** A price sample of a token as a PRICE to its instance, which a token that can be traded now starts; none for an unknown token or a price <= 0. */
-function priceSample(params: FlashCrashParams, ts: number, ctx: StrategyContext, keys: ReadonlySet<string>, tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null): Delivery<Machine>[] {
+function priceSample(out: Delivery<Machine>[], params: FlashCrashParams, quotes: QuoteCache, ts: number, ctx: StrategyContext, keys: ReadonlySet<string>, tokenId: string, value: Decimal | null, source: PriceSource, tradePrice: Decimal | null): void {
   const ref = ctx.markets.token(tokenId);
-  if (!ref || value === null || !(Number(value) > 0)) return [];
-  const quote = quoteOf(ctx, tokenId, ref.market, source, tradePrice);
+  if (!ref || value === null || !(Number(value) > 0)) return;
+  const quote = quotes.of(ctx, tokenId, ref.market, source, tradePrice);
   // New instances only for tokens that can be traded now; existing ones hear every price.
-  if (!keys.has(tokenId) && !quote.open) return [];
+  if (!keys.has(tokenId) && !quote.open) return;
   const machineEvent: FlashCrashEvent = { type: 'PRICE', ts, price: Number(value), source, quote };
-  if (keys.has(tokenId)) return [{ key: tokenId, event: machineEvent }];
-  const input: FlashCrashInput = { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome };
-  return [{ key: tokenId, event: machineEvent, input }];
+  if (keys.has(tokenId)) out.push({ key: tokenId, event: machineEvent });
+  else out.push({ key: tokenId, event: machineEvent, input: { ...params, tokenId, marketId: ref.market.id, outcome: ref.outcome } satisfies FlashCrashInput });
 }
 
 /**
@@ -112,7 +118,7 @@ export function samePriceAgain(last: FlashCrashEvent, next: FlashCrashEvent): bo
 }
 
 function sameQuote(a: TokenQuote, b: TokenQuote): boolean {
-  return a.ask === b.ask && a.tickSize === b.tickSize && a.minSize === b.minSize && a.endTs === b.endTs && a.open === b.open && a.stale === b.stale &&
+  return a === b || a.ask === b.ask && a.tickSize === b.tickSize && a.minSize === b.minSize && a.endTs === b.endTs && a.open === b.open && a.stale === b.stale &&
     (a.mark === b.mark || (a.mark !== null && b.mark !== null && a.mark.price === b.mark.price && a.mark.net === b.mark.net));
 }
 
@@ -121,21 +127,55 @@ export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRA
 }
 
 /**
- * The token's quote. Ask and mark come from the live book when there is one; otherwise from what
- * this event itself says (the trade price of a `last_trade`, the snapshot's best bid/ask), never
- * from an older snapshot: a `TICK` without a book leaves the machine's last mark in place.
+ * Each token's quote, built once while the markets stay the same (their `version`): the snapshot, the
+ * book and the timer of one instant then carry one object, which `samePriceAgain` knows at once.
+ * Without a live book the quote also depends on what the event says (`quoteBasis`), so that is kept too.
  */
-function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
-  const book = ctx.markets.book(tokenId);
+class QuoteCache {
+  private markets: StrategyContext['markets'] | null = null;
+  private version = -1;
+  private readonly byToken = new Map<string, { market: MarketInfo; basis: QuoteBasis; tradePrice: Decimal | null; quote: TokenQuote }>();
+
+  of(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
+    if (ctx.markets !== this.markets || ctx.markets.version !== this.version) {
+      this.markets = ctx.markets;
+      this.version = ctx.markets.version;
+      this.byToken.clear();
+    }
+    const basis = quoteBasis(ctx, tokenId, source);
+    const price = basis === 'last_trade' ? tradePrice : null;
+    const kept = this.byToken.get(tokenId);
+    if (kept !== undefined && kept.market === market && kept.basis === basis && kept.tradePrice === price) return kept.quote;
+    const quote = quoteOf(ctx, tokenId, market, basis, price);
+    this.byToken.set(tokenId, { market, basis, tradePrice: price, quote });
+    return quote;
+  }
+}
+
+/**
+ * Where a token's ask and mark come from: the live book when there is one; otherwise what this event
+ * itself says (the trade price of a `last_trade`, the snapshot's best bid/ask), never an older
+ * snapshot: a `TICK` without a book (`none`) leaves the machine's last mark in place.
+ */
+type QuoteBasis = 'book' | 'last_trade' | 'snapshot' | 'none';
+
+function quoteBasis(ctx: StrategyContext, tokenId: string, source: PriceSource | null): QuoteBasis {
+  if (ctx.markets.book(tokenId) !== undefined) return 'book';
+  return source === 'last_trade' || source === 'snapshot' ? source : 'none';
+}
+
+/** The token's quote from its basis (`tradePrice`: the trade's price, for `last_trade`). */
+function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, basis: QuoteBasis, tradePrice: Decimal | null): TokenQuote {
   let ask: Decimal | null = null;
   let bid: Decimal | null = null;
-  if (book) {
+  if (basis === 'book') {
+    const book = ctx.markets.book(tokenId)!;
     ask = book.bestAsk()?.price ?? null;
     bid = book.bestBid()?.price ?? null;
-  } else if (source === 'last_trade') {
+  } else if (basis === 'last_trade') {
     ask = tradePrice;
     bid = tradePrice;
-  } else if (source === 'snapshot') {
+  } else if (basis === 'snapshot') {
     ask = ctx.markets.bestAsk(tokenId);
     bid = ctx.markets.bestBid(tokenId);
   }

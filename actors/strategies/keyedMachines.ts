@@ -1,7 +1,7 @@
 import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
 import { quietStep } from '../../machines/quietStep';
 import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
-import { OrderIdGenerator, orderIdText } from '../../domain/orderId';
+import { OrderIdGenerator, orderIdText, type HandedOrderId } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
 import type { Strategy, StrategyContext } from './types';
@@ -12,6 +12,7 @@ export type MachineOutput = (OrderIntentBody & { orderId: string }) | Omit<Event
 /** One machine event for one keyed instance; `input` creates the instance when it does not exist yet. */
 export interface Delivery<M extends AnyStateMachine> {
   key: string;
+  /** A new object for this delivery alone: the wrapper hands it the id of the key's next order (`nextOrder`). */
   event: EventFromLogic<M>;
   input?: InputFrom<M>;
 }
@@ -90,6 +91,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   private lastPersisted: PersistedState<OwnedOrder> | null = null;
   private dirty = new Set<string>();
   private ordersChanged = true;
+  /** Order ids were taken since the last `persist()` (fills and rejections change orders, not counters). */
+  private countersChanged = true;
   private outbox: DerivedEvent[] = [];
   private now = 0;
   /** The actor scope of pure steps (built on first use). */
@@ -185,7 +188,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     entry.last = d.event;
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
-    this.step(d.key, entry, { ...d.event, nextOrder: this.orderIds.peek(d.key) } as EventFromLogic<M>);
+    (d.event as HandedOrderId).nextOrder = this.orderIds.peek(d.key);
+    this.step(d.key, entry, d.event);
     this.dirty.add(d.key);
     if (this.outbox.length === mark) {
       this.noteState(d.key, entry);
@@ -271,6 +275,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
       this.orderOwner.set(orderId, { key, order: sentOrder(out.size), sentAt: this.now });
       this.ordersChanged = true;
+      this.countersChanged = true;
       const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {
@@ -297,13 +302,15 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     this.dirty.clear();
     const ordersSame = last !== null && !this.ordersChanged;
+    const countersSame = last !== null && !this.countersChanged;
     this.lastPersisted = PersistedState.next(
       last,
       ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      ordersSame ? last.counters : this.orderIds.toJSON(),
+      countersSame ? last.counters : this.orderIds.toJSON(),
       changes,
     );
     this.ordersChanged = false;
+    this.countersChanged = false;
     return this.lastPersisted;
   }
 
@@ -315,6 +322,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     this.keys.clear();
     this.lastPersisted = null;
     this.ordersChanged = true;
+    this.countersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
     this.dirty.clear();

@@ -25,35 +25,73 @@ interface PerShare {
 }
 
 /**
+ * A value derived from a market object alone (market objects are immutable), kept for the latest
+ * object of each market id: every snapshot brings new objects for the same markets (the model's: one
+ * a second). A new object whose fields the value reads are the same (`sameInputs`) gets the value kept.
+ * A Map by id rather than a WeakMap by object: a new object costs one write, not one more weak entry
+ * for the collector to trace.
+ */
+export class PerMarket<V> {
+  private readonly byId = new Map<string, { market: MarketInfo; value: V }>();
+
+  constructor(
+    private readonly derive: (market: MarketInfo) => V,
+    private readonly sameInputs: (a: MarketInfo, b: MarketInfo) => boolean,
+  ) {}
+
+  get(market: MarketInfo): V {
+    const kept = this.byId.get(market.id);
+    if (kept !== undefined) {
+      if (kept.market === market) return kept.value;
+      if (this.sameInputs(kept.market, market)) {
+        kept.market = market;
+        return kept.value;
+      }
+    } else if (this.byId.size >= MAX_MARKETS) {
+      this.byId.clear();
+    }
+    const value = this.derive(market);
+    this.byId.set(market.id, { market, value });
+    return value;
+  }
+}
+const MAX_MARKETS = 4096;
+
+/**
  * Per-share fees by fee terms and price: the same exact big.js results, computed once per price seen
- * under one schedule instead of on every book, tick and quote. Every snapshot brings new market
- * objects (the model's: one a second), mostly with the same schedule, so the results are kept per
- * schedule content (`feesEnabled`, rate, exponent, takerOnly: all that domain/fees.ts reads) and a
- * market object only remembers which terms it has.
+ * under one schedule instead of on every book, tick and quote. The results are kept per schedule
+ * content (`feesEnabled`, rate, exponent, takerOnly: all that domain/fees.ts reads), and a market
+ * only remembers which terms it has.
  */
 interface Terms {
   problem: string | null;
   byPrice: Map<Decimal, PerShare>;
 }
-const termsByMarket = new WeakMap<MarketInfo, Terms>();
 const termsBySchedule = new Map<string, Terms>();
 const MAX_PRICES_PER_SCHEDULE = 4096;
 const MAX_SCHEDULES = 256;
 
-function termsOf(market: MarketInfo): Terms {
-  let terms = termsByMarket.get(market);
-  if (terms === undefined) {
-    const s = market.feeSchedule;
-    const key = market.feesEnabled ? (s === null ? 'on|none' : `on|${s.rate}|${s.exponent}|${s.takerOnly}`) : 'off';
-    terms = termsBySchedule.get(key);
-    if (terms === undefined) {
-      terms = { problem: feeScheduleProblem(market), byPrice: new Map() };
-      if (termsBySchedule.size >= MAX_SCHEDULES) termsBySchedule.clear();
-      termsBySchedule.set(key, terms);
-    }
-    termsByMarket.set(market, terms);
+const terms = new PerMarket<Terms>((market) => {
+  const s = market.feeSchedule;
+  const key = market.feesEnabled ? (s === null ? 'on|none' : `on|${s.rate}|${s.exponent}|${s.takerOnly}`) : 'off';
+  let found = termsBySchedule.get(key);
+  if (found === undefined) {
+    found = { problem: feeScheduleProblem(market), byPrice: new Map() };
+    if (termsBySchedule.size >= MAX_SCHEDULES) termsBySchedule.clear();
+    termsBySchedule.set(key, found);
   }
-  return terms;
+  return found;
+}, sameFeeTerms);
+
+/** The same fee terms: all that domain/fees.ts reads of a market. */
+function sameFeeTerms(a: MarketInfo, b: MarketInfo): boolean {
+  const x = a.feeSchedule;
+  const y = b.feeSchedule;
+  return a.feesEnabled === b.feesEnabled && (x === y || (x !== null && y !== null && x.rate === y.rate && x.exponent === y.exponent && x.takerOnly === y.takerOnly));
+}
+
+function termsOf(market: MarketInfo): Terms {
+  return terms.get(market);
 }
 
 /** Taker fee per share at `price` and the net of a share sold there; null when the schedule is unusable. */

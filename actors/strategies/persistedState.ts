@@ -13,19 +13,25 @@ export interface PersistedRecord<Order> {
   actors: Record<string, PersistedInstance>;
 }
 
-const MAX_LINKS = 64;
+const MIN_FOLD = 64;
 
 /**
  * What `KeyedMachineStrategy.persist()` returns after every reaction, in O(changes): the instances
  * changed since the previous result (null: ended) on top of that result, read as one record
- * (`actors`, `toJSON`) only when a restart needs it. Every `MAX_LINKS` results the chain is folded
- * into one record, so reading stays bounded and old snapshots are let go. Immutable: a result says
- * what the strategy was when it was returned, whatever happens after.
+ * (`actors`, `toJSON`) only when a restart needs it. Once the links and changes on the chain outnumber the
+ * instances of the record it starts from (and at least `MIN_FOLD`), the chain is folded into one
+ * record: folding costs O(1) a change however many instances there are, reading stays bounded and old
+ * snapshots are let go. Immutable: a result says what the strategy was when it was returned,
+ * whatever happens after.
  */
 export class PersistedState<Order> {
-  private folded: Record<string, PersistedInstance> | null;
+  /** The chain folded (a Map: cheap to copy and to delete from), and as the record `actors` reads, made when first read. */
+  private folded: Map<string, PersistedInstance> | null;
+  private record: Record<string, PersistedInstance> | null = null;
   private base: PersistedState<Order> | null;
-  private links: number;
+  /** Links and changes on the chain since the last folded record, and how many instances that record holds. */
+  private unfolded: number;
+  private foldedSize: number;
 
   private constructor(
     readonly orders: Record<string, Order>,
@@ -35,8 +41,9 @@ export class PersistedState<Order> {
   ) {
     this.folded = null;
     this.base = base;
-    this.links = base === null ? 1 : base.links + 1;
-    if (this.links >= MAX_LINKS) this.fold();
+    this.unfolded = (base === null ? 0 : base.unfolded) + 1 + changes.size;
+    this.foldedSize = base === null ? 0 : base.foldedSize;
+    if (this.unfolded >= Math.max(MIN_FOLD, this.foldedSize)) this.fold();
   }
 
   /** The state after `changes` on top of `base` (none: the first, or after a restore). */
@@ -46,30 +53,31 @@ export class PersistedState<Order> {
 
   /** Every instance, in the order they were first persisted (an ended and restarted key goes last). */
   get actors(): Record<string, PersistedInstance> {
-    return this.folded ?? this.fold();
+    return (this.record ??= Object.fromEntries(this.folded ?? this.fold()));
   }
 
   toJSON(): PersistedRecord<Order> {
     return { orders: this.orders, counters: this.counters, actors: this.actors };
   }
 
-  private fold(): Record<string, PersistedInstance> {
+  private fold(): Map<string, PersistedInstance> {
     const chain: PersistedState<Order>[] = [];
     let from: PersistedState<Order> | null = this;
     while (from !== null && from.folded === null) {
       chain.push(from);
       from = from.base;
     }
-    const out: Record<string, PersistedInstance> = from === null ? {} : { ...from.folded! };
+    const out = new Map<string, PersistedInstance>(from === null ? undefined : from.folded!);
     for (let i = chain.length - 1; i >= 0; i--) {
       for (const [key, instance] of chain[i].changes) {
-        if (instance === null) delete out[key];
-        else out[key] = instance;
+        if (instance === null) out.delete(key);
+        else out.set(key, instance);
       }
     }
     this.folded = out;
     this.base = null;
-    this.links = 1;
+    this.unfolded = 0;
+    this.foldedSize = out.size;
     return out;
   }
 }

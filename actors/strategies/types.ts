@@ -1,13 +1,13 @@
 import type { AnyEvent, DerivedEvent, EventType } from '../../events/types';
 import type { MarketView } from '../../domain/market/marketState';
 
-/** What a strategy may read besides the event: the markets and its own open positions. */
+/** What a strategy may read besides the event: the markets and its own open positions (read only: one context may serve several events of one ms). */
 export interface StrategyContext {
   /** Event time of the event being handled. */
-  now: number;
-  markets: MarketView;
+  readonly now: number;
+  readonly markets: MarketView;
   /** Shares this strategy holds of a token ("0" when none), from the portfolio fold. */
-  position(tokenId: string): string;
+  readonly position: (tokenId: string) => string;
 }
 
 /**

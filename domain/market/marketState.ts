@@ -11,6 +11,8 @@ export interface TokenRef {
 export interface MarketView {
   /** Event time of the last market snapshot, or null before the first. */
   readonly snapshotTs: number | null;
+  /** Counts the events folded in: what a reader derives from the view stays true while it is the same. */
+  readonly version: number;
   markets(): readonly MarketInfo[];
   market(marketId: string): MarketInfo | undefined;
   token(tokenId: string): TokenRef | undefined;
@@ -35,6 +37,7 @@ export interface MarketView {
  */
 export class MarketState implements MarketView {
   snapshotTs: number | null = null;
+  version = 0;
   private byId = new Map<string, MarketInfo>();
   private byToken = new Map<string, TokenRef>();
   private books = new Map<string, OrderBook>();
@@ -46,6 +49,7 @@ export class MarketState implements MarketView {
   private list: MarketInfo[] = [];
 
   apply(event: AnyEvent): void {
+    this.version++;
     switch (event.type) {
       case 'market_snapshot':
         this.snapshotTs = event.ts;
