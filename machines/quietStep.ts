@@ -5,6 +5,13 @@ import {
 } from './xstateInternals';
 
 /**
+ * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
+ * use of an imported binding calls a getter of the exporting module that looks the name up by key
+ * (megamorphic); once per step that was about 1 % of a backtest.
+ */
+const nodesOf = activeNodes;
+
+/**
  * The snapshot after `event` when the event moves the machine nowhere: XState selects (with the
  * machine's own guards) only transitions without a target whose actions are all `assign`s, and
  * afterwards no eventless (`always`) transition of the active states is enabled. The result is then
@@ -20,17 +27,12 @@ import {
  * action is implemented) depends only on the state configuration and the event type, so it is
  * compiled once per (configuration, event type); a step then only evaluates guards and assignments.
  */
-/**
- * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
- * use of an imported binding calls a getter of the exporting module that looks the name up by key
- * (megamorphic); once per step that was about 1 % of a backtest.
- */
-const nodesOf = activeNodes;
-
 export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): AnyMachineSnapshot | null {
   const configuration = configurationOf(snapshot);
   if (configuration.eventless === null) return null;
-  const plan = configuration.events.get(event.type) ?? configuration.compile(event.type);
+  // A declined event type is stored as null: compiled once like the others.
+  const known = configuration.events.get(event.type);
+  const plan = known !== undefined ? known : configuration.compile(event.type);
   if (plan === null) return null;
   const args: GuardArgs = { context: snapshot.context, event };
   let chosen: Candidate | null = null;
