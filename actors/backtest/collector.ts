@@ -4,6 +4,7 @@ import type { AnyEvent, Decimal, DerivedEvent, EventType, FillEvent, TradeEvent 
 import type { MarketState } from '../../domain/market/marketState';
 import { falseSignalRate, SignalQuality, type QualityCounts } from './signalQuality';
 import { SignalHorizons } from './signalHorizons';
+import { BySymbol } from './bySymbol';
 import type { Reactor } from '../engine';
 import { Portfolio, type ClosedTrip } from '../execution/portfolio';
 import { performanceOf, resultsPerMarket } from './performance';
@@ -55,6 +56,8 @@ class Series extends Thinned<SeriesPoint> {
   }
 }
 
+const newSeries = (): Series => new Series();
+
 /**
  * Watches a backtest as a reactor (fills, orders, rejections, errors, signals, LLM events) and as a
  * trade listener (prices, signal quality), and builds the report. It never feeds anything back: the
@@ -77,10 +80,7 @@ export class ReportCollector implements Reactor {
   private readonly tradeList: TradeRow[] = [];
   private readonly equity = new Series();
   private readonly drawdown = new Series();
-  private readonly prices = new Map<string, Series>();
-  /** The last trade's symbol and its series: trades of one symbol come in runs. */
-  private lastSymbol: string | null = null;
-  private lastSeries: Series | undefined = undefined;
+  private readonly prices = new BySymbol<Series>();
   private readonly marks = new Thinned<BacktestReport['charts']['marks'][number]>();
   /** Recent book mids of every quoted token (dropped when its market resolves); a traded token's full series. */
   private readonly tokenLead = new Map<string, SeriesPoint[]>();
@@ -124,16 +124,13 @@ export class ReportCollector implements Reactor {
 
   /** The Binance symbols seen in trades, sorted. */
   symbols(): string[] {
-    return [...this.prices.keys()].sort();
+    return [...this.prices.symbols()].sort();
   }
 
   onTrade(trade: TradeEvent): void {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
-    let series = trade.symbol === this.lastSymbol ? this.lastSeries : this.prices.get(trade.symbol);
-    if (!series) this.prices.set(trade.symbol, (series = new Series()));
-    this.lastSymbol = trade.symbol;
-    this.lastSeries = series;
+    const series = this.prices.get(trade.symbol, newSeries);
     const last = series.points[series.points.length - 1];
     // Once thinned, the series drops most offers: every trade is offered until one is kept.
     if ((!last || trade.ts - last.ts >= SAMPLE_MS) && series.takes()) series.keep({ ts: trade.ts, value: Number(trade.price) });
@@ -401,7 +398,7 @@ export class ReportCollector implements Reactor {
       endingEquity: this.all.equity(this.mark).toFixed(2),
     };
     const prices: Record<string, SeriesPoint[]> = {};
-    for (const symbol of [...this.prices.keys()].sort()) prices[symbol] = this.prices.get(symbol)!.points;
+    for (const symbol of [...this.prices.symbols()].sort()) prices[symbol] = this.prices.find(symbol)!.points;
     const tokens: BacktestReport['charts']['tokens'] = {};
     for (const [tokenId, series] of this.tokenSeries) tokens[tokenId] = { label: this.tokenLabels.get(tokenId) ?? tokenId, points: series.points };
     const performance = {

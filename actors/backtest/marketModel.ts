@@ -1,4 +1,5 @@
 import { makeEvent, type BookEvent, type BookLevel, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
+import { BySymbol } from './bySymbol';
 
 /**
  * A simulated market for the 15-minute Up/Down markets, for backtests whose tick files hold Binance
@@ -112,9 +113,7 @@ export function slugOf(asset: string, startTs: number): string {
 }
 
 export class FifteenMinMarketModel {
-  private readonly symbols = new Map<string, SymbolState>();
-  private lastSymbol: string | null = null;
-  private last: SymbolState | undefined = undefined;
+  private readonly symbols = new BySymbol<SymbolState>();
   /** The same states ordered by asset: the order of a quote's markets. */
   private readonly byAsset: SymbolState[] = [];
   private nextQuoteTs: number | null = null;
@@ -172,19 +171,16 @@ export class FifteenMinMarketModel {
    */
   onTrade(trade: TradeEvent): readonly InputEvent[] {
     const out = this.advanceTo(trade.ts - 1);
-    // Trades of one symbol come in runs: the last one's state is at hand without a lookup.
-    let s = trade.symbol === this.lastSymbol ? this.last : this.symbols.get(trade.symbol);
+    let s = this.symbols.find(trade.symbol);
     if (s === undefined) {
       const asset = ASSETS[trade.symbol];
       if (asset === undefined || this.disabled.has(asset)) return out;
       s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
-      this.symbols.set(trade.symbol, s);
+      this.symbols.add(trade.symbol, s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
     if (this.disabled.has(s.asset)) return out;
-    this.lastSymbol = trade.symbol;
-    this.last = s;
     const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
     const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
     if (!s.window || s.window.startTs !== start) {
@@ -256,7 +252,7 @@ export class FifteenMinMarketModel {
     for (const w of windows) {
       // A recording took the asset over: its own market_resolved events say who won.
       if (w.winner !== null || q < w.endTs || this.disabled.has(w.asset)) continue;
-      const close = w.priceSource === 'chainlink' ? this.oracleAt(w.asset, w.endTs) : this.priceAt(this.symbols.get(w.symbol)!, w.endTs);
+      const close = w.priceSource === 'chainlink' ? this.oracleAt(w.asset, w.endTs) : this.priceAt(this.symbols.find(w.symbol)!, w.endTs);
       if (close === null) continue;
       w.winner = close >= w.open ? 'Up' : 'Down';
       const m = namesOf(w);

@@ -1,5 +1,6 @@
 import type { SignalEvent, TradeEvent } from '../../events/types';
 import { JudgementQueue } from './judgementQueue';
+import { BySymbol } from './bySymbol';
 
 /**
  * Signal quality at several horizons, for signals and for signal episodes (reports and `pma signals`,
@@ -76,9 +77,7 @@ interface SymbolState {
 
 export class SignalHorizons {
   private readonly tally = { confirmed: newTally(), unconfirmed: newTally() };
-  private readonly symbols = new Map<string, SymbolState>();
-  private lastSymbol: string | null = null;
-  private last: SymbolState | null = null;
+  private readonly symbols = new BySymbol<SymbolState>();
   /** Per horizon, the counts a judgement adds to, by its tag without the direction bit (`tag >> 1`). */
   private readonly countsByTag: Counts[][] = HORIZON_NAMES.map((h) => [this.tally.unconfirmed.bySignal[h], this.tally.confirmed.bySignal[h], this.tally.unconfirmed.byEpisode[h], this.tally.confirmed.byEpisode[h]]);
   private counts: Counts[] = [];
@@ -129,14 +128,8 @@ export class SignalHorizons {
     }
   }
 
-  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
   private symbolState(symbol: string): SymbolState {
-    if (symbol === this.lastSymbol && this.last !== null) return this.last;
-    let s = this.symbols.get(symbol);
-    if (s === undefined) this.symbols.set(symbol, (s = newSymbol()));
-    this.lastSymbol = symbol;
-    this.last = s;
-    return s;
+    return this.symbols.get(symbol, newSymbol);
   }
 
   /** Judgements still waiting at the end of the data are unevaluated. */

@@ -1,5 +1,6 @@
 import type { SignalEvent, TradeEvent } from '../../events/types';
 import { JudgementQueue } from './judgementQueue';
+import { BySymbol } from './bySymbol';
 
 export interface QualityCounts {
   count: number;
@@ -24,9 +25,7 @@ interface SymbolState {
  * in log order; bounded by the signals still inside their horizon.
  */
 export class SignalQuality {
-  private readonly symbols = new Map<string, SymbolState>();
-  private lastSymbol: string | null = null;
-  private last: SymbolState | null = null;
+  private readonly symbols = new BySymbol<SymbolState>();
   readonly confirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
   readonly unconfirmed: QualityCounts = { count: 0, falseSignals: 0, unevaluated: 0 };
   private readonly judged = (tag: number, wrong: boolean): void => {
@@ -57,14 +56,8 @@ export class SignalQuality {
     for (const { pending } of this.symbols.values()) pending.drain(this.unevaluated);
   }
 
-  /** A symbol's state; the last one asked for is at hand without a lookup (trades of one symbol come in runs). */
   private symbolState(symbol: string): SymbolState {
-    if (symbol === this.lastSymbol && this.last !== null) return this.last;
-    let s = this.symbols.get(symbol);
-    if (s === undefined) this.symbols.set(symbol, (s = { pending: new JudgementQueue(), lastPrice: null }));
-    this.lastSymbol = symbol;
-    this.last = s;
-    return s;
+    return this.symbols.get(symbol, newSymbol);
   }
 
   private countsOf(tag: number): QualityCounts {
@@ -75,4 +68,8 @@ export class SignalQuality {
 export function falseSignalRate(q: QualityCounts): number | null {
   const judged = q.count - q.unevaluated;
   return judged > 0 ? q.falseSignals / judged : null;
+}
+
+function newSymbol(): SymbolState {
+  return { pending: new JudgementQueue(), lastPrice: null };
 }
