@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { Decimal } from '../events/types';
+import { BoundedMemo } from './memo';
 
 /** Plain decimal notation without trailing zeros ("0.5", "12", "0.0000001"), never exponent form. */
 export function dec(value: Big): Decimal {
@@ -11,6 +12,18 @@ const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 /** A decimal string as Big, or null when it is not one (Big would also accept exponents and floats). */
 export function parseDecimal(value: string): Big | null {
   return DECIMAL.test(value) ? new Big(value) : null;
+}
+
+/** (bid + ask) / 2, exactly, as big.js writes it; kept per "bid|ask" pair (books move on a grid of ticks). */
+export function midpoint(bid: Decimal, ask: Decimal): Decimal {
+  return midpoints.get(`${bid}|${ask}`, midpointOfPair);
+}
+
+const midpoints = new BoundedMemo<string, Decimal>(65_536);
+
+function midpointOfPair(pair: string): Decimal {
+  const bar = pair.indexOf('|');
+  return new Big(pair.slice(0, bar)).plus(pair.slice(bar + 1)).div(2).toString();
 }
 
 export const ZERO = new Big(0);

@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { Decimal, LlmAction } from '../events/types';
+import { BoundedMemo } from '../domain/memo';
 import { floorShares, legCost, sharesReceived, type Leg } from './orderLegs';
 import { WINDOW_MS, type FifteenMinContext, type FifteenMinEvent, type Entry, type FifteenMinParams, type Holding, type LlmRequestOutput, type Plan, type Position, type SideQuote, type Stray, type WindowQuote } from './fifteenMinTypes';
 
@@ -27,16 +28,15 @@ const BIG_ONE = new Big(1);
  * instance asks it of both sides, and the same few prices come again and again (bounded: cleared at
  * 10 000 texts).
  */
-const buyableAsks = new Map<Decimal, boolean>();
+const buyableAsks = new BoundedMemo<Decimal, boolean>(10_000);
 
 function buyable(ask: Decimal): boolean {
-  let ok = buyableAsks.get(ask);
-  if (ok === undefined) {
-    if (buyableAsks.size >= 10_000) buyableAsks.clear();
-    const x = new Big(ask);
-    buyableAsks.set(ask, (ok = x.gt(BIG_ZERO) && x.lt(BIG_ONE)));
-  }
-  return ok;
+  return buyableAsks.get(ask, isBuyable);
+}
+
+function isBuyable(ask: Decimal): boolean {
+  const x = new Big(ask);
+  return x.gt(BIG_ZERO) && x.lt(BIG_ONE);
 }
 
 /** Buy one side for `tradeUsd` at its best ask. */

@@ -1,6 +1,8 @@
 import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
 import type { Decimal, MarketInfo } from '../events/types';
+import { midpoint } from '../domain/decimal';
+import { BoundedMemo } from '../domain/memo';
 
 /**
  * The scan-interval controller: above `volatilityThreshold` the scan runs at half the base interval
@@ -90,29 +92,27 @@ export function marketMid(m: SampledMarket): Decimal | null {
 }
 
 /**
- * Entries a memo of exact results keeps before it starts again: the scan (a model quote every second)
- * reads the same few bid/ask pairs and mid moves over and over; any input stays bounded.
+ * Exact results the scan keeps (it reads a model quote every second: the same few bid/ask pairs and
+ * mid moves over and over), by "a|b" pair.
  */
 const MEMO_LIMIT = 4096;
-
-function memo<V>(cache: Map<string, V>, key: string, compute: () => V): V {
-  let v = cache.get(key);
-  if (v === undefined && !cache.has(key)) {
-    if (cache.size >= MEMO_LIMIT) cache.clear();
-    cache.set(key, (v = compute()));
-  }
-  return v as V;
-}
-
-const mids = new Map<string, Decimal | null>();
+const quotedPairs = new BoundedMemo<string, boolean>(MEMO_LIMIT);
 
 /** (bid + ask) / 2 when bid > 0 and ask >= bid, else null. */
 function quotedMid(bestBid: Decimal, bestAsk: Decimal): Decimal | null {
-  return memo(mids, `${bestBid}|${bestAsk}`, () => {
-    const bid = new Big(bestBid);
-    const ask = new Big(bestAsk);
-    return bid.gt(0) && ask.gte(bid) ? bid.plus(ask).div(2).toString() : null;
-  });
+  return quotedPairs.get(`${bestBid}|${bestAsk}`, isQuotedPair) ? midpoint(bestBid, bestAsk) : null;
+}
+
+function isQuotedPair(pair: string): boolean {
+  const [bestBid, bestAsk] = splitPair(pair);
+  const bid = new Big(bestBid);
+  return bid.gt(0) && new Big(bestAsk).gte(bid);
+}
+
+/** The two decimals of an "a|b" memo key. */
+function splitPair(pair: string): [Decimal, Decimal] {
+  const bar = pair.indexOf('|');
+  return [pair.slice(0, bar), pair.slice(bar + 1)];
 }
 
 /** The mids of the first `sample` markets that have one, by id. */
@@ -129,7 +129,7 @@ export function sampleMids(markets: readonly SampledMarket[], sample: number): R
   return mids;
 }
 
-const moves = new Map<string, bigint>();
+const moves = new BoundedMemo<string, bigint>(MEMO_LIMIT);
 
 /**
  * Mean |now - before| / before over the markets sampled in both; "0" when none is. As big.js computes
@@ -147,7 +147,7 @@ export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readon
     const mid = now[id];
     // An unchanged mid adds exactly zero.
     if (mid === prev) continue;
-    sum += memo(moves, `${prev}|${mid}`, () => relativeMove(prev, mid));
+    sum += moves.get(`${prev}|${mid}`, relativeMoveOfPair);
     moved = true;
   }
   return { volatility: n === 0 || !moved ? '0' : bigText(roundedDiv(sum, BigInt(n))), marketsSampled: n };
@@ -156,8 +156,9 @@ export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readon
 const DP = 20;
 const ONE = 10n ** BigInt(DP);
 
-/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1). */
-function relativeMove(before: Decimal, now: Decimal): bigint {
+/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1), of a "before|now" pair. */
+function relativeMoveOfPair(pair: string): bigint {
+  const [before, now] = splitPair(pair);
   const a = scaledInt(before);
   const b = scaledInt(now);
   const scale = Math.max(a.scale, b.scale);

@@ -2,6 +2,7 @@ import Big from 'big.js';
 import type { AnyEvent, Decimal, MarketInfo } from '../../events/types';
 import { flashCrashMachine, type FlashCrashEvent, type FlashCrashInput, type FlashCrashParams, type PriceSource, type TokenQuote } from '../../machines/flashCrash';
 import type { Config } from '../config/schema';
+import { midpoint } from '../../domain/decimal';
 import { feeProblemOf, perShare } from './marketQuotes';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineSpec, type KeyedMachineOptions } from './keyedMachines';
 import type { StrategyContext } from './types';
@@ -203,18 +204,8 @@ function bookMid(ctx: StrategyContext, tokenId: string): Decimal | null {
   const bid = book?.bestBid();
   const ask = book?.bestAsk();
   if (!bid || !ask) return null;
-  const pair = `${bid.price}|${ask.price}`;
-  let mid = mids.get(pair);
-  if (mid === undefined) {
-    mid = new Big(bid.price).plus(ask.price).div(2).toString();
-    if (mids.size >= 65_536) mids.clear();
-    mids.set(pair, mid);
-  }
-  return mid;
+  return midpoint(bid.price, ask.price);
 }
-
-/** Book mids by "bid|ask": books move on a grid of ticks, so the same pairs come back again and again. */
-const mids = new Map<string, Decimal>();
 
 function sameMarket(market: MarketInfo | undefined, id: string): boolean {
   return market !== undefined && (market.id === id || market.conditionId === id);

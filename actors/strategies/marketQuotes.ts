@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import type { Decimal, MarketInfo } from '../../events/types';
 import { feePerShare as feeOfOneShare, feeScheduleProblem } from '../../domain/fees';
+import { BoundedMemo } from '../../domain/memo';
 import type { StrategyContext } from './types';
 
 /**
@@ -65,30 +66,32 @@ const MAX_MARKETS = 4096;
  */
 interface Terms {
   problem: string | null;
-  byPrice: Map<Decimal, PerShare>;
+  byPrice: BoundedMemo<Decimal, PerShare>;
+  /** The fee of one share at a price and its net, under these terms (read from the first market that had them). */
+  atPrice: (price: Decimal) => PerShare;
 }
-const termsBySchedule = new Map<string, Terms>();
+const termsBySchedule = new BoundedMemo<string, Terms>(256);
 const MAX_PRICES_PER_SCHEDULE = 4096;
-const MAX_SCHEDULES = 256;
 
-const terms = new PerMarket<Terms>((market) => {
+/** All that domain/fees.ts reads of a market, as text: markets with the same key have the same fees. */
+function feeTermsKey(market: MarketInfo): string {
   const s = market.feeSchedule;
-  const key = market.feesEnabled ? (s === null ? 'on|none' : `on|${s.rate}|${s.exponent}|${s.takerOnly}`) : 'off';
-  let found = termsBySchedule.get(key);
-  if (found === undefined) {
-    found = { problem: feeScheduleProblem(market), byPrice: new Map() };
-    if (termsBySchedule.size >= MAX_SCHEDULES) termsBySchedule.clear();
-    termsBySchedule.set(key, found);
-  }
-  return found;
-}, sameFeeTerms);
-
-/** The same fee terms: all that domain/fees.ts reads of a market. */
-function sameFeeTerms(a: MarketInfo, b: MarketInfo): boolean {
-  const x = a.feeSchedule;
-  const y = b.feeSchedule;
-  return a.feesEnabled === b.feesEnabled && (x === y || (x !== null && y !== null && x.rate === y.rate && x.exponent === y.exponent && x.takerOnly === y.takerOnly));
+  return market.feesEnabled ? (s === null ? 'on|none' : `on|${s.rate}|${s.exponent}|${s.takerOnly}`) : 'off';
 }
+
+const terms = new PerMarket<Terms>(
+  (market) =>
+    termsBySchedule.get(feeTermsKey(market), () => ({
+      problem: feeScheduleProblem(market),
+      byPrice: new BoundedMemo<Decimal, PerShare>(MAX_PRICES_PER_SCHEDULE),
+      atPrice: (price) => {
+        const p = new Big(price);
+        const fee = feeOfOneShare(market, p);
+        return { fee: fee.toFixed(), net: p.minus(fee).toString() };
+      },
+    })),
+  (a, b) => feeTermsKey(a) === feeTermsKey(b),
+);
 
 function termsOf(market: MarketInfo): Terms {
   return terms.get(market);
@@ -98,15 +101,7 @@ function termsOf(market: MarketInfo): Terms {
 export function perShare(market: MarketInfo, price: Decimal): PerShare | null {
   const terms = termsOf(market);
   if (terms.problem !== null) return null;
-  let out = terms.byPrice.get(price);
-  if (out === undefined) {
-    const p = new Big(price);
-    const fee = feeOfOneShare(market, p);
-    out = { fee: fee.toFixed(), net: p.minus(fee).toString() };
-    if (terms.byPrice.size >= MAX_PRICES_PER_SCHEDULE) terms.byPrice.clear();
-    terms.byPrice.set(price, out);
-  }
-  return out;
+  return terms.byPrice.get(price, terms.atPrice);
 }
 
 /** `feeScheduleProblem`, once per market object. */
