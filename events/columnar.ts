@@ -411,7 +411,6 @@ function exactQuotient(mantissa: number, scale: number, text: string): number {
   return scale < POW10.length ? mantissa / POW10[scale] : Number(text);
 }
 
-
 /**
  * Reads a columnar cache as `readEventBatches` reads its source: the same records (event, line,
  * lineNo) in the same order, one block at a time (memory does not grow with the file), and the

@@ -141,7 +141,6 @@ export function sellable(pos: Position): boolean {
   return pos.holdings.some((h) => floorShares(new Big(h.shares)).gt(0));
 }
 
-
 export function outcomeOf(action: LlmAction | 'bullish' | 'bearish'): 'Up' | 'Down' | null {
   if (action === 'bullish' || action === 'buy_yes') return 'Up';
   if (action === 'bearish' || action === 'buy_no') return 'Down';

@@ -91,7 +91,6 @@ const SIMULATED_NOTE =
 /** SHA-256 of a file's bytes, hex (the sweep and the NATS tick transfer name inputs by it). */
 export const sha256 = fileSha256;
 
-
 /** What the world has due before most inputs: nothing (shared, never added to). */
 const NOTHING_DUE: InputEvent[] = [];
 

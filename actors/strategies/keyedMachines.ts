@@ -71,7 +71,6 @@ interface Instance<M extends AnyStateMachine> {
   last: EventFromLogic<M> | null;
 }
 
-
 /**
  * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
  * events to instances, hands each delivery the id the key's next order gets (the one order-id
