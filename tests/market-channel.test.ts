@@ -217,6 +217,15 @@ describe('parseMarketFrame', () => {
       { price: '0.48', size: '30' },
     ]);
   });
+
+  it('takes a book\'s tick size only when positive (".01" read as "0.01"); a tick of 0 is an error naming the field', () => {
+    const read = (tick: string) => parseMarketFrame(JSON.stringify([{ ...makeBook(YES, 5), tick_size: tick }]), { file: 'wss://example/ws/market', line: 3 });
+    expect((read('.01').events[0] as BookEvent).tickSize).toBe('0.01');
+    expect((read('').events[0] as BookEvent).tickSize).toBeNull();
+    const zero = read('0');
+    expect(zero.events).toEqual([]);
+    expect(zero.errors.map((e) => e.message)).toEqual([`wss://example/ws/market:3: field '[0].tick_size': expected a positive decimal, got "0"`]);
+  });
 });
 
 describeWithShared(

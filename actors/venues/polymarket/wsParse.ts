@@ -21,18 +21,28 @@ function leadingZero(v: unknown): unknown {
   return typeof v === 'string' && v.startsWith('.') ? `0${v}` : v;
 }
 
-function decimal(f: Fields, field: string): string {
+/** A field read by `read`, a leading "." taken as "0." first. */
+function withLeadingZero(f: Fields, field: string, read: (g: Fields, field: string) => string): string {
   const v = f.obj[field];
-  return typeof v === 'string' && v.startsWith('.') ? new Fields({ [field]: leadingZero(v) }, f.where, f.prefix).decimal(field) : f.decimal(field);
+  return typeof v === 'string' && v.startsWith('.') ? read(new Fields({ [field]: leadingZero(v) }, f.where, f.prefix), field) : read(f, field);
+}
+
+function decimal(f: Fields, field: string): string {
+  return withLeadingZero(f, field, (g, k) => g.decimal(k));
 }
 
 function price(f: Fields, field: string): string {
-  const v = f.obj[field];
-  return typeof v === 'string' && v.startsWith('.') ? new Fields({ [field]: leadingZero(v) }, f.where, f.prefix).probability(field) : f.probability(field);
+  return withLeadingZero(f, field, (g, k) => g.probability(k));
 }
 
-function optDecimal(f: Fields, field: string): string | null {
-  return f.has(field) && f.obj[field] !== '' ? decimal(f, field) : null;
+/** An optional field (absent or ""), read by `read` when present. */
+function optional(f: Fields, field: string, read: (f: Fields, field: string) => string): string | null {
+  return f.has(field) && f.obj[field] !== '' ? read(f, field) : null;
+}
+
+/** A book's tick size, when it has one: positive (a tick of 0 would make every price "on tick"). */
+function tickSize(f: Fields, field: string): string {
+  return withLeadingZero(f, field, (g, k) => g.positiveDecimal(k));
 }
 
 /** Levels sorted best first whatever order the source used: bids high to low (dir -1), asks low to high (dir 1). */
@@ -58,8 +68,8 @@ export function parseMarketMessage(obj: Obj, where: InputLocation, fieldPrefix =
         market: f.string('market'),
         bids: levels(f, 'bids', -1),
         asks: levels(f, 'asks', 1),
-        tickSize: optDecimal(f, 'tick_size'),
-        minOrderSize: optDecimal(f, 'min_order_size'),
+        tickSize: optional(f, 'tick_size', tickSize),
+        minOrderSize: optional(f, 'min_order_size', decimal),
         negRisk: f.has('neg_risk') ? f.bool('neg_risk') : null,
         hash: f.optString('hash'),
       });
