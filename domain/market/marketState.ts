@@ -32,6 +32,15 @@ export interface MarketView {
 }
 
 /**
+ * How long (event time) a resolved market's tokens, books and last trades stay readable after its resolution,
+ * unless a snapshot still lists it: far longer than any order's way to the book (an order sent just before the
+ * resolution still meets the book it was sent against), after which nothing reads them. Only the resolution
+ * itself (`resolution()`, which token won) is kept for good. A long run then holds the markets of the last hour,
+ * not of every window it has seen (docs/backtest.md, "Peak memory").
+ */
+export const RESOLVED_KEPT_MS = 3_600_000;
+
+/**
  * The markets as the input events describe them: a pure fold over market snapshots and definitions, books, book
  * deltas, resolutions and feed staleness.
  */
@@ -47,9 +56,12 @@ export class MarketState implements MarketView {
   private listed = new Map<string, number>();
   private trades = new Map<string, { ts: number; price: Decimal }>();
   private list: MarketInfo[] = [];
+  /** Resolved markets whose tokens and books are still kept, in the order resolved, with the event time they may go. */
+  private fading: { marketId: string; until: number }[] = [];
 
   apply(event: AnyEvent): void {
     this.version++;
+    if (this.fading.length > 0 && event.ts >= this.fading[0].until) this.forgetResolved(event.ts);
     switch (event.type) {
       case 'market_snapshot':
         this.snapshotTs = event.ts;
@@ -80,9 +92,12 @@ export class MarketState implements MarketView {
       case 'book_delta':
         for (const c of event.changes) this.books.get(c.tokenId)?.set(c.side, c.price, c.size, event.ts);
         break;
-      case 'market_resolved':
-        this.resolved.set(this.marketIdOf(event.market), event.winningTokenId);
+      case 'market_resolved': {
+        const marketId = this.marketIdOf(event.market);
+        if (!this.resolved.has(marketId)) this.fading.push({ marketId, until: event.ts + RESOLVED_KEPT_MS });
+        this.resolved.set(marketId, event.winningTokenId);
         break;
+      }
       case 'feed_status':
         // The CLOB books feed went silent or dropped: every live book is stale until a fresh snapshot.
         if (event.feed === 'clob_ws' && (event.status === 'stale' || event.status === 'disconnected')) {
@@ -92,6 +107,34 @@ export class MarketState implements MarketView {
       default:
         break;
     }
+  }
+
+  /** Drops what the markets resolved at least RESOLVED_KEPT_MS before `ts` keep (a market a snapshot still lists waits another while). */
+  private forgetResolved(ts: number): void {
+    while (this.fading.length > 0 && ts >= this.fading[0].until) {
+      const { marketId } = this.fading.shift()!;
+      if (this.list.some((m) => m.id === marketId)) {
+        this.fading.push({ marketId, until: ts + RESOLVED_KEPT_MS });
+        continue;
+      }
+      const m = this.byId.get(marketId);
+      if (m === undefined) continue;
+      for (const tokenId of m.tokenIds) {
+        if (this.byToken.get(tokenId)?.market.id !== marketId) continue;
+        this.byToken.delete(tokenId);
+        this.books.delete(tokenId);
+        this.stale.delete(tokenId);
+        this.listed.delete(tokenId);
+        this.trades.delete(tokenId);
+      }
+      this.byId.delete(marketId);
+      if (this.byCondition.get(m.conditionId) === marketId) this.byCondition.delete(m.conditionId);
+    }
+  }
+
+  /** How many markets, tokens and books the state holds (bounded over a long run: see RESOLVED_KEPT_MS). */
+  held(): { markets: number; tokens: number; books: number; resolved: number } {
+    return { markets: this.byId.size, tokens: this.byToken.size, books: this.books.size, resolved: this.resolved.size };
   }
 
   /**
