@@ -122,6 +122,24 @@ describe('portfolio by day, by strategy, and from the exchange', () => {
   });
 });
 
+describe('portfolio remembers only orders that can still fill', () => {
+  it('forgets an order once it is rejected: a long run of refused orders leaves nothing behind', () => {
+    const p = new Portfolio('100');
+    for (let n = 0; n < 5_000; n++) {
+      const i = intent({ ts: D1 + n, strategy: 'flash', orderId: `flash:${n}`, tokenId: `t${n % 7}` });
+      p.apply(i);
+      p.apply(makeEvent('risk_rejection', D1 + n, { orderId: i.orderId, strategy: 'flash', reason: 'consecutive_losses_halt', detail: 'halted' }));
+    }
+    expect(p.rememberedOrders).toBe(0);
+    // An order that was not rejected keeps its group for its fill (a negRisk set is one round trip).
+    const leg = intent({ ts: D1, strategy: 'negrisk', orderId: 'negrisk:1', marketId: 'm5', tokenId: 't5', price: '0.3', size: '10', groupId: 'g1' });
+    p.apply(leg);
+    expect(p.rememberedOrders).toBe(1);
+    p.apply(makeEvent('exchange_fill', D1 + 5, { orderId: leg.orderId, tokenId: 't5', side: 'BUY', price: '0.3', size: '10', fee: '0' }));
+    expect(p.position('negrisk', 't5')?.marketId).toBe('m5');
+  });
+});
+
 describe('portfolio survives a restart by replaying the log', () => {
   const day2 = D1 + 86_400_000;
   const i1 = intent({ ts: D1, strategy: 'live', marketId: 'm9', tokenId: 't9', size: '20' });

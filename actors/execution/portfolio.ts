@@ -6,7 +6,8 @@ import type { RiskState } from './risk';
 
 /**
  * The portfolio: a pure fold over `fill`, `exchange_fill`, `market_resolved` and `risk_control`
- * events (plus `order_intent`, to know which strategy and market an exchange fill belongs to).
+ * events (plus `order_intent`, to know which strategy and market an exchange fill belongs to, and
+ * `risk_rejection`, after which an order has no fill to come and is forgotten).
  * Replaying the log rebuilds it exactly; `toJSON()` has sorted keys so two folds compare byte for byte.
  *
  * Money rules (docs/execution.md): a BUY pays price x size in cash and receives size - fee / price
@@ -157,6 +158,10 @@ export class Portfolio implements RiskState {
         this.orders.set(event.orderId, { strategy: event.strategy, marketId: event.marketId, groupId: event.groupId });
         if (this.orders.size > MAX_ORDERS) this.orders.delete(this.orders.keys().next().value as string);
         this.tokenMarket.set(event.tokenId, event.marketId);
+        break;
+      case 'risk_rejection':
+        // Refused before it was sent (risk checks, or a broker that did not post it): no fill can follow.
+        this.orders.delete(event.orderId);
         break;
       case 'fill':
         this.trade({ ...fromFill(event), onChain: false, groupId: this.orders.get(event.orderId)?.groupId ?? null });
@@ -375,6 +380,11 @@ export class Portfolio implements RiskState {
   position(strategy: string, tokenId: string): PositionView | undefined {
     const p = this.open.get(key(strategy, tokenId));
     return p && view(p);
+  }
+
+  /** Order intents remembered for their fills: at most MAX_ORDERS, none that was rejected. */
+  get rememberedOrders(): number {
+    return this.orders.size;
   }
 
   /** How many positions are open (a portfolio holding none is worth its cash and payouts, whatever the prices). */
