@@ -69,6 +69,8 @@ export interface ModelWindow {
 
 interface SymbolState {
   asset: string;
+  /** The asset is in `disabled` (kept here too: every trade asks). */
+  disabled: boolean;
   /** (ts, price) of recent trades, oldest first, bounded by time. */
   times: number[];
   prices: number[];
@@ -76,6 +78,8 @@ interface SymbolState {
   window: ModelWindow | null;
   /** What every quote of the current window repeats (ids, question), made once per window. */
   names: WindowNames | null;
+  /** The window's market as last quoted: the next quote with the same prices is the same object. */
+  market: MarketInfo | null;
   lastPrice: number;
   /** The last trade's price as written: consecutive trades often print the same price. */
   lastPriceText: string;
@@ -131,6 +135,7 @@ export class FifteenMinMarketModel {
   /** Stops modelling an asset (recorded Polymarket data for it exists: the recording wins). */
   disable(asset: string): void {
     this.disabled.add(asset);
+    for (const s of this.byAsset) if (s.asset === asset) s.disabled = true;
   }
 
   /** A Chainlink price (`btc/usd`): windows open and resolve on it instead of the Binance price. */
@@ -175,34 +180,14 @@ export class FifteenMinMarketModel {
     if (s === undefined) {
       const asset = ASSETS[trade.symbol];
       if (asset === undefined || this.disabled.has(asset)) return out;
-      s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
+      s = { asset, disabled: false, times: [], prices: [], head: 0, window: null, names: null, market: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.add(trade.symbol, s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
-    if (this.disabled.has(s.asset)) return out;
+    if (s.disabled) return out;
     const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
-    const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
-    if (!s.window || s.window.startTs !== start) {
-      if (s.window) {
-        this.closed.push(s.window);
-        if (s.window.winner === null) this.closedOpen.push(s.window);
-      }
-      s.names = null;
-      const toBeat = this.oracleAt(s.asset, start);
-      s.window = {
-        symbol: trade.symbol,
-        asset: s.asset,
-        slug: slugOf(s.asset, start),
-        startTs: start,
-        endTs: start + this.p.windowMs,
-        open: toBeat ?? price,
-        openObserved: toBeat !== null || s.times.length > 0,
-        winner: null,
-        priceSource: toBeat !== null ? 'chainlink' : 'binance',
-        quoted: false,
-      };
-    }
+    if (s.window === null || trade.ts < s.window.startTs || trade.ts >= s.window.endTs) this.openWindow(s, trade, price);
     // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
     const last = s.times.length - 1;
     if (last >= s.head && s.times[last] === trade.ts) s.prices[last] = price;
@@ -215,6 +200,30 @@ export class FifteenMinMarketModel {
     this.trim(s, trade.ts - this.p.volLookbackMs - this.p.lagMs - this.p.quoteIntervalMs);
     if (this.nextQuoteTs === null) this.nextQuoteTs = Math.ceil((trade.ts + 1) / this.p.quoteIntervalMs) * this.p.quoteIntervalMs;
     return out;
+  }
+
+  /** The window of a trade outside the symbol's current one (the current one closes). */
+  private openWindow(s: SymbolState, trade: TradeEvent, price: number): void {
+    const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
+    if (s.window) {
+      this.closed.push(s.window);
+      if (s.window.winner === null) this.closedOpen.push(s.window);
+    }
+    s.names = null;
+    s.market = null;
+    const toBeat = this.oracleAt(s.asset, start);
+    s.window = {
+      symbol: trade.symbol,
+      asset: s.asset,
+      slug: slugOf(s.asset, start),
+      startTs: start,
+      endTs: start + this.p.windowMs,
+      open: toBeat ?? price,
+      openObserved: toBeat !== null || s.times.length > 0,
+      winner: null,
+      priceSource: toBeat !== null ? 'chainlink' : 'binance',
+      quoted: false,
+    };
   }
 
   /** Model events due at or before `ts`. */
@@ -281,7 +290,7 @@ export class FifteenMinMarketModel {
       const up = this.grid.touch(fair);
       const down = this.grid.touch(1 - fair);
       const names = (s.names ??= namesOf(w));
-      const market = this.marketOf(w, names, up, fair);
+      const market = this.marketOf(s, w, names, up, fair);
       w.quoted = true;
       markets.push(market);
       books.push(this.book(q, names, 0, up), this.book(q, names, 1, down));
@@ -375,16 +384,20 @@ export class FifteenMinMarketModel {
     });
   }
 
-  private marketOf(w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
-    const upPrice = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
-    const down = (1 - Number(upPrice)).toFixed(2);
-    return {
+  /** The window's market at this quote: the last one again when its prices are the same (market objects are never changed). */
+  private marketOf(s: SymbolState, w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
+    const outcomePrices = outcomePricesOf(fair);
+    const bestBid = this.grid.price(up.bid);
+    const bestAsk = this.grid.price(up.ask);
+    const kept = s.market;
+    if (kept !== null && kept.outcomePrices === outcomePrices && kept.bestBid === bestBid && kept.bestAsk === bestAsk) return kept;
+    return (s.market = {
       id: names.id,
       conditionId: names.id,
       slug: names.slug,
       question: names.question,
       outcomes: OUTCOMES as string[],
-      outcomePrices: [upPrice, down],
+      outcomePrices,
       tokenIds: names.tokenIds as unknown as string[],
       negRisk: false,
       negRiskMarketId: null,
@@ -397,10 +410,10 @@ export class FifteenMinMarketModel {
       active: true,
       closed: false,
       acceptingOrders: true,
-      bestBid: this.grid.price(up.bid),
-      bestAsk: this.grid.price(up.ask),
+      bestBid,
+      bestAsk,
       groupItemTitle: null,
-    };
+    });
   }
 }
 
@@ -474,6 +487,43 @@ export class PriceGrid {
     }
     return levels;
   }
+}
+
+/** The snapshot's outcome prices of a fair P(Up): Up clamped to [0.01, 0.99] to the cent as `toFixed(2)` writes it, Down = 1 - Up. */
+export function outcomePricesRule(fair: number): string[] {
+  const up = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
+  return [up, (1 - Number(up)).toFixed(2)];
+}
+
+/** `outcomePricesRule(k / 100)` for k = 0..100, shared (frozen): the only results it has for a number. */
+const CENT_PAIRS: readonly string[][] = Array.from({ length: 101 }, (_, k) => Object.freeze(outcomePricesRule(k / 100)) as string[]);
+
+/**
+ * Where the Up text of cent k starts: the least double x with `outcomePricesRule(x)` = that of k / 100
+ * (k = 2..99), found once by bisection over the doubles between (k - 1) / 100 and k / 100. The rule is
+ * monotonic in x, so the cent of any x is the k whose start it has reached and whose successor's not.
+ */
+const CENT_STARTS: readonly number[] = Array.from({ length: 100 }, (_, k) => {
+  if (k < 2) return -Infinity;
+  const text = CENT_PAIRS[k][0];
+  let lo = (k - 1) / 100;
+  let hi = k / 100;
+  for (;;) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid === lo || mid === hi) return hi;
+    if (outcomePricesRule(mid)[0] === text) hi = mid;
+    else lo = mid;
+  }
+});
+
+/** `outcomePricesRule(fair)`, from the table: one shared pair per cent. */
+export function outcomePricesOf(fair: number): string[] {
+  if (!(fair >= 0.01)) return fair < 0.01 ? CENT_PAIRS[1] : outcomePricesRule(fair);
+  if (fair >= 0.99) return CENT_PAIRS[99];
+  let k = Math.max(1, Math.min(99, Math.floor(fair * 100)));
+  while (k < 99 && fair >= CENT_STARTS[k + 1]) k++;
+  while (k > 1 && fair < CENT_STARTS[k]) k--;
+  return CENT_PAIRS[k];
 }
 
 /** Standard normal CDF (Abramowitz and Stegun 26.2.17, |error| < 7.5e-8). */
