@@ -1,4 +1,5 @@
 import { makeEvent, type BookEvent, type BookLevel, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
+import { decimalNumber } from '../../streams/decimalNumber';
 import { BySymbol } from './bySymbol';
 
 /**
@@ -84,7 +85,15 @@ interface SymbolState {
   /** The last trade's price as written: consecutive trades often print the same price. */
   lastPriceText: string;
   /** The last lookback's 1 s returns (`returnsUpTo`). */
-  returns: { at: number; rets: number[] } | null;
+  returns: Returns | null;
+}
+
+/** The 1 s returns of a lookback ending at `at`, oldest first from `start`, in a ring of `values` (holds `size`). */
+interface Returns {
+  at: number;
+  values: Float64Array;
+  start: number;
+  size: number;
 }
 
 /** A window's market id, token ids and question. */
@@ -186,7 +195,7 @@ export class FifteenMinMarketModel {
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
     if (s.disabled) return out;
-    const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
+    const price = trade.price === s.lastPriceText ? s.lastPrice : decimalNumber(trade.price);
     if (s.window === null || trade.ts < s.window.startTs || trade.ts >= s.window.endTs) this.openWindow(s, trade, price);
     // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
     const last = s.times.length - 1;
@@ -309,14 +318,23 @@ export class FifteenMinMarketModel {
   /** Std dev of 1 s log returns over the lookback, per sqrt(ms). */
   private sigmaPerSqrtMs(s: SymbolState, at: number): number {
     const rets = this.returnsUpTo(s, at);
+    const { values, start, size } = rets;
+    const cap = values.length;
+    // Oldest first: the sums are the same floating-point sums in the same order.
     let n = 0;
     let sum = 0;
-    for (const r of rets) if (!Number.isNaN(r)) (sum += r), n++;
+    for (let i = 0, j = start; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
+      const r = values[j];
+      if (r === r) (sum += r), n++;
+    }
     // Half the lookback of 1 s returns before the estimate counts.
     if (n < this.p.volLookbackMs / 2000) return 0;
     const mean = sum / n;
     let squares = 0;
-    for (const r of rets) if (!Number.isNaN(r)) squares += (r - mean) ** 2;
+    for (let i = 0, j = start; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
+      const r = values[j];
+      if (r === r) squares += (r - mean) ** 2;
+    }
     return Math.sqrt(squares / (n - 1) / 1000);
   }
 
@@ -326,19 +344,28 @@ export class FifteenMinMarketModel {
    * its time, so a return once computed is final: the next quote, a second later, reuses all but the
    * oldest and computes one.
    */
-  private returnsUpTo(s: SymbolState, at: number): number[] {
+  private returnsUpTo(s: SymbolState, at: number): Returns {
     const w = s.returns;
-    if (w !== null && w.at === at) return w.rets;
+    if (w !== null && w.at === at) return w;
     if (w !== null && at - w.at === 1000) {
-      w.rets.shift();
-      w.rets.push(this.returnAt(s, at));
+      // The oldest leaves (if any), the newest comes in.
+      const cap = w.values.length;
+      const r = this.returnAt(s, at);
+      if (w.size === cap) {
+        w.values[w.start] = r;
+        w.start = w.start + 1 === cap ? 0 : w.start + 1;
+      } else {
+        w.values[(w.start + w.size) % cap] = r;
+        w.size++;
+      }
       w.at = at;
-      return w.rets;
+      return w;
     }
     const rets: number[] = [];
     for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) rets.push(this.returnAt(s, t));
-    s.returns = { at, rets };
-    return rets;
+    const values = new Float64Array(Math.max(1, rets.length));
+    values.set(rets);
+    return (s.returns = { at, values, start: 0, size: rets.length });
   }
 
   private returnAt(s: SymbolState, t: number): number {
@@ -500,14 +527,17 @@ const CENT_PAIRS: readonly string[][] = Array.from({ length: 101 }, (_, k) => Ob
 
 /**
  * Where the Up text of cent k starts: the least double x with `outcomePricesRule(x)` = that of k / 100
- * (k = 2..99), found once by bisection over the doubles between (k - 1) / 100 and k / 100. The rule is
- * monotonic in x, so the cent of any x is the k whose start it has reached and whose successor's not.
+ * (k = 2..99), found once by bisection over the doubles between one below and one at or above it (a
+ * hair either side of the half cent, else (k - 1) / 100 and k / 100). The rule is monotonic in x, so the
+ * cent of any x is the k whose start it has reached and whose successor's not.
  */
 const CENT_STARTS: readonly number[] = Array.from({ length: 100 }, (_, k) => {
   if (k < 2) return -Infinity;
   const text = CENT_PAIRS[k][0];
-  let lo = (k - 1) / 100;
-  let hi = k / 100;
+  const half = (2 * k - 1) / 200;
+  const near = outcomePricesRule(half * (1 - 1e-12))[0] !== text && outcomePricesRule(half * (1 + 1e-12))[0] === text;
+  let lo = near ? half * (1 - 1e-12) : (k - 1) / 100;
+  let hi = near ? half * (1 + 1e-12) : k / 100;
   for (;;) {
     const mid = lo + (hi - lo) / 2;
     if (mid === lo || mid === hi) return hi;
