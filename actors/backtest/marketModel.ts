@@ -137,8 +137,12 @@ export class FifteenMinMarketModel {
   private readonly disabled = new Set<string>();
   private readonly oracle = new Map<string, OracleSeries>();
 
+  /** How far back a trade can still be read: the lookback before the lagged time of the next quote. */
+  private readonly keepMs: number;
+
   constructor(private readonly p: MarketModelParams = DEFAULT_MARKET_MODEL) {
     this.grid = new PriceGrid(p);
+    this.keepMs = p.volLookbackMs + p.lagMs + p.quoteIntervalMs;
   }
 
   /** Stops modelling an asset (recorded Polymarket data for it exists: the recording wins). */
@@ -206,7 +210,8 @@ export class FifteenMinMarketModel {
     }
     s.lastPrice = price;
     s.lastPriceText = trade.price;
-    this.trim(s, trade.ts - this.p.volLookbackMs - this.p.lagMs - this.p.quoteIntervalMs);
+    const cut = trade.ts - this.keepMs;
+    if (s.times[s.head + 1] <= cut) this.trim(s, cut);
     if (this.nextQuoteTs === null) this.nextQuoteTs = Math.ceil((trade.ts + 1) / this.p.quoteIntervalMs) * this.p.quoteIntervalMs;
     return out;
   }
