@@ -127,7 +127,8 @@ export function slugOf(asset: string, startTs: number): string {
 
 export class FifteenMinMarketModel {
   private readonly symbols = new BySymbol<SymbolState>();
-  /** The same states ordered by asset: the order of a quote's markets. */
+  /** The same states in the order they came (the order of resolutions), and ordered by asset (of a quote's markets). */
+  private readonly states: SymbolState[] = [];
   private readonly byAsset: SymbolState[] = [];
   private nextQuoteTs: number | null = null;
   private readonly closed: ModelWindow[] = [];
@@ -179,7 +180,7 @@ export class FifteenMinMarketModel {
 
   /** Every window the model opened for an asset it still models, or quoted, in order (for the report). */
   windows(): ModelWindow[] {
-    const open = [...this.symbols.values()].map((s) => s.window).filter((w): w is ModelWindow => w !== null);
+    const open = this.states.map((s) => s.window).filter((w): w is ModelWindow => w !== null);
     return [...this.closed, ...open].filter((w) => w.quoted || !this.disabled.has(w.asset)).sort((a, b) => a.startTs - b.startTs || (a.asset < b.asset ? -1 : 1));
   }
 
@@ -195,6 +196,7 @@ export class FifteenMinMarketModel {
       if (asset === undefined || this.disabled.has(asset)) return out;
       s = { asset, disabled: false, times: [], prices: [], head: 0, window: null, names: null, market: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.add(trade.symbol, s);
+      this.states.push(s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
@@ -258,13 +260,13 @@ export class FifteenMinMarketModel {
   }
 
   private anyOpenWindow(q: number): boolean {
-    for (const s of this.symbols.values()) if (s.window && !this.disabled.has(s.asset) && q < s.window.endTs) return true;
+    for (const s of this.states) if (s.window && !s.disabled && q < s.window.endTs) return true;
     return false;
   }
 
   private resolveEnded(q: number, out: InputEvent[]): void {
     if (this.closedOpen.length > 0) this.resolveAll(q, this.closedOpen, out);
-    for (const s of this.symbols.values()) if (s.window !== null && s.window.winner === null && q >= s.window.endTs) this.resolveAll(q, [s.window], out);
+    for (const s of this.states) if (s.window !== null && s.window.winner === null && q >= s.window.endTs) this.resolveAll(q, [s.window], out);
     // Resolved closed windows leave the list (in place: the order is the order of closing).
     let keep = 0;
     for (const w of this.closedOpen) if (w.winner === null) this.closedOpen[keep++] = w;
