@@ -3,6 +3,7 @@ import {
   activeNodes, assignmentOf, candidatesOf, guardCheck, guardFailure, isAtomic, selfAndAncestors,
   type AnyStateMachineView, type Assignment, type GuardArgs, type GuardCheck, type StateNodeView, type TransitionView,
 } from './xstateInternals';
+import { ObjectShape } from './objectShape';
 
 /**
  * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
@@ -27,7 +28,7 @@ const nodesOf = activeNodes;
  * action is implemented) depends only on the state configuration and the event type, so it is
  * compiled once per (configuration, event type); a step then only evaluates guards and assignments.
  */
-export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): AnyMachineSnapshot | null {
+export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject, memo: StepMemo = new StepMemo()): AnyMachineSnapshot | null {
   const configuration = configurationOf(snapshot);
   if (configuration.eventless === null) return null;
   // A declined event type is stored as null: compiled once like the others.
@@ -45,7 +46,7 @@ export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): Any
   let next = snapshot;
   if (chosen !== null) {
     if (chosen.assignments === null) return null;
-    if (chosen.assignments.length > 0) next = { ...snapshot, context: assigned(chosen.assignments, args) } as AnyMachineSnapshot;
+    if (chosen.assignments.length > 0) next = assignedSnapshot(snapshot, chosen.assignments, args, memo);
   }
   const eventless = configuration.eventless;
   if (eventless.length > 0) {
@@ -73,26 +74,70 @@ function holds(candidate: Candidate, args: GuardArgs, snapshot: AnyMachineSnapsh
 }
 
 /**
+ * What `quietStep` knows of the snapshot it returned last for one machine instance (the caller keeps
+ * one per instance): the key lists of that snapshot and of its context. The next step from that
+ * snapshot then copies both with a literal of those keys (machines/objectShape.ts) without reading
+ * their keys again; a snapshot it did not make (XState's, a restored one) has its keys read once.
+ */
+export class StepMemo {
+  snapshot: AnyMachineSnapshot | null = null;
+  /** Null: not a plain object a literal can copy (then it is spread). */
+  snapshotShape: ObjectShape | null = null;
+  contextShape: ObjectShape | null = null;
+}
+
+/** The snapshot with the context after `assignments`; `memo` learns it. */
+function assignedSnapshot(snapshot: AnyMachineSnapshot, assignments: readonly Assignment[], args: GuardArgs, memo: StepMemo): AnyMachineSnapshot {
+  if (memo.snapshot !== snapshot) {
+    memo.snapshotShape = ObjectShape.of(snapshot);
+    memo.contextShape = ObjectShape.of(snapshot.context as object);
+  }
+  const { context, shape } = assigned(assignments, args, memo.contextShape);
+  const snapshotShape = memo.snapshotShape;
+  let next: Record<string, unknown>;
+  if (snapshotShape !== null && snapshotShape.has.has('context')) {
+    next = snapshotShape.copy(snapshot);
+    next.context = context;
+  } else {
+    next = { ...snapshot, context };
+  }
+  memo.snapshot = next as unknown as AnyMachineSnapshot;
+  memo.contextShape = shape ?? ObjectShape.of(context);
+  return next as unknown as AnyMachineSnapshot;
+}
+
+/**
  * The context after `assignments` in order, as XState's resolveAssign computes it: each sees the
  * context the previous ones left and merges its update into a copy (never into a context an
  * assignment has seen: planning functions remember results by argument identity, machines/computedOnce.ts).
+ * `shape`: the key list of `args.context` when known; the result's when still known.
  */
-function assigned(assignments: readonly Assignment[], args: GuardArgs): Record<string, unknown> {
+function assigned(assignments: readonly Assignment[], args: GuardArgs, shape: ObjectShape | null): { context: Record<string, unknown>; shape: ObjectShape | null } {
   let context = args.context as Record<string, unknown>;
   for (const assignment of assignments) {
     args.context = context;
+    let update: Record<string, unknown>;
     if (typeof assignment === 'function') {
-      context = merged(context, assignment(args, undefined));
+      update = assignment(args, undefined);
+    } else {
+      update = {};
+      for (const key of Object.keys(assignment)) {
+        const value = assignment[key];
+        update[key] = typeof value === 'function' ? value(args, undefined) : value;
+      }
+    }
+    const keys = shape === null ? null : shape.keysSetBy(update);
+    if (shape === null || keys === null) {
+      context = merged(context, update);
+      shape = null;
       continue;
     }
-    const update: Record<string, unknown> = {};
-    for (const key of Object.keys(assignment)) {
-      const value = assignment[key];
-      update[key] = typeof value === 'function' ? value(args, undefined) : value;
-    }
-    context = merged(context, update);
+    // The update sets keys the context has: XState's copy keeps the context's key list.
+    const copy = shape.copy(context);
+    for (const key of keys) copy[key] = update[key];
+    context = copy;
   }
-  return context;
+  return { context, shape };
 }
 
 /**

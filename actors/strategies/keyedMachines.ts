@@ -1,5 +1,5 @@
 import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
-import { quietStep } from '../../machines/quietStep';
+import { quietStep, StepMemo } from '../../machines/quietStep';
 import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
 import { OrderIdGenerator, orderIdText, type HandedOrderId } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
@@ -69,6 +69,8 @@ interface Instance<M extends AnyStateMachine> {
   state: string;
   /** The latest event sent to it (for `changesNothing`). */
   last: EventFromLogic<M> | null;
+  /** What `quietStep` knows of the snapshot it made last. */
+  memo: StepMemo;
 }
 
 /**
@@ -212,7 +214,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       entry.snapshot = entry.actor.getSnapshot() as AnyMachineSnapshot;
       return;
     }
-    const quiet = quietStep(entry.snapshot, event);
+    const quiet = quietStep(entry.snapshot, event, entry.memo);
     if (quiet !== null) {
       entry.snapshot = quiet;
       return;
@@ -251,7 +253,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     } else {
       current = this.pure((scope) => this.spec.machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot, key);
     }
-    const entry: Instance<M> = { snapshot: current, actor, input, state: stateName(current.value), last: null };
+    const entry: Instance<M> = { snapshot: current, actor, input, state: stateName(current.value), last: null, memo: new StepMemo() };
     this.actors.set(key, entry);
     this.keys.add(key);
     this.dirty.add(key);
