@@ -50,16 +50,24 @@ export class Supervisor {
 
   /** True when at least one running strategy handles this event type. */
   wants(type: AnyEvent['type']): boolean {
-    return (this.wanted ??= new Set(this.supervised.flatMap((s) => (s.health.stopped ? [] : [...s.strategy.handles])))).has(type);
+    return this.handlersOf(type).length > 0;
   }
 
-  /** The event types the running strategies handle (null: to be worked out again, after a strategy stopped). */
-  private wanted: Set<AnyEvent['type']> | null = null;
+  /** Per event type, the running strategies that handle it, in registration order (cleared when a strategy stops). */
+  private readonly handlers = new Map<AnyEvent['type'], readonly Supervised[]>();
+
+  private handlersOf(type: AnyEvent['type']): readonly Supervised[] {
+    let list = this.handlers.get(type);
+    if (list === undefined) {
+      list = this.supervised.filter((s) => !s.health.stopped && s.strategy.handles.has(type));
+      this.handlers.set(type, list);
+    }
+    return list;
+  }
 
   dispatch(event: AnyEvent, contextFor: (strategy: Strategy) => StrategyContext): DerivedEvent[] {
     let out: DerivedEvent[] | null = null;
-    for (const s of this.supervised) {
-      if (s.health.stopped || !s.strategy.handles.has(event.type)) continue;
+    for (const s of this.handlersOf(event.type)) {
       const reaction = this.react(s, event, contextFor(s.strategy));
       if (reaction.length === 0) continue;
       // A strategy's own array is returned as it is (never written to: it may be a shared constant).
@@ -82,7 +90,7 @@ export class Supervisor {
         s.health.restarts++;
       } catch (restoreErr) {
         s.health.stopped = true;
-        this.wanted = null;
+        this.handlers.clear();
         events.push(makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: `restart failed, strategy stopped: ${errorMessage(restoreErr)}` }));
       }
       return events;
