@@ -11,6 +11,8 @@ export interface StrategyHealth {
 
 interface Supervised {
   strategy: Strategy;
+  /** The strategy marks its last good state itself (`checkpoint` / `rollback`); else `lastGood` holds its `persist()`. */
+  marks: boolean;
   lastGood: unknown;
   health: StrategyHealth;
 }
@@ -33,11 +35,11 @@ export class Supervisor {
       if (names.has(s.name)) throw new Error(`two strategies are named ${s.name}`);
       names.add(s.name);
     }
-    this.supervised = strategies.map((strategy) => ({
-      strategy,
-      lastGood: strategy.persist(),
-      health: { name: strategy.name, errors: 0, restarts: 0, stopped: false },
-    }));
+    this.supervised = strategies.map((strategy) => {
+      const marks = typeof strategy.checkpoint === 'function' && typeof strategy.rollback === 'function';
+      if (marks) strategy.checkpoint!();
+      return { strategy, marks, lastGood: marks ? null : strategy.persist(), health: { name: strategy.name, errors: 0, restarts: 0, stopped: false } };
+    });
   }
 
   get strategies(): readonly Strategy[] {
@@ -80,13 +82,15 @@ export class Supervisor {
     try {
       const out: unknown = s.strategy.react(event, ctx);
       if (!Array.isArray(out)) throw new Error(`react returned ${describe(out)} for ${event.type} (seq ${event.seq}); a strategy reacts synchronously with an array of events`);
-      s.lastGood = s.strategy.persist();
+      if (s.marks) s.strategy.checkpoint!();
+      else s.lastGood = s.strategy.persist();
       return out as DerivedEvent[];
     } catch (err) {
       s.health.errors++;
       const events: DerivedEvent[] = [makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: errorMessage(err) })];
       try {
-        s.strategy.restore(s.lastGood);
+        if (s.marks) s.strategy.rollback!();
+        else s.strategy.restore(s.lastGood);
         s.health.restarts++;
       } catch (restoreErr) {
         s.health.stopped = true;
