@@ -60,7 +60,7 @@ function strategy(): KeyedMachineStrategy<typeof machine> {
 
 const markets = new MarketState();
 const contextAt = (now: number) => (): StrategyContext => ({ now, markets, position: () => '0' });
-const timer = (ts: number) => ({ ...makeEvent('timer', ts, {}), seq: ts });
+const timer = (ts: number) => ({ ...makeEvent('timer', ts, { name: 'tick' }), seq: ts });
 
 describe('KeyedMachineStrategy checkpoint and rollback', () => {
   it('goes back to the last good state when a reaction fails part way, as if the event had not come', () => {
