@@ -53,6 +53,49 @@ export class ObjectShape {
   }
 }
 
+/**
+ * XState's `Object.assign({}, object, update)` (an `assign`'s new context) for a caller that copies its own
+ * latest result again, step after step (a machine instance's context or snapshot): the result's shape is
+ * kept, so copying that object next time is a literal without reading its keys; any other object has its
+ * keys read once. Objects a literal cannot copy as a spread does are merged by a spread.
+ */
+export class ShapeMemo {
+  private last: object | null = null;
+  private shape: ObjectShape | null = null;
+
+  merge(object: Record<string, unknown>, update: unknown): Record<string, unknown> {
+    const shape = object === this.last ? this.shape : ObjectShape.of(object);
+    const keys = shape === null ? null : shape.keysSetBy(update);
+    if (shape === null || keys === null) return this.learn(assignedCopy(object, update as Record<string, unknown>), null);
+    const result = shape.copy(object);
+    for (const key of keys) result[key] = (update as Record<string, unknown>)[key];
+    return this.learn(result, shape);
+  }
+
+  /** `merge(object, { [key]: value })` without building the update. */
+  with(object: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+    const shape = object === this.last ? this.shape : ObjectShape.of(object);
+    if (shape === null || !shape.has.has(key)) return this.learn(assignedCopy(object, { [key]: value }), null);
+    const result = shape.copy(object);
+    result[key] = value;
+    return this.learn(result, shape);
+  }
+
+  private learn(result: Record<string, unknown>, shape: ObjectShape | null): Record<string, unknown> {
+    this.last = result;
+    this.shape = shape ?? ObjectShape.of(result);
+    return result;
+  }
+}
+
+/**
+ * `Object.assign({}, object, update)` by spreads (V8 spreads these about twice as fast); the two differ only
+ * for an own `__proto__` key, which Object.assign turns into the prototype.
+ */
+function assignedCopy(object: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  return Object.hasOwn(update, '__proto__') || Object.hasOwn(object, '__proto__') ? Object.assign({}, object, update) : { ...object, ...update };
+}
+
 /** Shapes by key list; a program has a few per machine (bounded all the same: past it, objects are spread). */
 const known = new Map<string, ObjectShape>();
 const MAX_SHAPES = 1024;

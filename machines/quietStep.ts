@@ -3,7 +3,7 @@ import {
   activeNodes, assignmentOf, candidatesOf, guardCheck, guardFailure, isAtomic, selfAndAncestors,
   type AnyStateMachineView, type Assignment, type GuardArgs, type GuardCheck, type StateNodeView, type TransitionView,
 } from './xstateInternals';
-import { ObjectShape } from './objectShape';
+import { ShapeMemo } from './objectShape';
 
 /**
  * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
@@ -80,73 +80,28 @@ function holds(candidate: Candidate, args: GuardArgs, snapshot: AnyMachineSnapsh
  * their keys again; a snapshot it did not make (XState's, a restored one) has its keys read once.
  */
 export class StepMemo {
-  snapshot: AnyMachineSnapshot | null = null;
-  /** Null: not a plain object a literal can copy (then it is spread). */
-  snapshotShape: ObjectShape | null = null;
-  contextShape: ObjectShape | null = null;
+  readonly snapshots = new ShapeMemo();
+  readonly contexts = new ShapeMemo();
 }
 
-/** The snapshot with the context after `assignments`; `memo` learns it. */
+/** The snapshot with the context after `assignments` (XState's resolveAssign: each `assign` sees the context the previous one left and merges its update into a copy). */
 function assignedSnapshot(snapshot: AnyMachineSnapshot, assignments: readonly Assignment[], args: GuardArgs, memo: StepMemo): AnyMachineSnapshot {
-  if (memo.snapshot !== snapshot) {
-    memo.snapshotShape = ObjectShape.of(snapshot);
-    memo.contextShape = ObjectShape.of(snapshot.context as object);
-  }
-  const { context, shape } = assigned(assignments, args, memo.contextShape);
-  const snapshotShape = memo.snapshotShape;
-  let next: Record<string, unknown>;
-  if (snapshotShape !== null && snapshotShape.has.has('context')) {
-    next = snapshotShape.copy(snapshot);
-    next.context = context;
-  } else {
-    next = { ...snapshot, context };
-  }
-  memo.snapshot = next as unknown as AnyMachineSnapshot;
-  memo.contextShape = shape ?? ObjectShape.of(context);
-  return next as unknown as AnyMachineSnapshot;
-}
-
-/**
- * The context after `assignments` in order, as XState's resolveAssign computes it: each sees the
- * context the previous ones left and merges its update into a copy (never into a context an
- * assignment has seen: planning functions remember results by argument identity, machines/computedOnce.ts).
- * `shape`: the key list of `args.context` when known; the result's when still known.
- */
-function assigned(assignments: readonly Assignment[], args: GuardArgs, shape: ObjectShape | null): { context: Record<string, unknown>; shape: ObjectShape | null } {
   let context = args.context as Record<string, unknown>;
   for (const assignment of assignments) {
     args.context = context;
-    let update: Record<string, unknown>;
-    if (typeof assignment === 'function') {
-      update = assignment(args, undefined);
-    } else {
-      update = {};
-      for (const key of Object.keys(assignment)) {
-        const value = assignment[key];
-        update[key] = typeof value === 'function' ? value(args, undefined) : value;
-      }
-    }
-    const keys = shape === null ? null : shape.keysSetBy(update);
-    if (shape === null || keys === null) {
-      context = merged(context, update);
-      shape = null;
-      continue;
-    }
-    // The update sets keys the context has: XState's copy keeps the context's key list.
-    const copy = shape.copy(context);
-    for (const key of keys) copy[key] = update[key];
-    context = copy;
+    context = memo.contexts.merge(context, typeof assignment === 'function' ? assignment(args, undefined) : perKey(assignment, args));
   }
-  return { context, shape };
+  return memo.snapshots.with(snapshot as unknown as Record<string, unknown>, 'context', context) as unknown as AnyMachineSnapshot;
 }
 
-/**
- * XState's `Object.assign({}, context, update)` (resolveAssign): the same keys in the same order. Spreads
- * cost V8 about half as much here (measured on the steps of a backtest); they differ from
- * Object.assign only for an own `__proto__` key, which Object.assign turns into the prototype.
- */
-function merged(context: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
-  return Object.hasOwn(update, '__proto__') || Object.hasOwn(context, '__proto__') ? Object.assign({}, context, update) : { ...context, ...update };
+/** An `assign` given per context key: its update (functions of the arguments, or values). */
+function perKey(assignment: Record<string, unknown>, args: GuardArgs): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  for (const key of Object.keys(assignment)) {
+    const value = assignment[key];
+    update[key] = typeof value === 'function' ? (value as (a: GuardArgs, p: undefined) => unknown)(args, undefined) : value;
+  }
+  return update;
 }
 
 /**
