@@ -3,7 +3,7 @@ import { ColumnarTrade } from '../events/columnar';
 import type { EventSink, LogRecord, RenderedLine } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
-import { SignalDetector, signalLine, type SignalParams } from '../streams/signals';
+import { SignalDetector, SignalLine, type SignalParams } from '../streams/signals';
 
 export type Reaction = readonly DerivedEvent[] | void;
 
@@ -235,7 +235,7 @@ export class Engine {
       // A trade from the columnar cache has its price and quantity as exact numbers already.
       signal = line instanceof ColumnarTrade ? this.detector.onTradeValues(trade, line.priceNumber, line.qtyNumber) : this.detector.onTrade(trade);
       if (signal === null) return;
-      signal.seq = this.log.appendLine(signalLine(signal));
+      signal.seq = this.log.appendMade(new SignalLine(signal));
     } catch (err) {
       // The engine stops at its first failure: every later input is refused with it.
       this.failure ??= err;
