@@ -272,7 +272,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let derivedSkipped = 0;
   let completed = false;
   try {
-    const outside = (ts: number) => (options.from !== undefined && ts < options.from) || (options.to !== undefined && ts > options.to);
+    const from = options.from ?? -Infinity;
+    const to = options.to ?? Infinity;
     const { summary, counts } = await replayLines<ReadSummary[], ReplayLine>(
       source,
       engine,
@@ -282,7 +283,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           order?.check(e.ts, line.lineNo);
           dataFirstTs ??= e.ts;
           dataLastTs = e.ts;
-          return outside(e.ts) ? 'skip' : undefined;
+          return e.ts < from || e.ts > to ? 'skip' : undefined;
         },
         beforeInput,
         ingest: ingestInput,
