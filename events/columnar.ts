@@ -216,13 +216,16 @@ function tradeLineText(seq: number, t: TradeEvent, price: [number, number], qty:
   return buf.toString('utf8', 0, writeTradeLine(buf, 0, new TradeLineDigits(), seq, t.ts, symbol, t.tradeId, decimalText(price[0], price[1]), decimalText(qty[0], qty[1]), t.buyerMaker));
 }
 
-/** Slots of a `DecimalTexts` table (a power of two). */
-const DECIMAL_SLOTS = 4096;
+/** Slots of a `DecimalTexts` table: 2^DECIMAL_SLOT_BITS. */
+const DECIMAL_SLOT_BITS = 13;
+const DECIMAL_SLOTS = 1 << DECIMAL_SLOT_BITS;
 
 /**
- * Decimal texts already made, in a direct-mapped table: a mantissa's low bits pick its slot, a new
- * text replaces the one there. Bounded, and no number boxed per lookup (a map keyed by mantissas
- * above 2^31 boxed each one): prices and quantities repeat from one trade to the next.
+ * Decimal texts already made, in a direct-mapped table: a multiplicative hash of the mantissa's low 32
+ * bits and the scale picks its slot (its top bits: the mantissa's low bits alone crowded quantities,
+ * which mostly end in zeros, into an eighth of the slots), a new text replaces the one there. Bounded,
+ * and no number boxed per lookup (a map keyed by mantissas above 2^31 boxed each one): prices and
+ * quantities repeat from one trade to the next.
  */
 class DecimalTexts {
   private readonly mantissas = new Float64Array(DECIMAL_SLOTS).fill(-1);
@@ -230,7 +233,7 @@ class DecimalTexts {
   private readonly texts: string[] = new Array<string>(DECIMAL_SLOTS).fill('');
 
   of(mantissa: number, scale: number): string {
-    const slot = ((mantissa >>> 0) ^ scale) & (DECIMAL_SLOTS - 1);
+    const slot = Math.imul((mantissa >>> 0) ^ scale, 0x9e3779b1) >>> (32 - DECIMAL_SLOT_BITS);
     if (this.mantissas[slot] === mantissa && this.scales[slot] === scale) return this.texts[slot];
     const text = decimalText(mantissa, scale);
     this.mantissas[slot] = mantissa;
