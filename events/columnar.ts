@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { readEventBatches, parseEventLine, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { readEventBatches, parseEventLine, putAscii, putBytes, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
 import type { TradeEvent } from './types';
 
 /**
@@ -126,13 +126,6 @@ function integerLength(n: number): number {
   return d;
 }
 
-/** Copies a template piece (a few bytes: a loop is cheaper than `set`). */
-function putBytes(out: Buffer, p: number, bytes: Buffer): number {
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
-  return p + n;
-}
-
 /**
  * Writes `mantissa / 10^scale` with exactly `scale` decimals (at least one digit before the point)
  * at `p`; returns the offset after it. The one rule for a cached decimal's text.
@@ -166,13 +159,6 @@ function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): nu
   return end;
 }
 
-/** Copies a decimal's text (digits and a point: `decimalText`'s) a byte a character. */
-function putDecimalText(out: Buffer, p: number, text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) out[p + i] = text.charCodeAt(i);
-  return p + n;
-}
-
 /**
  * Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the
  * offset after it. `price` and `qty` are `decimalText` of the stored mantissa and scale.
@@ -185,9 +171,9 @@ function writeTradeLine(out: Buffer, at: number, digits: TradeLineDigits, seq: n
   out.set(symbol.part, p);
   p = symbol.tradeId.write(out, p + symbol.part.length, tradeId);
   p = putBytes(out, p, T_PRICE);
-  p = putDecimalText(out, p, price);
+  p = putAscii(out, p, price);
   p = putBytes(out, p, T_QTY);
-  p = putDecimalText(out, p, qty);
+  p = putAscii(out, p, qty);
   p = putBytes(out, p, T_BUYER_MAKER);
   return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
 }

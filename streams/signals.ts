@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { putDigits, renderedText, type RenderedLine } from '../events/log';
+import { putAscii, putBytes, putDigits, renderedText, type RenderedLine } from '../events/log';
 import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
@@ -110,13 +110,6 @@ function jsonNumber(n: number): string {
 /** Bytes a JSON number's text takes at most (`-1.2345678901234567e-308`). */
 const NUMBER_MAX_BYTES = 25;
 
-/** Writes ASCII text (a JSON number, a plain string's characters) at `p`, a byte a character; returns the offset after it. */
-function putAscii(out: Buffer, p: number, text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) out[p + i] = text.charCodeAt(i);
-  return p + n;
-}
-
 /** Writes a number as JSON writes it: a non-negative safe integer's digits directly, anything else through `JSON.stringify`. */
 function putNumber(out: Buffer, p: number, n: number): number {
   return Number.isSafeInteger(n) && n >= 0 ? putDigits(out, p, n) : putAscii(out, p, jsonNumber(n));
@@ -157,12 +150,6 @@ const TRUE = piece('true');
 const FALSE = piece('false');
 const NULL = piece('null');
 const PIECES_BYTES = [S_V, S_SEQ, S_TS, S_SYMBOL, S_TRADE_ID, S_CHANGE, S_DIRECTION, S_CONFIRMED, S_PRICE, S_QTY, S_AVG_QTY, FALSE].reduce((n, b) => n + b.length, 0) + 1;
-
-function putBytes(out: Buffer, p: number, bytes: Buffer): number {
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
-  return p + n;
-}
 
 /**
  * A signal's log line, byte for byte what `JSON.stringify` gives for the signal under the seq it is
