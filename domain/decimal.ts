@@ -1,6 +1,5 @@
 import Big from 'big.js';
 import type { Decimal } from '../events/types';
-import { BoundedMemo } from './memo';
 
 /** Plain decimal notation without trailing zeros ("0.5", "12", "0.0000001"), never exponent form. */
 export function dec(value: Big): Decimal {
@@ -14,16 +13,37 @@ export function parseDecimal(value: string): Big | null {
   return DECIMAL.test(value) ? new Big(value) : null;
 }
 
-/** (bid + ask) / 2, exactly, as big.js writes it; kept per "bid|ask" pair (books move on a grid of ticks). */
+/**
+ * (bid + ask) / 2, exactly, as big.js writes it; kept per bid and ask (books move on a grid of ticks),
+ * by bid then ask: no key text is built per call.
+ */
 export function midpoint(bid: Decimal, ask: Decimal): Decimal {
-  return midpoints.get(`${bid}|${ask}`, midpointOfPair);
+  let byAsk = midpoints.get(bid);
+  if (byAsk === undefined) {
+    if (midpointCount >= MIDPOINT_LIMIT) clearMidpoints();
+    midpoints.set(bid, (byAsk = new Map()));
+  }
+  let mid = byAsk.get(ask);
+  if (mid === undefined) {
+    if (midpointCount >= MIDPOINT_LIMIT) {
+      clearMidpoints();
+      midpoints.set(bid, byAsk);
+    }
+    byAsk.set(ask, (mid = new Big(bid).plus(ask).div(2).toString()));
+    midpointCount++;
+  }
+  return mid;
 }
 
-const midpoints = new BoundedMemo<string, Decimal>(65_536);
+/** Midpoints kept at most (then started afresh: memory stays bounded whatever comes). */
+const MIDPOINT_LIMIT = 65_536;
+const midpoints = new Map<Decimal, Map<Decimal, Decimal>>();
+let midpointCount = 0;
 
-function midpointOfPair(pair: string): Decimal {
-  const bar = pair.indexOf('|');
-  return new Big(pair.slice(0, bar)).plus(pair.slice(bar + 1)).div(2).toString();
+function clearMidpoints(): void {
+  for (const byAsk of midpoints.values()) byAsk.clear();
+  midpoints.clear();
+  midpointCount = 0;
 }
 
 export const ZERO = new Big(0);
@@ -35,9 +55,22 @@ export function sum(values: Iterable<Big>): Big {
   return total;
 }
 
-/** The UTC calendar day of an event time, "YYYY-MM-DD" (daily P&L and the drawdown halt use it). */
+const DAY_MS = 86_400_000;
+/** The day (whole days since the epoch) whose text `utcDay` returned last, and that text. */
+let lastDay = NaN;
+let lastDayText = '';
+
+/**
+ * The UTC calendar day of an event time, "YYYY-MM-DD" (daily P&L and the drawdown halt use it). A
+ * function of the whole days since the epoch, which a run asks for on most events: the last one is kept.
+ */
 export function utcDay(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 10);
+  const day = Math.floor(ts / DAY_MS);
+  if (day !== lastDay) {
+    lastDayText = new Date(ts).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDayText;
 }
 
 /** A copy of a JSON-shaped value with every object's keys sorted, so equal states serialise byte for byte. */

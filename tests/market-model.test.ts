@@ -1,5 +1,5 @@
 import { makeEvent, type BookEvent, type InputEvent, type MarketSnapshotEvent, type TradeEvent } from '../events/types';
-import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, PriceGrid, normalCdf } from '../actors/backtest/marketModel';
+import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel, PriceGrid, normalCdf, outcomePricesOf, outcomePricesRule } from '../actors/backtest/marketModel';
 
 const W = 900_000;
 const START = 1723161600000; // 2024-08-09 00:00:00 UTC, a window boundary
@@ -172,5 +172,42 @@ describe('the model\'s prices in whole ticks (PriceGrid)', () => {
     expect(Object.isFrozen(grid.bids(t.bid)) && Object.isFrozen(grid.bids(t.bid)[0])).toBe(true);
     expect(grid.bids(t.bid)).toEqual([{ price: '0.49', size: '200' }, { price: '0.48', size: '200' }, { price: '0.47', size: '200' }]);
     expect(grid.asks(grid.touch(0.985).ask).map((l) => l.price)).toEqual(['0.99']);
+  });
+});
+
+describe("the snapshot's outcome prices from a table (outcomePricesOf)", () => {
+  /** Adjacent doubles around x (x's neighbours by one unit in the last place). */
+  function neighbours(x: number): number[] {
+    const f = new Float64Array([x]);
+    const i = new BigInt64Array(f.buffer);
+    const out: number[] = [];
+    for (const d of [-2n, -1n, 0n, 1n, 2n]) {
+      const g = new BigInt64Array([i[0] + (x >= 0 ? d : -d)]);
+      out.push(new Float64Array(g.buffer)[0]);
+    }
+    return out;
+  }
+
+  it('equals the rule (toFixed(2) of the clamped fair value, Down = 1 - Up) on a 5e-6 grid, at every half cent to the last bit and outside [0, 1]', () => {
+    const fairs: number[] = [-1, -0, 0, 0.004, 0.0149999, 0.995, 1, 1.5, Infinity, -Infinity];
+    for (let i = 0; i <= 200_000; i++) fairs.push(i / 200_000);
+    for (let k = 0; k <= 200; k++) for (const x of [k / 200, (2 * k + 1) / 400 - 1 / 400, k * 0.005]) fairs.push(...neighbours(x));
+    let checked = 0;
+    for (const fair of fairs) {
+      const got = outcomePricesOf(fair);
+      const want = outcomePricesRule(fair);
+      if (got[0] !== want[0] || got[1] !== want[1]) expect({ fair, got }).toEqual({ fair, got: want });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(200_000);
+    expect(outcomePricesOf(NaN)).toEqual(['NaN', 'NaN']);
+  });
+
+  it('shares one frozen pair per cent', () => {
+    expect(outcomePricesOf(0.5012)).toBe(outcomePricesOf(0.4951));
+    expect(outcomePricesOf(0.5012)).toEqual(['0.50', '0.50']);
+    expect(Object.isFrozen(outcomePricesOf(0.73))).toBe(true);
+    expect(outcomePricesOf(0.005)).toEqual(['0.01', '0.99']);
+    expect(outcomePricesOf(0.999)).toEqual(['0.99', '0.01']);
   });
 });

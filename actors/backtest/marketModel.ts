@@ -1,4 +1,5 @@
 import { makeEvent, type BookEvent, type BookLevel, type FeeSchedule, type InputEvent, type MarketInfo, type MarketResolvedEvent, type MarketSnapshotEvent, type OraclePriceEvent, type TradeEvent } from '../../events/types';
+import { decimalNumber } from '../../streams/decimalNumber';
 import { BySymbol } from './bySymbol';
 
 /**
@@ -69,6 +70,8 @@ export interface ModelWindow {
 
 interface SymbolState {
   asset: string;
+  /** The asset is in `disabled` (kept here too: every trade asks). */
+  disabled: boolean;
   /** (ts, price) of recent trades, oldest first, bounded by time. */
   times: number[];
   prices: number[];
@@ -76,11 +79,21 @@ interface SymbolState {
   window: ModelWindow | null;
   /** What every quote of the current window repeats (ids, question), made once per window. */
   names: WindowNames | null;
+  /** The window's market as last quoted: the next quote with the same prices is the same object. */
+  market: MarketInfo | null;
   lastPrice: number;
   /** The last trade's price as written: consecutive trades often print the same price. */
   lastPriceText: string;
   /** The last lookback's 1 s returns (`returnsUpTo`). */
-  returns: { at: number; rets: number[] } | null;
+  returns: Returns | null;
+}
+
+/** The 1 s returns of a lookback ending at `at`, oldest first from `start`, in a ring of `values` (holds `size`). */
+interface Returns {
+  at: number;
+  values: Float64Array;
+  start: number;
+  size: number;
 }
 
 /** A window's market id, token ids and question. */
@@ -114,7 +127,8 @@ export function slugOf(asset: string, startTs: number): string {
 
 export class FifteenMinMarketModel {
   private readonly symbols = new BySymbol<SymbolState>();
-  /** The same states ordered by asset: the order of a quote's markets. */
+  /** The same states in the order they came (the order of resolutions), and ordered by asset (of a quote's markets). */
+  private readonly states: SymbolState[] = [];
   private readonly byAsset: SymbolState[] = [];
   private nextQuoteTs: number | null = null;
   private readonly closed: ModelWindow[] = [];
@@ -124,13 +138,18 @@ export class FifteenMinMarketModel {
   private readonly disabled = new Set<string>();
   private readonly oracle = new Map<string, OracleSeries>();
 
+  /** How far back a trade can still be read: the lookback before the lagged time of the next quote. */
+  private readonly keepMs: number;
+
   constructor(private readonly p: MarketModelParams = DEFAULT_MARKET_MODEL) {
     this.grid = new PriceGrid(p);
+    this.keepMs = p.volLookbackMs + p.lagMs + p.quoteIntervalMs;
   }
 
   /** Stops modelling an asset (recorded Polymarket data for it exists: the recording wins). */
   disable(asset: string): void {
     this.disabled.add(asset);
+    for (const s of this.byAsset) if (s.asset === asset) s.disabled = true;
   }
 
   /** A Chainlink price (`btc/usd`): windows open and resolve on it instead of the Binance price. */
@@ -161,7 +180,7 @@ export class FifteenMinMarketModel {
 
   /** Every window the model opened for an asset it still models, or quoted, in order (for the report). */
   windows(): ModelWindow[] {
-    const open = [...this.symbols.values()].map((s) => s.window).filter((w): w is ModelWindow => w !== null);
+    const open = this.states.map((s) => s.window).filter((w): w is ModelWindow => w !== null);
     return [...this.closed, ...open].filter((w) => w.quoted || !this.disabled.has(w.asset)).sort((a, b) => a.startTs - b.startTs || (a.asset < b.asset ? -1 : 1));
   }
 
@@ -175,34 +194,15 @@ export class FifteenMinMarketModel {
     if (s === undefined) {
       const asset = ASSETS[trade.symbol];
       if (asset === undefined || this.disabled.has(asset)) return out;
-      s = { asset, times: [], prices: [], head: 0, window: null, names: null, lastPrice: 0, lastPriceText: '', returns: null };
+      s = { asset, disabled: false, times: [], prices: [], head: 0, window: null, names: null, market: null, lastPrice: 0, lastPriceText: '', returns: null };
       this.symbols.add(trade.symbol, s);
+      this.states.push(s);
       this.byAsset.push(s);
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
-    if (this.disabled.has(s.asset)) return out;
-    const price = trade.price === s.lastPriceText ? s.lastPrice : Number(trade.price);
-    const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
-    if (!s.window || s.window.startTs !== start) {
-      if (s.window) {
-        this.closed.push(s.window);
-        if (s.window.winner === null) this.closedOpen.push(s.window);
-      }
-      s.names = null;
-      const toBeat = this.oracleAt(s.asset, start);
-      s.window = {
-        symbol: trade.symbol,
-        asset: s.asset,
-        slug: slugOf(s.asset, start),
-        startTs: start,
-        endTs: start + this.p.windowMs,
-        open: toBeat ?? price,
-        openObserved: toBeat !== null || s.times.length > 0,
-        winner: null,
-        priceSource: toBeat !== null ? 'chainlink' : 'binance',
-        quoted: false,
-      };
-    }
+    if (s.disabled) return out;
+    const price = trade.price === s.lastPriceText ? s.lastPrice : decimalNumber(trade.price);
+    if (s.window === null || trade.ts < s.window.startTs || trade.ts >= s.window.endTs) this.openWindow(s, trade, price);
     // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
     const last = s.times.length - 1;
     if (last >= s.head && s.times[last] === trade.ts) s.prices[last] = price;
@@ -212,9 +212,34 @@ export class FifteenMinMarketModel {
     }
     s.lastPrice = price;
     s.lastPriceText = trade.price;
-    this.trim(s, trade.ts - this.p.volLookbackMs - this.p.lagMs - this.p.quoteIntervalMs);
+    const cut = trade.ts - this.keepMs;
+    if (s.times[s.head + 1] <= cut) this.trim(s, cut);
     if (this.nextQuoteTs === null) this.nextQuoteTs = Math.ceil((trade.ts + 1) / this.p.quoteIntervalMs) * this.p.quoteIntervalMs;
     return out;
+  }
+
+  /** The window of a trade outside the symbol's current one (the current one closes). */
+  private openWindow(s: SymbolState, trade: TradeEvent, price: number): void {
+    const start = Math.floor(trade.ts / this.p.windowMs) * this.p.windowMs;
+    if (s.window) {
+      this.closed.push(s.window);
+      if (s.window.winner === null) this.closedOpen.push(s.window);
+    }
+    s.names = null;
+    s.market = null;
+    const toBeat = this.oracleAt(s.asset, start);
+    s.window = {
+      symbol: trade.symbol,
+      asset: s.asset,
+      slug: slugOf(s.asset, start),
+      startTs: start,
+      endTs: start + this.p.windowMs,
+      open: toBeat ?? price,
+      openObserved: toBeat !== null || s.times.length > 0,
+      winner: null,
+      priceSource: toBeat !== null ? 'chainlink' : 'binance',
+      quoted: false,
+    };
   }
 
   /** Model events due at or before `ts`. */
@@ -235,13 +260,13 @@ export class FifteenMinMarketModel {
   }
 
   private anyOpenWindow(q: number): boolean {
-    for (const s of this.symbols.values()) if (s.window && !this.disabled.has(s.asset) && q < s.window.endTs) return true;
+    for (const s of this.states) if (s.window && !s.disabled && q < s.window.endTs) return true;
     return false;
   }
 
   private resolveEnded(q: number, out: InputEvent[]): void {
     if (this.closedOpen.length > 0) this.resolveAll(q, this.closedOpen, out);
-    for (const s of this.symbols.values()) if (s.window !== null && s.window.winner === null && q >= s.window.endTs) this.resolveAll(q, [s.window], out);
+    for (const s of this.states) if (s.window !== null && s.window.winner === null && q >= s.window.endTs) this.resolveAll(q, [s.window], out);
     // Resolved closed windows leave the list (in place: the order is the order of closing).
     let keep = 0;
     for (const w of this.closedOpen) if (w.winner === null) this.closedOpen[keep++] = w;
@@ -281,7 +306,7 @@ export class FifteenMinMarketModel {
       const up = this.grid.touch(fair);
       const down = this.grid.touch(1 - fair);
       const names = (s.names ??= namesOf(w));
-      const market = this.marketOf(w, names, up, fair);
+      const market = this.marketOf(s, w, names, up, fair);
       w.quoted = true;
       markets.push(market);
       books.push(this.book(q, names, 0, up), this.book(q, names, 1, down));
@@ -300,14 +325,23 @@ export class FifteenMinMarketModel {
   /** Std dev of 1 s log returns over the lookback, per sqrt(ms). */
   private sigmaPerSqrtMs(s: SymbolState, at: number): number {
     const rets = this.returnsUpTo(s, at);
+    const { values, start, size } = rets;
+    const cap = values.length;
+    // Oldest first: the sums are the same floating-point sums in the same order.
     let n = 0;
     let sum = 0;
-    for (const r of rets) if (!Number.isNaN(r)) (sum += r), n++;
+    for (let i = 0, j = start; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
+      const r = values[j];
+      if (r === r) (sum += r), n++;
+    }
     // Half the lookback of 1 s returns before the estimate counts.
     if (n < this.p.volLookbackMs / 2000) return 0;
     const mean = sum / n;
     let squares = 0;
-    for (const r of rets) if (!Number.isNaN(r)) squares += (r - mean) ** 2;
+    for (let i = 0, j = start; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
+      const r = values[j];
+      if (r === r) squares += (r - mean) ** 2;
+    }
     return Math.sqrt(squares / (n - 1) / 1000);
   }
 
@@ -317,19 +351,28 @@ export class FifteenMinMarketModel {
    * its time, so a return once computed is final: the next quote, a second later, reuses all but the
    * oldest and computes one.
    */
-  private returnsUpTo(s: SymbolState, at: number): number[] {
+  private returnsUpTo(s: SymbolState, at: number): Returns {
     const w = s.returns;
-    if (w !== null && w.at === at) return w.rets;
+    if (w !== null && w.at === at) return w;
     if (w !== null && at - w.at === 1000) {
-      w.rets.shift();
-      w.rets.push(this.returnAt(s, at));
+      // The oldest leaves (if any), the newest comes in.
+      const cap = w.values.length;
+      const r = this.returnAt(s, at);
+      if (w.size === cap) {
+        w.values[w.start] = r;
+        w.start = w.start + 1 === cap ? 0 : w.start + 1;
+      } else {
+        w.values[(w.start + w.size) % cap] = r;
+        w.size++;
+      }
       w.at = at;
-      return w.rets;
+      return w;
     }
     const rets: number[] = [];
     for (let t = at - this.p.volLookbackMs + 1000; t <= at; t += 1000) rets.push(this.returnAt(s, t));
-    s.returns = { at, rets };
-    return rets;
+    const values = new Float64Array(Math.max(1, rets.length));
+    values.set(rets);
+    return (s.returns = { at, values, start: 0, size: rets.length });
   }
 
   private returnAt(s: SymbolState, t: number): number {
@@ -375,16 +418,20 @@ export class FifteenMinMarketModel {
     });
   }
 
-  private marketOf(w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
-    const upPrice = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
-    const down = (1 - Number(upPrice)).toFixed(2);
-    return {
+  /** The window's market at this quote: the last one again when its prices are the same (market objects are never changed). */
+  private marketOf(s: SymbolState, w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
+    const outcomePrices = outcomePricesOf(fair);
+    const bestBid = this.grid.price(up.bid);
+    const bestAsk = this.grid.price(up.ask);
+    const kept = s.market;
+    if (kept !== null && kept.outcomePrices === outcomePrices && kept.bestBid === bestBid && kept.bestAsk === bestAsk) return kept;
+    return (s.market = {
       id: names.id,
       conditionId: names.id,
       slug: names.slug,
       question: names.question,
       outcomes: OUTCOMES as string[],
-      outcomePrices: [upPrice, down],
+      outcomePrices,
       tokenIds: names.tokenIds as unknown as string[],
       negRisk: false,
       negRiskMarketId: null,
@@ -397,10 +444,10 @@ export class FifteenMinMarketModel {
       active: true,
       closed: false,
       acceptingOrders: true,
-      bestBid: this.grid.price(up.bid),
-      bestAsk: this.grid.price(up.ask),
+      bestBid,
+      bestAsk,
       groupItemTitle: null,
-    };
+    });
   }
 }
 
@@ -474,6 +521,46 @@ export class PriceGrid {
     }
     return levels;
   }
+}
+
+/** The snapshot's outcome prices of a fair P(Up): Up clamped to [0.01, 0.99] to the cent as `toFixed(2)` writes it, Down = 1 - Up. */
+export function outcomePricesRule(fair: number): string[] {
+  const up = Math.min(0.99, Math.max(0.01, fair)).toFixed(2);
+  return [up, (1 - Number(up)).toFixed(2)];
+}
+
+/** `outcomePricesRule(k / 100)` for k = 0..100, shared (frozen): the only results it has for a number. */
+const CENT_PAIRS: readonly string[][] = Array.from({ length: 101 }, (_, k) => Object.freeze(outcomePricesRule(k / 100)) as string[]);
+
+/**
+ * Where the Up text of cent k starts: the least double x with `outcomePricesRule(x)` = that of k / 100
+ * (k = 2..99), found once by bisection over the doubles between one below and one at or above it (a
+ * hair either side of the half cent, else (k - 1) / 100 and k / 100). The rule is monotonic in x, so the
+ * cent of any x is the k whose start it has reached and whose successor's not.
+ */
+const CENT_STARTS: readonly number[] = Array.from({ length: 100 }, (_, k) => {
+  if (k < 2) return -Infinity;
+  const text = CENT_PAIRS[k][0];
+  const half = (2 * k - 1) / 200;
+  const near = outcomePricesRule(half * (1 - 1e-12))[0] !== text && outcomePricesRule(half * (1 + 1e-12))[0] === text;
+  let lo = near ? half * (1 - 1e-12) : (k - 1) / 100;
+  let hi = near ? half * (1 + 1e-12) : k / 100;
+  for (;;) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid === lo || mid === hi) return hi;
+    if (outcomePricesRule(mid)[0] === text) hi = mid;
+    else lo = mid;
+  }
+});
+
+/** `outcomePricesRule(fair)`, from the table: one shared pair per cent. */
+export function outcomePricesOf(fair: number): string[] {
+  if (!(fair >= 0.01)) return fair < 0.01 ? CENT_PAIRS[1] : outcomePricesRule(fair);
+  if (fair >= 0.99) return CENT_PAIRS[99];
+  let k = Math.max(1, Math.min(99, Math.floor(fair * 100)));
+  while (k < 99 && fair >= CENT_STARTS[k + 1]) k++;
+  while (k > 1 && fair < CENT_STARTS[k]) k--;
+  return CENT_PAIRS[k];
 }
 
 /** Standard normal CDF (Abramowitz and Stegun 26.2.17, |error| < 7.5e-8). */

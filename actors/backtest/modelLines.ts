@@ -18,8 +18,8 @@ function template(value: unknown): string[] {
  * of a quote's cost was `JSON.stringify`. Tested: every model event of the demo file, line for line.
  */
 export class ModelLines {
-  private readonly books = new Map<string, string[]>();
-  private readonly markets = new Map<string, string[]>();
+  private readonly books = new Map<string, BookPieces>();
+  private readonly markets = new Map<string, MarketPieces>();
   private readonly levels = new WeakMap<readonly BookLevel[], string>();
   private snapshot: string[] | null = null;
 
@@ -37,9 +37,16 @@ export class ModelLines {
   }
 
   private bookLine(e: BookEvent): string {
-    let t = this.books.get(e.tokenId);
-    if (t === undefined) this.books.set(e.tokenId, (t = template({ ...e, seq: 0, ts: HOLE, bids: HOLE, asks: HOLE })));
-    return t[0] + e.ts + t[1] + this.levelsJson(e.bids) + t[2] + this.levelsJson(e.asks) + t[3];
+    let b = this.books.get(e.tokenId);
+    if (b === undefined) this.books.set(e.tokenId, (b = { template: template({ ...e, seq: 0, ts: HOLE, bids: HOLE, asks: HOLE }), bids: null, asks: null, rest: '' }));
+    const t = b.template;
+    // Consecutive quotes of a token often repeat its levels (the same frozen lists): then all after ts is the same.
+    if (e.bids !== b.bids || e.asks !== b.asks || !Object.isFrozen(e.bids) || !Object.isFrozen(e.asks)) {
+      b.rest = t[1] + this.levelsJson(e.bids) + t[2] + this.levelsJson(e.asks) + t[3];
+      b.bids = e.bids;
+      b.asks = e.asks;
+    }
+    return t[0] + e.ts + b.rest;
   }
 
   private levelsJson(levels: readonly BookLevel[]): string {
@@ -57,10 +64,31 @@ export class ModelLines {
   }
 
   private marketJson(m: MarketInfo): string {
-    let t = this.markets.get(m.id);
-    if (t === undefined) this.markets.set(m.id, (t = template({ ...m, outcomePrices: [HOLE, HOLE], bestBid: HOLE, bestAsk: HOLE })));
-    return t[0] + text(m.outcomePrices[0]) + t[1] + text(m.outcomePrices[1]) + t[2] + text(m.bestBid) + t[3] + text(m.bestAsk) + t[4];
+    let p = this.markets.get(m.id);
+    if (p === undefined) this.markets.set(m.id, (p = { template: template({ ...m, outcomePrices: [HOLE, HOLE], bestBid: HOLE, bestAsk: HOLE }), market: null, json: '' }));
+    // The model quotes the same market object again while its prices stay (objects are never changed).
+    if (p.market !== m) {
+      const t = p.template;
+      p.json = t[0] + text(m.outcomePrices[0]) + t[1] + text(m.outcomePrices[1]) + t[2] + text(m.bestBid) + t[3] + text(m.bestAsk) + t[4];
+      p.market = m;
+    }
+    return p.json;
   }
+}
+
+/** A token's book template, and its last levels with the line after `ts` they make. */
+interface BookPieces {
+  template: string[];
+  bids: readonly BookLevel[] | null;
+  asks: readonly BookLevel[] | null;
+  rest: string;
+}
+
+/** A market's template, and its last object with the JSON it makes. */
+interface MarketPieces {
+  template: string[];
+  market: MarketInfo | null;
+  json: string;
 }
 
 /** A decimal as JSON (the model's prices need no escaping). */
