@@ -65,21 +65,15 @@ export function configuredStrategies(config: Config, portfolio: Portfolio, event
 
 /**
  * Balance and today's P&L for the 15-minute strategy's LLM prompt (asked on every confirmed signal): the
- * texts are made again only when the figures (immutable Big values) or the UTC day change.
+ * texts are made again only when the figures (immutable Big values) change.
  */
 export function portfolioSummary(portfolio: Portfolio, eventClock: Clock): () => { balance: string; dailyPnl: string } {
-  let day = { start: 0, end: 0, text: '' };
   let cash: Big | null = null;
   let pnl: Big | null = null;
   let out = { balance: '', dailyPnl: '' };
   return () => {
-    const now = eventClock.now();
-    if (now < day.start || now >= day.end) {
-      const start = Math.floor(now / DAY_MS) * DAY_MS;
-      day = { start, end: start + DAY_MS, text: utcDay(now) };
-    }
     const c = portfolio.cash();
-    const p = portfolio.dayPnl(day.text);
+    const p = portfolio.dayPnl(utcDay(eventClock.now()));
     if (c !== cash || p !== pnl) {
       cash = c;
       pnl = p;
@@ -88,7 +82,6 @@ export function portfolioSummary(portfolio: Portfolio, eventClock: Clock): () =>
     return { ...out };
   };
 }
-const DAY_MS = 86_400_000;
 
 /**
  * Everything that trades, wired the same way for live, replay and backtest: market state, the
