@@ -3,7 +3,7 @@ import { ColumnarTrade } from '../events/columnar';
 import type { EventSink, LogRecord, RenderedLine } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
-import { SignalDetector, signalLine, type SignalParams } from '../streams/signals';
+import { SignalDetector, SignalLine, type SignalParams } from '../streams/signals';
 
 export type Reaction = readonly DerivedEvent[] | void;
 
@@ -138,8 +138,8 @@ export class Engine {
     for (const r of records) this.appendInput(r.event, r.line, r.made === true);
     for (const r of records) this.absorb(r.event);
     if (this.reactors.length === 0) return;
-    this.dispatch(
-      records.map((r) => r.event),
+    this.drain(
+      records.map((r): Queued => ({ event: r.event, from: null })),
       records[0].event,
     );
   }
@@ -224,7 +224,7 @@ export class Engine {
     if (event.type === 'trade') return this.onTrade(event, line);
     this.absorb(event);
     if (this.reactors.length === 0) return;
-    return this.dispatch([event], event);
+    return this.drain([{ event, from: null }], event);
   }
 
   /** A trade (appended already) through the signal detector; a signal is appended right after it and offered to the reactors. */
@@ -235,7 +235,7 @@ export class Engine {
       // A trade from the columnar cache has its price and quantity as exact numbers already.
       signal = line instanceof ColumnarTrade ? this.detector.onTradeValues(trade, line.priceNumber, line.qtyNumber) : this.detector.onTrade(trade);
       if (signal === null) return;
-      signal.seq = this.log.appendLine(signalLine(signal));
+      signal.seq = this.log.appendMade(new SignalLine(signal));
     } catch (err) {
       // The engine stops at its first failure: every later input is refused with it.
       this.failure ??= err;
@@ -243,20 +243,13 @@ export class Engine {
     }
     this.derived++;
     this.counter.add(signal);
-    if (this.reactors.length > 0) this.dispatch([signal], trade);
+    if (this.reactors.length > 0) this.drain([{ event: signal, from: null }], trade);
   }
 
   /**
-   * Offers the queue's events to every reactor in order; events a reactor returns join the queue
-   * for the other reactors.
+   * Offers the queue's events (inputs and signals first) to every reactor in order; events a reactor
+   * returns join the queue for the other reactors.
    */
-  private dispatch(events: AnyEvent[], input: InputEvent): void {
-    this.drain(
-      events.map((event) => ({ event, from: null })),
-      input,
-    );
-  }
-
   private drain(queue: Queued[], input: AnyEvent): void {
     for (let qi = 0; qi < queue.length; qi++) {
       if (queue.length > MAX_CASCADE) throw new Error(`engine: input seq ${input.seq} (${input.type}) caused more than ${MAX_CASCADE} derived events; reactors are feeding each other in a loop`);

@@ -1,4 +1,4 @@
-import { parseEventLine, readSummary, type ReadSummary } from '../events/log';
+import { parseEventLine, readSummary, type LogRecord, type ReadSummary } from '../events/log';
 import { readLineBatches, type LineReadOptions, type LineReadResult } from '../events/lines';
 import { isInputType, type AnyEvent } from '../events/types';
 import type { Engine } from './engine';
@@ -107,4 +107,9 @@ export async function* tickFileLines(path: string, options: LineReadOptions = {}
     events += next.value.length;
     yield next.value;
   }
+}
+
+/** One file's records (a columnar cache's, say) as they come, ending with its read summary as the merge of tick files gives it. */
+export async function* oneFileRecords(records: AsyncGenerator<LogRecord[], ReadSummary>): AsyncGenerator<LogRecord[], ReadSummary[]> {
+  return [yield* records];
 }

@@ -11,6 +11,8 @@ export interface StrategyHealth {
 
 interface Supervised {
   strategy: Strategy;
+  /** The strategy marks its last good state itself (`checkpoint` / `rollback`); else `lastGood` holds its `persist()`. */
+  marks: boolean;
   lastGood: unknown;
   health: StrategyHealth;
 }
@@ -33,11 +35,11 @@ export class Supervisor {
       if (names.has(s.name)) throw new Error(`two strategies are named ${s.name}`);
       names.add(s.name);
     }
-    this.supervised = strategies.map((strategy) => ({
-      strategy,
-      lastGood: strategy.persist(),
-      health: { name: strategy.name, errors: 0, restarts: 0, stopped: false },
-    }));
+    this.supervised = strategies.map((strategy) => {
+      const marks = typeof strategy.checkpoint === 'function' && typeof strategy.rollback === 'function';
+      if (marks) strategy.checkpoint!();
+      return { strategy, marks, lastGood: marks ? null : strategy.persist(), health: { name: strategy.name, errors: 0, restarts: 0, stopped: false } };
+    });
   }
 
   get strategies(): readonly Strategy[] {
@@ -50,16 +52,24 @@ export class Supervisor {
 
   /** True when at least one running strategy handles this event type. */
   wants(type: AnyEvent['type']): boolean {
-    return (this.wanted ??= new Set(this.supervised.flatMap((s) => (s.health.stopped ? [] : [...s.strategy.handles])))).has(type);
+    return this.handlersOf(type).length > 0;
   }
 
-  /** The event types the running strategies handle (null: to be worked out again, after a strategy stopped). */
-  private wanted: Set<AnyEvent['type']> | null = null;
+  /** Per event type, the running strategies that handle it, in registration order (cleared when a strategy stops). */
+  private readonly handlers = new Map<AnyEvent['type'], readonly Supervised[]>();
+
+  private handlersOf(type: AnyEvent['type']): readonly Supervised[] {
+    let list = this.handlers.get(type);
+    if (list === undefined) {
+      list = this.supervised.filter((s) => !s.health.stopped && s.strategy.handles.has(type));
+      this.handlers.set(type, list);
+    }
+    return list;
+  }
 
   dispatch(event: AnyEvent, contextFor: (strategy: Strategy) => StrategyContext): DerivedEvent[] {
     let out: DerivedEvent[] | null = null;
-    for (const s of this.supervised) {
-      if (s.health.stopped || !s.strategy.handles.has(event.type)) continue;
+    for (const s of this.handlersOf(event.type)) {
       const reaction = this.react(s, event, contextFor(s.strategy));
       if (reaction.length === 0) continue;
       // A strategy's own array is returned as it is (never written to: it may be a shared constant).
@@ -72,17 +82,19 @@ export class Supervisor {
     try {
       const out: unknown = s.strategy.react(event, ctx);
       if (!Array.isArray(out)) throw new Error(`react returned ${describe(out)} for ${event.type} (seq ${event.seq}); a strategy reacts synchronously with an array of events`);
-      s.lastGood = s.strategy.persist();
+      if (s.marks) s.strategy.checkpoint!();
+      else s.lastGood = s.strategy.persist();
       return out as DerivedEvent[];
     } catch (err) {
       s.health.errors++;
       const events: DerivedEvent[] = [makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: errorMessage(err) })];
       try {
-        s.strategy.restore(s.lastGood);
+        if (s.marks) s.strategy.rollback!();
+        else s.strategy.restore(s.lastGood);
         s.health.restarts++;
       } catch (restoreErr) {
         s.health.stopped = true;
-        this.wanted = null;
+        this.handlers.clear();
         events.push(makeEvent('error', event.ts, { source: s.strategy.name, kind: 'throw', message: `restart failed, strategy stopped: ${errorMessage(restoreErr)}` }));
       }
       return events;

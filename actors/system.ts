@@ -1,3 +1,4 @@
+import type Big from 'big.js';
 import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../events/clock';
 import { MarketState } from '../domain/market/marketState';
@@ -55,11 +56,31 @@ export function configuredStrategies(config: Config, portfolio: Portfolio, event
   const out: Strategy[] = [];
   if (config.flashCrash.enabled) out.push(createFlashCrashStrategy(config.flashCrash, undefined, { inspect }));
   if (config.fifteenMin.enabled) {
-    const summary = () => ({ balance: dec(portfolio.cash()), dailyPnl: dec(portfolio.dayPnl(utcDay(eventClock.now()))) });
+    const summary = portfolioSummary(portfolio, eventClock);
     out.push(createFifteenMinStrategy(config.fifteenMin, { portfolio: summary, inspect }));
   }
   if (config.negRisk.enabled) out.push(createNegRiskStrategy(config.negRisk, { inspect }));
   return out;
+}
+
+/**
+ * Balance and today's P&L for the 15-minute strategy's LLM prompt (asked on every confirmed signal): the
+ * texts are made again only when the figures (immutable Big values) change.
+ */
+export function portfolioSummary(portfolio: Portfolio, eventClock: Clock): () => { balance: string; dailyPnl: string } {
+  let cash: Big | null = null;
+  let pnl: Big | null = null;
+  let out = { balance: '', dailyPnl: '' };
+  return () => {
+    const c = portfolio.cash();
+    const p = portfolio.dayPnl(utcDay(eventClock.now()));
+    if (c !== cash || p !== pnl) {
+      cash = c;
+      pnl = p;
+      out = { balance: dec(c), dailyPnl: dec(p) };
+    }
+    return { ...out };
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readColumnarBatches, readColumnarHeader, writeColumnar, type ColumnarHeader } from '../events/columnar';
 import { readEventBatches, type LogRecord, type ReadSummary } from '../events/log';
@@ -7,10 +8,26 @@ import { readEventBatches, type LogRecord, type ReadSummary } from '../events/lo
 /** Where `pma cache` puts the columnar forms of tick files unless told otherwise. */
 export const DEFAULT_TICK_CACHE_DIR = 'var/tick-cache';
 
-/** SHA-256 of a file's bytes, hex. */
+/** Bytes per read of `fileSha256` (into one buffer, reused). */
+const HASH_READ_BYTES = 1 << 20;
+
+/**
+ * SHA-256 of a file's bytes, hex. Read a megabyte at a time into one buffer: a read stream's 64 KiB
+ * chunks, each a new buffer through the stream machinery, cost about 60 % more CPU than the hash itself.
+ */
 export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(HASH_READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await file.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }
 

@@ -122,8 +122,13 @@ export class TradingReactor implements Reactor {
   }
 
   private dispatch(event: AnyEvent): DerivedEvent[] {
-    return this.parts.supervisor.dispatch(event, (s) => this.contextFor(s, event.ts));
+    this.dispatchTs = event.ts;
+    return this.parts.supervisor.dispatch(event, this.contextAtDispatch);
   }
+
+  /** The event time of the event being dispatched, for `contextAtDispatch` (bound once, not a closure per event). */
+  private dispatchTs = 0;
+  private readonly contextAtDispatch = (strategy: Strategy): StrategyContext => this.contextFor(strategy, this.dispatchTs);
 
   /** The strategy's context at `now`: one object for every event of the same ms (a context is read, never written). */
   private contextFor(strategy: Strategy, now: number): StrategyContext {
@@ -142,6 +147,7 @@ export class TradingReactor implements Reactor {
   /** Appends the strategies' outputs to `result`, each order intent followed by its outcome and what that causes. */
   private settle(outputs: DerivedEvent[], ts: number, result: DerivedEvent[], depth: number): void {
     if (depth > MAX_DEPTH) throw new Error(`trading: more than ${MAX_DEPTH} rounds of orders from one event; a strategy keeps reordering on its own fills`);
+    if (outputs.length === 0) return;
     const done = new Set<string>();
     let cancelsSent = false;
     for (const e of outputs) {

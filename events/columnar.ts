@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { readEventBatches, parseEventLine, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { readEventBatches, parseEventLine, putAscii, putBytes, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
 import type { TradeEvent } from './types';
 
 /**
@@ -60,9 +60,61 @@ const INTEGER_MAX_BYTES = 17;
 /** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
 const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
 
-/** Writes a safe integer (seq, ts, tradeId: validated as such when read) at `p`; returns the offset after it. */
-function putInteger(out: Buffer, p: number, n: number): number {
-  return n >= 0 ? putDigits(out, p, n) : p + out.write(String(n), p, 'latin1');
+/**
+ * The text of a safe integer (seq, ts, tradeId: validated as such when read), kept from one call to the
+ * next: each of these is mostly a little above the last one written (the next seq, a ts of the same
+ * or a later ms, the next trade id), so the digits are carried forward from the last ones instead of
+ * all made again (a division by ten per digit was the larger part of rendering a trade's line).
+ */
+export class IntegerText {
+  private value = NaN;
+  private length = 0;
+  /** The text's bytes, from 0 (a sign and 16 digits at most). */
+  private readonly bytes = Buffer.alloc(INTEGER_MAX_BYTES);
+
+  /** Writes `n`'s text at `p`; returns the offset after it. */
+  write(out: Buffer, p: number, n: number): number {
+    if (n !== this.value) this.update(n);
+    const bytes = this.bytes;
+    const length = this.length;
+    for (let i = 0; i < length; i++) out[p + i] = bytes[i];
+    return p + length;
+  }
+
+  private update(n: number): void {
+    const delta = n - this.value;
+    if (delta > 0 && delta < CARRY_LIMIT && this.value >= 0 && Number.isSafeInteger(n)) {
+      // Add to the last digit, carrying left; a carry past the first digit (999 -> 1000) writes all anew.
+      const bytes = this.bytes;
+      let carry = delta;
+      for (let i = this.length - 1; i >= 0 && carry > 0; i--) {
+        const sum = bytes[i] - 48 + carry;
+        carry = (sum / 10) | 0;
+        bytes[i] = 48 + sum - carry * 10;
+      }
+      if (carry === 0) {
+        this.value = n;
+        return;
+      }
+    }
+    this.length = n >= 0 && Number.isSafeInteger(n) ? putDigits(this.bytes, 0, n) : this.bytes.write(String(n), 0, 'latin1');
+    this.value = n;
+  }
+}
+
+/** Steps up to this are carried digit by digit (small integer arithmetic); a larger one writes the text anew. */
+const CARRY_LIMIT = 1 << 20;
+
+/** What renders the trades of one reader (or one check): the texts of the last seq and ts written. */
+class TradeLineDigits {
+  readonly seq = new IntegerText();
+  readonly ts = new IntegerText();
+}
+
+/** One symbol's part of the template and the text of its last trade id. */
+class SymbolLine {
+  readonly tradeId = new IntegerText();
+  constructor(readonly part: Buffer) {}
 }
 
 /** The length of a safe integer's text. */
@@ -72,13 +124,6 @@ function integerLength(n: number): number {
   let d = n >= 1e8 ? 9 : 1;
   while (d < 16 && n >= POW10[d]) d++;
   return d;
-}
-
-/** Copies a template piece (a few bytes: a loop is cheaper than `set`). */
-function putBytes(out: Buffer, p: number, bytes: Buffer): number {
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
-  return p + n;
 }
 
 /**
@@ -114,18 +159,21 @@ function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): nu
   return end;
 }
 
-/** Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the offset after it. */
-function writeTradeLine(out: Buffer, at: number, seq: number, ts: number, symbolPart: Buffer, tradeId: number, priceM: number, priceScale: number, qtyM: number, qtyScale: number, buyerMaker: boolean): number {
+/**
+ * Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the
+ * offset after it. `price` and `qty` are `decimalText` of the stored mantissa and scale.
+ */
+function writeTradeLine(out: Buffer, at: number, digits: TradeLineDigits, seq: number, ts: number, symbol: SymbolLine, tradeId: number, price: string, qty: string, buyerMaker: boolean): number {
   let p = putBytes(out, at, T_SEQ);
-  p = putInteger(out, p, seq);
+  p = digits.seq.write(out, p, seq);
   p = putBytes(out, p, T_TS);
-  p = putInteger(out, p, ts);
-  out.set(symbolPart, p);
-  p = putInteger(out, p + symbolPart.length, tradeId);
+  p = digits.ts.write(out, p, ts);
+  out.set(symbol.part, p);
+  p = symbol.tradeId.write(out, p + symbol.part.length, tradeId);
   p = putBytes(out, p, T_PRICE);
-  p = putDecimal(out, p, priceM, priceScale);
+  p = putAscii(out, p, price);
   p = putBytes(out, p, T_QTY);
-  p = putDecimal(out, p, qtyM, qtyScale);
+  p = putAscii(out, p, qty);
   p = putBytes(out, p, T_BUYER_MAKER);
   return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
 }
@@ -149,18 +197,21 @@ function scratchOf(bytes: number): Buffer {
 
 /** A trade's line as text (the template rendered with `seq`; `price` and `qty` as exact mantissa and scale). */
 function tradeLineText(seq: number, t: TradeEvent, price: [number, number], qty: [number, number]): string {
-  const part = symbolPart(t.symbol);
-  const buf = scratchOf(tradeLineMaxBytes(t, part));
-  return buf.toString('utf8', 0, writeTradeLine(buf, 0, seq, t.ts, part, t.tradeId, price[0], price[1], qty[0], qty[1], t.buyerMaker));
+  const symbol = new SymbolLine(symbolPart(t.symbol));
+  const buf = scratchOf(tradeLineMaxBytes(t, symbol.part));
+  return buf.toString('utf8', 0, writeTradeLine(buf, 0, new TradeLineDigits(), seq, t.ts, symbol, t.tradeId, decimalText(price[0], price[1]), decimalText(qty[0], qty[1]), t.buyerMaker));
 }
 
-/** Slots of a `DecimalTexts` table (a power of two). */
-const DECIMAL_SLOTS = 4096;
+/** Slots of a `DecimalTexts` table: 2^DECIMAL_SLOT_BITS. */
+const DECIMAL_SLOT_BITS = 13;
+const DECIMAL_SLOTS = 1 << DECIMAL_SLOT_BITS;
 
 /**
- * Decimal texts already made, in a direct-mapped table: a mantissa's low bits pick its slot, a new
- * text replaces the one there. Bounded, and no number boxed per lookup (a map keyed by mantissas
- * above 2^31 boxed each one): prices and quantities repeat from one trade to the next.
+ * Decimal texts already made, in a direct-mapped table: a multiplicative hash of the mantissa's low 32
+ * bits and the scale picks its slot (its top bits: the mantissa's low bits alone crowded quantities,
+ * which mostly end in zeros, into an eighth of the slots), a new text replaces the one there. Bounded,
+ * and no number boxed per lookup (a map keyed by mantissas above 2^31 boxed each one): prices and
+ * quantities repeat from one trade to the next.
  */
 class DecimalTexts {
   private readonly mantissas = new Float64Array(DECIMAL_SLOTS).fill(-1);
@@ -168,7 +219,7 @@ class DecimalTexts {
   private readonly texts: string[] = new Array<string>(DECIMAL_SLOTS).fill('');
 
   of(mantissa: number, scale: number): string {
-    const slot = ((mantissa >>> 0) ^ scale) & (DECIMAL_SLOTS - 1);
+    const slot = Math.imul((mantissa >>> 0) ^ scale, 0x9e3779b1) >>> (32 - DECIMAL_SLOT_BITS);
     if (this.mantissas[slot] === mantissa && this.scales[slot] === scale) return this.texts[slot];
     const text = decimalText(mantissa, scale);
     this.mantissas[slot] = mantissa;
@@ -351,8 +402,10 @@ class ColumnarBlock {
     readonly qtyM: Float64Array,
     readonly qtyScale: Uint8Array,
     readonly symbol: Uint16Array,
-    /** Each symbol's part of the template (`symbolPart`), by index. */
-    readonly symbolParts: readonly Buffer[],
+    /** Each symbol's part of the template and last trade id, by index. */
+    readonly symbolLines: readonly SymbolLine[],
+    /** The reader's last seq and ts written. */
+    readonly digits: TradeLineDigits,
   ) {}
 }
 
@@ -383,13 +436,14 @@ export class ColumnarTrade implements LogRecord {
 
   /** Bytes `render` may write at most. */
   get maxLineBytes(): number {
-    return tradeLineMaxBytes(this.event, this.symbolPart);
+    return tradeLineMaxBytes(this.event, this.symbolLine.part);
   }
 
   /** Writes the line with `seq` into `out` at `at` (with room for `maxLineBytes`); returns the offset after it. */
   render(out: Buffer, at: number, seq: number): number {
     const { block, row, event } = this;
-    return writeTradeLine(out, at, seq, event.ts, this.symbolPart, event.tradeId, block.priceM[row], block.priceScale[row], block.qtyM[row], block.qtyScale[row], event.buyerMaker);
+    // The event's price and quantity are the reader's `decimalText` of the row's mantissas and scales.
+    return writeTradeLine(out, at, block.digits, seq, event.ts, this.symbolLine, event.tradeId, event.price, event.qty, event.buyerMaker);
   }
 
   /** `Number(event.price)`, from the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
@@ -402,8 +456,8 @@ export class ColumnarTrade implements LogRecord {
     return exactQuotient(this.block.qtyM[this.row], this.block.qtyScale[this.row], this.event.qty);
   }
 
-  private get symbolPart(): Buffer {
-    return this.block.symbolParts[this.block.symbol[this.row]];
+  private get symbolLine(): SymbolLine {
+    return this.block.symbolLines[this.block.symbol[this.row]];
   }
 }
 
@@ -422,7 +476,8 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
   try {
     const { header, blocksEnd } = headerOf(fd, cachePath);
     const symbols = header.symbols;
-    const symbolParts = symbols.map(symbolPart);
+    const symbolLines = symbols.map((s) => new SymbolLine(symbolPart(s)));
+    const digits = new TradeLineDigits();
     // Prices and quantities repeat: one string each while they do (a table of a few thousand, no more).
     const prices = new DecimalTexts();
     const quantities = new DecimalTexts();
@@ -444,7 +499,7 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
       const priceScale = payload.subarray(off, off + n);
       const qtyScale = payload.subarray(off + n, off + 2 * n);
       const flags = payload.subarray(off + 2 * n, off + 3 * n);
-      const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolParts);
+      const block = new ColumnarBlock(seq, priceM, priceScale, qtyM, qtyScale, symbol, symbolLines, digits);
       let vpos = off + 3 * n;
       const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       // Records are made a batch at a time, so they die young (a whole block of them would outlive scavenges).

@@ -113,6 +113,20 @@ export function putDigits(buf: Buffer, p: number, n: number): number {
   return end;
 }
 
+/** Copies a few bytes (a template's piece) to `p`, a loop being cheaper than `set` for so few; returns the offset after them. */
+export function putBytes(out: Buffer, p: number, bytes: Buffer): number {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
+  return p + n;
+}
+
+/** Writes ASCII text (digits, a number's text, a plain string's characters) at `p`, a byte a character; returns the offset after it. */
+export function putAscii(out: Buffer, p: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) out[p + i] = text.charCodeAt(i);
+  return p + n;
+}
+
 /** `{"v":`, then the version digit, then `,"seq":`: the start of every line this project writes, as bytes. */
 const LINE_START = PREFIXES[1].split('').map((c) => c.charCodeAt(0));
 const COMMA = 0x2c;
@@ -137,6 +151,11 @@ export interface EventSink {
   appendRead(event: AnyEvent, line: string): number;
   /** `appendRead` for an input whose line renders itself into the output. */
   appendRendered(line: RenderedLine): number;
+  /**
+   * `appendLine` for a line the engine made that renders itself into the output (a signal): kept in a
+   * derived-only log, unlike `appendRendered`'s inputs.
+   */
+  appendMade(line: RenderedLine): number;
 }
 
 /** An input whose line writes itself into a log's output buffer (a trade from the columnar cache), not built as text. */
@@ -145,6 +164,15 @@ export interface RenderedLine {
   readonly maxLineBytes: number;
   /** Writes the line with `seq` (no newline) into `out` at `at`; returns the offset after it. */
   render(out: Buffer, at: number, seq: number): number;
+}
+
+let scratch = Buffer.alloc(1024);
+
+/** A rendered line as text, with `seq` (for a caller that needs the string, not the log's bytes). */
+export function renderedText(line: RenderedLine, seq: number): string {
+  const max = line.maxLineBytes;
+  if (scratch.length < max) scratch = Buffer.alloc(max);
+  return scratch.toString('utf8', 0, line.render(scratch, 0, seq));
 }
 
 export class EventLogWriter implements EventSink {
@@ -216,6 +244,15 @@ export class EventLogWriter implements EventSink {
 
   /** Appends an input whose line renders itself straight into the output buffer (no text built). Returns its seq. */
   appendRendered(line: RenderedLine): number {
+    return this.render(line);
+  }
+
+  /** Appends a line the engine made (a signal), rendered straight into the output buffer. Returns its seq. */
+  appendMade(line: RenderedLine): number {
+    return this.render(line);
+  }
+
+  private render(line: RenderedLine): number {
     const next = this.seq + 1;
     const max = line.maxLineBytes + 1;
     if (!this.room(max)) {

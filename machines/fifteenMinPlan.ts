@@ -63,18 +63,22 @@ interface PairSum {
 
 /**
  * The last pair sum per parameters object (one per instance, asked on every quote while it watches;
- * quotes often change nothing of the two asks and fees). Big values are never changed in place, so
- * the remembered `asks` is the one a new sum would give.
+ * quotes often change nothing of the two asks and fees), and every sum by minimum edge, asks and fees
+ * (asks sit on a grid of ticks and come back). Big values are never changed in place, so a remembered
+ * `asks` is the one a new sum would give.
  */
 const pairSums = new WeakMap<FifteenMinParams, PairSum>();
+const pairSumsByPrices = new BoundedMemo<string, PairSum>(10_000);
 
 function pairSum(p: FifteenMinParams, up: SideQuote, down: SideQuote): PairSum {
   const last = pairSums.get(p);
   if (last !== undefined && last.upAsk === up.ask && last.downAsk === down.ask && last.upFee === up.buyFeePerShare && last.downFee === down.buyFeePerShare) return last;
-  const asks = new Big(up.ask!).plus(down.ask!);
-  const limit = last?.limit ?? BIG_ONE.minus(p.sumToOneMinEdge);
-  const edge = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare).lt(limit);
-  const sum = { upAsk: up.ask!, downAsk: down.ask!, upFee: up.buyFeePerShare, downFee: down.buyFeePerShare, asks, edge, limit };
+  const sum = pairSumsByPrices.get(`${p.sumToOneMinEdge}|${up.ask}|${down.ask}|${up.buyFeePerShare}|${down.buyFeePerShare}`, () => {
+    const asks = new Big(up.ask!).plus(down.ask!);
+    const limit = BIG_ONE.minus(p.sumToOneMinEdge);
+    const edge = asks.plus(up.buyFeePerShare).plus(down.buyFeePerShare).lt(limit);
+    return { upAsk: up.ask!, downAsk: down.ask!, upFee: up.buyFeePerShare, downFee: down.buyFeePerShare, asks, edge, limit };
+  });
   pairSums.set(p, sum);
   return sum;
 }

@@ -3,6 +3,7 @@ import {
   activeNodes, assignmentOf, candidatesOf, guardCheck, guardFailure, isAtomic, selfAndAncestors,
   type AnyStateMachineView, type Assignment, type GuardArgs, type GuardCheck, type StateNodeView, type TransitionView,
 } from './xstateInternals';
+import { ShapeMemo } from './objectShape';
 
 /**
  * `activeNodes`, read once: tsx (bin/pma.js, bin/run-ts.js) compiles modules to CommonJS, where each
@@ -27,7 +28,7 @@ const nodesOf = activeNodes;
  * action is implemented) depends only on the state configuration and the event type, so it is
  * compiled once per (configuration, event type); a step then only evaluates guards and assignments.
  */
-export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): AnyMachineSnapshot | null {
+export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject, memo: StepMemo = new StepMemo()): AnyMachineSnapshot | null {
   const configuration = configurationOf(snapshot);
   if (configuration.eventless === null) return null;
   // A declined event type is stored as null: compiled once like the others.
@@ -45,7 +46,7 @@ export function quietStep(snapshot: AnyMachineSnapshot, event: EventObject): Any
   let next = snapshot;
   if (chosen !== null) {
     if (chosen.assignments === null) return null;
-    if (chosen.assignments.length > 0) next = { ...snapshot, context: assigned(chosen.assignments, args) } as AnyMachineSnapshot;
+    if (chosen.assignments.length > 0) next = assignedSnapshot(snapshot, chosen.assignments, args, memo);
   }
   const eventless = configuration.eventless;
   if (eventless.length > 0) {
@@ -73,35 +74,34 @@ function holds(candidate: Candidate, args: GuardArgs, snapshot: AnyMachineSnapsh
 }
 
 /**
- * The context after `assignments` in order, as XState's resolveAssign computes it: each sees the
- * context the previous ones left and merges its update into a copy (never into a context an
- * assignment has seen: planning functions remember results by argument identity, machines/computedOnce.ts).
+ * What `quietStep` knows of the snapshot it returned last for one machine instance (the caller keeps
+ * one per instance): the key lists of that snapshot and of its context. The next step from that
+ * snapshot then copies both with a literal of those keys (machines/objectShape.ts) without reading
+ * their keys again; a snapshot it did not make (XState's, a restored one) has its keys read once.
  */
-function assigned(assignments: readonly Assignment[], args: GuardArgs): Record<string, unknown> {
+export class StepMemo {
+  readonly snapshots = new ShapeMemo();
+  readonly contexts = new ShapeMemo();
+}
+
+/** The snapshot with the context after `assignments` (XState's resolveAssign: each `assign` sees the context the previous one left and merges its update into a copy). */
+function assignedSnapshot(snapshot: AnyMachineSnapshot, assignments: readonly Assignment[], args: GuardArgs, memo: StepMemo): AnyMachineSnapshot {
   let context = args.context as Record<string, unknown>;
   for (const assignment of assignments) {
     args.context = context;
-    if (typeof assignment === 'function') {
-      context = merged(context, assignment(args, undefined));
-      continue;
-    }
-    const update: Record<string, unknown> = {};
-    for (const key of Object.keys(assignment)) {
-      const value = assignment[key];
-      update[key] = typeof value === 'function' ? value(args, undefined) : value;
-    }
-    context = merged(context, update);
+    context = memo.contexts.merge(context, typeof assignment === 'function' ? assignment(args, undefined) : perKey(assignment, args));
   }
-  return context;
+  return memo.snapshots.with(snapshot as unknown as Record<string, unknown>, 'context', context) as unknown as AnyMachineSnapshot;
 }
 
-/**
- * XState's `Object.assign({}, context, update)` (resolveAssign): the same keys in the same order. Spreads
- * cost V8 about half as much here (measured on the steps of a backtest); they differ from
- * Object.assign only for an own `__proto__` key, which Object.assign turns into the prototype.
- */
-function merged(context: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
-  return Object.hasOwn(update, '__proto__') || Object.hasOwn(context, '__proto__') ? Object.assign({}, context, update) : { ...context, ...update };
+/** An `assign` given per context key: its update (functions of the arguments, or values). */
+function perKey(assignment: Record<string, unknown>, args: GuardArgs): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  for (const key of Object.keys(assignment)) {
+    const value = assignment[key];
+    update[key] = typeof value === 'function' ? (value as (a: GuardArgs, p: undefined) => unknown)(args, undefined) : value;
+  }
+  return update;
 }
 
 /**

@@ -3,6 +3,7 @@ import { assign, emit, setup } from 'xstate';
 import type { Decimal, MarketInfo } from '../events/types';
 import { midpoint } from '../domain/decimal';
 import { BoundedMemo } from '../domain/memo';
+import { ShapeMemo } from './objectShape';
 
 /**
  * The scan-interval controller: above `volatilityThreshold` the scan runs at half the base interval
@@ -252,12 +253,13 @@ export interface ScanIntervalStep {
  * state's guard is the negation, so nothing follows). It is what XState's interpreter computes
  * (tests/scan-interval.test.ts checks both on every snapshot of a backtest), without the
  * interpreter's cost: a backtest's model quotes every second, a third of them changing the state.
+ * `contexts`: the caller's memo of the context it holds (copied by a literal of its keys, machines/objectShape.ts).
  */
-export function snapshotStep(state: ScanIntervalState, context: ScanIntervalContext, event: ScanIntervalEvent): ScanIntervalStep {
-  const measured = { ...context, ...measureSnapshot(context, event) };
+export function snapshotStep(state: ScanIntervalState, context: ScanIntervalContext, event: ScanIntervalEvent, contexts: ShapeMemo = new ShapeMemo()): ScanIntervalStep {
+  const measured = contexts.merge(context as unknown as Record<string, unknown>, measureSnapshot(context, event)) as unknown as ScanIntervalContext;
   const leave = LEAVE[state];
   if (!leave.when(measured)) return { state, context: measured, change: null };
-  const next = { ...measured, intervalMs: intervalIn(leave.to, context.params) };
+  const next = contexts.with(measured as unknown as Record<string, unknown>, 'intervalMs', intervalIn(leave.to, context.params)) as unknown as ScanIntervalContext;
   return { state: leave.to, context: next, change: announcement(next) };
 }
 

@@ -1,4 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { putAscii, putBytes, putDigits, renderedText, type RenderedLine } from '../events/log';
 import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
@@ -106,23 +107,94 @@ function jsonNumber(n: number): string {
   return JSON.stringify(n);
 }
 
-/** A string as JSON writes it: printable ASCII other than `"` and `\` needs no escape (symbols, decimal prices). */
-function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
-  }
-  return '"' + s + '"';
+/** Bytes a JSON number's text takes at most (`-1.2345678901234567e-308`). */
+const NUMBER_MAX_BYTES = 25;
+
+/** Writes a number as JSON writes it: a non-negative safe integer's digits directly, anything else through `JSON.stringify`. */
+function putNumber(out: Buffer, p: number, n: number): number {
+  return Number.isSafeInteger(n) && n >= 0 ? putDigits(out, p, n) : putAscii(out, p, jsonNumber(n));
 }
 
 /**
- * The log line of a signal, byte for byte what `JSON.stringify(signal)` gives (a test holds it to
- * that), built directly because signals are the one derived event that is frequent.
+ * Writes a string as JSON writes it: printable ASCII other than `"` and `\` (symbols, decimal prices)
+ * needs no escape and is written a byte a character; any other through `JSON.stringify`, as UTF-8.
  */
+function putString(out: Buffer, p: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return p + out.write(JSON.stringify(s), p, 'utf8');
+  }
+  out[p] = 0x22;
+  putAscii(out, p + 1, s);
+  out[p + n + 1] = 0x22;
+  return p + n + 2;
+}
+
+/** Bytes a string's JSON text takes at most: quotes, and per UTF-16 unit an escape of six ASCII bytes or up to three UTF-8 bytes. */
+const stringMaxBytes = (s: string) => 2 + 6 * s.length;
+
+const piece = (text: string) => Buffer.from(text, 'latin1');
+const S_V = piece('{"v":');
+const S_SEQ = piece(',"seq":');
+const S_TS = piece(',"ts":');
+const S_SYMBOL = piece(',"type":"signal","symbol":');
+const S_TRADE_ID = piece(',"tradeId":');
+const S_CHANGE = piece(',"change":');
+const S_DIRECTION = piece(',"direction":');
+const S_CONFIRMED = piece(',"confirmed":');
+const S_PRICE = piece(',"price":');
+const S_QTY = piece(',"qty":');
+const S_AVG_QTY = piece(',"avgQty":');
+const TRUE = piece('true');
+const FALSE = piece('false');
+const NULL = piece('null');
+const PIECES_BYTES = [S_V, S_SEQ, S_TS, S_SYMBOL, S_TRADE_ID, S_CHANGE, S_DIRECTION, S_CONFIRMED, S_PRICE, S_QTY, S_AVG_QTY, FALSE].reduce((n, b) => n + b.length, 0) + 1;
+
+/**
+ * A signal's log line, byte for byte what `JSON.stringify` gives for the signal under the seq it is
+ * written with (a test holds it to that), written straight into the log's output: signals are the one
+ * derived event that is frequent, and a line built as text was concatenated, flattened, checked and
+ * copied once more to put its seq in.
+ */
+export class SignalLine implements RenderedLine {
+  constructor(readonly signal: SignalEvent) {}
+
+  get maxLineBytes(): number {
+    const s = this.signal;
+    return PIECES_BYTES + 6 * NUMBER_MAX_BYTES + stringMaxBytes(s.symbol) + stringMaxBytes(s.direction) + stringMaxBytes(s.price) + stringMaxBytes(s.qty);
+  }
+
+  render(out: Buffer, at: number, seq: number): number {
+    const s = this.signal;
+    let p = putBytes(out, at, S_V);
+    p = putNumber(out, p, s.v);
+    p = putBytes(out, p, S_SEQ);
+    p = putNumber(out, p, seq);
+    p = putBytes(out, p, S_TS);
+    p = putNumber(out, p, s.ts);
+    p = putBytes(out, p, S_SYMBOL);
+    p = putString(out, p, s.symbol);
+    p = putBytes(out, p, S_TRADE_ID);
+    p = putNumber(out, p, s.tradeId);
+    p = putBytes(out, p, S_CHANGE);
+    p = putAscii(out, p, jsonNumber(s.change));
+    p = putBytes(out, p, S_DIRECTION);
+    p = putString(out, p, s.direction);
+    p = putBytes(out, p, S_CONFIRMED);
+    p = putBytes(out, p, s.confirmed ? TRUE : FALSE);
+    p = putBytes(out, p, S_PRICE);
+    p = putString(out, p, s.price);
+    p = putBytes(out, p, S_QTY);
+    p = putString(out, p, s.qty);
+    p = putBytes(out, p, S_AVG_QTY);
+    p = s.avgQty === null ? putBytes(out, p, NULL) : putAscii(out, p, jsonNumber(s.avgQty));
+    out[p] = 0x7d;
+    return p + 1;
+  }
+}
+
+/** The log line of a signal under its own seq, as text (`SignalLine` rendered). */
 export function signalLine(s: SignalEvent): string {
-  return (
-    `{"v":${s.v},"seq":${s.seq},"ts":${s.ts},"type":"signal","symbol":${jsonString(s.symbol)},"tradeId":${s.tradeId},` +
-    `"change":${jsonNumber(s.change)},"direction":"${s.direction}","confirmed":${s.confirmed},"price":${jsonString(s.price)},` +
-    `"qty":${jsonString(s.qty)},"avgQty":${s.avgQty === null ? 'null' : jsonNumber(s.avgQty)}}`
-  );
+  return renderedText(new SignalLine(s), s.seq);
 }

@@ -22,14 +22,16 @@ const checked = { quiet: new Map<string, number>(), declined: new Map<string, nu
 jest.mock('../machines/quietStep', () => {
   const actual = jest.requireActual('../machines/quietStep');
   return {
-    quietStep(snapshot: AnyMachineSnapshot, event: EventObject) {
-      const out = actual.quietStep(snapshot, event);
+    ...actual,
+    quietStep(snapshot: AnyMachineSnapshot, event: EventObject, memo?: unknown) {
+      const out = actual.quietStep(snapshot, event, memo);
       const id = (snapshot.machine as { id: string }).id;
       const tally = out === null ? checked.declined : checked.quiet;
       tally.set(id, (tally.get(id) ?? 0) + 1);
       if (out !== null) {
         const [reference, actions] = transition(snapshot.machine, snapshot as never, event);
         const same = JSON.stringify(reference.value) === JSON.stringify(out.value) && reference.status === out.status &&
+          Object.keys(reference).join() === Object.keys(out).join() &&
           JSON.stringify(reference.context) === JSON.stringify(out.context) && !actions.some((a) => (a.type as string) === 'xstate.emit' || (a.type as string) === 'xstate.raise');
         if (!same && checked.mismatches.length < 5) checked.mismatches.push(`${id} ${event.type} at ${JSON.stringify(snapshot.value)}`);
       }
@@ -65,7 +67,7 @@ describe('quietStep against XState on the demo backtest', () => {
 type CounterEvent = { type: string; by?: number };
 
 describe('quietStep on the shapes it compiles', () => {
-  const { quietStep } = jest.requireActual('../machines/quietStep') as typeof import('../machines/quietStep');
+  const { quietStep, StepMemo } = jest.requireActual('../machines/quietStep') as typeof import('../machines/quietStep');
 
   /** Steps `events` through XState from the initial snapshot; at each, quietStep must give XState's state and context, or null. */
   function against(machine: AnyStateMachine, events: CounterEvent[], input?: unknown): ('quiet' | 'declined')[] {
@@ -182,6 +184,30 @@ describe('quietStep on the shapes it compiles', () => {
       states: { left: { initial: 'x', states: { x: {} } }, right: { initial: 'y', states: { y: {} } } },
     });
     expect(against(machine, [{ type: 'ADD' }, { type: 'NOTHING' }])).toEqual(['declined', 'declined']);
+  });
+
+  it('steps from its own snapshots (copied by their key lists) as XState steps from its own, keys in the same order', () => {
+    const machine = counter.createMachine({
+      context: { n: 0, log: [], limit: 1000 },
+      on: {
+        ADD: { actions: 'add' },
+        // Adds a key the context did not have: XState appends it; later copies keep it last.
+        GROW: { actions: assign(({ context }) => ({ extra: context.n, n: context.n + 1 }) as never) },
+        BOTH: { actions: ['add', 'note'] },
+      },
+    });
+    const events: CounterEvent[] = [{ type: 'ADD' }, { type: 'BOTH', by: 2 }, { type: 'GROW' }, { type: 'ADD', by: 5 }, { type: 'BOTH' }, { type: 'NOTHING' }, { type: 'ADD' }];
+    const memo = new StepMemo();
+    let ours = initialTransition(machine)[0] as AnyMachineSnapshot;
+    let reference = ours;
+    for (const event of events) {
+      ours = quietStep(ours, event, memo)!;
+      reference = transition(machine, reference as never, event as never)[0] as AnyMachineSnapshot;
+      expect(JSON.stringify(ours.context)).toBe(JSON.stringify(reference.context));
+      expect(Object.keys(ours)).toEqual(Object.keys(reference));
+      expect(ours.value).toEqual(reference.value);
+    }
+    expect(Object.keys(ours.context)).toEqual(['n', 'log', 'limit', 'extra']);
   });
 
   it('throws XState\'s error when a guard throws', () => {

@@ -221,6 +221,8 @@ describe('scan-interval controller: its step is the machine\'s', () => {
       const out = c.onSnapshot(e);
       expect(out.map(({ type: _t, ts: _ts, v: _v, seq: _s, ...body }) => ({ type: 'scan_interval', ...body }))).toEqual(emitted);
       expect(c.persist()).toEqual(actor.getPersistedSnapshot());
+      // The same context keys in the same order (the controller copies its context by a literal of its keys).
+      expect(JSON.stringify((c.persist() as { context: unknown }).context)).toBe(JSON.stringify((actor.getPersistedSnapshot() as { context?: unknown }).context));
       changes += out.length;
     }
     return changes;

@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DerivedOnlySink } from '../actors/backtest/derivedLog';
+import { RebuildSink } from '../actors/service/rebuildSink';
+import { EventLogWriter } from '../events/log';
 import { TestScheduler } from 'rxjs/testing';
 import { makeEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, signalCounts } from '../streams/signalCounts';
-import { SignalDetector, signalLine, tradeSignals } from '../streams/signals';
+import { SignalDetector, SignalLine, signalLine, tradeSignals } from '../streams/signals';
 import { FIXTURES } from './support/shared';
 import { DEFAULT_PARAMS, naiveSignals, readRecordedTrades, type RecordedTrade, type ReferenceSignal } from './streamsReference';
 
@@ -83,6 +88,40 @@ describe('signalLine', () => {
     const control = { ...signals[2], symbol: 'TAB\tX', price: '1"2\u0001', qty: '\u2028~' };
     const noAvg = { ...signals[1], avgQty: null, change: Infinity };
     for (const s of [...signals, odd, noAvg, control]) expect(signalLine(s)).toBe(JSON.stringify(s));
+  });
+
+  it('is rendered into a log under the seq the log gives it: the same bytes in a full log, a derived-only log and a rebuild\'s sink', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pma-signal-line-'));
+    try {
+      const signals = detectAll(trades).slice(0, 40);
+      const odd = { ...signals[0], symbol: 'A"B\\C\u00e9', change: -1e-21, avgQty: null };
+      const all = [...signals, odd];
+      const full = EventLogWriter.open(join(dir, 'full.jsonl'), { truncate: true, durability: 'batched' });
+      const derived = EventLogWriter.open(join(dir, 'derived.jsonl'), { truncate: true, durability: 'batched' });
+      const derivedOnly = new DerivedOnlySink(derived);
+      const rebuild = new RebuildSink();
+      // Seqs far from the signals' own (0): the line's seq is the log's.
+      for (let i = 0; i < 99_990; i++) {
+        full.skip();
+        derived.skip();
+        rebuild.appendRead(makeEvent('timer', 1, { name: 'tick' }), '');
+      }
+      const expected: string[] = [];
+      for (const s of all) {
+        const seq = full.appendMade(new SignalLine(s));
+        expect(derivedOnly.appendMade(new SignalLine(s))).toBe(seq);
+        expect(rebuild.appendMade(new SignalLine(s))).toBe(seq);
+        expected.push(JSON.stringify({ ...s, seq }));
+      }
+      full.close();
+      derived.close();
+      expect(expected[0]).toContain('"seq":99991,');
+      expect(readFileSync(join(dir, 'full.jsonl'), 'utf8')).toBe(expected.join('\n') + '\n');
+      expect(readFileSync(join(dir, 'derived.jsonl'), 'utf8')).toBe(expected.join('\n') + '\n');
+      expect(rebuild.derivedByLastInput).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
-import { ColumnarTrade, readColumnarBatches, readColumnarHeader } from '../events/columnar';
+import { ColumnarTrade, IntegerText, readColumnarBatches, readColumnarHeader } from '../events/columnar';
 import { EventLogWriter, lineWithSeq, readAllEvents, type LogRecord } from '../events/log';
 
 const ROOT = resolve(__dirname, '..');
@@ -33,6 +33,18 @@ const plain = (r: LogRecord): LogRecord => ({ event: r.event, line: r.line, line
 
 const pma = (...args: string[]) => spawnSync(process.execPath, [resolve(ROOT, 'bin/pma.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
 const same = (a: string, b: string) => readFileSync(a).equals(readFileSync(b));
+
+describe('IntegerText (the digits of a trade line\'s seq, ts and trade id, carried forward)', () => {
+  it('writes String(n) for every step: same, +1, carries (9 -> 10, 999 999 -> 1 000 000), larger steps, back down, zero, negatives, 2^53 - 1', () => {
+    const text = new IntegerText();
+    const out = Buffer.alloc(64);
+    const values = [0, 0, 1, 9, 10, 11, 99, 100, 999_999, 1_000_000, 1_000_001, 1_723_161_599_999, 1_723_161_600_000, 1_723_161_600_007, 1_723_161_600_007 + (1 << 20), 5, -3, -2, 0, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 999, Number.MAX_SAFE_INTEGER - 2, Number.MAX_SAFE_INTEGER, 12];
+    let n = 3_141_592;
+    // A walk of small and large steps, as seqs, times and trade ids go.
+    for (let i = 0; i < 5_000; i++) values.push((n += i % 97 === 0 ? 123_457 : i % 13));
+    for (const v of values) expect(out.toString('latin1', 0, text.write(out, 0, v))).toBe(String(v));
+  });
+});
 
 describe('columnar tick cache', () => {
   it('reads back every record of a mixed tick file exactly: trades from columns, other lines verbatim, odd number forms verbatim, the torn tail reported', async () => {

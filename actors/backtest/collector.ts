@@ -51,8 +51,17 @@ class Thinned<T> {
 }
 
 class Series extends Thinned<SeriesPoint> {
+  /** The last point's ts (-Infinity: none yet), at hand for the check every trade makes. */
+  lastTs = -Infinity;
+
   get points(): SeriesPoint[] {
     return this.items;
+  }
+
+  override keep(item: SeriesPoint): void {
+    super.keep(item);
+    // Thinning may have dropped the point just kept.
+    this.lastTs = this.items[this.items.length - 1].ts;
   }
 }
 
@@ -131,9 +140,8 @@ export class ReportCollector implements Reactor {
     this.quality.onTrade(trade);
     this.horizons.onTrade(trade);
     const series = this.prices.get(trade.symbol, newSeries);
-    const last = series.points[series.points.length - 1];
     // Once thinned, the series drops most offers: every trade is offered until one is kept.
-    if ((!last || trade.ts - last.ts >= SAMPLE_MS) && series.takes()) series.keep({ ts: trade.ts, value: Number(trade.price) });
+    if (trade.ts - series.lastTs >= SAMPLE_MS && series.takes()) series.keep({ ts: trade.ts, value: Number(trade.price) });
     this.touch(trade.ts);
   }
 

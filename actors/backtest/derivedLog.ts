@@ -46,6 +46,10 @@ export class DerivedOnlySink implements EventSink {
   appendRendered(_line: RenderedLine): number {
     return this.inner.skip();
   }
+
+  appendMade(line: RenderedLine): number {
+    return this.inner.appendMade(line);
+  }
 }
 
 export function writeDerivedInputs(path: string, inputs: DerivedLogInputs['inputs'], from: number | undefined, to: number | undefined): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
 import { EventLogWriter, readEventBatches, type ReadSummary, type TornTail } from '../../events/log';
 import { PendingOutputs } from '../outputFiles';
-import { replayLines, tickFileLines, type ReplayLine } from '../replayLoop';
+import { oneFileRecords, replayLines, tickFileLines, type ReplayLine } from '../replayLoop';
 import { mergeEventFiles, TimeOrder } from '../../events/merge';
 import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../../events/types';
 import type { LlmMetrics } from '../llm/metrics';
@@ -90,6 +90,9 @@ const SIMULATED_NOTE =
 
 /** SHA-256 of a file's bytes, hex (the sweep and the NATS tick transfer name inputs by it). */
 export const sha256 = fileSha256;
+
+/** Earlier first (a stable sort keeps the order of equal times). */
+const byTs = (a: InputEvent, b: InputEvent) => a.ts - b.ts;
 
 /** What the world has due before most inputs: nothing (shared, never added to). */
 const NOTHING_DUE: InputEvent[] = [];
@@ -186,12 +189,15 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const modelErrors = new ModelErrorCollector();
   const cached = hashes === null ? options.ticks.map((path, i) => tickRecords(path, inputs[i].sha256, options.tickCache)) : null;
   const inputsFromCache = options.ticks.filter((_, i) => cached?.[i].cached);
-  // One tick file read from JSON needs no merge: its lines are parsed one by one as the replay takes them
-  // (no batch of parsed events is held), its time order checked as they come (the merge's rule).
-  const single = options.ticks.length === 1 && inputsFromCache.length === 0;
-  const source = single
-    ? tickFileLines(options.ticks[0], { onBytes: onBytes(0), chunkBytes: READ_CHUNK_BYTES })
-    : mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i), chunkBytes: READ_CHUNK_BYTES }));
+  // One tick file needs no merge: its time order is checked as the replay takes its lines (the merge's
+  // rule). Read from JSON, its lines are parsed one by one as the replay takes them (no batch of parsed
+  // events is held); read from its columnar cache, its records pass as the reader makes them.
+  const single = options.ticks.length === 1;
+  const source = !single
+    ? mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i), chunkBytes: READ_CHUNK_BYTES }))
+    : cached?.[0].cached
+      ? oneFileRecords(cached[0].records)
+      : tickFileLines(options.ticks[0], { onBytes: onBytes(0), chunkBytes: READ_CHUNK_BYTES });
   const order = single ? new TimeOrder(options.ticks[0]) : null;
   /**
    * What the simulated world does before an input (model quotes, each one instant, then clock
@@ -212,17 +218,19 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     let due: InputEvent[] = modelled.length === 0 ? NOTHING_DUE : [...modelled];
     if (synthesizeTimers) {
       nextTimer ??= Math.floor(input.ts / timerMs) * timerMs + timerMs;
-      // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
-      // the next event: a hole of years between two files must not become years of ticks.
-      const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
-      if (nextTimer < idleEnd && due === NOTHING_DUE) due = [];
-      for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
       if (nextTimer < input.ts) {
-        idleGaps++;
-        nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+        // Ticks go on for IDLE_TICKS_MS after the last event (time-outs due in a quiet spell fire), then wait for
+        // the next event: a hole of years between two files must not become years of ticks.
+        const idleEnd = lastInputTs === null ? input.ts : Math.min(input.ts, lastInputTs + IDLE_TICKS_MS);
+        if (nextTimer < idleEnd && due === NOTHING_DUE) due = [];
+        for (; nextTimer < idleEnd; nextTimer += timerMs) due.push(makeEvent('timer', nextTimer, { name: 'tick' }));
+        if (nextTimer < input.ts) {
+          idleGaps++;
+          nextTimer = Math.ceil(input.ts / timerMs) * timerMs;
+        }
       }
     }
-    due.sort((a, b) => a.ts - b.ts); // stable: model events before the tick at the same ms
+    if (due.length > 1) due.sort(byTs); // stable: model events before the tick at the same ms
     if (!reask) {
       if (due.length > 0) for (const group of instants(due)) engine.ingestInstant(withLines(group));
       return true;
@@ -264,7 +272,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   let derivedSkipped = 0;
   let completed = false;
   try {
-    const outside = (ts: number) => (options.from !== undefined && ts < options.from) || (options.to !== undefined && ts > options.to);
+    const from = options.from ?? -Infinity;
+    const to = options.to ?? Infinity;
     const { summary, counts } = await replayLines<ReadSummary[], ReplayLine>(
       source,
       engine,
@@ -274,7 +283,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           order?.check(e.ts, line.lineNo);
           dataFirstTs ??= e.ts;
           dataLastTs = e.ts;
-          return outside(e.ts) ? 'skip' : undefined;
+          return e.ts < from || e.ts > to ? 'skip' : undefined;
         },
         beforeInput,
         ingest: ingestInput,

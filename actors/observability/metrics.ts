@@ -228,9 +228,10 @@ export class ServiceMetrics {
   }
 
   /** Times every append of this writer into `pma_event_log_append_seconds` (wraps the instance's append methods). */
-  timeAppends(writer: Pick<EventLogWriter, 'append' | 'appendLine'>): void {
+  timeAppends(writer: Pick<EventLogWriter, 'append' | 'appendLine' | 'appendMade'>): void {
     const append = writer.append.bind(writer);
     const appendLine = writer.appendLine.bind(writer);
+    const appendMade = writer.appendMade.bind(writer);
     const timed = <A, R>(fn: (arg: A) => R) => (arg: A): R => {
       const start = this.now();
       try {
@@ -241,6 +242,7 @@ export class ServiceMetrics {
     };
     writer.append = timed(append) as EventLogWriter['append'];
     writer.appendLine = timed(appendLine);
+    writer.appendMade = timed(appendMade);
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -1,4 +1,4 @@
-import { lineWithSeq, type EventSink, type RenderedLine } from '../../events/log';
+import { lineWithSeq, renderedText, type EventSink, type RenderedLine } from '../../events/log';
 import { isInputType, type AnyEvent } from '../../events/types';
 
 /**
@@ -33,6 +33,12 @@ export class RebuildSink implements EventSink {
   appendRead(event: AnyEvent, _line: string): number {
     this.note(event.type, '');
     return ++this.seq;
+  }
+
+  /** A derived line rendered by the engine (a signal). */
+  appendMade(line: RenderedLine): number {
+    this.derived.push(renderedText(line, ++this.seq));
+    return this.seq;
   }
 
   /** An input rendered from its columns (a tick cache's trade). */

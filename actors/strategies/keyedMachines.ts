@@ -1,6 +1,5 @@
 import { createActor, type Actor, type ActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventFromLogic, type InputFrom, type InspectionEvent, type Snapshot } from 'xstate';
-import { quietStep } from '../../machines/quietStep';
-import { PersistedState, type PersistedInstance, type PersistedRecord } from './persistedState';
+import { quietStep, StepMemo } from '../../machines/quietStep';
 import { OrderIdGenerator, orderIdText, type HandedOrderId } from '../../domain/orderId';
 import { isFinal, isOverdue, isSettled, orderStep, sentOrder, type OrderProgress } from '../../domain/orderLifecycle';
 import { makeEvent, type AnyEvent, type DerivedEvent, type EventBody, type EventType, type OrderIntentBody } from '../../events/types';
@@ -53,6 +52,19 @@ export interface KeyedMachineOptions {
   inspect?: (event: InspectionEvent) => void;
 }
 
+/** One instance as persisted: the input it started with and its XState snapshot (immutable, kept by reference). */
+export interface PersistedInstance {
+  input: unknown;
+  snapshot: Snapshot<unknown>;
+}
+
+/** A keyed strategy's state in plain form (what `persist` gives and `restore` takes). */
+export interface PersistedRecord<Order> {
+  orders: Record<string, Order>;
+  counters: Record<string, number>;
+  actors: Record<string, PersistedInstance>;
+}
+
 interface OwnedOrder {
   key: string;
   order: OrderProgress;
@@ -68,6 +80,19 @@ interface Instance<M extends AnyStateMachine> {
   input: unknown;
   state: string;
   /** The latest event sent to it (for `changesNothing`). */
+  last: EventFromLogic<M> | null;
+  /** What `quietStep` knows of the snapshot it made last. */
+  memo: StepMemo;
+  /** The checkpoint since which its fields are saved in the undo list (-1: never). */
+  savedIn: number;
+}
+
+/** An instance's fields at the last checkpoint (`entry` null: it did not exist then). */
+interface Undo<M extends AnyStateMachine> {
+  key: string;
+  entry: Instance<M> | null;
+  snapshot: AnyMachineSnapshot;
+  state: string;
   last: EventFromLogic<M> | null;
 }
 
@@ -86,12 +111,18 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
   /** Open orders: the instance that sent each, and where the order is in its lifecycle. */
   private orderOwner = new Map<string, OwnedOrder>();
   private orderIds: OrderIdGenerator;
-  /** The last `persist()` result, and the keys delivered to (or ended) since: the next result is built on it from them alone. */
-  private lastPersisted: PersistedState<OwnedOrder> | null = null;
-  private dirty = new Set<string>();
-  private ordersChanged = true;
-  /** Order ids were taken since the last `persist()` (fills and rejections change orders, not counters). */
-  private countersChanged = true;
+  /**
+   * The last good state (`checkpoint`) as what changed since it: each instance's fields before its first
+   * change, the open orders and id counters before theirs, the instances' order before the first one
+   * ended. A checkpoint after every reaction then costs nothing where nothing changed, and what it
+   * keeps dies young. Inspected instances (XState actors) cannot be put back: then a full `persist()`.
+   */
+  private checkpoints = 0;
+  private undo: Undo<M>[] = [];
+  private savedOrders: Map<string, OwnedOrder> | null = null;
+  private savedCounters: Record<string, number> | null = null;
+  private savedKeyOrder: string[] | null = null;
+  private inspectedCheckpoint: PersistedRecord<OwnedOrder> | null = null;
   private outbox: DerivedEvent[] = [];
   private now = 0;
   /** The actor scope of pure steps (built on first use). */
@@ -115,9 +146,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
         const machineEvent = event.type === 'fill' ? { type: 'FILL', ts: event.ts, fill: event } : { type: 'REJECTED', ts: event.ts, rejection: event };
         // A rejection, a fill marked partial (the rest is cancelled) or the last share filled ends the order.
         const order = orderStep(open.order, event.type === 'fill' ? { type: 'FILL', size: event.size, restCancelled: event.partial } : { type: 'REJECT' });
+        this.saveOrders();
         if (isFinal(order.status)) this.orderOwner.delete(event.orderId);
         else this.orderOwner.set(event.orderId, { ...open, order });
-        this.ordersChanged = true;
         this.deliver({ key: open.key, event: machineEvent as EventFromLogic<M> });
       }
       // Fills of other strategies' orders may still matter to a route (e.g. exposure): fall through.
@@ -136,8 +167,8 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (timeout === undefined || this.orderOwner.size === 0) return this.outbox;
     for (const [orderId, open] of this.orderOwner) {
       if (isSettled(open.order.status) || !isOverdue(open.sentAt, this.now, timeout)) continue;
+      this.saveOrders();
       this.orderOwner.set(orderId, { ...open, order: orderStep(open.order, { type: 'GIVE_UP' }) });
-      this.ordersChanged = true;
       const detail = `no final answer ${this.now - open.sentAt} ms after it was sent (orderTimeoutMs ${timeout}); ${open.order.filled} of ${open.order.size} filled`;
       this.outbox.push(makeEvent('cancel_intent', this.now, { orderId, strategy: this.name, reason: 'order_timeout', detail }));
     }
@@ -181,15 +212,19 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     if (!entry) {
       if (d.input === undefined) return;
       entry = this.start(d.key, d.input, undefined);
+      this.undo.push({ key: d.key, entry: null, snapshot: entry.snapshot, state: entry.state, last: null });
+      entry.savedIn = this.checkpoints;
     } else if (this.spec.changesNothing?.(entry.state, entry.last, d.event)) {
       return;
+    } else if (entry.savedIn !== this.checkpoints) {
+      this.undo.push({ key: d.key, entry, snapshot: entry.snapshot, state: entry.state, last: entry.last });
+      entry.savedIn = this.checkpoints;
     }
     entry.last = d.event;
     // What the machine emits while it moves is logged after the state change that emitted it.
     const mark = this.outbox.length;
     (d.event as HandedOrderId).nextOrder = this.orderIds.peek(d.key);
     this.step(d.key, entry, d.event);
-    this.dirty.add(d.key);
     if (this.outbox.length === mark) {
       this.noteState(d.key, entry);
     } else {
@@ -199,6 +234,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
     // An instance in a final state (its market resolved) has nothing left to do: memory stays flat.
     if (entry.snapshot.status === 'done') {
+      this.savedKeyOrder ??= [...this.keys];
       entry.actor?.stop();
       this.actors.delete(d.key);
       this.keys.delete(d.key);
@@ -212,7 +248,7 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
       entry.snapshot = entry.actor.getSnapshot() as AnyMachineSnapshot;
       return;
     }
-    const quiet = quietStep(entry.snapshot, event);
+    const quiet = quietStep(entry.snapshot, event, entry.memo);
     if (quiet !== null) {
       entry.snapshot = quiet;
       return;
@@ -251,10 +287,9 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     } else {
       current = this.pure((scope) => this.spec.machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot, key);
     }
-    const entry: Instance<M> = { snapshot: current, actor, input, state: stateName(current.value), last: null };
+    const entry: Instance<M> = { snapshot: current, actor, input, state: stateName(current.value), last: null, memo: new StepMemo(), savedIn: -1 };
     this.actors.set(key, entry);
     this.keys.add(key);
-    this.dirty.add(key);
     return entry;
   }
 
@@ -270,11 +305,11 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
 
   private collect(key: string, out: MachineOutput): void {
     if (out.type === 'order_intent') {
+      this.savedCounters ??= this.orderIds.toJSON();
       const orderId = orderIdText(this.orderIds.take(key));
       if (out.orderId !== orderId) throw new Error(`${this.name}/${key}: the machine emitted order ${out.orderId}, but the next id handed to it is ${orderId}`);
+      this.saveOrders();
       this.orderOwner.set(orderId, { key, order: sentOrder(out.size), sentAt: this.now });
-      this.ordersChanged = true;
-      this.countersChanged = true;
       const { type: _type, orderId: _id, ...body } = out;
       this.outbox.push(makeEvent('order_intent', this.now, { orderId, strategy: this.name, ...body }));
     } else if (out.type === 'decision') {
@@ -286,46 +321,69 @@ export class KeyedMachineStrategy<M extends AnyStateMachine> implements Strategy
     }
   }
 
-  /**
-   * Only the instances delivered to since the last call are taken (XState snapshots are immutable,
-   * so references are kept), on top of the previous result (actors/strategies/persistedState.ts);
-   * while nothing changed the previous result is returned as it is.
-   */
-  persist(): PersistedState<OwnedOrder> {
-    const last = this.lastPersisted;
-    if (last !== null && this.dirty.size === 0 && !this.ordersChanged) return last;
-    const changes = new Map<string, PersistedInstance | null>();
-    for (const key of this.dirty) {
-      const a = this.actors.get(key);
-      changes.set(key, a ? { input: a.input, snapshot: a.snapshot as Snapshot<unknown> } : null);
-    }
-    this.dirty.clear();
-    const ordersSame = last !== null && !this.ordersChanged;
-    const countersSame = last !== null && !this.countersChanged;
-    this.lastPersisted = PersistedState.next(
-      last,
-      ordersSame ? last.orders : Object.fromEntries(this.orderOwner),
-      countersSame ? last.counters : this.orderIds.toJSON(),
-      changes,
-    );
-    this.ordersChanged = false;
-    this.countersChanged = false;
-    return this.lastPersisted;
+  /** Every instance (input and XState snapshot, kept by reference: snapshots are immutable), the open orders and the id counters, as a plain record. */
+  persist(): PersistedRecord<OwnedOrder> {
+    const actors: Record<string, PersistedInstance> = {};
+    for (const [key, a] of this.actors) actors[key] = { input: a.input, snapshot: a.snapshot as Snapshot<unknown> };
+    return { orders: Object.fromEntries(this.orderOwner), counters: this.orderIds.toJSON(), actors };
   }
 
   /** From a `persist()` result, or its JSON form. */
   restore(snapshot: unknown): void {
-    const p = snapshot instanceof PersistedState ? (snapshot.toJSON() as PersistedRecord<OwnedOrder>) : (snapshot as PersistedRecord<OwnedOrder>);
+    const p = snapshot as PersistedRecord<OwnedOrder>;
     for (const a of this.actors.values()) a.actor?.stop();
     this.actors.clear();
     this.keys.clear();
-    this.lastPersisted = null;
-    this.ordersChanged = true;
-    this.countersChanged = true;
     this.orderOwner = new Map(Object.entries(p.orders));
     this.orderIds = new OrderIdGenerator(this.name, p.counters);
-    this.dirty.clear();
     for (const [key, a] of Object.entries(p.actors)) this.start(key, a.input, this.spec.machine.getPersistedSnapshot(a.snapshot as never) as Snapshot<unknown>);
+    this.checkpoint();
+  }
+
+  /** The state now is the last good one (the supervisor calls it after every reaction that did not fail). */
+  checkpoint(): void {
+    this.checkpoints++;
+    this.undo.length = 0;
+    this.savedOrders = null;
+    this.savedCounters = null;
+    this.savedKeyOrder = null;
+    if (this.options.inspect) this.inspectedCheckpoint = this.persist();
+  }
+
+  /** Back to the state at the last checkpoint (a reaction failed part way). */
+  rollback(): void {
+    if (this.options.inspect) {
+      this.restore(this.inspectedCheckpoint ?? { orders: {}, counters: {}, actors: {} });
+      return;
+    }
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const u = this.undo[i];
+      if (u.entry === null) {
+        this.actors.delete(u.key);
+        this.keys.delete(u.key);
+        continue;
+      }
+      u.entry.snapshot = u.snapshot;
+      u.entry.state = u.state;
+      u.entry.last = u.last;
+      this.actors.set(u.key, u.entry);
+      this.keys.add(u.key);
+    }
+    // An instance that ended goes back to its place (the routes deliver in this order).
+    if (this.savedKeyOrder !== null) {
+      const entries = this.savedKeyOrder.filter((key) => this.actors.has(key)).map((key) => [key, this.actors.get(key)!] as const);
+      this.actors = new Map(entries);
+      this.keys.clear();
+      for (const [key] of entries) this.keys.add(key);
+    }
+    if (this.savedOrders !== null) this.orderOwner = this.savedOrders;
+    if (this.savedCounters !== null) this.orderIds = new OrderIdGenerator(this.name, this.savedCounters);
+    this.checkpoint();
+  }
+
+  /** Keeps the open orders as they were at the checkpoint, before the first change since. */
+  private saveOrders(): void {
+    this.savedOrders ??= new Map(this.orderOwner);
   }
 }
 

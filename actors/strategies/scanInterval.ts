@@ -9,6 +9,7 @@ import {
   type ScanIntervalInput,
   type ScanIntervalState,
 } from '../../machines/scanInterval';
+import { ShapeMemo } from '../../machines/objectShape';
 import type { Config } from '../config/schema';
 import type { Strategy } from './types';
 
@@ -44,6 +45,8 @@ export class ScanIntervalController implements Strategy {
   private held: Persisted;
   private actor: Actor<typeof scanIntervalMachine> | null = null;
   private changes: ScanIntervalChange[] = [];
+  /** The held context's key list, for `snapshotStep`'s copies. */
+  private readonly contexts = new ShapeMemo();
 
   constructor(
     private readonly input: ScanIntervalInput,
@@ -74,7 +77,7 @@ export class ScanIntervalController implements Strategy {
       this.held = this.actor.getPersistedSnapshot() as unknown as Persisted;
       changes = this.changes;
     } else {
-      const next = snapshotStep(this.held.value, this.held.context, step);
+      const next = snapshotStep(this.held.value, this.held.context, step, this.contexts);
       this.held = persisted(next.state, next.context);
       changes = next.change === null ? [] : [next.change];
     }

@@ -21,7 +21,15 @@ export interface Strategy {
   readonly handles: ReadonlySet<EventType>;
   /** Synchronous: the supervisor restarts a strategy whose reaction throws (or returns anything but an array). */
   react(event: AnyEvent, ctx: StrategyContext): DerivedEvent[];
-  /** A snapshot of every machine, to restart from the last good state (taken after every reaction: keep it cheap, e.g. copy-on-write). */
+  /** A snapshot of every machine, to restart from the last good state (taken after every reaction unless the strategy has `checkpoint`/`rollback`: then keep it cheap). */
   persist(): unknown;
   restore(snapshot: unknown): void;
+  /**
+   * Optional, for a strategy whose state is costly to snapshot after every reaction: `checkpoint()` marks
+   * the state now as the last good one, `rollback()` returns to it (before any checkpoint: the state it was
+   * built or restored with). The supervisor uses the pair when a strategy has both, instead of `persist()`
+   * after every reaction and `restore()` after a failure.
+   */
+  checkpoint?(): void;
+  rollback?(): void;
 }
