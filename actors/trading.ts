@@ -115,7 +115,7 @@ export class TradingReactor implements Reactor {
 
   /** A paper answer to an order sent earlier: booked, logged, and handed to its strategy like any other. */
   private answerLater(outcome: BrokerResult, result: DerivedEvent[]): void {
-    if (outcome.type === 'fill') this.parts.portfolio.apply(outcome);
+    if (outcome.type === 'fill' || outcome.type === 'risk_rejection') this.parts.portfolio.apply(outcome);
     result.push(outcome);
     this.parts.pending.apply(outcome);
     this.settle(this.dispatch(outcome), outcome.ts, result, 1);
@@ -190,7 +190,10 @@ export class TradingReactor implements Reactor {
     const state = withPendingOrders(portfolio, pending);
     const verdicts = intents.length === 1 ? [checkOrder(intents[0], state, contextOf(intents[0].tokenId), limits, ts)] : checkGroup(intents, state, contextOf, limits, ts);
     const rejected = verdicts.map((v, i) => (v.ok ? null : riskRejection(intents[i], v, ts))).filter((r) => r !== null);
-    if (rejected.length > 0) return rejected;
+    if (rejected.length > 0) {
+      for (const r of rejected) portfolio.apply(r);
+      return rejected;
+    }
     const delay = Math.max(0, ...intents.map((i) => broker.arrivalDelayMs?.(i, contextOf(i.tokenId)) ?? 0));
     if (delay === 0) return this.fillAtBook(intents, ts);
     const due = ts + delay;
@@ -204,7 +207,7 @@ export class TradingReactor implements Reactor {
     const { markets, portfolio, broker } = this.parts;
     const contextOf = (tokenId: string) => marketContext(markets, tokenId);
     const results = intents.length === 1 ? [broker.execute(intents[0], contextOf(intents[0].tokenId), ts)].filter((r) => r !== null) : broker.executeGroup(intents, contextOf, ts);
-    for (const r of results) if (r.type === 'fill') portfolio.apply(r);
+    for (const r of results) if (r.type === 'fill' || r.type === 'risk_rejection') portfolio.apply(r);
     return results;
   }
 }

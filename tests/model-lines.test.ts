@@ -22,6 +22,25 @@ describe('the model\'s quote lines (ModelLines)', () => {
     expect(quotes).toBeGreaterThan(2_000);
   });
 
+  it('keep the pieces of the markets the latest snapshot lists, not of every window quoted', () => {
+    const lines = new ModelLines();
+    const windows = new Set<string>();
+    let most = 0;
+    let mostMarkets = 0;
+    for (const e of modelEvents(demoTrades(), DEFAULT_MARKET_MODEL)) {
+      lines.lineOf(e);
+      if (e.type !== 'market_snapshot') continue;
+      for (const m of e.markets) windows.add(m.id);
+      const held = lines.held();
+      expect(held.markets).toBe(e.markets.length);
+      most = Math.max(most, held.books);
+      mostMarkets = Math.max(mostMarkets, held.markets);
+    }
+    // Each window market has two tokens; a book's pieces go with its market.
+    expect(windows.size).toBeGreaterThan(mostMarkets);
+    expect(most).toBeLessThanOrEqual(2 * mostMarkets);
+  });
+
   it('leave other events (and recorded quotes) to the log', () => {
     const lines = new ModelLines();
     expect(lines.lineOf(makeEvent('timer', 1, { name: 'tick' }))).toBeNull();

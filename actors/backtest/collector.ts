@@ -186,6 +186,8 @@ export class ReportCollector implements Reactor {
         break;
       }
       case 'risk_rejection': {
+        this.all.apply(event);
+        this.statsOf(event.strategy).portfolio.apply(event);
         this.step(event.orderId, { type: 'REJECT' });
         this.rejections[event.reason] = (this.rejections[event.reason] ?? 0) + 1;
         if (HALT_REASONS.has(event.reason)) {
@@ -227,7 +229,10 @@ export class ReportCollector implements Reactor {
     const owned = this.orderOwner.get(orderId);
     if (owned === undefined) return;
     owned.order = orderStep(owned.order, e);
-    if (isFinal(owned.order.status)) this.orderOwner.delete(orderId);
+    if (isFinal(owned.order.status)) {
+      this.orderOwner.delete(orderId);
+      this.orderReason.delete(orderId);
+    }
   }
 
   private touch(ts: number): void {

@@ -22,6 +22,8 @@ export class ModelLines {
   private readonly markets = new Map<string, MarketPieces>();
   private readonly levels = new WeakMap<readonly BookLevel[], string>();
   private snapshot: string[] | null = null;
+  /** The markets of the last snapshot: a market it no longer lists has no more quotes, its pieces go. */
+  private listed: readonly MarketInfo[] = [];
 
   /** The event with its line when it is a model quote (appended as a line the backtest made), else the event. */
   readonly record = (event: InputEvent): InputEvent | InstantRecord => {
@@ -58,9 +60,24 @@ export class ModelLines {
 
   private snapshotLine(e: MarketSnapshotEvent): string {
     const t = (this.snapshot ??= template({ ...e, seq: 0, ts: HOLE, markets: HOLE }));
+    if (e.markets !== this.listed) this.forgetUnlisted(e.markets);
     let markets = '';
     for (let i = 0; i < e.markets.length; i++) markets += (i === 0 ? '' : ',') + this.marketJson(e.markets[i]);
     return t[0] + e.ts + t[1] + '[' + markets + ']' + t[2];
+  }
+
+  /** How many markets and tokens have pieces kept (those of the latest snapshot: bounded over a long run). */
+  held(): { markets: number; books: number } {
+    return { markets: this.markets.size, books: this.books.size };
+  }
+
+  private forgetUnlisted(markets: readonly MarketInfo[]): void {
+    for (const old of this.listed) {
+      if (markets.some((m) => m.id === old.id)) continue;
+      this.markets.delete(old.id);
+      for (const tokenId of old.tokenIds) this.books.delete(tokenId);
+    }
+    this.listed = markets;
   }
 
   private marketJson(m: MarketInfo): string {
