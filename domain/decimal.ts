@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { Decimal } from '../events/types';
+import { BoundedPairMemo } from './memo';
 
 /** Plain decimal notation without trailing zeros ("0.5", "12", "0.0000001"), never exponent form. */
 export function dec(value: Big): Decimal {
@@ -13,37 +14,15 @@ export function parseDecimal(value: string): Big | null {
   return DECIMAL.test(value) ? new Big(value) : null;
 }
 
-/**
- * (bid + ask) / 2, exactly, as big.js writes it; kept per bid and ask (books move on a grid of ticks),
- * by bid then ask: no key text is built per call.
- */
+/** (bid + ask) / 2, exactly, as big.js writes it; kept per bid and ask (books move on a grid of ticks). */
 export function midpoint(bid: Decimal, ask: Decimal): Decimal {
-  let byAsk = midpoints.get(bid);
-  if (byAsk === undefined) {
-    if (midpointCount >= MIDPOINT_LIMIT) clearMidpoints();
-    midpoints.set(bid, (byAsk = new Map()));
-  }
-  let mid = byAsk.get(ask);
-  if (mid === undefined) {
-    if (midpointCount >= MIDPOINT_LIMIT) {
-      clearMidpoints();
-      midpoints.set(bid, byAsk);
-    }
-    byAsk.set(ask, (mid = new Big(bid).plus(ask).div(2).toString()));
-    midpointCount++;
-  }
-  return mid;
+  return midpoints.get(bid, ask, midpointOf);
 }
 
-/** Midpoints kept at most (then started afresh: memory stays bounded whatever comes). */
-const MIDPOINT_LIMIT = 65_536;
-const midpoints = new Map<Decimal, Map<Decimal, Decimal>>();
-let midpointCount = 0;
+const midpoints = new BoundedPairMemo<Decimal, Decimal, Decimal>(65_536);
 
-function clearMidpoints(): void {
-  for (const byAsk of midpoints.values()) byAsk.clear();
-  midpoints.clear();
-  midpointCount = 0;
+function midpointOf(bid: Decimal, ask: Decimal): Decimal {
+  return new Big(bid).plus(ask).div(2).toString();
 }
 
 export const ZERO = new Big(0);

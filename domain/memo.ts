@@ -17,3 +17,31 @@ export class BoundedMemo<K, V> {
     return v as V;
   }
 }
+
+/**
+ * `BoundedMemo` for a function of two keys (a bid and an ask, a price before and after), kept by the
+ * first then the second: no key text is built per call. Up to `limit` results, then started afresh.
+ */
+export class BoundedPairMemo<A, B, V> {
+  private readonly values = new Map<A, Map<B, V>>();
+  private count = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get(a: A, b: B, compute: (a: A, b: B) => V): V {
+    let byB = this.values.get(a);
+    if (byB === undefined) this.values.set(a, (byB = new Map()));
+    let v = byB.get(b);
+    if (v === undefined && !byB.has(b)) {
+      v = compute(a, b);
+      if (this.count >= this.limit) {
+        this.values.clear();
+        this.values.set(a, (byB = new Map()));
+        this.count = 0;
+      }
+      byB.set(b, v);
+      this.count++;
+    }
+    return v as V;
+  }
+}

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { assign, emit, setup } from 'xstate';
 import type { Decimal, MarketInfo } from '../events/types';
 import { midpoint } from '../domain/decimal';
-import { BoundedMemo } from '../domain/memo';
+import { BoundedPairMemo } from '../domain/memo';
 import { ShapeMemo } from './objectShape';
 
 /**
@@ -94,26 +94,19 @@ export function marketMid(m: SampledMarket): Decimal | null {
 
 /**
  * Exact results the scan keeps (it reads a model quote every second: the same few bid/ask pairs and
- * mid moves over and over), by "a|b" pair.
+ * mid moves over and over), by pair.
  */
 const MEMO_LIMIT = 4096;
-const quotedPairs = new BoundedMemo<string, boolean>(MEMO_LIMIT);
+const quotedPairs = new BoundedPairMemo<Decimal, Decimal, boolean>(MEMO_LIMIT);
 
 /** (bid + ask) / 2 when bid > 0 and ask >= bid, else null. */
 function quotedMid(bestBid: Decimal, bestAsk: Decimal): Decimal | null {
-  return quotedPairs.get(`${bestBid}|${bestAsk}`, isQuotedPair) ? midpoint(bestBid, bestAsk) : null;
+  return quotedPairs.get(bestBid, bestAsk, isQuotedPair) ? midpoint(bestBid, bestAsk) : null;
 }
 
-function isQuotedPair(pair: string): boolean {
-  const [bestBid, bestAsk] = splitPair(pair);
+function isQuotedPair(bestBid: Decimal, bestAsk: Decimal): boolean {
   const bid = new Big(bestBid);
   return bid.gt(0) && new Big(bestAsk).gte(bid);
-}
-
-/** The two decimals of an "a|b" memo key. */
-function splitPair(pair: string): [Decimal, Decimal] {
-  const bar = pair.indexOf('|');
-  return [pair.slice(0, bar), pair.slice(bar + 1)];
 }
 
 /** The mids of the first `sample` markets that have one, by id. */
@@ -130,7 +123,7 @@ export function sampleMids(markets: readonly SampledMarket[], sample: number): R
   return mids;
 }
 
-const moves = new BoundedMemo<string, bigint>(MEMO_LIMIT);
+const moves = new BoundedPairMemo<Decimal, Decimal, bigint>(MEMO_LIMIT);
 
 /**
  * Mean |now - before| / before over the markets sampled in both; "0" when none is. As big.js computes
@@ -148,7 +141,7 @@ export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readon
     const mid = now[id];
     // An unchanged mid adds exactly zero.
     if (mid === prev) continue;
-    sum += moves.get(`${prev}|${mid}`, relativeMoveOfPair);
+    sum += moves.get(prev, mid, relativeMove);
     moved = true;
   }
   return { volatility: n === 0 || !moved ? '0' : bigText(roundedDiv(sum, BigInt(n))), marketsSampled: n };
@@ -157,9 +150,8 @@ export function priceMove(before: Readonly<Record<string, Decimal>>, now: Readon
 const DP = 20;
 const ONE = 10n ** BigInt(DP);
 
-/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1), of a "before|now" pair. */
-function relativeMoveOfPair(pair: string): bigint {
-  const [before, now] = splitPair(pair);
+/** |now - before| / before in units of 1e-20, rounded half up (big.js `div` at DP 20, RM 1). */
+function relativeMove(before: Decimal, now: Decimal): bigint {
   const a = scaledInt(before);
   const b = scaledInt(now);
   const scale = Math.max(a.scale, b.scale);

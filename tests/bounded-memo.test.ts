@@ -1,4 +1,4 @@
-import { BoundedMemo } from '../domain/memo';
+import { BoundedMemo, BoundedPairMemo } from '../domain/memo';
 import { midpoint } from '../domain/decimal';
 
 describe('BoundedMemo', () => {
@@ -15,6 +15,25 @@ describe('BoundedMemo', () => {
     expect(memo.get('b', compute)).toBe('B');
     expect(memo.get('a', compute)).toBe('A');
     expect(calls).toEqual(['a', 'none', 'b', 'a']);
+  });
+});
+
+describe('BoundedPairMemo', () => {
+  it('computes a pair once, by first then second key, and starts afresh past its limit', () => {
+    const calls: string[] = [];
+    const memo = new BoundedPairMemo<string, string, string | null>(3);
+    const compute = (a: string, b: string) => {
+      calls.push(`${a},${b}`);
+      return a === b ? null : a + b;
+    };
+    expect([memo.get('a', 'b', compute), memo.get('b', 'a', compute), memo.get('a', 'a', compute)]).toEqual(['ab', 'ba', null]);
+    // Pairs are ordered, and a null result is kept like any other.
+    expect([memo.get('a', 'b', compute), memo.get('b', 'a', compute), memo.get('a', 'a', compute)]).toEqual(['ab', 'ba', null]);
+    expect(calls).toEqual(['a,b', 'b,a', 'a,a']);
+    // A fourth pair finds the memo full: it is emptied, so the first pair is computed again afterwards.
+    expect(memo.get('c', 'd', compute)).toBe('cd');
+    expect(memo.get('a', 'b', compute)).toBe('ab');
+    expect(calls).toEqual(['a,b', 'b,a', 'a,a', 'c,d', 'a,b']);
   });
 });
 
