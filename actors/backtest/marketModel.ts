@@ -418,14 +418,14 @@ export class FifteenMinMarketModel {
     });
   }
 
-  /** The window's market at this quote: the last one again when its prices are the same (market objects are never changed). */
+  /** The window's market at this quote: the last one again when its prices are the same (so each is frozen, as the book levels are). */
   private marketOf(s: SymbolState, w: ModelWindow, names: WindowNames, up: Touch, fair: number): MarketInfo {
     const outcomePrices = outcomePricesOf(fair);
     const bestBid = this.grid.price(up.bid);
     const bestAsk = this.grid.price(up.ask);
     const kept = s.market;
     if (kept !== null && kept.outcomePrices === outcomePrices && kept.bestBid === bestBid && kept.bestAsk === bestAsk) return kept;
-    return (s.market = {
+    return (s.market = Object.freeze({
       id: names.id,
       conditionId: names.id,
       slug: names.slug,
@@ -447,7 +447,7 @@ export class FifteenMinMarketModel {
       bestBid,
       bestAsk,
       groupItemTitle: null,
-    });
+    }) as MarketInfo);
   }
 }
 

@@ -83,8 +83,8 @@ export class ModelLines {
   private marketJson(m: MarketInfo): string {
     let p = this.markets.get(m.id);
     if (p === undefined) this.markets.set(m.id, (p = { template: template({ ...m, outcomePrices: [HOLE, HOLE], bestBid: HOLE, bestAsk: HOLE }), market: null, json: '' }));
-    // The model quotes the same market object again while its prices stay (objects are never changed).
-    if (p.market !== m) {
+    // The model quotes the same (frozen) market object again while its prices stay.
+    if (p.market !== m || !Object.isFrozen(m)) {
       const t = p.template;
       p.json = t[0] + text(m.outcomePrices[0]) + t[1] + text(m.outcomePrices[1]) + t[2] + text(m.bestBid) + t[3] + text(m.bestAsk) + t[4];
       p.market = m;
