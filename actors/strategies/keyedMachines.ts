@@ -87,14 +87,8 @@ interface Instance<M extends AnyStateMachine> {
   savedIn: number;
 }
 
-/** An instance's fields at the last checkpoint (`entry` null: it did not exist then). */
-interface Undo<M extends AnyStateMachine> {
-  key: string;
-  entry: Instance<M> | null;
-  snapshot: AnyMachineSnapshot;
-  state: string;
-  last: EventFromLogic<M> | null;
-}
+/** The fields of an instance that a reaction changes, as they were at the last checkpoint (`entry` null: it did not exist then). */
+type Undo<M extends AnyStateMachine> = Pick<Instance<M>, 'snapshot' | 'state' | 'last'> & { key: string; entry: Instance<M> | null };
 
 /**
  * Runs one XState machine per key (a token, an asset, a negRisk event) as a `Strategy`: routes
