@@ -1,5 +1,5 @@
 import { SimulatedClock, type Clock } from '../events/clock';
-import { ColumnarTrade } from '../events/columnar';
+import { TemplateTrade } from '../events/tradeLine';
 import type { EventSink, LogRecord, RenderedLine } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';
@@ -161,15 +161,15 @@ export class Engine {
     this.accept(event, line);
   }
 
-  /** A trade read from a columnar tick cache: its line rendered from the columns straight into the log, its numbers exact from them. */
-  ingestColumnarTrade(record: ColumnarTrade): void {
+  /** A trade read as a template line (a columnar cache's, a scanned one): its line rendered straight into the log, its numbers exact. */
+  ingestTemplateTrade(record: TemplateTrade): void {
     this.wakeBefore(record.event.ts);
     this.accept(record.event, record);
   }
 
-  /** An input as the replay loop read it: a columnar cache's trade (`ingestColumnarTrade`), else a line (`ingestLine`). */
+  /** An input as the replay loop read it: a template trade (`ingestTemplateTrade`), else a line (`ingestLine`). */
   ingestRead(event: AnyEvent, read: { line: string; lineNo: number }): void {
-    if (read instanceof ColumnarTrade) return this.ingestColumnarTrade(read);
+    if (read instanceof TemplateTrade) return this.ingestTemplateTrade(read);
     return this.ingestLine(event, read.line, read.lineNo);
   }
 
@@ -232,8 +232,8 @@ export class Engine {
     this.tradeCount++;
     let signal: SignalEvent | null;
     try {
-      // A trade from the columnar cache has its price and quantity as exact numbers already.
-      signal = line instanceof ColumnarTrade ? this.detector.onTradeValues(trade, line.priceNumber, line.qtyNumber) : this.detector.onTrade(trade);
+      // A template trade has its price and quantity as exact numbers already.
+      signal = line instanceof TemplateTrade ? this.detector.onTradeValues(trade, line.priceNumber, line.qtyNumber) : this.detector.onTrade(trade);
       if (signal === null) return;
       signal.seq = this.log.appendMade(new SignalLine(signal));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { parseEventLine, readSummary, type LogRecord, type ReadSummary } from '../events/log';
-import { readLineBatches, type LineReadOptions, type LineReadResult } from '../events/lines';
+import { readScannedLines, type LineReadOptions, type LineReadResult } from '../events/lines';
 import { isInputType, type AnyEvent } from '../events/types';
 import type { Engine } from './engine';
 import { Interrupted } from './outputFiles';
@@ -84,17 +84,12 @@ export async function replayLines<S, T extends ReplayLine = ReplayLine>(
   }
 }
 
-/** A file's non-empty lines, unparsed, in batches (plain or gzip); the line reader's result at the end. */
-export async function* fileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], LineReadResult> {
-  const lines = readLineBatches(path, options);
-  for (;;) {
-    const next = await lines.next();
-    if (next.done) return next.value;
-    const out: ReplayLine[] = [];
-    const { lines: texts, firstLine } = next.value;
-    for (let i = 0; i < texts.length; i++) if (texts[i].length > 0) out.push({ line: texts[i], lineNo: firstLine + i });
-    if (out.length > 0) yield out;
-  }
+/**
+ * A file's non-empty lines in batches (plain or gzip): trade lines in the template's form read from their
+ * bytes with their events (events/tradeLine.ts), other lines unparsed; the line reader's result at the end.
+ */
+export function fileLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ReplayLine[], LineReadResult> {
+  return readScannedLines(path, options);
 }
 
 /** `fileLines` of one tick file, ending with its read summary as the merge of tick files gives it (events: non-empty lines). */

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { readEventBatches, parseEventLine, putAscii, putBytes, putDigits, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { readEventBatches, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { decimalText, DecimalTexts, exactQuotient, scratchOf, SymbolLine, TemplateTrade, TradeLineDigits, tradeLineMaxBytes, writeTradeLine } from './tradeLine';
 import type { TradeEvent } from './types';
 
 /**
@@ -43,196 +44,11 @@ export interface ColumnarHeader {
   summary: ReadSummary;
 }
 
-/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
-const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-/**
- * The trade template: the line `pma import` writes for a trade, as the text between its fields
- * (`{"v":1,"seq":` SEQ `,"ts":` TS ... `"buyerMaker":` true|false `}`). One rule for the text the cache
- * checks a line against, the line a record gives back, and the bytes written straight into a log.
- */
-const TEMPLATE = ['{"v":1,"seq":', ',"ts":', ',"type":"trade","venue":"binance","symbol":"', '","tradeId":', ',"price":"', '","qty":"', '","buyerMaker":'].map((t) => Buffer.from(t, 'latin1'));
-const [T_SEQ, T_TS, T_SYMBOL, T_TRADE_ID, T_PRICE, T_QTY, T_BUYER_MAKER] = TEMPLATE;
-const TRUE_END = Buffer.from('true}', 'latin1');
-const FALSE_END = Buffer.from('false}', 'latin1');
-/** The widest safe integer's text: a sign and 16 digits. */
-const INTEGER_MAX_BYTES = 17;
-/** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
-const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
-
-/**
- * The text of a safe integer (seq, ts, tradeId: validated as such when read), kept from one call to the
- * next: each of these is mostly a little above the last one written (the next seq, a ts of the same
- * or a later ms, the next trade id), so the digits are carried forward from the last ones instead of
- * all made again (a division by ten per digit was the larger part of rendering a trade's line).
- */
-export class IntegerText {
-  private value = NaN;
-  private length = 0;
-  /** The text's bytes, from 0 (a sign and 16 digits at most). */
-  private readonly bytes = Buffer.alloc(INTEGER_MAX_BYTES);
-
-  /** Writes `n`'s text at `p`; returns the offset after it. */
-  write(out: Buffer, p: number, n: number): number {
-    if (n !== this.value) this.update(n);
-    const bytes = this.bytes;
-    const length = this.length;
-    for (let i = 0; i < length; i++) out[p + i] = bytes[i];
-    return p + length;
-  }
-
-  private update(n: number): void {
-    const delta = n - this.value;
-    if (delta > 0 && delta < CARRY_LIMIT && this.value >= 0 && Number.isSafeInteger(n)) {
-      // Add to the last digit, carrying left; a carry past the first digit (999 -> 1000) writes all anew.
-      const bytes = this.bytes;
-      let carry = delta;
-      for (let i = this.length - 1; i >= 0 && carry > 0; i--) {
-        const sum = bytes[i] - 48 + carry;
-        carry = (sum / 10) | 0;
-        bytes[i] = 48 + sum - carry * 10;
-      }
-      if (carry === 0) {
-        this.value = n;
-        return;
-      }
-    }
-    this.length = n >= 0 && Number.isSafeInteger(n) ? putDigits(this.bytes, 0, n) : this.bytes.write(String(n), 0, 'latin1');
-    this.value = n;
-  }
-}
-
-/** Steps up to this are carried digit by digit (small integer arithmetic); a larger one writes the text anew. */
-const CARRY_LIMIT = 1 << 20;
-
-/** What renders the trades of one reader (or one check): the texts of the last seq and ts written. */
-class TradeLineDigits {
-  readonly seq = new IntegerText();
-  readonly ts = new IntegerText();
-}
-
-/** One symbol's part of the template and the text of its last trade id. */
-class SymbolLine {
-  readonly tradeId = new IntegerText();
-  constructor(readonly part: Buffer) {}
-}
-
-/** The length of a safe integer's text. */
-function integerLength(n: number): number {
-  if (n < 0) return String(n).length;
-  // Times and trade ids have ten digits or more: start past the short ones.
-  let d = n >= 1e8 ? 9 : 1;
-  while (d < 16 && n >= POW10[d]) d++;
-  return d;
-}
-
-/**
- * Writes `mantissa / 10^scale` with exactly `scale` decimals (at least one digit before the point)
- * at `p`; returns the offset after it. The one rule for a cached decimal's text.
- */
-function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): number {
-  let digits = 1;
-  while (digits < 16 && mantissa >= POW10[digits]) digits++;
-  const width = digits > scale ? digits : scale + 1;
-  const end = p + width + (scale > 0 ? 1 : 0);
-  // Right to left, the point before digit `scale` (counted from the last); 31-bit integer arithmetic.
-  let q = end;
-  let k = 0;
-  let m = mantissa;
-  if (m > 0x7fffffff) {
-    const high = Math.floor(m / 1e9);
-    let low = m - high * 1e9;
-    for (; k < 9; k++) {
-      if (k === scale && k > 0) out[--q] = 46;
-      const d = (low / 10) | 0;
-      out[--q] = 48 + low - d * 10;
-      low = d;
-    }
-    m = high;
-  }
-  for (; k < width; k++) {
-    if (k === scale && k > 0) out[--q] = 46;
-    const d = (m / 10) | 0;
-    out[--q] = 48 + m - d * 10;
-    m = d;
-  }
-  return end;
-}
-
-/**
- * Writes a trade's line from `seq` on into `out` at `at` (room checked by the caller); returns the
- * offset after it. `price` and `qty` are `decimalText` of the stored mantissa and scale.
- */
-function writeTradeLine(out: Buffer, at: number, digits: TradeLineDigits, seq: number, ts: number, symbol: SymbolLine, tradeId: number, price: string, qty: string, buyerMaker: boolean): number {
-  let p = putBytes(out, at, T_SEQ);
-  p = digits.seq.write(out, p, seq);
-  p = putBytes(out, p, T_TS);
-  p = digits.ts.write(out, p, ts);
-  out.set(symbol.part, p);
-  p = symbol.tradeId.write(out, p + symbol.part.length, tradeId);
-  p = putBytes(out, p, T_PRICE);
-  p = putAscii(out, p, price);
-  p = putBytes(out, p, T_QTY);
-  p = putAscii(out, p, qty);
-  p = putBytes(out, p, T_BUYER_MAKER);
-  return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
-}
-
-/** The template from after the ts to the tradeId, with a symbol's UTF-8 bytes: the same for all its trades. */
-function symbolPart(symbol: string): Buffer {
-  return Buffer.concat([T_SYMBOL, Buffer.from(symbol, 'utf8'), T_TRADE_ID]);
-}
-
-/** Room a trade's line may take (digits, decimals as long as the event's texts, the symbol's part). */
-function tradeLineMaxBytes(t: TradeEvent, symbolPart: Buffer): number {
-  return TEMPLATE_MAX_BYTES + symbolPart.length + t.price.length + t.qty.length;
-}
-
-let scratch = Buffer.alloc(1024);
-
-function scratchOf(bytes: number): Buffer {
-  if (scratch.length < bytes) scratch = Buffer.alloc(bytes);
-  return scratch;
-}
-
 /** A trade's line as text (the template rendered with `seq`; `price` and `qty` as exact mantissa and scale). */
 function tradeLineText(seq: number, t: TradeEvent, price: [number, number], qty: [number, number]): string {
-  const symbol = new SymbolLine(symbolPart(t.symbol));
-  const buf = scratchOf(tradeLineMaxBytes(t, symbol.part));
+  const symbol = new SymbolLine(t.symbol);
+  const buf = scratchOf(tradeLineMaxBytes(t, symbol));
   return buf.toString('utf8', 0, writeTradeLine(buf, 0, new TradeLineDigits(), seq, t.ts, symbol, t.tradeId, decimalText(price[0], price[1]), decimalText(qty[0], qty[1]), t.buyerMaker));
-}
-
-/** Slots of a `DecimalTexts` table: 2^DECIMAL_SLOT_BITS. */
-const DECIMAL_SLOT_BITS = 13;
-const DECIMAL_SLOTS = 1 << DECIMAL_SLOT_BITS;
-
-/**
- * Decimal texts already made, in a direct-mapped table: a multiplicative hash of the mantissa's low 32
- * bits and the scale picks its slot (its top bits: the mantissa's low bits alone crowded quantities,
- * which mostly end in zeros, into an eighth of the slots), a new text replaces the one there. Bounded,
- * and no number boxed per lookup (a map keyed by mantissas above 2^31 boxed each one): prices and
- * quantities repeat from one trade to the next.
- */
-class DecimalTexts {
-  private readonly mantissas = new Float64Array(DECIMAL_SLOTS).fill(-1);
-  private readonly scales = new Uint8Array(DECIMAL_SLOTS);
-  private readonly texts: string[] = new Array<string>(DECIMAL_SLOTS).fill('');
-
-  of(mantissa: number, scale: number): string {
-    const slot = Math.imul((mantissa >>> 0) ^ scale, 0x9e3779b1) >>> (32 - DECIMAL_SLOT_BITS);
-    if (this.mantissas[slot] === mantissa && this.scales[slot] === scale) return this.texts[slot];
-    const text = decimalText(mantissa, scale);
-    this.mantissas[slot] = mantissa;
-    this.scales[slot] = scale;
-    this.texts[slot] = text;
-    return text;
-  }
-}
-
-/** `mantissa / 10^scale` as a decimal string with exactly `scale` decimals. */
-function decimalText(mantissa: number, scale: number): string {
-  const buf = scratchOf(scale + 18);
-  return buf.toString('latin1', 0, putDecimal(buf, 0, mantissa, scale));
 }
 
 /** A non-negative decimal string as an exact (mantissa, scale), or null when it has no exact form. */
@@ -409,60 +225,37 @@ class ColumnarBlock {
   ) {}
 }
 
-/**
- * A trade read from the columnar cache: the same event as the JSON reader's, and its line, which is
- * not built: `render` writes it (under a new seq) straight into a log's output buffer, and `line`
- * renders it as text only for a caller that asks. Its price and quantity come as exact doubles too.
- */
-export class ColumnarTrade implements LogRecord {
+/** A trade read from the columnar cache: its line and numbers from the block's columns. */
+export class ColumnarTrade extends TemplateTrade {
   constructor(
     readonly event: TradeEvent,
     readonly lineNo: number,
     private readonly block: ColumnarBlock,
     private readonly row: number,
-  ) {}
-
-  /** The line as stored in the tick file (the template with the file's seq). */
-  get line(): string {
-    const buf = scratchOf(this.maxLineBytes);
-    return buf.toString('utf8', 0, this.render(buf, 0, this.block.seq[this.row]));
+  ) {
+    super();
   }
 
-  /** `line.length` without building the line. */
-  get lineLength(): number {
-    const e = this.event;
-    return TEMPLATE_MAX_BYTES - 3 * INTEGER_MAX_BYTES - (e.buyerMaker ? 1 : 0) + integerLength(this.block.seq[this.row]) + integerLength(e.ts) + integerLength(e.tradeId) + e.symbol.length + e.price.length + e.qty.length;
+  protected get fileSeq(): number {
+    return this.block.seq[this.row];
   }
 
-  /** Bytes `render` may write at most. */
-  get maxLineBytes(): number {
-    return tradeLineMaxBytes(this.event, this.symbolLine.part);
+  protected get symbolLine(): SymbolLine {
+    return this.block.symbolLines[this.block.symbol[this.row]];
   }
 
-  /** Writes the line with `seq` into `out` at `at` (with room for `maxLineBytes`); returns the offset after it. */
-  render(out: Buffer, at: number, seq: number): number {
-    const { block, row, event } = this;
-    // The event's price and quantity are the reader's `decimalText` of the row's mantissas and scales.
-    return writeTradeLine(out, at, block.digits, seq, event.ts, this.symbolLine, event.tradeId, event.price, event.qty, event.buyerMaker);
+  protected get digits(): TradeLineDigits {
+    return this.block.digits;
   }
 
-  /** `Number(event.price)`, from the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
+  /** From the columns: an exact mantissa over an exact power of ten is the correctly rounded double. */
   get priceNumber(): number {
     return exactQuotient(this.block.priceM[this.row], this.block.priceScale[this.row], this.event.price);
   }
 
-  /** `Number(event.qty)`, as `priceNumber`. */
   get qtyNumber(): number {
     return exactQuotient(this.block.qtyM[this.row], this.block.qtyScale[this.row], this.event.qty);
   }
-
-  private get symbolLine(): SymbolLine {
-    return this.block.symbolLines[this.block.symbol[this.row]];
-  }
-}
-
-function exactQuotient(mantissa: number, scale: number, text: string): number {
-  return scale < POW10.length ? mantissa / POW10[scale] : Number(text);
 }
 
 /**
@@ -476,7 +269,7 @@ export async function* readColumnarBatches(cachePath: string, path: string): Asy
   try {
     const { header, blocksEnd } = headerOf(fd, cachePath);
     const symbols = header.symbols;
-    const symbolLines = symbols.map((s) => new SymbolLine(symbolPart(s)));
+    const symbolLines = symbols.map((s) => new SymbolLine(s));
     const digits = new TradeLineDigits();
     // Prices and quantities repeat: one string each while they do (a table of a few thousand, no more).
     const prices = new DecimalTexts();

@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { InputError } from './errors';
+import { TradeLineScanner, type ScannedTrade } from './tradeLine';
 
 export interface LineBatch {
   lines: string[];
@@ -135,14 +136,95 @@ export async function* readLineBatches(path: string, options: LineReadOptions = 
       }
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (gz && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end/i.test((err as Error).message))) {
-      throw new InputError({ file: path, line: lineNo }, '(gzip)', `corrupt or truncated gzip data after ${lineNo - 1} complete lines (${(err as Error).message})`);
-    }
-    throw err;
+    throw readError(err, gz, path, lineNo);
   } finally {
     file.destroy();
   }
   rest += decoder.end();
   return { lines: lineNo - 1, unterminated: rest.length > 0 ? rest : null, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
+}
+
+/** A read failure as the caller reports it: a truncated or corrupt gzip is an `InputError` at the line it stopped. */
+function readError(err: unknown, gz: boolean, path: string, lineNo: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (gz && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end/i.test((err as Error).message))) {
+    return new InputError({ file: path, line: lineNo }, '(gzip)', `corrupt or truncated gzip data after ${lineNo - 1} complete lines (${(err as Error).message})`);
+  }
+  return err;
+}
+
+/** A non-empty line of a file: its text, or a trade read from its bytes (`TradeLineScanner`) whose text is built only if asked for. */
+export type ScannedLine = { line: string; lineNo: number } | ScannedTrade;
+
+/** Lines yielded at a time by `readScannedLines`, about (so the records of a batch die young). */
+const SCANNED_BATCH_BYTES = 64 * 1024;
+
+/**
+ * `readLineBatches` for the replay path: the same file (plain or gzip), the same result, and its
+ * non-empty lines in batches, where a trade line in the template's form is read from its bytes as a
+ * `ScannedTrade` (no text decoded, no `JSON.parse`) and any other line is decoded as text, to be
+ * parsed and checked by the caller as before.
+ */
+export async function* readScannedLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ScannedLine[], LineReadResult> {
+  const gz = await isGzip(path);
+  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
+  const onBytes = options.onBytes;
+  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
+  const scanner = new TradeLineScanner();
+  /** The start of a line that the last chunk cut off. */
+  let rest: Buffer | null = null;
+  let lineNo = 1;
+  let bytes = 0;
+  let completeBytes = 0;
+  let out: ScannedLine[] = [];
+  let outBytes = 0;
+  const take = (buf: Buffer, start: number, end: number): void => {
+    if (end > start) {
+      const trade = scanner.scan(buf, start, end, lineNo);
+      out.push(trade ?? { line: buf.toString('utf8', start, end), lineNo });
+      outBytes += end - start + 1;
+    }
+    lineNo++;
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (onBytes !== undefined && !gz) onBytes(chunk);
+      const last = chunk.lastIndexOf(0x0a);
+      if (last >= 0) completeBytes = bytes + last + 1;
+      bytes += chunk.length;
+      if (last < 0) {
+        rest = rest === null ? chunk : Buffer.concat([rest, chunk]);
+        continue;
+      }
+      let start = 0;
+      if (rest !== null) {
+        const nl = chunk.indexOf(0x0a);
+        const joined: Buffer = Buffer.concat([rest, chunk.subarray(0, nl)]);
+        take(joined, 0, joined.length);
+        rest = null;
+        start = nl + 1;
+      }
+      for (let nl = chunk.indexOf(0x0a, start); nl >= 0 && nl <= last; nl = chunk.indexOf(0x0a, start)) {
+        take(chunk, start, nl);
+        start = nl + 1;
+        if (outBytes >= SCANNED_BATCH_BYTES) {
+          yield out;
+          out = [];
+          outBytes = 0;
+        }
+      }
+      if (start < chunk.length) rest = chunk.subarray(start);
+      if (out.length > 0) {
+        yield out;
+        out = [];
+        outBytes = 0;
+      }
+    }
+  } catch (err) {
+    throw readError(err, gz, path, lineNo);
+  } finally {
+    file.destroy();
+  }
+  const unterminated = rest === null ? null : rest.toString('utf8');
+  return { lines: lineNo - 1, unterminated, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
 }

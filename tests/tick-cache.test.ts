@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
-import { ColumnarTrade, IntegerText, readColumnarBatches, readColumnarHeader } from '../events/columnar';
+import { ColumnarTrade, readColumnarBatches, readColumnarHeader } from '../events/columnar';
+import { IntegerText } from '../events/tradeLine';
 import { EventLogWriter, lineWithSeq, readAllEvents, type LogRecord } from '../events/log';
 
 const ROOT = resolve(__dirname, '..');
