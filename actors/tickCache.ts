@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readColumnarBatches, readColumnarHeader, writeColumnar, type ColumnarHeader } from '../events/columnar';
-import { readEventBatches, type LogRecord, type ReadSummary } from '../events/log';
+import { readReplayRecords, type LogRecord, type ReadSummary } from '../events/log';
 
 /** Where `pma cache` puts the columnar forms of tick files unless told otherwise. */
 export const DEFAULT_TICK_CACHE_DIR = 'var/tick-cache';
@@ -70,5 +70,5 @@ function usable(cache: string, sha256: string): ColumnarHeader | null {
 export function tickRecords(path: string, sha256: string, cacheDir: string | undefined): { records: AsyncGenerator<LogRecord[], ReadSummary>; cached: boolean } {
   const cache = cacheDir === undefined ? null : tickCachePath(cacheDir, sha256);
   if (cache !== null && usable(cache, sha256)) return { records: readColumnarBatches(cache, path), cached: true };
-  return { records: readEventBatches(path), cached: false };
+  return { records: readReplayRecords(path), cached: false };
 }

@@ -1,7 +1,9 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { digitCount, putDigits } from './bytes';
 import { InputError } from './errors';
-import { readLineBatches, type LineReadResult } from './lines';
+import { ScannedTrade } from './tradeLine';
+import { readScannedLines, type LineReadResult } from './lines';
 import { lineNeedsUpgrade, upgradeEvent } from './migrate';
 import type { AnyEvent, TradeEvent } from './types';
 import { isValidTrade, jsonObject, notJson, parseJsonObject, validateEventFields } from './validate';
@@ -78,53 +80,6 @@ export function lineWithSeq(line: string, seq: number): string {
 /** An event line of an older version as the upgraded event (events/migrate.ts). */
 function upgradedLine(line: string): AnyEvent {
   return parseEventLine(line, '(event line)', 0, false);
-}
-
-/** How many decimal digits a non-negative safe integer has. */
-function digitCount(n: number): number {
-  let d = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) d++;
-  return d;
-}
-
-/** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
-export function putDigits(buf: Buffer, p: number, n: number): number {
-  if (n > 0x7fffffff) {
-    // Up to 2^53 (times and trade ids): the digits above the last nine, then those nine, zero-padded.
-    const high = Math.floor(n / 1e9);
-    if (high > 0x7fffffff || n !== Math.floor(n)) return p + buf.write(String(n), p, 'latin1');
-    const end = putDigits(buf, p, high) + 9;
-    let low = n - high * 1e9;
-    for (let q = end; q > end - 9; ) {
-      const d = (low / 10) | 0;
-      buf[--q] = 48 + low - d * 10;
-      low = d;
-    }
-    return end;
-  }
-  // Small integer arithmetic (n fits in 31 bits): no float division.
-  const end = p + digitCount(n);
-  let q = end;
-  do {
-    const d = (n / 10) | 0;
-    buf[--q] = 48 + n - d * 10;
-    n = d;
-  } while (n > 0);
-  return end;
-}
-
-/** Copies a few bytes (a template's piece) to `p`, a loop being cheaper than `set` for so few; returns the offset after them. */
-export function putBytes(out: Buffer, p: number, bytes: Buffer): number {
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
-  return p + n;
-}
-
-/** Writes ASCII text (digits, a number's text, a plain string's characters) at `p`, a byte a character; returns the offset after it. */
-export function putAscii(out: Buffer, p: number, text: string): number {
-  const n = text.length;
-  for (let i = 0; i < n; i++) out[p + i] = text.charCodeAt(i);
-  return p + n;
 }
 
 /** `{"v":`, then the version digit, then `,"seq":`: the start of every line this project writes, as bytes. */
@@ -456,26 +411,39 @@ export interface ReadSummary {
 }
 
 /**
- * Streams an event log or tick file (plain or gzip) as batches of records. A malformed line is an
+ * Streams an event log or tick file (plain or gzip) as batches of plain records. A malformed line is an
  * `InputError` (file, line, field). Text after the last newline is the torn tail of a crashed
  * writer: it is reported in the summary, not yielded, and every complete event before it is kept.
+ * A trade line in the trade template's form is read from its bytes (events/tradeLine.ts), any other
+ * line with `parseEventLine`.
  */
-export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
+export function readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
+  return readRecords(path, options, (trade) => ({ event: trade.event, line: trade.line, lineNo: trade.lineNo }));
+}
+
+/**
+ * `readEventBatches` for the replay path: a trade line in the template's form comes as the `ScannedTrade`
+ * itself, whose line is not built unless asked for (the engine renders it straight into its log). Its
+ * `line` is a getter: copy such a record with its fields named, not by a spread.
+ */
+export function readReplayRecords(path: string, options: ReadOptions = {}): AsyncGenerator<LogRecord[], ReadSummary> {
+  return readRecords(path, options, (trade) => trade);
+}
+
+async function* readRecords(path: string, options: ReadOptions, asRecord: (trade: ScannedTrade) => LogRecord): AsyncGenerator<LogRecord[], ReadSummary> {
   const validate = options.validate ?? true;
-  const lines = readLineBatches(path, { onBytes: options.onBytes, chunkBytes: options.chunkBytes });
+  const lines = readScannedLines(path, { onBytes: options.onBytes, chunkBytes: options.chunkBytes });
   let events = 0;
   for (;;) {
     const next = await lines.next();
     if (next.done) return readSummary(next.value, events);
     const batch = next.value;
-    const out: LogRecord[] = [];
-    for (let i = 0; i < batch.lines.length; i++) {
-      const line = batch.lines[i];
-      if (line.length === 0) continue;
-      const lineNo = batch.firstLine + i;
-      out.push({ event: parseEventLine(line, path, lineNo, validate), line, lineNo });
-      events++;
+    const out: LogRecord[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      out[i] = item instanceof ScannedTrade ? asRecord(item) : { event: parseEventLine(item.line, path, item.lineNo, validate), line: item.line, lineNo: item.lineNo };
     }
+    events += batch.length;
     if (out.length > 0) yield out;
   }
 }

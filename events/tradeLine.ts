@@ -1,4 +1,5 @@
-import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf, type LogRecord, type RenderedLine } from './log';
+import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf } from './bytes';
+import type { LogRecord, RenderedLine } from './log';
 import { eventVersion, type TradeEvent } from './types';
 
 
@@ -257,11 +258,17 @@ export class ScannedTrade extends TemplateTrade {
     private readonly qtyMantissa: number,
     private readonly qtyScale: number,
     private readonly bytes: Buffer,
-    /** Where `,"ts":` starts in `bytes`, and where the line ends. */
+    /** Where the line starts in `bytes`, where its `,"ts":` starts, and where it ends. */
+    private readonly start: number,
     private readonly tsAt: number,
     private readonly end: number,
   ) {
     super();
+  }
+
+  /** The line as read (ASCII: every byte of a template line is). */
+  override get line(): string {
+    return latin1(this.bytes, this.start, this.end);
   }
 
   get priceNumber(): number {
@@ -273,7 +280,7 @@ export class ScannedTrade extends TemplateTrade {
   }
 
   override get lineLength(): number {
-    return T_SEQ.length + integerLength(this.fileSeq) + this.end - this.tsAt;
+    return this.end - this.start;
   }
 
   override render(out: Buffer, at: number, seq: number): number {
@@ -334,7 +341,7 @@ export class TradeLineScanner {
     const buyerMaker = buf[this.at] === LOWER_T;
     if (!this.literal(buf, this.at, end, buyerMaker ? TRUE_END : FALSE_END) || this.at !== end) return null;
     const event: TradeEvent = { v: 1, seq, ts, type: 'trade', venue: 'binance', symbol: symbol.symbol, tradeId, price, qty, buyerMaker };
-    return new ScannedTrade(event, lineNo, seq, symbol, this.digits, priceMantissa, priceScale, this.mantissa, this.scale, buf, tsAt, end);
+    return new ScannedTrade(event, lineNo, seq, symbol, this.digits, priceMantissa, priceScale, this.mantissa, this.scale, buf, start, tsAt, end);
   }
 
   /** Whether `bytes` stand at `p`; moves past them. */

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { putAscii, putBytes, putDigits, renderedText, type RenderedLine } from '../events/log';
+import { putAscii, putBytes, putDigits } from '../events/bytes';
+import { renderedText, type RenderedLine } from '../events/log';
 import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';

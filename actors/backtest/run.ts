@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, type Clock } from '../../events/clock';
-import { EventLogWriter, readEventBatches, type ReadSummary, type TornTail } from '../../events/log';
+import { EventLogWriter, readReplayRecords, type ReadSummary, type TornTail } from '../../events/log';
 import { PendingOutputs } from '../outputFiles';
 import { oneFileRecords, replayLines, tickFileLines, type ReplayLine } from '../replayLoop';
 import { mergeEventFiles, TimeOrder } from '../../events/merge';
@@ -194,7 +194,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   // events is held); read from its columnar cache, its records pass as the reader makes them.
   const single = options.ticks.length === 1;
   const source = !single
-    ? mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readEventBatches(path, { onBytes: onBytes(i), chunkBytes: READ_CHUNK_BYTES }))
+    ? mergeEventFiles(options.ticks, (path, i) => cached?.[i].records ?? readReplayRecords(path, { onBytes: onBytes(i), chunkBytes: READ_CHUNK_BYTES }))
     : cached?.[0].cached
       ? oneFileRecords(cached[0].records)
       : tickFileLines(options.ticks[0], { onBytes: onBytes(0), chunkBytes: READ_CHUNK_BYTES });

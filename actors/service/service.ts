@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { InspectionEvent } from 'xstate';
 import { SimulatedClock, systemRandom, type SystemClock } from '../../events/clock';
-import { EventLogWriter, lineWithSeq, LogWriteError, readEventBatches, type TornTail } from '../../events/log';
+import { EventLogWriter, lineWithSeq, LogWriteError, readReplayRecords, type TornTail } from '../../events/log';
 import { makeEvent, type AnyEvent, type InputEvent, type RedemptionIntentEvent } from '../../events/types';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
@@ -158,7 +158,7 @@ export class TradingService {
       if (instant.length > 0) this.engine.ingestInstant(instant);
       instant = [];
     };
-    const { summary, counts } = await replayLines(readEventBatches(path), this.engine, path, {
+    const { summary, counts } = await replayLines(readReplayRecords(path), this.engine, path, {
       filter: (event) => {
         events++;
         lastTs = event.ts;

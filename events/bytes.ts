@@ -1,0 +1,48 @@
+/** Writing numbers and text as bytes into a buffer: the one rule for the lines the log renders without JSON.stringify. */
+
+/** How many decimal digits a non-negative safe integer has. */
+export function digitCount(n: number): number {
+  let d = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) d++;
+  return d;
+}
+
+/** Writes the decimal digits of a non-negative safe integer at `p`; returns the offset after them. */
+export function putDigits(buf: Buffer, p: number, n: number): number {
+  if (n > 0x7fffffff) {
+    // Up to 2^53 (times and trade ids): the digits above the last nine, then those nine, zero-padded.
+    const high = Math.floor(n / 1e9);
+    if (high > 0x7fffffff || n !== Math.floor(n)) return p + buf.write(String(n), p, 'latin1');
+    const end = putDigits(buf, p, high) + 9;
+    let low = n - high * 1e9;
+    for (let q = end; q > end - 9; ) {
+      const d = (low / 10) | 0;
+      buf[--q] = 48 + low - d * 10;
+      low = d;
+    }
+    return end;
+  }
+  // Small integer arithmetic (n fits in 31 bits): no float division.
+  const end = p + digitCount(n);
+  let q = end;
+  do {
+    const d = (n / 10) | 0;
+    buf[--q] = 48 + n - d * 10;
+    n = d;
+  } while (n > 0);
+  return end;
+}
+
+/** Copies a few bytes (a template's piece) to `p`, a loop being cheaper than `set` for so few; returns the offset after them. */
+export function putBytes(out: Buffer, p: number, bytes: Buffer): number {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) out[p + i] = bytes[i];
+  return p + n;
+}
+
+/** Writes ASCII text (digits, a number's text, a plain string's characters) at `p`, a byte a character; returns the offset after it. */
+export function putAscii(out: Buffer, p: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) out[p + i] = text.charCodeAt(i);
+  return p + n;
+}
