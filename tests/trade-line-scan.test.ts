@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { InputError } from '../events/errors';
 import { readLineBatches, readScannedLines, type LineReadResult, type ScannedLine } from '../events/lines';
-import { lineWithSeq, parseEventLine } from '../events/log';
+import { lineWithSeq, parseEventLine, readEventBatches, readReplayRecords, readSummary } from '../events/log';
 import { ScannedTrade, TradeLineScanner } from '../events/tradeLine';
 import type { AnyEvent, TradeEvent } from '../events/types';
+import { seededRandom as prng } from './chaos/support/random';
 
 /**
  * The byte-level trade line reader (events/tradeLine.ts, events/lines.ts) against the text path it
@@ -18,18 +19,6 @@ import type { AnyEvent, TradeEvent } from '../events/types';
 
 const REPO = resolve(__dirname, '..');
 const TEMPLATE_KEYS = ['v', 'seq', 'ts', 'type', 'venue', 'symbol', 'tradeId', 'price', 'qty', 'buyerMaker'];
-
-/** A seeded PRNG (mulberry32): the same variants on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What `parseEventLine` makes of a line, or null when it rejects it as bad input. */
 function parsedOrNull(text: string, lineNo: number): AnyEvent | null {
@@ -410,19 +399,22 @@ describe('TradeLineScanner under mutation fuzz', () => {
   });
 });
 
-/** What `readScannedLines` yields and returns, and the bytes `onBytes` saw (their sha256). */
-async function readScanned(path: string, chunkBytes?: number): Promise<{ records: ScannedLine[]; batches: number; result: LineReadResult; sha: string }> {
-  const hash = createHash('sha256');
-  const gen = readScannedLines(path, { chunkBytes, onBytes: (b) => hash.update(b) });
-  const records: ScannedLine[] = [];
-  let batches = 0;
+/** Every item a generator of batches yields (no batch empty), and what it returns. */
+async function drain<T, R>(gen: AsyncGenerator<T[], R>): Promise<{ items: T[]; result: R }> {
+  const items: T[] = [];
   for (;;) {
     const next = await gen.next();
-    if (next.done) return { records, batches, result: next.value, sha: hash.digest('hex') };
+    if (next.done) return { items, result: next.value };
     expect(next.value.length).toBeGreaterThan(0);
-    batches++;
-    records.push(...next.value);
+    items.push(...next.value);
   }
+}
+
+/** What `readScannedLines` yields and returns, and the bytes `onBytes` saw (their sha256). */
+async function readScanned(path: string, chunkBytes?: number): Promise<{ records: ScannedLine[]; result: LineReadResult; sha: string }> {
+  const hash = createHash('sha256');
+  const { items, result } = await drain(readScannedLines(path, { chunkBytes, onBytes: (b) => hash.update(b) }));
+  return { records: items, result, sha: hash.digest('hex') };
 }
 
 /** `readLineBatches`' non-empty lines with their numbers, its result, and the sha256 of what `onBytes` saw. */
@@ -596,6 +588,22 @@ describe('readScannedLines against readLineBatches', () => {
       expect(scanned.sha).toBe(sha256(readFileSync(path)));
       expect(scanned.records.filter((r) => r instanceof ScannedTrade).length).toBeGreaterThan(1000);
     }
+  });
+
+  it.each([
+    ['readEventBatches', readEventBatches],
+    ['readReplayRecords', readReplayRecords],
+  ])('%s gives each line of the shipped event log as parseEventLine reads it', async (_name, read) => {
+    const path = join(REPO, 'tests/fixtures/logs/demo-v1.head2700.events.jsonl.gz');
+    const { items: records, result: summary } = await drain(read(path, { chunkBytes: 4096 }));
+    const batches = await readBatches(path, 4096);
+    expect(records.map((r) => ({ line: r.line, lineNo: r.lineNo }))).toEqual(batches.lines);
+    expect(records.map((r) => JSON.stringify(r.event))).toEqual(batches.lines.map(({ line, lineNo }) => JSON.stringify(parseEventLine(line, path, lineNo))));
+    expect(summary).toEqual(readSummary(batches.result, batches.lines.length));
+    // Template trades come as ScannedTrades on the replay path only (readEventBatches' records are plain objects).
+    const templates = records.filter((r) => isTemplateTrade(r.line, r.event)).length;
+    expect(templates).toBeGreaterThan(1000);
+    expect(records.filter((r) => r instanceof ScannedTrade).length).toBe(read === readReplayRecords ? templates : 0);
   });
 
   it.each([
