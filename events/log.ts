@@ -1,6 +1,6 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { digitCount, putDigits } from './bytes';
+import { digitCount as digitCountOf, putDigits as putDigitsOf } from './bytes';
 import { InputError } from './errors';
 import { ScannedTrade } from './tradeLine';
 import { readScannedLines, type LineReadResult } from './lines';
@@ -41,6 +41,10 @@ export class LogWriteError extends Error {
     this.name = 'LogWriteError';
   }
 }
+
+/** The byte writers, read once (an imported binding is a getter call under tsx's CommonJS: events/tradeLine.ts). */
+const digitCount = digitCountOf;
+const putDigits = putDigitsOf;
 
 /** A line's start up to its seq, per event version (`{"v":1,"seq":`, `{"v":2,"seq":`): all of one length. */
 const PREFIXES = ['', `{"v":1,"seq":`, `{"v":2,"seq":`];

@@ -283,6 +283,11 @@ export class ScannedTrade extends TemplateTrade {
     return this.end - this.start;
   }
 
+  /** The widest seq and the line's bytes from its ts on. */
+  override get maxLineBytes(): number {
+    return T_SEQ.length + INTEGER_MAX_BYTES + this.end - this.tsAt;
+  }
+
   override render(out: Buffer, at: number, seq: number): number {
     const p = this.digits.seq.write(out, putBytes(out, at, T_SEQ), seq);
     return p + this.bytes.copy(out, p, this.tsAt, this.end);

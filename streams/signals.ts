@@ -1,10 +1,15 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { putAscii, putBytes, putDigits } from '../events/bytes';
+import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf } from '../events/bytes';
 import { renderedText, type RenderedLine } from '../events/log';
 import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';
 import { VolumeWindow, type VolumeParams } from './volumeConfirmation';
+
+/** The byte writers, read once (an imported binding is a getter call under tsx's CommonJS: events/tradeLine.ts). */
+const putAscii = putAsciiOf;
+const putBytes = putBytesOf;
+const putDigits = putDigitsOf;
 
 /** The `signals` section of the config, passed in (streams/ does not read config). */
 export interface SignalParams extends PriceChangeParams, VolumeParams {

@@ -129,28 +129,62 @@ export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRA
 
 /**
  * Each token's quote, built once while the markets stay the same (their `version`): the snapshot, the
- * book and the timer of one instant then carry one object, which `samePriceAgain` knows at once.
- * Without a live book the quote also depends on what the event says (`quoteBasis`), so that is kept too.
+ * book and the timer of one instant then carry one object, which `samePriceAgain` knows at once. Without
+ * a live book the quote also depends on what the event says (`quoteBasis`), so that is kept too. When the
+ * markets change, a quote whose inputs (the market object, the ask and bid it reads, resolution and
+ * staleness) are all the same as the kept one's is the kept object again: the model re-quotes every
+ * second, mostly at the same touch.
  */
 class QuoteCache {
   private markets: StrategyContext['markets'] | null = null;
   private version = -1;
-  private readonly byToken = new Map<string, { market: MarketInfo; basis: QuoteBasis; tradePrice: Decimal | null; quote: TokenQuote }>();
+  private readonly byToken = new Map<string, KeptQuote>();
 
   of(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
-    if (ctx.markets !== this.markets || ctx.markets.version !== this.version) {
-      this.markets = ctx.markets;
-      this.version = ctx.markets.version;
-      this.byToken.clear();
-    }
     const basis = quoteBasis(ctx, tokenId, source);
     const price = basis === 'last_trade' ? tradePrice : null;
     const kept = this.byToken.get(tokenId);
-    if (kept !== undefined && kept.market === market && kept.basis === basis && kept.tradePrice === price) return kept.quote;
-    const quote = quoteOf(ctx, tokenId, market, basis, price);
-    this.byToken.set(tokenId, { market, basis, tradePrice: price, quote });
+    const same = kept !== undefined && kept.market === market && kept.basis === basis && kept.tradePrice === price;
+    if (ctx.markets === this.markets && ctx.markets.version === this.version) {
+      if (same && kept.version === this.version) return kept.quote;
+    } else {
+      this.markets = ctx.markets;
+      this.version = ctx.markets.version;
+    }
+    const inputs = quoteInputs(ctx, tokenId, market, basis, price);
+    if (same && sameInputs(kept, inputs)) {
+      kept.version = this.version;
+      return kept.quote;
+    }
+    if (this.byToken.size >= MAX_TOKENS && kept === undefined) this.byToken.clear();
+    const quote = quoteOf(market, inputs);
+    this.byToken.set(tokenId, { ask: inputs.ask, bid: inputs.bid, resolved: inputs.resolved, stale: inputs.stale, market, basis, tradePrice: price, version: this.version, quote });
     return quote;
   }
+}
+
+/** Tokens whose last quote is kept; past it, the table starts again (a long run sees thousands of windows' tokens). */
+const MAX_TOKENS = 4096;
+
+/** What a token's quote is made of besides its market: the ask and bid it reads, and whether the market is resolved or the book stale. */
+interface QuoteInputs {
+  ask: Decimal | null;
+  bid: Decimal | null;
+  resolved: boolean;
+  stale: boolean;
+}
+
+interface KeptQuote extends QuoteInputs {
+  market: MarketInfo;
+  basis: QuoteBasis;
+  tradePrice: Decimal | null;
+  /** The markets' version the quote was last known right at. */
+  version: number;
+  quote: TokenQuote;
+}
+
+function sameInputs(a: QuoteInputs, b: QuoteInputs): boolean {
+  return a.ask === b.ask && a.bid === b.bid && a.resolved === b.resolved && a.stale === b.stale;
 }
 
 /**
@@ -165,8 +199,8 @@ function quoteBasis(ctx: StrategyContext, tokenId: string, source: PriceSource |
   return source === 'last_trade' || source === 'snapshot' ? source : 'none';
 }
 
-/** The token's quote from its basis (`tradePrice`: the trade's price, for `last_trade`). */
-function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, basis: QuoteBasis, tradePrice: Decimal | null): TokenQuote {
+/** What the token's quote reads, from its basis (`tradePrice`: the trade's price, for `last_trade`). */
+function quoteInputs(ctx: StrategyContext, tokenId: string, market: MarketInfo, basis: QuoteBasis, tradePrice: Decimal | null): QuoteInputs {
   let ask: Decimal | null = null;
   let bid: Decimal | null = null;
   if (basis === 'book') {
@@ -180,8 +214,13 @@ function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, basi
     ask = ctx.markets.bestAsk(tokenId);
     bid = ctx.markets.bestBid(tokenId);
   }
-  const feeProblem = feeProblemOf(market);
   const resolved = ctx.markets.resolution(market.id) !== undefined || ctx.markets.resolution(market.conditionId) !== undefined;
+  return { ask, bid, resolved, stale: ctx.markets.isStale(tokenId) };
+}
+
+/** The token's quote from its market and inputs. */
+function quoteOf(market: MarketInfo, { ask, bid, resolved, stale }: QuoteInputs): TokenQuote {
+  const feeProblem = feeProblemOf(market);
   return {
     ask,
     mark: bid !== null && feeProblem === null ? { price: bid, net: netOfFee(market, bid) } : null,
@@ -189,7 +228,7 @@ function quoteOf(ctx: StrategyContext, tokenId: string, market: MarketInfo, basi
     minSize: market.minSize,
     endTs: market.endTs,
     open: market.active && !market.closed && market.acceptingOrders && !resolved && feeProblem === null,
-    stale: ctx.markets.isStale(tokenId),
+    stale,
   };
 }
 
