@@ -171,8 +171,8 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
   const onBytes = options.onBytes;
   if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
   const scanner = new TradeLineScanner();
-  /** The start of a line that the last chunk cut off. */
-  let rest: Buffer | null = null;
+  /** The start of a line that the last chunks cut off (joined once its newline comes). */
+  let rest: Buffer[] = [];
   let lineNo = 1;
   let bytes = 0;
   let completeBytes = 0;
@@ -193,15 +193,16 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
       if (last >= 0) completeBytes = bytes + last + 1;
       bytes += chunk.length;
       if (last < 0) {
-        rest = rest === null ? chunk : Buffer.concat([rest, chunk]);
+        rest.push(chunk);
         continue;
       }
       let start = 0;
-      if (rest !== null) {
+      if (rest.length > 0) {
         const nl = chunk.indexOf(0x0a);
-        const joined: Buffer = Buffer.concat([rest, chunk.subarray(0, nl)]);
+        rest.push(chunk.subarray(0, nl));
+        const joined = Buffer.concat(rest);
         take(joined, 0, joined.length);
-        rest = null;
+        rest = [];
         start = nl + 1;
       }
       for (let nl = chunk.indexOf(0x0a, start); nl >= 0 && nl <= last; nl = chunk.indexOf(0x0a, start)) {
@@ -213,7 +214,7 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
           outBytes = 0;
         }
       }
-      if (start < chunk.length) rest = chunk.subarray(start);
+      if (start < chunk.length) rest.push(chunk.subarray(start));
       if (out.length > 0) {
         yield out;
         out = [];
@@ -225,6 +226,6 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
   } finally {
     file.destroy();
   }
-  const unterminated = rest === null ? null : rest.toString('utf8');
+  const unterminated = rest.length === 0 ? null : Buffer.concat(rest).toString('utf8');
   return { lines: lineNo - 1, unterminated, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
 }
