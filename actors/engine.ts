@@ -36,10 +36,11 @@ export const INSTANT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['market
 /** An input of an instant, with its tick-file line when it was read from one (copied through as it is). */
 export interface InstantRecord {
   event: InputEvent;
-  line: string | null;
+  /** Its line as text, or rendered straight into the log (a `RenderedLine`), or null: serialised. */
+  line: string | RenderedLine | null;
   /**
-   * The line is the backtest's own rendering of an input it made (the market model's quotes), not one
-   * read from a tick file: appended as the log's own line (a derived-only log keeps it).
+   * The line is the backtest's own rendering of an input it made (the market model's quotes, its clock
+   * ticks), not one read from a tick file: appended as the log's own line (a derived-only log keeps it).
    */
   made?: boolean;
 }
@@ -208,7 +209,7 @@ export class Engine {
 
   private appendInput(event: InputEvent, line: string | RenderedLine | null, made = false): void {
     if (line === null) this.log.append(event);
-    else if (typeof line !== 'string') event.seq = this.log.appendRendered(line);
+    else if (typeof line !== 'string') event.seq = made ? this.log.appendMade(line) : this.log.appendRendered(line);
     else event.seq = made ? this.log.appendLine(line) : this.log.appendRead(event, line);
     this.inputs++;
   }

@@ -10,6 +10,7 @@ import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../.
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import { ModelLines } from './modelLines';
+import { TimerLine } from '../../events/timerLine';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
@@ -159,7 +160,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const model = m.enabled ? new FifteenMinMarketModel(modelParams) : null;
   /** The model's quotes go to the log as lines made from their repeating pieces. */
   const modelLines = model ? new ModelLines() : null;
-  const withLines = (group: InputEvent[]) => (modelLines === null ? group : group.map(modelLines.record));
+  /** What the world makes (model quotes, clock ticks) goes to the log as lines the backtest rendered itself. */
+  const recordOf = (event: InputEvent): InputEvent | InstantRecord =>
+    event.type === 'timer' ? { event, line: new TimerLine(event), made: true } : modelLines === null ? event : modelLines.record(event);
+  const withLines = (group: InputEvent[]) => group.map(recordOf);
   const timerMs = config.backtest.timerMs;
   const resolutions = new ResolutionCheck();
   const sources = new MarketSources();
