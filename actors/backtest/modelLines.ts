@@ -1,5 +1,11 @@
 import type { InstantRecord } from '../engine';
+import { putBytes as putBytesOf, putDigits as putDigitsOf } from '../../events/bytes';
+import { renderedText, type RenderedLine } from '../../events/log';
 import type { BookEvent, BookLevel, InputEvent, MarketInfo, MarketSnapshotEvent } from '../../events/types';
+
+/** The byte writers, read once (an imported binding is a getter call under tsx's CommonJS: events/tradeLine.ts). */
+const putBytes = putBytesOf;
+const putDigits = putDigitsOf;
 
 /** Stands for a field that changes from one event to the next in a template (its JSON is where the field goes). */
 const HOLE = '\u0000';
@@ -25,14 +31,20 @@ export class ModelLines {
   /** The markets of the last snapshot: a market it no longer lists has no more quotes, its pieces go. */
   private listed: readonly MarketInfo[] = [];
 
-  /** The event with its line when it is a model quote (appended as a line the backtest made), else the event. */
+  /** The event with its line when it is a model quote (appended as a line the backtest made, rendered straight into the log), else the event. */
   readonly record = (event: InputEvent): InputEvent | InstantRecord => {
-    const line = this.lineOf(event);
-    return line === null ? event : { event, line, made: true };
+    const rest = this.restOf(event);
+    return rest === null ? event : { event, line: new ModelLine(event.ts, rest), made: true };
   };
 
   /** The event's line with seq 0, or null when it is not a model quote. */
   lineOf(event: InputEvent): string | null {
+    const rest = this.restOf(event);
+    return rest === null ? null : renderedText(new ModelLine(event.ts, rest), 0);
+  }
+
+  /** The event's line after its ts, or null when it is not a model quote. */
+  private restOf(event: InputEvent): string | null {
     if (event.type === 'book' && event.source === 'model') return this.bookLine(event);
     if (event.type === 'market_snapshot' && event.source === 'model') return this.snapshotLine(event);
     return null;
@@ -40,7 +52,7 @@ export class ModelLines {
 
   private bookLine(e: BookEvent): string {
     let b = this.books.get(e.tokenId);
-    if (b === undefined) this.books.set(e.tokenId, (b = { template: template({ ...e, seq: 0, ts: HOLE, bids: HOLE, asks: HOLE }), bids: null, asks: null, rest: '' }));
+    if (b === undefined) this.books.set(e.tokenId, (b = { template: checkHead(template({ ...e, seq: 0, ts: HOLE, bids: HOLE, asks: HOLE })), bids: null, asks: null, rest: '' }));
     const t = b.template;
     // Consecutive quotes of a token often repeat its levels (the same frozen lists): then all after ts is the same.
     if (e.bids !== b.bids || e.asks !== b.asks || !Object.isFrozen(e.bids) || !Object.isFrozen(e.asks)) {
@@ -48,7 +60,7 @@ export class ModelLines {
       b.bids = e.bids;
       b.asks = e.asks;
     }
-    return t[0] + e.ts + b.rest;
+    return b.rest;
   }
 
   private levelsJson(levels: readonly BookLevel[]): string {
@@ -60,10 +72,11 @@ export class ModelLines {
 
   private snapshotLine(e: MarketSnapshotEvent): string {
     const t = (this.snapshot ??= template({ ...e, seq: 0, ts: HOLE, markets: HOLE }));
+    checkHead(t);
     if (e.markets !== this.listed) this.forgetUnlisted(e.markets);
     let markets = '';
     for (let i = 0; i < e.markets.length; i++) markets += (i === 0 ? '' : ',') + this.marketJson(e.markets[i]);
-    return t[0] + e.ts + t[1] + '[' + markets + ']' + t[2];
+    return t[1] + '[' + markets + ']' + t[2];
   }
 
   /** How many markets and tokens have pieces kept (those of the latest snapshot: bounded over a long run). */
@@ -90,6 +103,34 @@ export class ModelLines {
       p.market = m;
     }
     return p.json;
+  }
+}
+
+/** What `JSON.stringify` writes of a model quote before its ts (keys v, seq, ts first): the line `ModelLine` renders starts so. */
+const HEAD = '{"v":1,"seq":0,"ts":';
+const SEQ_START = Buffer.from('{"v":1,"seq":', 'latin1');
+const TS_START = Buffer.from(',"ts":', 'latin1');
+
+function checkHead(template: string[]): string[] {
+  if (template[0] !== HEAD) throw new Error(`ModelLines: a quote's line starts ${template[0]}, not ${HEAD}`);
+  return template;
+}
+
+/** A model quote's line: the seq and ts, then the rest as `ModelLines` made it, written straight into the log's output. */
+class ModelLine implements RenderedLine {
+  constructor(
+    private readonly ts: number,
+    private readonly rest: string,
+  ) {}
+
+  get maxLineBytes(): number {
+    return SEQ_START.length + TS_START.length + 32 + 3 * this.rest.length;
+  }
+
+  render(out: Buffer, at: number, seq: number): number {
+    let p = putDigits(out, putBytes(out, at, SEQ_START), seq);
+    p = putDigits(out, putBytes(out, p, TS_START), this.ts);
+    return p + out.write(this.rest, p);
   }
 }
 
