@@ -1,5 +1,6 @@
 import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf } from './bytes';
 import type { LogRecord, RenderedLine } from './log';
+import { exactQuotient as exactQuotientOf, POW10 } from './exactDecimal';
 import { eventVersion, type TradeEvent } from './types';
 
 
@@ -18,6 +19,7 @@ const FALSE_END = Buffer.from('false}', 'latin1');
  * binding calls a getter of the exporting module (machines/quietStep.ts has the same note).
  */
 const putAscii = putAsciiOf;
+const exactQuotient = exactQuotientOf;
 const putBytes = putBytesOf;
 const putDigits = putDigitsOf;
 /** The widest safe integer's text: a sign and 16 digits. */
@@ -25,8 +27,6 @@ const INTEGER_MAX_BYTES = 17;
 /** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
 const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
 
-/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
-export const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /**
  * The text of a safe integer (seq, ts, tradeId: validated as such when read), kept from one call to the
@@ -128,10 +128,6 @@ export function scratchOf(bytes: number): Buffer {
   return scratch;
 }
 
-/** `mantissa / 10^scale` as a double: exact operands give the correctly rounded quotient, as `Number(text)`; else `Number(text)`. */
-export function exactQuotient(mantissa: number, scale: number, text: string): number {
-  return scale < POW10.length && mantissa <= Number.MAX_SAFE_INTEGER ? mantissa / POW10[scale] : Number(text);
-}
 
 /**
  * Writes `mantissa / 10^scale` with exactly `scale` decimals (at least one digit before the point)

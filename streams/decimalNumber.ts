@@ -1,5 +1,4 @@
-/** Exact powers of ten as doubles (10^22 is the largest that is exact). */
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+import { exactQuotient } from '../events/exactDecimal';
 
 /**
  * `Number(s)` for a decimal string, faster on the replay path for the usual price or quantity: with
@@ -25,5 +24,5 @@ export function decimalNumber(s: string): number {
     }
   }
   if (digits > 15) return Number(s);
-  return dot < 0 ? m : m / POW10[n - 1 - dot];
+  return dot < 0 ? m : exactQuotient(m, n - 1 - dot, s);
 }

@@ -186,9 +186,10 @@ export class FifteenMinMarketModel {
 
   /**
    * Model events due before `ts` (quotes at each quote boundary, resolutions at window ends), then
-   * takes the trade into account. Call with every trade in time order.
+   * takes the trade into account. Call with every trade in time order; `price` is `Number(trade.price)`
+   * when the caller has it already (a trade read as a template line).
    */
-  onTrade(trade: TradeEvent): readonly InputEvent[] {
+  onTrade(trade: TradeEvent, price?: number): readonly InputEvent[] {
     const out = this.advanceTo(trade.ts - 1);
     let s = this.symbols.find(trade.symbol);
     if (s === undefined) {
@@ -201,7 +202,7 @@ export class FifteenMinMarketModel {
       this.byAsset.sort((a, b) => (a.asset < b.asset ? -1 : 1));
     }
     if (s.disabled) return out;
-    const price = trade.price === s.lastPriceText ? s.lastPrice : decimalNumber(trade.price);
+    price ??= trade.price === s.lastPriceText ? s.lastPrice : decimalNumber(trade.price);
     if (s.window === null || trade.ts < s.window.startTs || trade.ts >= s.window.endTs) this.openWindow(s, trade, price);
     // Prices are read as the last trade at or before a time: of trades in one ms only the last counts.
     const last = s.times.length - 1;

@@ -11,6 +11,7 @@ import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import { ModelLines } from './modelLines';
 import { TimerLine } from '../../events/timerLine';
+import { TemplateTrade } from '../../events/tradeLine';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
@@ -258,7 +259,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     events++;
     lastInputTs = input.ts;
     if (input.type === 'trade') {
-      model?.onTrade(input);
+      model?.onTrade(input, record instanceof TemplateTrade ? record.priceNumber : undefined);
       collector.onTrade(input);
       return engine.ingestRead(input, record);
     }
