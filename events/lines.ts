@@ -100,28 +100,54 @@ function pieceEnd(chunk: Buffer, start: number): number {
 }
 
 /**
+ * A file of lines opened for reading (plain or gzip, told by its magic bytes), `onBytes` fed every byte as
+ * stored (a gzip file's own bytes pass through `file` on their way to the gunzip stream), and the counts its
+ * reader's result needs.
+ */
+async function openLines(path: string, options: LineReadOptions): Promise<{ gz: boolean; stream: Readable; file: ReadStream; count: ByteCount }> {
+  const gz = await isGzip(path);
+  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
+  const onBytes = options.onBytes;
+  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
+  return { gz, stream, file, count: new ByteCount(gz ? undefined : onBytes) };
+}
+
+/** Bytes of text read, and of complete lines among them (up to the last newline). */
+class ByteCount {
+  private bytes = 0;
+  private complete = 0;
+
+  constructor(private readonly onBytes: ((bytes: Buffer) => void) | undefined) {}
+
+  /** Counts a chunk of text read; returns its last newline's offset in it (-1: none). */
+  add(chunk: Buffer): number {
+    this.onBytes?.(chunk);
+    const last = chunk.lastIndexOf(0x0a);
+    if (last >= 0) this.complete = this.bytes + last + 1;
+    this.bytes += chunk.length;
+    return last;
+  }
+
+  /** The reader's result after `lineNo - 1` complete lines, with the text after the last newline. */
+  result(lineNo: number, unterminated: string | null): LineReadResult {
+    return { lines: lineNo - 1, unterminated, unterminatedLine: lineNo, unterminatedOffset: this.complete, unterminatedBytes: this.bytes - this.complete };
+  }
+}
+
+/**
  * Streams a text file (plain or gzip, told by its magic bytes) as batches of lines, never holding
  * more than one read chunk in memory. A truncated gzip is an `InputError`. Text after the last
  * newline is returned, not yielded.
  */
 export async function* readLineBatches(path: string, options: LineReadOptions = {}): AsyncGenerator<LineBatch, LineReadResult> {
-  const gz = await isGzip(path);
-  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
-  const onBytes = options.onBytes;
-  // A gzip file's own bytes pass through `file` on their way to the gunzip stream.
-  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
+  const { gz, stream, file, count } = await openLines(path, options);
   // Decoded by hand rather than with setEncoding, to count bytes as stored: '\n' never occurs inside a multi-byte character.
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let lineNo = 1;
-  let bytes = 0;
-  let completeBytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (onBytes !== undefined && !gz) onBytes(chunk);
-      const nl = chunk.lastIndexOf(0x0a);
-      if (nl >= 0) completeBytes = bytes + nl + 1;
-      bytes += chunk.length;
+      count.add(chunk);
       for (let start = 0; start < chunk.length; ) {
         const end = pieceEnd(chunk, start);
         const text = rest + decoder.write(chunk.subarray(start, end));
@@ -141,7 +167,7 @@ export async function* readLineBatches(path: string, options: LineReadOptions = 
     file.destroy();
   }
   rest += decoder.end();
-  return { lines: lineNo - 1, unterminated: rest.length > 0 ? rest : null, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
+  return count.result(lineNo, rest.length > 0 ? rest : null);
 }
 
 /** A read failure as the caller reports it: a truncated or corrupt gzip is an `InputError` at the line it stopped. */
@@ -166,16 +192,11 @@ const SCANNED_BATCH_BYTES = 64 * 1024;
  * parsed and checked by the caller as before.
  */
 export async function* readScannedLines(path: string, options: LineReadOptions = {}): AsyncGenerator<ScannedLine[], LineReadResult> {
-  const gz = await isGzip(path);
-  const { stream, file } = openText(path, gz, { chunkBytes: options.chunkBytes ?? 1 << 20, gunzipChunk: 64 * 1024 });
-  const onBytes = options.onBytes;
-  if (onBytes !== undefined && gz) file.on('data', (bytes) => onBytes(bytes as Buffer));
+  const { gz, stream, file, count } = await openLines(path, options);
   const scanner = new TradeLineScanner();
   /** The start of a line that the last chunks cut off (joined once its newline comes). */
   let rest: Buffer[] = [];
   let lineNo = 1;
-  let bytes = 0;
-  let completeBytes = 0;
   let out: ScannedLine[] = [];
   let outBytes = 0;
   const take = (buf: Buffer, start: number, end: number): void => {
@@ -188,10 +209,7 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (onBytes !== undefined && !gz) onBytes(chunk);
-      const last = chunk.lastIndexOf(0x0a);
-      if (last >= 0) completeBytes = bytes + last + 1;
-      bytes += chunk.length;
+      const last = count.add(chunk);
       if (last < 0) {
         rest.push(chunk);
         continue;
@@ -226,6 +244,5 @@ export async function* readScannedLines(path: string, options: LineReadOptions =
   } finally {
     file.destroy();
   }
-  const unterminated = rest.length === 0 ? null : Buffer.concat(rest).toString('utf8');
-  return { lines: lineNo - 1, unterminated, unterminatedLine: lineNo, unterminatedOffset: completeBytes, unterminatedBytes: bytes - completeBytes };
+  return count.result(lineNo, rest.length === 0 ? null : Buffer.concat(rest).toString('utf8'));
 }
