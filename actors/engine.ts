@@ -1,5 +1,5 @@
 import { SimulatedClock, type Clock } from '../events/clock';
-import { TemplateTrade } from '../events/tradeLine';
+import { TemplateTrade } from '../events/tradeTemplate';
 import type { EventSink, LogRecord, RenderedLine } from '../events/log';
 import { isInputEvent, isInputType, makeEvent, type AnyEvent, type DerivedEvent, type EventType, type InputEvent, type SignalEvent, type TradeEvent } from '../events/types';
 import { SignalCounter, type SignalCounts } from '../streams/signalCounts';

@@ -6,7 +6,7 @@ import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
 import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
 import { ColumnarTrade, readColumnarBatches, readColumnarHeader } from '../events/columnar';
-import { IntegerText } from '../events/tradeLine';
+import { IntegerText } from '../events/tradeTemplate';
 import { EventLogWriter, lineWithSeq, readAllEvents, type LogRecord } from '../events/log';
 
 const ROOT = resolve(__dirname, '..');

@@ -11,7 +11,7 @@ import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import { ModelLines } from './modelLines';
 import { TimerLine } from '../../events/timerLine';
-import { TemplateTrade } from '../../events/tradeLine';
+import { TemplateTrade } from '../../events/tradeTemplate';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
