@@ -136,8 +136,6 @@ export function createFlashCrashStrategy(cfg: FlashCrashConfig, name = FLASH_CRA
  * second, mostly at the same touch.
  */
 class QuoteCache {
-  private markets: StrategyContext['markets'] | null = null;
-  private version = -1;
   private readonly byToken = new Map<string, KeptQuote>();
 
   of(ctx: StrategyContext, tokenId: string, market: MarketInfo, source: PriceSource | null, tradePrice: Decimal | null): TokenQuote {
@@ -145,20 +143,16 @@ class QuoteCache {
     const price = basis === 'last_trade' ? tradePrice : null;
     const kept = this.byToken.get(tokenId);
     const same = kept !== undefined && kept.market === market && kept.basis === basis && kept.tradePrice === price;
-    if (ctx.markets === this.markets && ctx.markets.version === this.version) {
-      if (same && kept.version === this.version) return kept.quote;
-    } else {
-      this.markets = ctx.markets;
-      this.version = ctx.markets.version;
-    }
+    if (same && kept.markets === ctx.markets && kept.version === ctx.markets.version) return kept.quote;
     const inputs = quoteInputs(ctx, tokenId, market, basis, price);
-    if (same && sameInputs(kept, inputs)) {
-      kept.version = this.version;
+    if (same && sameInputs(kept.inputs, inputs)) {
+      kept.markets = ctx.markets;
+      kept.version = ctx.markets.version;
       return kept.quote;
     }
     if (this.byToken.size >= MAX_TOKENS && kept === undefined) this.byToken.clear();
     const quote = quoteOf(market, inputs);
-    this.byToken.set(tokenId, { ask: inputs.ask, bid: inputs.bid, resolved: inputs.resolved, stale: inputs.stale, market, basis, tradePrice: price, version: this.version, quote });
+    this.byToken.set(tokenId, { market, basis, tradePrice: price, inputs, markets: ctx.markets, version: ctx.markets.version, quote });
     return quote;
   }
 }
@@ -174,11 +168,13 @@ interface QuoteInputs {
   stale: boolean;
 }
 
-interface KeptQuote extends QuoteInputs {
+interface KeptQuote {
   market: MarketInfo;
   basis: QuoteBasis;
   tradePrice: Decimal | null;
-  /** The markets' version the quote was last known right at. */
+  inputs: QuoteInputs;
+  /** The markets and their version the quote was last known right at. */
+  markets: StrategyContext['markets'];
   version: number;
   quote: TokenQuote;
 }
