@@ -1,4 +1,22 @@
 /** Writing numbers and text as bytes into a buffer: the one rule for the lines the log renders without JSON.stringify. */
+import type { RenderedLine } from './log';
+
+/** The widest safe integer's text: a sign and 16 digits. */
+export const INTEGER_MAX_BYTES = 17;
+
+let scratch = Buffer.alloc(1024);
+
+/** A buffer of at least `bytes` to render text into before it is read out at once (one, shared: never held). */
+export function scratchOf(bytes: number): Buffer {
+  if (scratch.length < bytes) scratch = Buffer.alloc(bytes);
+  return scratch;
+}
+
+/** A rendered line as text, with `seq` (for a caller that needs the string, not the log's bytes). */
+export function renderedText(line: RenderedLine, seq: number): string {
+  const buf = scratchOf(line.maxLineBytes);
+  return buf.toString('utf8', 0, line.render(buf, 0, seq));
+}
 
 /** How many decimal digits a non-negative safe integer has. */
 export function digitCount(n: number): number {

@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { readEventBatches, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
 import { exactQuotient } from './exactDecimal';
-import { decimalText, DecimalTexts, scratchOf, SymbolLine, TemplateTrade, TradeLineDigits, tradeLineMaxBytes, writeTradeLine } from './tradeTemplate';
+import { scratchOf } from './bytes';
+import { decimalText, DecimalTexts, SymbolLine, TemplateTrade, TradeLineDigits, tradeLineMaxBytes, writeTradeLine } from './tradeTemplate';
 import type { TradeEvent } from './types';
 
 /**

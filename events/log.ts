@@ -125,15 +125,6 @@ export interface RenderedLine {
   render(out: Buffer, at: number, seq: number): number;
 }
 
-let scratch = Buffer.alloc(1024);
-
-/** A rendered line as text, with `seq` (for a caller that needs the string, not the log's bytes). */
-export function renderedText(line: RenderedLine, seq: number): string {
-  const max = line.maxLineBytes;
-  if (scratch.length < max) scratch = Buffer.alloc(max);
-  return scratch.toString('utf8', 0, line.render(scratch, 0, seq));
-}
-
 export class EventLogWriter implements EventSink {
   /** Encoded lines not yet written: `out[0, pos)`. */
   private readonly out: Buffer;

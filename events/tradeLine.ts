@@ -1,6 +1,6 @@
-import { putBytes as putBytesOf } from './bytes';
+import { INTEGER_MAX_BYTES, putBytes as putBytesOf } from './bytes';
 import { exactQuotient as exactQuotientOf } from './exactDecimal';
-import { DecimalTexts, FALSE_END, INTEGER_MAX_BYTES, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
+import { DecimalTexts, FALSE_END, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
 import type { TradeEvent } from './types';
 
 /** Read once (an imported binding is a getter call under tsx's CommonJS: events/tradeTemplate.ts). */

@@ -1,4 +1,4 @@
-import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf } from './bytes';
+import { INTEGER_MAX_BYTES, putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf, renderedText, scratchOf } from './bytes';
 import type { LogRecord, RenderedLine } from './log';
 import { exactQuotient as exactQuotientOf, POW10 } from './exactDecimal';
 import { eventVersion, type TradeEvent } from './types';
@@ -22,8 +22,6 @@ const putAscii = putAsciiOf;
 const exactQuotient = exactQuotientOf;
 const putBytes = putBytesOf;
 const putDigits = putDigitsOf;
-/** The widest safe integer's text: a sign and 16 digits. */
-export const INTEGER_MAX_BYTES = 17;
 /** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
 const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
 
@@ -121,12 +119,6 @@ export function writeTradeLine(out: Buffer, at: number, digits: TradeLineDigits,
   return putBytes(out, p, buyerMaker ? TRUE_END : FALSE_END);
 }
 
-let scratch = Buffer.alloc(1024);
-
-export function scratchOf(bytes: number): Buffer {
-  if (scratch.length < bytes) scratch = Buffer.alloc(bytes);
-  return scratch;
-}
 
 
 /**
@@ -215,8 +207,7 @@ export abstract class TemplateTrade implements LogRecord, RenderedLine {
 
   /** The line as stored in the file (the template with the file's seq). */
   get line(): string {
-    const buf = scratchOf(this.maxLineBytes);
-    return buf.toString('utf8', 0, this.render(buf, 0, this.fileSeq));
+    return renderedText(this, this.fileSeq);
   }
 
   /** `line.length` without building the line. */

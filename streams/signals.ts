@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf } from '../events/bytes';
-import { renderedText, type RenderedLine } from '../events/log';
+import { putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf, renderedText } from '../events/bytes';
+import type { RenderedLine } from '../events/log';
 import { eventVersion, tradeMarketKey, type SignalEvent, type TradeEvent } from '../events/types';
 import { decimalNumber } from './decimalNumber';
 import { PriceChangeWindow, type PriceChangeParams } from './priceChange';

@@ -1,11 +1,7 @@
 import type { InstantRecord } from '../engine';
-import { putBytes as putBytesOf, putDigits as putDigitsOf } from '../../events/bytes';
-import { renderedText, type RenderedLine } from '../../events/log';
+import { renderedText } from '../../events/bytes';
+import { seqHead, TimedLine } from '../../events/timedLine';
 import type { BookEvent, BookLevel, InputEvent, MarketInfo, MarketSnapshotEvent } from '../../events/types';
-
-/** The byte writers, read once (an imported binding is a getter call under tsx's CommonJS: events/tradeLine.ts). */
-const putBytes = putBytesOf;
-const putDigits = putDigitsOf;
 
 /** Stands for a field that changes from one event to the next in a template (its JSON is where the field goes). */
 const HOLE = '\u0000';
@@ -34,13 +30,13 @@ export class ModelLines {
   /** The event with its line when it is a model quote (appended as a line the backtest made, rendered straight into the log), else the event. */
   readonly record = (event: InputEvent): InputEvent | InstantRecord => {
     const rest = this.restOf(event);
-    return rest === null ? event : { event, line: new ModelLine(event.ts, rest), made: true };
+    return rest === null ? event : { event, line: new TimedLine(HEAD_BYTES, event.ts, rest), made: true };
   };
 
   /** The event's line with seq 0, or null when it is not a model quote. */
   lineOf(event: InputEvent): string | null {
     const rest = this.restOf(event);
-    return rest === null ? null : renderedText(new ModelLine(event.ts, rest), 0);
+    return rest === null ? null : renderedText(new TimedLine(HEAD_BYTES, event.ts, rest), 0);
   }
 
   /** The event's line after its ts, or null when it is not a model quote. */
@@ -106,32 +102,13 @@ export class ModelLines {
   }
 }
 
-/** What `JSON.stringify` writes of a model quote before its ts (keys v, seq, ts first): the line `ModelLine` renders starts so. */
+/** What `JSON.stringify` writes of a model quote before its ts (keys v, seq, ts first): the line `TimedLine` renders starts so. */
 const HEAD = '{"v":1,"seq":0,"ts":';
-const SEQ_START = Buffer.from('{"v":1,"seq":', 'latin1');
-const TS_START = Buffer.from(',"ts":', 'latin1');
+const HEAD_BYTES = seqHead(1);
 
 function checkHead(template: string[]): string[] {
   if (template[0] !== HEAD) throw new Error(`ModelLines: a quote's line starts ${template[0]}, not ${HEAD}`);
   return template;
-}
-
-/** A model quote's line: the seq and ts, then the rest as `ModelLines` made it, written straight into the log's output. */
-class ModelLine implements RenderedLine {
-  constructor(
-    private readonly ts: number,
-    private readonly rest: string,
-  ) {}
-
-  get maxLineBytes(): number {
-    return SEQ_START.length + TS_START.length + 32 + 3 * this.rest.length;
-  }
-
-  render(out: Buffer, at: number, seq: number): number {
-    let p = putDigits(out, putBytes(out, at, SEQ_START), seq);
-    p = putDigits(out, putBytes(out, p, TS_START), this.ts);
-    return p + out.write(this.rest, p);
-  }
 }
 
 /** A token's book template, and its last levels with the line after `ts` they make. */

@@ -10,7 +10,7 @@ import { makeEvent, type AnyEvent, type InputEvent, type TradeEvent } from '../.
 import type { LlmMetrics } from '../llm/metrics';
 import { DEFAULT_MARKET_MODEL, FifteenMinMarketModel } from './marketModel';
 import { ModelLines } from './modelLines';
-import { TimerLine } from '../../events/timerLine';
+import { timerLine } from '../../events/timedLine';
 import { TemplateTrade } from '../../events/tradeTemplate';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
@@ -163,7 +163,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const modelLines = model ? new ModelLines() : null;
   /** What the world makes (model quotes, clock ticks) goes to the log as lines the backtest rendered itself. */
   const recordOf = (event: InputEvent): InputEvent | InstantRecord =>
-    event.type === 'timer' ? { event, line: new TimerLine(event), made: true } : modelLines === null ? event : modelLines.record(event);
+    event.type === 'timer' ? { event, line: timerLine(event), made: true } : modelLines === null ? event : modelLines.record(event);
   const withLines = (group: InputEvent[]) => group.map(recordOf);
   const timerMs = config.backtest.timerMs;
   const resolutions = new ResolutionCheck();

@@ -1,4 +1,5 @@
-import { lineWithSeq, renderedText, type EventSink, type RenderedLine } from '../../events/log';
+import { renderedText } from '../../events/bytes';
+import { lineWithSeq, type EventSink, type RenderedLine } from '../../events/log';
 import { isInputType, type AnyEvent } from '../../events/types';
 
 /**
