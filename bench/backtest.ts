@@ -6,7 +6,8 @@
  * strategies and (`backtest_parse_ratio_flash_crash`) for the flash-crash strategy alone;
  * `backtest_columnar_events_per_s` and `columnar_vs_parse_ratio`: the same backtest (all three) read
  * from the columnar tick cache (`pma cache`) against bare `JSON.parse` of the JSON tick file;
- * `backtest_peak_rss_mb` at the full size and at a tenth of it (`backtest_rss_ratio_full_tenth`).
+ * `backtest_peak_rss_mb` at the full size and at a tenth of it (`backtest_rss_ratio_full_tenth`);
+ * `backtest_sys_cpu_share` / `bare_parse_sys_cpu_share`: how much of each CPU time was the kernel's.
  * The file, the cache and the report folders live in a temp dir, deleted afterwards.
  * Size (trades) can be lowered while developing: PMA_BENCH_BACKTEST_TRADES (default 10 million).
  */
@@ -93,6 +94,9 @@ export async function run(): Promise<Record<string, number | string>> {
       backtest_events_per_s_flash_crash: Math.round(perS(one)),
       backtest_parse_ratio_flash_crash: perS(one) / parse(one),
       backtest_wall_s: r.backtestWallS,
+      // The kernel's share of each CPU time: the backtest writes its log (as many bytes again as it reads) into the page cache.
+      backtest_sys_cpu_share: r.backtestSysS / r.backtestCpuS,
+      bare_parse_sys_cpu_share: r.parseSysS / r.parseCpuS,
       backtest_cache_build_cpu_s: cacheBuildCpuS,
       backtest_columnar_events_per_s: Math.round(perS(col)),
       columnar_vs_parse_ratio: perS(col) / parse(col),
