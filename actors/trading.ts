@@ -37,8 +37,9 @@ export interface TradingParts {
   limits: RiskLimits;
 }
 
-/** Inputs that change what the market state or the portfolio knows. */
-const MARKET_INPUTS = new Set<EventType>(['market_snapshot', 'market_definition', 'last_trade', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+/** The inputs the market state folds (`absorb`): nothing else moves it, so a signal finds the markets (and their `version`) as they were. */
+export const MARKET_INPUTS: ReadonlySet<EventType> = new Set<EventType>(['market_snapshot', 'market_definition', 'last_trade', 'book', 'book_delta', 'market_resolved', 'feed_status', 'tick_size_change']);
+/** The inputs the portfolio folds. */
 const PORTFOLIO_INPUTS = new Set<EventType>(['exchange_fill', 'market_resolved', 'risk_control', 'redemption']);
 /**
  * The exchange's last word on a live order that a strategy must hear as a rejection: the order ends

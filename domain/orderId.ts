@@ -38,6 +38,12 @@ export function parseOrderId(text: string): OrderId | null {
 /** The one order-id generator: per (strategy, key) sequence numbers, persisted with the strategy. */
 export class OrderIdGenerator {
   private readonly seqs: Map<string, number>;
+  /**
+   * Each key's count before its first `take` since the last `checkpoint` (undefined: the key had none):
+   * what `rollback` puts back. Only the keys taken from are kept, so a checkpoint costs nothing however
+   * many keys a long run has counted (a copy of every count per order grew with the run).
+   */
+  private before: Map<string, number | undefined> | null = null;
 
   constructor(
     readonly strategy: string,
@@ -54,8 +60,24 @@ export class OrderIdGenerator {
   /** Takes the key's next id. */
   take(key: string): OrderId {
     const id = this.peek(key);
+    const before = (this.before ??= new Map());
+    if (!before.has(key)) before.set(key, this.seqs.get(key));
     this.seqs.set(key, id.seq);
     return id;
+  }
+
+  /** The counts now are the last good ones. */
+  checkpoint(): void {
+    this.before = null;
+  }
+
+  /** Back to the counts at the last checkpoint. */
+  rollback(): void {
+    for (const [key, seq] of this.before ?? []) {
+      if (seq === undefined) this.seqs.delete(key);
+      else this.seqs.set(key, seq);
+    }
+    this.before = null;
   }
 
   /** Orders the key has been given ids for, ended instances included. */

@@ -40,14 +40,14 @@ function quoteAfter(context: FifteenMinContext, e: FifteenMinEvent): FifteenMinC
 }
 
 type Counts = FifteenMinContext['counts'];
-const initialCounts: Counts = { unconfirmedIgnored: 0, signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
+const initialCounts: Counts = { signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 };
 
 /**
  * The counts with one more of `key`, copied by a literal: V8 copies a spread of an object that was itself
- * made by a spread on its slow path, and an unconfirmed signal, the commonest event, counts one.
+ * made by a spread on its slow path.
  */
 function countedOne(c: Counts, key: keyof Counts): Counts {
-  const next: Counts = { unconfirmedIgnored: c.unconfirmedIgnored, signalsSkipped: c.signalsSkipped, decisionsSkipped: c.decisionsSkipped, entries: c.entries, exits: c.exits };
+  const next: Counts = { signalsSkipped: c.signalsSkipped, decisionsSkipped: c.decisionsSkipped, entries: c.entries, exits: c.exits };
   next[key]++;
   return next;
 }
@@ -103,11 +103,6 @@ export const fifteenMinMachine = setup({
   actions: {
     storeQuote: assign(({ context, event }) => ({ quote: quoteAfter(context, event) })),
     storeOracle: assign({ oracle: ({ context, event }) => (event.type === 'ORACLE' ? oracleAfter(context.oracle, event.ts, event.value) : context.oracle) }),
-    /** `storeQuote` and the count of an unconfirmed signal in one assign: one context copy instead of two, the same context (neither reads what the other sets). */
-    storeQuoteCountUnconfirmed: assign(({ context, event }) => ({
-      quote: quoteAfter(context, event),
-      counts: countedOne(context.counts, 'unconfirmedIgnored'),
-    })),
     noteSignalSkip: assign(({ context, event }) => {
       if (event.type !== 'SIGNAL') return {};
       const plan = planDirectional(context.params, event.quote, outcomeOf(event.direction)!, event.ts, event.openPositions);
@@ -250,7 +245,8 @@ export const fifteenMinMachine = setup({
       always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
         SIGNAL: [
-          { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' },
+          // Unconfirmed signals are counted once, by the engine (the report's `signals`); here they only bring the quote.
+          { guard: 'unconfirmed', actions: 'storeQuote' },
           { guard: and(['signalTradable', 'askLlm']), target: 'deciding', actions: ['storeQuote', 'requestDecision'] },
           { guard: 'signalTradable', target: 'entering', actions: 'enter' },
           { actions: ['storeQuote', 'noteSignalSkip'] },
@@ -265,7 +261,7 @@ export const fifteenMinMachine = setup({
           { guard: 'decisionTradable', target: 'entering', actions: 'enter' },
           { guard: 'decisionForUs', target: 'watching', actions: 'noteDecisionSkip' },
         ],
-        SIGNAL: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' }, { actions: 'storeQuote' }],
+        SIGNAL: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { actions: 'storeQuote' }],
         QUOTE: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { actions: 'storeQuote' }],
         TICK: [{ guard: 'decisionTimedOut', target: 'watching', actions: ['noteDecisionSkip', 'replay'] }, { actions: 'storeQuote' }],
       },
@@ -278,7 +274,7 @@ export const fifteenMinMachine = setup({
       ],
       on: {
         ...answersTo('entryAnswer'),
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuoteCountUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        SIGNAL: { actions: ['storeQuote', 'expireOrders'] },
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
@@ -288,9 +284,9 @@ export const fifteenMinMachine = setup({
       always: { guard: 'positionClosed', target: 'cooldown', actions: 'closePosition' },
       on: {
         RESOLVED: { guard: 'resolvedOurs', target: 'cooldown', actions: 'closePosition' },
-        SIGNAL: holdingReaction(true),
-        QUOTE: holdingReaction(false),
-        TICK: holdingReaction(false),
+        SIGNAL: holdingReaction(),
+        QUOTE: holdingReaction(),
+        TICK: holdingReaction(),
       },
     },
     exiting: {
@@ -299,7 +295,7 @@ export const fifteenMinMachine = setup({
       ],
       on: {
         ...answersTo('exitAnswer'),
-        SIGNAL: [{ guard: 'unconfirmed', actions: ['storeQuoteCountUnconfirmed', 'expireOrders'] }, { actions: ['storeQuote', 'expireOrders'] }],
+        SIGNAL: { actions: ['storeQuote', 'expireOrders'] },
         QUOTE: { actions: ['storeQuote', 'expireOrders'] },
         TICK: { actions: ['storeQuote', 'expireOrders'] },
       },
@@ -311,7 +307,7 @@ export const fifteenMinMachine = setup({
     cooldown: {
       always: { guard: 'hasStrays', target: 'holding', actions: 'adoptStrays' },
       on: {
-        SIGNAL: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { guard: 'unconfirmed', actions: 'storeQuoteCountUnconfirmed' }, { actions: 'storeQuote' }],
+        SIGNAL: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],
         QUOTE: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],
         TICK: [{ guard: 'cooledDown', target: 'watching', actions: 'replay' }, { actions: 'storeQuote' }],
       },
@@ -319,11 +315,10 @@ export const fifteenMinMachine = setup({
   },
 });
 
-function holdingReaction(isSignal: boolean) {
+function holdingReaction() {
   return [
     { guard: 'windowOver' as const, target: 'cooldown', actions: 'closePosition' as const },
     { guard: 'exitNow' as const, target: 'exiting', actions: 'startExit' as const },
-    ...(isSignal ? [{ guard: 'unconfirmed' as const, actions: 'storeQuoteCountUnconfirmed' as const }] : []),
     { actions: 'storeQuote' as const },
   ];
 }

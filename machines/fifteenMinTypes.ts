@@ -152,7 +152,7 @@ export interface FifteenMinContext {
   cooldownUntil: number;
   lastSkip: string | null;
   lastExit: { ts: number; reason: string } | null;
-  counts: { unconfirmedIgnored: number; signalsSkipped: number; decisionsSkipped: number; entries: number; exits: number };
+  counts: { signalsSkipped: number; decisionsSkipped: number; entries: number; exits: number };
   /** The Chainlink feed: the last value, and the window start price (the last value at or before the window start). */
   oracle: { last: { ts: number; value: Decimal } | null; windowStart: number | null; startPrice: Decimal | null };
 }

@@ -47,12 +47,13 @@ describe('fifteenMin machine: directional entries', () => {
     expect(m.state()).toBe('entering');
   });
 
-  it('ignores unconfirmed signals and counts them', () => {
+  it('ignores unconfirmed signals but keeps their quote (the engine counts them, for the report)', () => {
     const m = run();
     expect(m.send(signal(T0, entryQuote, 'bullish', false))).toEqual([]);
     expect(m.send(signal(T0 + 1, entryQuote, 'bearish', false))).toEqual([]);
     expect(m.state()).toBe('watching');
-    expect(m.ctx().counts.unconfirmedIgnored).toBe(2);
+    expect(m.ctx().quote).toBe(entryQuote);
+    expect(m.ctx().counts).toEqual({ signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 });
   });
 
   it.each([

@@ -2,6 +2,7 @@ import Big from 'big.js';
 import { fifteenMinSchema } from '../actors/config/schema';
 import { assetOf, createFifteenMinStrategy, windowSlug } from '../actors/strategies/fifteenMin';
 import type { StrategyContext } from '../actors/strategies/types';
+import { MARKET_INPUTS } from '../actors/trading';
 import { makeEvent, type AnyEvent, type DerivedEvent, type LlmRequestEvent, type OrderIntentEvent } from '../events/types';
 import { MarketState } from '../domain/market/marketState';
 import { DOWN, END, START, START_S, UP, windowMarket } from './fifteen-min.support';
@@ -10,7 +11,8 @@ class Harness {
   markets = new MarketState();
   constructor(public strategy: ReturnType<typeof createFifteenMinStrategy>) {}
   feed(e: AnyEvent): DerivedEvent[] {
-    this.markets.apply(e);
+    // As the trading system folds them: market inputs only (a signal leaves the markets as they are).
+    if (MARKET_INPUTS.has(e.type)) this.markets.apply(e);
     const ctx: StrategyContext = { now: e.ts, markets: this.markets, position: () => '0' };
     return this.strategy.handles.has(e.type) ? this.strategy.react(e, ctx) : [];
   }
@@ -58,8 +60,25 @@ describe('fifteenMin strategy routing', () => {
     const h = ready(fifteenMinSchema.parse({ useLlm: false, assets: ['ETH'] }));
     expect(orders(h.feed(signal('BTCUSDT', T0)))).toEqual([]);
     expect(orders(h.feed(signal('ETHUSDT', T0 + 1, 'bearish', false)))).toEqual([]);
-    expect(h.strategy.snapshotOf('ETH')!.context.counts.unconfirmedIgnored).toBe(1);
+    expect(h.strategy.snapshotOf('ETH')!.context.counts).toEqual({ signalsSkipped: 0, decisionsSkipped: 0, entries: 0, exits: 0 });
     expect(orders(h.feed(signal('ETHUSDT', T0 + 2, 'bearish')))).toMatchObject([{ tokenId: '1002', outcome: 'Down' }]);
+  });
+
+  it('does not step a watching instance for an unconfirmed signal with the quote it keeps, and does for a new quote', () => {
+    const h = ready();
+    h.feed(signal('BTCUSDT', T0, 'bullish', false));
+    const kept = h.strategy.snapshotOf('BTC')!;
+    expect(kept.value).toBe('watching');
+    expect(kept.context.quote?.up.ask).toBe('0.52');
+    // Same markets, same quote object: nothing to do, the snapshot is the very same object.
+    expect(h.feed(signal('BTCUSDT', T0 + 1, 'bearish', false))).toEqual([]);
+    expect(h.strategy.snapshotOf('BTC')).toBe(kept);
+    // A new book makes a new quote: the next unconfirmed signal brings it to the instance.
+    h.feed(book(UP, '0.51', '0.53', T0 + 2));
+    h.feed(signal('BTCUSDT', T0 + 3, 'bearish', false));
+    expect(h.strategy.snapshotOf('BTC')!.context.quote?.up.ask).toBe('0.53');
+    // A confirmed signal with the same quote is stepped, and trades.
+    expect(orders(h.feed(signal('BTCUSDT', T0 + 4)))).toMatchObject([{ tokenId: UP, outcome: 'Up', price: '0.53' }]);
   });
 
   it('counts open positions over all assets against maxPositions', () => {

@@ -4,7 +4,7 @@
  * the log. Checked here on the machines themselves, then on the strategies (what reaches a machine).
  */
 import { fifteenMinSchema } from '../actors/config/schema';
-import { createFifteenMinStrategy, noQuoteWhileWatching, sameQuoteAgain } from '../actors/strategies/fifteenMin';
+import { createFifteenMinStrategy, noQuoteWhileWatching, onlyKeepsQuote, sameQuoteAgain } from '../actors/strategies/fifteenMin';
 import { createFlashCrashStrategy, samePriceAgain } from '../actors/strategies/flashCrash';
 import type { StrategyContext } from '../actors/strategies/types';
 import { flashCrashSchema } from '../actors/config/schema';
@@ -12,7 +12,7 @@ import { makeEvent, type AnyEvent } from '../events/types';
 import type { FifteenMinEvent } from '../machines/fifteenMin';
 import type { FlashCrashEvent } from '../machines/flashCrash';
 import { MarketState } from '../domain/market/marketState';
-import { DOWN, START, START_S, UP, quote, quoteEvent, rejection, run, tick, windowMarket } from './fifteen-min.support';
+import { DOWN, START, START_S, UP, quote, quoteEvent, rejection, run, signal, tick, windowMarket } from './fifteen-min.support';
 import { quote as tokenQuote, start as startFlash } from './flash-crash.support';
 
 const T0 = START + 60_000;
@@ -74,6 +74,58 @@ describe('15-minute: a repeated quote of the same ms changes nothing', () => {
     expect(m.ctx()).toEqual(context);
     expect(noQuoteWhileWatching('cooldown', quoteEvent(T0, null))).toBe(false);
     expect(noQuoteWhileWatching('watching', quoteEvent(T0, noEdge))).toBe(false);
+  });
+});
+
+/** Sends `event` where `onlyKeepsQuote` says it changes nothing: state and context stay, nothing is emitted. */
+function expectKeepsOnlyQuote(m: ReturnType<typeof run>, event: FifteenMinEvent) {
+  const state = m.state();
+  const context = structuredClone(m.ctx());
+  expect(onlyKeepsQuote(state, event, m.ctx())).toBe(true);
+  expect(m.send(event)).toEqual([]);
+  expect(m.state()).toEqual(state);
+  expect(m.ctx()).toEqual(context);
+}
+
+describe('15-minute: an event that only stores the quote kept already changes nothing', () => {
+  it('watching: an unconfirmed signal, either way, with the kept quote or none', () => {
+    const m = run();
+    m.send(quoteEvent(T0, noEdge));
+    const kept = m.ctx().quote!;
+    expectKeepsOnlyQuote(m, signal(T0 + 1_000, kept, 'bullish', false));
+    expectKeepsOnlyQuote(m, signal(T0 + 2_000, kept, 'bearish', false, 2));
+    expectKeepsOnlyQuote(m, signal(T0 + 3_000, null, 'bullish', false));
+    expect(m.ctx().quote).toBe(kept);
+  });
+
+  it('watching: not a confirmed signal (it may enter), another quote, a QUOTE or a TICK (a pair may be tradable)', () => {
+    const m = run();
+    m.send(quoteEvent(T0, noEdge));
+    const kept = m.ctx().quote!;
+    expect(onlyKeepsQuote('watching', signal(T0 + 1, kept), m.ctx())).toBe(false);
+    expect(onlyKeepsQuote('watching', signal(T0 + 1, structuredClone(kept), 'bullish', false), m.ctx())).toBe(false);
+    expect(onlyKeepsQuote('watching', quoteEvent(T0 + 1, kept), m.ctx())).toBe(false);
+    expect(onlyKeepsQuote('watching', tick(T0 + 1, kept), m.ctx())).toBe(false);
+    // The confirmed signal on the kept quote enters: what the skip must never leave out.
+    expect(m.send(signal(T0 + 1, quote({ ask: '0.45', bid: '0.43', askSize: '300' }, { ask: '0.56', bid: '0.54' }))).map((o) => o.type)).toEqual(['order_intent']);
+  });
+
+  it('cooldown: any signal, quote or tick with the kept quote before the cooldown ends; at its end it is sent (back to watching)', () => {
+    const m = run();
+    m.send(quoteEvent(T0, pairQuote));
+    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:1', T0 + 1) });
+    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:2', T0 + 1) });
+    expect(m.state()).toBe('cooldown');
+    m.send(quoteEvent(T0 + 2, noEdge));
+    const kept = m.ctx().quote!;
+    const end = m.ctx().cooldownUntil;
+    expectKeepsOnlyQuote(m, signal(T0 + 3, kept));
+    expectKeepsOnlyQuote(m, signal(end - 1, kept, 'bearish', false));
+    expectKeepsOnlyQuote(m, quoteEvent(end - 1, kept));
+    expectKeepsOnlyQuote(m, tick(end - 1, null));
+    expect(onlyKeepsQuote('cooldown', quoteEvent(end, kept), m.ctx())).toBe(false);
+    m.send(quoteEvent(end, kept));
+    expect(m.state()).toBe('watching');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { AnyEvent, MarketInfo } from '../../events/types';
-import { fifteenMinMachine, WINDOW_MS, type FifteenMinEvent, type FifteenMinParams, type PortfolioSummary, type SideQuote, type WindowQuote } from '../../machines/fifteenMin';
+import { fifteenMinMachine, WINDOW_MS, type FifteenMinContext, type FifteenMinEvent, type FifteenMinParams, type PortfolioSummary, type SideQuote, type WindowQuote } from '../../machines/fifteenMin';
 import type { MarketView } from '../../domain/market/marketState';
 import type { Config } from '../config/schema';
 import { KeyedMachineStrategy, type Delivery, type KeyedMachineOptions } from './keyedMachines';
@@ -93,6 +93,20 @@ export function sameQuoteAgain(last: FifteenMinEvent, next: FifteenMinEvent): bo
  */
 export function noQuoteWhileWatching(state: string, next: FifteenMinEvent): boolean {
   return state === 'watching' && (next.type === 'QUOTE' || next.type === 'TICK') && next.quote === null;
+}
+
+/**
+ * A SIGNAL, QUOTE or TICK whose only effect would be to store the quote the instance keeps already (or
+ * none, which keeps it): an unconfirmed signal while watching, anything of the three in a cooldown
+ * that has not ended by the event's ts. Nothing moves. Most signals are unconfirmed (about one in
+ * twelve trades), a rejected entry cools down for a minute, and the quote object stays the same while
+ * the markets do.
+ */
+export function onlyKeepsQuote(state: string, next: FifteenMinEvent, context: Pick<FifteenMinContext, 'quote' | 'cooldownUntil'>): boolean {
+  if (next.type !== 'SIGNAL' && next.type !== 'QUOTE' && next.type !== 'TICK') return false;
+  if (next.quote !== null && next.quote !== context.quote) return false;
+  if (state === 'watching') return next.type === 'SIGNAL' && !next.confirmed;
+  return state === 'cooldown' && next.ts < context.cooldownUntil;
 }
 
 function sameWindowQuote(a: WindowQuote | null, b: WindowQuote | null): boolean {
@@ -264,7 +278,8 @@ export function createFifteenMinStrategy(config: FifteenMinConfig, options: Fift
     handles: ['signal', 'oracle_price', 'decision', 'market_snapshot', 'timer', 'book', 'book_delta', 'market_resolved'],
     route,
     orderTimeoutMs: config.orderTimeoutMs,
-    changesNothing: (state, last, next) => (last !== null && sameQuoteAgain(last, next)) || noQuoteWhileWatching(state, next),
+    changesNothing: (state, last, next, snapshot) =>
+      (last !== null && sameQuoteAgain(last, next)) || noQuoteWhileWatching(state, next) || onlyKeepsQuote(state, next, snapshot.context),
   }, { inspect: options.inspect });
   return strategy;
 }
