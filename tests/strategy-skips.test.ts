@@ -95,7 +95,9 @@ describe('15-minute: an event that only stores the quote kept already changes no
     expectKeepsOnlyQuote(m, signal(T0 + 1_000, kept, 'bullish', false));
     expectKeepsOnlyQuote(m, signal(T0 + 2_000, kept, 'bearish', false, 2));
     expectKeepsOnlyQuote(m, signal(T0 + 3_000, null, 'bullish', false));
-    expect(m.ctx().quote).toBe(kept);
+    // An equal quote in a new object (the markets moved, the touch did not): the kept one stays, equal.
+    expectKeepsOnlyQuote(m, signal(T0 + 4_000, structuredClone(kept), 'bullish', false));
+    expect(m.ctx().quote).toEqual(kept);
   });
 
   it('watching: not a confirmed signal (it may enter), another quote, a QUOTE or a TICK (a pair may be tradable)', () => {
@@ -103,7 +105,8 @@ describe('15-minute: an event that only stores the quote kept already changes no
     m.send(quoteEvent(T0, noEdge));
     const kept = m.ctx().quote!;
     expect(onlyKeepsQuote('watching', signal(T0 + 1, kept), m.ctx())).toBe(false);
-    expect(onlyKeepsQuote('watching', signal(T0 + 1, structuredClone(kept), 'bullish', false), m.ctx())).toBe(false);
+    expect(onlyKeepsQuote('watching', signal(T0 + 1, quote({ ask: '0.53', bid: '0.50' }, { ask: '0.50', bid: '0.48' }), 'bullish', false), m.ctx())).toBe(false);
+    expect(onlyKeepsQuote('watching', signal(T0 + 1, { ...kept, tradable: false }, 'bullish', false), m.ctx())).toBe(false);
     expect(onlyKeepsQuote('watching', quoteEvent(T0 + 1, kept), m.ctx())).toBe(false);
     expect(onlyKeepsQuote('watching', tick(T0 + 1, kept), m.ctx())).toBe(false);
     // The confirmed signal on the kept quote enters: what the skip must never leave out.
@@ -121,7 +124,7 @@ describe('15-minute: an event that only stores the quote kept already changes no
     const end = m.ctx().cooldownUntil;
     expectKeepsOnlyQuote(m, signal(T0 + 3, kept));
     expectKeepsOnlyQuote(m, signal(end - 1, kept, 'bearish', false));
-    expectKeepsOnlyQuote(m, quoteEvent(end - 1, kept));
+    expectKeepsOnlyQuote(m, quoteEvent(end - 1, structuredClone(kept)));
     expectKeepsOnlyQuote(m, tick(end - 1, null));
     expect(onlyKeepsQuote('cooldown', quoteEvent(end, kept), m.ctx())).toBe(false);
     m.send(quoteEvent(end, kept));

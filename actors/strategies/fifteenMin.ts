@@ -96,15 +96,16 @@ export function noQuoteWhileWatching(state: string, next: FifteenMinEvent): bool
 }
 
 /**
- * A SIGNAL, QUOTE or TICK whose only effect would be to store the quote the instance keeps already (or
- * none, which keeps it): an unconfirmed signal while watching, anything of the three in a cooldown
- * that has not ended by the event's ts. Nothing moves. Most signals are unconfirmed (about one in
- * twelve trades), a rejected entry cools down for a minute, and the quote object stays the same while
- * the markets do.
+ * A SIGNAL, QUOTE or TICK whose only effect would be to store the quote the instance keeps already, or
+ * an equal one, or none (which keeps it): an unconfirmed signal while watching, anything of the three
+ * in a cooldown that has not ended by the event's ts. Nothing moves (an equal quote kept instead of the
+ * new object reads the same to every guard and persists the same). Most signals are unconfirmed (about
+ * one in twelve trades), a rejected entry cools down for a minute, and the model re-quotes every second
+ * mostly at the same touch.
  */
 export function onlyKeepsQuote(state: string, next: FifteenMinEvent, context: Pick<FifteenMinContext, 'quote' | 'cooldownUntil'>): boolean {
   if (next.type !== 'SIGNAL' && next.type !== 'QUOTE' && next.type !== 'TICK') return false;
-  if (next.quote !== null && next.quote !== context.quote) return false;
+  if (next.quote !== null && !sameWindowQuote(next.quote, context.quote)) return false;
   if (state === 'watching') return next.type === 'SIGNAL' && !next.confirmed;
   return state === 'cooldown' && next.ts < context.cooldownUntil;
 }
