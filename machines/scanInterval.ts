@@ -205,11 +205,20 @@ export function measureSnapshot(context: ScanIntervalContext, event: ScanInterva
   return { volatilityExact: v.volatility, volatility: Number(v.volatility), marketsSampled: v.marketsSampled, lastMids: mids, lastFetchedAt: fetchedAt };
 }
 
-/** The measured volatility is above the threshold (exactly: big.js). */
+/**
+ * The measured volatility is above the threshold, exactly: the doubles decide when they are clearly
+ * apart (a decimal's double is within a relative 2^-53 of it, far inside the margin), big.js when they
+ * are close. Asked twice a snapshot; big.js for every one was 1 % of a backtest.
+ */
 export function isVolatile(context: ScanIntervalContext): boolean {
+  const threshold = context.params.volatilityThreshold;
   // Most snapshots measure no move at all.
-  if (context.volatilityExact === '0') return 0 > context.params.volatilityThreshold;
-  return new Big(context.volatilityExact).gt(context.params.volatilityThreshold);
+  if (context.volatilityExact === '0') return 0 > threshold;
+  const approx = Number(context.volatilityExact);
+  const margin = Math.abs(threshold) * 1e-9;
+  if (approx > threshold + margin) return true;
+  if (approx < threshold - margin) return false;
+  return new Big(context.volatilityExact).gt(threshold);
 }
 
 export type ScanIntervalState = 'normal' | 'fast';
