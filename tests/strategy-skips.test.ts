@@ -20,6 +20,16 @@ const T0 = START + 60_000;
 const pairQuote = quote({ ask: '0.45', bid: '0.43', askSize: '300' }, { ask: '0.45', bid: '0.43', askSize: '300' });
 const noEdge = quote({ ask: '0.52', bid: '0.50' }, { ask: '0.50', bid: '0.48' });
 
+/** A machine whose pair entry at T0 was rejected (both legs at T0 + 1): in its cooldown. */
+function inCooldown(): ReturnType<typeof run> {
+  const m = run();
+  m.send(quoteEvent(T0, pairQuote));
+  m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:1', T0 + 1) });
+  m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:2', T0 + 1) });
+  expect(m.state()).toBe('cooldown');
+  return m;
+}
+
 /** Sends `first`, then `again` (which the strategy would leave out): `again` must change nothing. */
 function expectFifteenMinNoOp(m: ReturnType<typeof run>, first: FifteenMinEvent, again: FifteenMinEvent) {
   m.send(first);
@@ -45,11 +55,7 @@ describe('15-minute: a repeated quote of the same ms changes nothing', () => {
   });
 
   it('cooldown over: the first goes back to watching (and is replayed there), the repeat changes nothing', () => {
-    const m = run();
-    m.send(quoteEvent(T0, pairQuote));
-    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:1', T0 + 1) });
-    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:2', T0 + 1) });
-    expect(m.state()).toBe('cooldown');
+    const m = inCooldown();
     const later = T0 + 1 + m.ctx().params.cooldownMs;
     expectFifteenMinNoOp(m, quoteEvent(later, noEdge), quoteEvent(later, structuredClone(noEdge)));
     expect(m.state()).toBe('watching');
@@ -114,11 +120,7 @@ describe('15-minute: an event that only stores the quote kept already changes no
   });
 
   it('cooldown: any signal, quote or tick with the kept quote before the cooldown ends; at its end it is sent (back to watching)', () => {
-    const m = run();
-    m.send(quoteEvent(T0, pairQuote));
-    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:1', T0 + 1) });
-    m.send({ type: 'REJECTED', ts: T0 + 1, rejection: rejection('fifteenMin:BTC:2', T0 + 1) });
-    expect(m.state()).toBe('cooldown');
+    const m = inCooldown();
     m.send(quoteEvent(T0 + 2, noEdge));
     const kept = m.ctx().quote!;
     const end = m.ctx().cooldownUntil;
