@@ -1,7 +1,7 @@
 /**
  * Child process of the backtest benchmark:
  * `node bin/run-ts.js bench/backtestChild.ts TICKS REPORT_DIR [MIX] [TICK_CACHE_DIR]`
- * reads TICKS with `JSON.parse` of each line (nothing else), then backtests it with the default
+ * reads TICKS with `JSON.parse` of each line (nothing else) before and again after it backtests it with the default
  * config (MIX `all`, or `flash_crash`: that strategy alone), from the columnar cache in
  * TICK_CACHE_DIR when given, and prints one JSON line: CPU seconds of each, the event counts and
  * peak resident memory. Both measurements run in this one process, so they share its warm-up and
@@ -15,7 +15,10 @@ import { bareParse, cpuSeconds } from './measure';
 
 export interface BacktestChildResult {
   lines: number;
+  /** The bare parse's CPU seconds: the mean of one run before the backtest and one after it. */
   parseCpuS: number;
+  parseCpuSBefore: number;
+  parseCpuSAfter: number;
   /** Of parseCpuS, the kernel's (system CPU: reading the file). */
   parseSysS: number;
   trades: number;
@@ -41,32 +44,44 @@ async function main(): Promise<void> {
   const [ticks, reportDir, mix = 'all', tickCache] = process.argv.slice(2);
   if (mix !== 'all' && mix !== 'flash_crash') throw new Error(`backtest child: unknown strategy mix ${mix}`);
   useBacktestHeapSettings(); // as `pma backtest` runs
-  let start = cpuSeconds();
-  let sys = process.cpuUsage().system;
-  const lines = await bareParse(ticks);
-  const parseCpuS = cpuSeconds() - start;
-  const parseSysS = (process.cpuUsage().system - sys) / 1e6;
+  const before = await timedParse(ticks);
 
   const clock = new SystemClock();
-  start = cpuSeconds();
-  sys = process.cpuUsage().system;
+  const start = cpuSeconds();
+  const sys = process.cpuUsage().system;
   const wallStart = clock.now();
   const { report, inputsFromCache } = await runBacktest({ ticks: [ticks], config: configOf(mix), reportDir, tickCache });
+  const backtestCpuS = cpuSeconds() - start;
+  const backtestSysS = (process.cpuUsage().system - sys) / 1e6;
+  const backtestWallS = (clock.now() - wallStart) / 1000;
+  // The machine's speed drifts by up to a quarter within minutes: a parse on each side of the backtest.
+  const after = await timedParse(ticks);
+  if (after.lines !== before.lines) throw new Error(`backtest child: parsed ${before.lines} lines, then ${after.lines}`);
   const result: BacktestChildResult = {
-    lines,
-    parseCpuS,
-    parseSysS,
+    lines: before.lines,
+    parseCpuS: (before.cpuS + after.cpuS) / 2,
+    parseCpuSBefore: before.cpuS,
+    parseCpuSAfter: after.cpuS,
+    parseSysS: (before.sysS + after.sysS) / 2,
     trades: report.events.trades,
     inputs: report.events.inputs,
     derived: report.events.derived,
-    backtestCpuS: cpuSeconds() - start,
-    backtestSysS: (process.cpuUsage().system - sys) / 1e6,
-    backtestWallS: (clock.now() - wallStart) / 1000,
+    backtestCpuS,
+    backtestSysS,
+    backtestWallS,
     // resourceUsage().maxRSS is the peak resident set of this process, in KiB
     maxRssKb: process.resourceUsage().maxRSS,
     fromCache: inputsFromCache.length === 1,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** Lines a bare parse of the file took, in CPU seconds and the kernel's share of them. */
+async function timedParse(ticks: string): Promise<{ lines: number; cpuS: number; sysS: number }> {
+  const start = cpuSeconds();
+  const sys = process.cpuUsage().system;
+  const lines = await bareParse(ticks);
+  return { lines, cpuS: cpuSeconds() - start, sysS: (process.cpuUsage().system - sys) / 1e6 };
 }
 
 main().catch((err) => {
