@@ -67,8 +67,7 @@ export class ModelLines {
   }
 
   private snapshotLine(e: MarketSnapshotEvent): string {
-    const t = (this.snapshot ??= template({ ...e, seq: 0, ts: HOLE, markets: HOLE }));
-    checkHead(t);
+    const t = (this.snapshot ??= checkHead(template({ ...e, seq: 0, ts: HOLE, markets: HOLE })));
     if (e.markets !== this.listed) this.forgetUnlisted(e.markets);
     let markets = '';
     for (let i = 0; i < e.markets.length; i++) markets += (i === 0 ? '' : ',') + this.marketJson(e.markets[i]);
