@@ -1,4 +1,5 @@
 /** Writing numbers and text as bytes into a buffer: the one rule for the lines the log renders without JSON.stringify. */
+import { POW10 as POW10_OF } from './exactDecimal';
 import type { RenderedLine } from './log';
 
 /** The widest safe integer's text: a sign and 16 digits. */
@@ -18,10 +19,13 @@ export function renderedText(line: RenderedLine, seq: number): string {
   return buf.toString('utf8', 0, line.render(buf, 0, seq));
 }
 
-/** How many decimal digits a non-negative safe integer has. */
+/** Read once (an imported binding is a getter call under tsx's CommonJS: events/tradeTemplate.ts); `digitCount` runs per number written. */
+const POW10 = POW10_OF;
+
+/** How many decimal digits a non-negative safe integer has (by comparisons, no division; times and trade ids start past the short ones). */
 export function digitCount(n: number): number {
-  let d = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) d++;
+  let d = n >= 1e8 ? 9 : 1;
+  while (d < 16 && n >= POW10[d]) d++;
   return d;
 }
 

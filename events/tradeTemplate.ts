@@ -1,6 +1,6 @@
-import { INTEGER_MAX_BYTES, putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf, renderedText, scratchOf } from './bytes';
+import { digitCount as digitCountOf, INTEGER_MAX_BYTES, putAscii as putAsciiOf, putBytes as putBytesOf, putDigits as putDigitsOf, renderedText, scratchOf } from './bytes';
 import type { LogRecord, RenderedLine } from './log';
-import { exactQuotient as exactQuotientOf, POW10 } from './exactDecimal';
+import { exactQuotient as exactQuotientOf } from './exactDecimal';
 import { eventVersion, type TradeEvent } from './types';
 
 
@@ -22,6 +22,7 @@ const putAscii = putAsciiOf;
 const exactQuotient = exactQuotientOf;
 const putBytes = putBytesOf;
 const putDigits = putDigitsOf;
+const digitCount = digitCountOf;
 /** Template bytes plus the widest seq, ts and tradeId and the longest flag. */
 const TEMPLATE_MAX_BYTES = TEMPLATE.reduce((n, t) => n + t.length, 0) + 3 * INTEGER_MAX_BYTES + FALSE_END.length;
 
@@ -88,11 +89,7 @@ export class SymbolLine {
 
 /** The length of a safe integer's text. */
 export function integerLength(n: number): number {
-  if (n < 0) return String(n).length;
-  // Times and trade ids have ten digits or more: start past the short ones.
-  let d = n >= 1e8 ? 9 : 1;
-  while (d < 16 && n >= POW10[d]) d++;
-  return d;
+  return n < 0 ? String(n).length : digitCount(n);
 }
 
 /** Room a trade's line may take (digits, decimals as long as the event's texts, the symbol's part). */
@@ -126,8 +123,7 @@ export function writeTradeLine(out: Buffer, at: number, digits: TradeLineDigits,
  * at `p`; returns the offset after it. The one rule for a cached decimal's text.
  */
 function putDecimal(out: Buffer, p: number, mantissa: number, scale: number): number {
-  let digits = 1;
-  while (digits < 16 && mantissa >= POW10[digits]) digits++;
+  const digits = digitCount(mantissa);
   const width = digits > scale ? digits : scale + 1;
   const end = p + width + (scale > 0 ? 1 : 0);
   // Right to left, the point before digit `scale` (counted from the last); 31-bit integer arithmetic.
