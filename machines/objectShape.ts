@@ -21,6 +21,43 @@ export class ObjectShape {
     this.copy = new Function('s', `return {\n${body}\n};`) as (source: object) => Record<string, unknown>;
   }
 
+  /** Mergers compiled for the update key lists seen (a machine's few `assign`s), most recent first. */
+  private mergers: { keys: readonly string[]; merge: Merger }[] = [];
+
+  /**
+   * `Object.assign({}, s, u)` for a `u` whose own keys are `updateKeys` (each a key of this shape), as one
+   * literal: it reads every key of `s` in order, then `u`'s in `u`'s order (as Object.assign does), and
+   * the result has this shape's key list. One literal instead of a copy and a store per key: a store by
+   * a computed key into objects of many maps is V8's slow keyed store, most of a quiet step's copy.
+   */
+  mergerFor(updateKeys: readonly string[]): Merger {
+    for (const m of this.mergers) if (sameKeys(m.keys, updateKeys)) return m.merge;
+    const q = JSON.stringify;
+    const fromU = new Map(updateKeys.map((k, i) => [k, `u${i}`]));
+    const reads = [...this.keys.map((k, i) => `s${i} = s[${q(k)}]`), ...updateKeys.map((k, i) => `u${i} = u[${q(k)}]`)];
+    const body = this.keys.map((k, i) => `${q(k)}: ${fromU.get(k) ?? `s${i}`}`).join(',\n');
+    const merge = new Function('s', 'u', `const ${reads.join(',\n')};\nreturn {\n${body}\n};`) as Merger;
+    // A machine has a handful of assigns; a bounded list keeps an odd caller from growing it.
+    if (this.mergers.length >= MAX_MERGERS) this.mergers.pop();
+    this.mergers.unshift({ keys: [...updateKeys], merge });
+    return merge;
+  }
+
+  private readonly setters = new Map<string, Setter>();
+
+  /** `Object.assign({}, s, { [key]: v })` for a key of this shape, as one literal (reading every key of `s`, as `copy`). */
+  setterFor(key: string): Setter {
+    let set = this.setters.get(key);
+    if (set === undefined) {
+      const q = JSON.stringify;
+      const reads = this.keys.map((k, i) => `s${i} = s[${q(k)}]`);
+      const body = this.keys.map((k, i) => `${q(k)}: ${k === key ? 'v' : `s${i}`}`).join(',\n');
+      set = new Function('s', 'v', `const ${reads.join(',\n')};\nreturn {\n${body}\n};`) as Setter;
+      this.setters.set(key, set);
+    }
+    return set;
+  }
+
   /** The shape of a plain object's own keys, or null when a literal could not copy it as a spread does. */
   static of(object: object): ObjectShape | null {
     const proto = Object.getPrototypeOf(object);
@@ -67,18 +104,14 @@ export class ShapeMemo {
     const shape = object === this.last ? this.shape : ObjectShape.of(object);
     const keys = shape === null ? null : shape.keysSetBy(update);
     if (shape === null || keys === null) return this.learn(assignedCopy(object, update as Record<string, unknown>), null);
-    const result = shape.copy(object);
-    for (const key of keys) result[key] = (update as Record<string, unknown>)[key];
-    return this.learn(result, shape);
+    return this.learn(shape.mergerFor(keys)(object, update as Record<string, unknown>), shape);
   }
 
   /** `merge(object, { [key]: value })` without building the update. */
   with(object: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
     const shape = object === this.last ? this.shape : ObjectShape.of(object);
     if (shape === null || !shape.has.has(key)) return this.learn(assignedCopy(object, { [key]: value }), null);
-    const result = shape.copy(object);
-    result[key] = value;
-    return this.learn(result, shape);
+    return this.learn(shape.setterFor(key)(object, value), shape);
   }
 
   private learn(result: Record<string, unknown>, shape: ObjectShape | null): Record<string, unknown> {
@@ -98,6 +131,16 @@ function assignedCopy(object: Record<string, unknown>, update: Record<string, un
 
 /** Shapes by key list; a program has a few per machine (bounded all the same: past it, objects are spread). */
 const known = new Map<string, ObjectShape>();
+const MAX_MERGERS = 16;
+
+type Merger = (s: object, u: Record<string, unknown>) => Record<string, unknown>;
+type Setter = (s: object, v: unknown) => Record<string, unknown>;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 const MAX_SHAPES = 1024;
 
 /** An array-index-like key: JavaScript orders those first whatever the order of definition. */
