@@ -36,7 +36,7 @@ export class ObjectShape {
     const fromU = new Map(updateKeys.map((k, i) => [k, `u${i}`]));
     const reads = [...this.keys.map((k, i) => `s${i} = s[${q(k)}]`), ...updateKeys.map((k, i) => `u${i} = u[${q(k)}]`)];
     const body = this.keys.map((k, i) => `${q(k)}: ${fromU.get(k) ?? `s${i}`}`).join(',\n');
-    const merge = new Function('s', 'u', `const ${reads.join(',\n')};\nreturn {\n${body}\n};`) as Merger;
+    const merge = new Function('s', 'u', `${reads.length > 0 ? `const ${reads.join(',\n')};\n` : ''}return {\n${body}\n};`) as Merger;
     // A machine has a handful of assigns; a bounded list keeps an odd caller from growing it.
     if (this.mergers.length >= MAX_MERGERS) this.mergers.pop();
     this.mergers.unshift({ keys: [...updateKeys], merge });

@@ -70,6 +70,11 @@ describe('ObjectShape', () => {
     expect(ba).not.toBe(ab);
     expect(ba({ a: 1, b: 2, c: 3 }, { b: 20, a: 10 })).toEqual({ a: 10, b: 20, c: 3 });
     expect(shape.mergerFor([])({ a: 1, b: 2, c: 3 }, {})).toEqual({ a: 1, b: 2, c: 3 });
+    // An empty context merged with an empty update.
+    const empty = ObjectShape.of({})!;
+    const copy = empty.mergerFor(empty.keysSetBy({})!)({}, {});
+    expect(copy).toEqual({});
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     const setB = shape.setterFor('b');
     expect(shape.setterFor('b')).toBe(setB);
     const out = setB({ a: 1, b: 2, c: 3 }, null);
