@@ -110,7 +110,8 @@ async function openLines(path: string, options: LineReadOptions): Promise<{ gz: 
   const onBytes = options.onBytes;
   if (!gz) {
     const chunks = plainChunks(path, chunkBytes);
-    return { gz, chunks, close: () => void chunks.return(undefined), count: new ByteCount(onBytes) };
+    // A read-only file's close cannot lose anything: a failure there must not become an unhandled rejection.
+    return { gz, chunks, close: () => void chunks.return(undefined).catch(() => undefined), count: new ByteCount(onBytes) };
   }
   const { stream, file } = openText(path, gz, { chunkBytes, gunzipChunk: 64 * 1024 });
   if (onBytes !== undefined) file.on('data', (bytes) => onBytes(bytes as Buffer));
