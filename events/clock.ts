@@ -52,6 +52,9 @@ export class SystemClock implements Clock {
   }
 }
 
+/** Resolves once the event loop has turned (its timers and I/O callbacks run): long synchronous work (a file read in this thread) lets them in. It waits for no time. */
+export const turnOfEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Monotonic high-resolution ms, for measuring how long work took (metrics); never an event time. */
 export const monotonicMs = (): number => performance.now();
 

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { turnOfEventLoop } from './clock';
 import { InputError } from './errors';
 import { TradeLineScanner, type ScannedTrade } from './tradeLine';
 
@@ -138,7 +139,7 @@ async function* plainChunks(path: string, chunkBytes: number): AsyncGenerator<Bu
       sinceTurn += n;
       if (sinceTurn >= TURN_BYTES) {
         sinceTurn = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await turnOfEventLoop();
       }
     }
   } finally {
