@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withPath } from '../events/errors';
 import { readColumnarBatches, readColumnarHeader, writeColumnar, type ColumnarHeader } from '../events/columnar';
 import { readReplayRecords, type LogRecord, type ReadSummary } from '../events/log';
 
@@ -25,6 +26,8 @@ export async function fileSha256(path: string): Promise<string> {
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
     }
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     await file.close();
   }

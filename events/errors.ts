@@ -46,6 +46,13 @@ export function fsProblem(err: unknown): string | null {
   return FS_PROBLEMS[code] ?? code;
 }
 
+/** A read's file-system error names no path (it was of an open file: a folder's EISDIR): given the file's, so its message names it. */
+export function withPath(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e !== null && typeof e === 'object' && typeof e.code === 'string' && e.path === undefined) e.path = path;
+  return err;
+}
+
 /** A file-system error as one line naming the path: `out/x.jsonl: permission denied`. */
 export function fsErrorLine(err: unknown): string | null {
   const problem = fsProblem(err);

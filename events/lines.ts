@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { turnOfEventLoop } from './clock';
-import { InputError } from './errors';
+import { InputError, withPath } from './errors';
 import { TradeLineScanner, type ScannedTrade } from './tradeLine';
 
 export interface LineBatch {
@@ -38,10 +38,13 @@ export async function isGzip(path: string): Promise<boolean> {
     const buf = Buffer.alloc(2);
     const { bytesRead } = await fh.read(buf, 0, 2, 0);
     return hasGzipMagic(buf, bytesRead);
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     await fh.close();
   }
 }
+
 
 /**
  * Size of the text in a file: the file size, or for gzip the ISIZE trailer (uncompressed size mod
@@ -50,18 +53,24 @@ export async function isGzip(path: string): Promise<boolean> {
 export function textSize(path: string): number | null {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(2);
-    if (hasGzipMagic(head, readSync(fd, head, 0, 2, 0))) {
-      if (size < 18) return null;
-      const tail = Buffer.alloc(4);
-      readSync(fd, tail, 0, 4, size - 4);
-      return tail.readUInt32LE(0);
-    }
-    return size;
+    return gzipOrPlainSize(fd);
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     closeSync(fd);
   }
+}
+
+function gzipOrPlainSize(fd: number): number | null {
+  const size = fstatSync(fd).size;
+  const head = Buffer.alloc(2);
+  if (hasGzipMagic(head, readSync(fd, head, 0, 2, 0))) {
+    if (size < 18) return null;
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size - 4);
+    return tail.readUInt32LE(0);
+  }
+  return size;
 }
 
 /**
@@ -214,7 +223,7 @@ function readError(err: unknown, gz: boolean, path: string, lineNo: number): unk
   if (gz && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end/i.test((err as Error).message))) {
     return new InputError({ file: path, line: lineNo }, '(gzip)', `corrupt or truncated gzip data after ${lineNo - 1} complete lines (${(err as Error).message})`);
   }
-  return err;
+  return withPath(err, path);
 }
 
 /** A non-empty line of a file: its text, or a trade read from its bytes (`TradeLineScanner`) whose text is built only if asked for. */

@@ -94,6 +94,15 @@ describe('file-system errors: one line naming the path, exit 2', () => {
     expect(b.code).toBe(2);
     expect(oneLine(b.stderr)).toEqual([`pma backtest: ${ticks}: is not a folder (or a part of the path is not); nothing written`]);
   });
+
+  it('an input that is a folder (EISDIR, from a read of the open file, which names no path)', async () => {
+    const folder = join(dir, 'ticks-folder');
+    mkdirSync(folder);
+    const report = join(dir, 'never-report');
+    const r = await pma(['backtest', folder, '--report', report]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toEqual([`pma backtest: ${folder}: is a directory, not a file; nothing written (${report}/events.jsonl, ${report}/report.json, ${report}/report.html not created)`]);
+  });
 });
 
 describe('outputs are never half-written', () => {
