@@ -22,7 +22,7 @@ export class ObjectShape {
   }
 
   /** Mergers compiled for the update key lists seen (a machine's few `assign`s), most recent first. */
-  private mergers: { keys: readonly string[]; merge: Merger }[] = [];
+  private readonly mergers: { keys: readonly string[]; merge: Merger }[] = [];
 
   /**
    * `Object.assign({}, s, u)` for a `u` whose own keys are `updateKeys` (each a key of this shape), as one
