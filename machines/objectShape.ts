@@ -1,5 +1,5 @@
 /**
- * The key list of a plain object, with a copy compiled for it. Why: V8 copies an object built by a
+ * The key list of a plain object, with a copy (and merges) compiled for it. Why: V8 copies an object built by a
  * spread of another spread's result (`{ ...context, ...update }` of a machine context, every quiet
  * step) on its slow path, one property definition at a time: 0.5-1 us for a 19-key context, against
  * about 25 ns for an object literal that names the keys. A literal copies only the keys it names, so
@@ -16,9 +16,7 @@ export class ObjectShape {
   private constructor(keys: readonly string[]) {
     this.keys = keys;
     this.has = new Set(keys);
-    // Quoted keys: any text is a key; `__proto__` and index-like keys are never given here (shapeOf).
-    const body = keys.map((k) => `${JSON.stringify(k)}: s[${JSON.stringify(k)}]`).join(',\n');
-    this.copy = new Function('s', `return {\n${body}\n};`) as (source: object) => Record<string, unknown>;
+    this.copy = this.literal<(source: object) => Record<string, unknown>>([], () => undefined);
   }
 
   /** Mergers compiled for the update key lists seen (a machine's few `assign`s), most recent first. */
@@ -32,11 +30,8 @@ export class ObjectShape {
    */
   mergerFor(updateKeys: readonly string[]): Merger {
     for (const m of this.mergers) if (sameKeys(m.keys, updateKeys)) return m.merge;
-    const q = JSON.stringify;
     const fromU = new Map(updateKeys.map((k, i) => [k, `u${i}`]));
-    const reads = [...this.keys.map((k, i) => `s${i} = s[${q(k)}]`), ...updateKeys.map((k, i) => `u${i} = u[${q(k)}]`)];
-    const body = this.keys.map((k, i) => `${q(k)}: ${fromU.get(k) ?? `s${i}`}`).join(',\n');
-    const merge = new Function('s', 'u', `${reads.length > 0 ? `const ${reads.join(',\n')};\n` : ''}return {\n${body}\n};`) as Merger;
+    const merge = this.literal<Merger>(updateKeys.map((k, i) => `u${i} = x[${JSON.stringify(k)}]`), (k) => fromU.get(k));
     // A machine has a handful of assigns; a bounded list keeps an odd caller from growing it.
     if (this.mergers.length >= MAX_MERGERS) this.mergers.pop();
     this.mergers.unshift({ keys: [...updateKeys], merge });
@@ -48,14 +43,20 @@ export class ObjectShape {
   /** `Object.assign({}, s, { [key]: v })` for a key of this shape, as one literal (reading every key of `s`, as `copy`). */
   setterFor(key: string): Setter {
     let set = this.setters.get(key);
-    if (set === undefined) {
-      const q = JSON.stringify;
-      const reads = this.keys.map((k, i) => `s${i} = s[${q(k)}]`);
-      const body = this.keys.map((k, i) => `${q(k)}: ${k === key ? 'v' : `s${i}`}`).join(',\n');
-      set = new Function('s', 'v', `const ${reads.join(',\n')};\nreturn {\n${body}\n};`) as Setter;
-      this.setters.set(key, set);
-    }
+    if (set === undefined) this.setters.set(key, (set = this.literal<Setter>([], (k) => (k === key ? 'x' : undefined))));
     return set;
+  }
+
+  /**
+   * The one compiler of this shape's literals: `(s, x) => ({ ...each key })`, which first reads every key of `s`
+   * in order (as a copy or `Object.assign` reads them; getters run once each), then `moreReads` (of `x`), and
+   * gives each key the expression `valueOf` names for it, else what `s` had. Quoted keys: any text is a key;
+   * `__proto__` and index-like keys are never in a shape (`of`).
+   */
+  private literal<F extends (s: object, x: never) => Record<string, unknown>>(moreReads: readonly string[], valueOf: (key: string) => string | undefined): F {
+    const reads = [...this.keys.map((k, i) => `s${i} = s[${JSON.stringify(k)}]`), ...moreReads];
+    const body = this.keys.map((k, i) => `${JSON.stringify(k)}: ${valueOf(k) ?? `s${i}`}`).join(',\n');
+    return new Function('s', 'x', `${reads.length > 0 ? `const ${reads.join(',\n')};\n` : ''}return {\n${body}\n};`) as F;
   }
 
   /** The shape of a plain object's own keys, or null when a literal could not copy it as a spread does. */
