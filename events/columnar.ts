@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { readEventBatches, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { readReplayRecords, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
+import { ScannedTrade } from './tradeLine';
 import { exactQuotient } from './exactDecimal';
 import { scratchOf } from './bytes';
 import { decimalText, DecimalTexts, SymbolLine, TemplateTrade, TradeLineDigits, tradeLineMaxBytes, writeTradeLine } from './tradeTemplate';
@@ -64,6 +65,34 @@ function splitDecimal(text: string): [number, number] | null {
   return decimalText(mantissa, frac.length) === text ? [mantissa, frac.length] : null;
 }
 
+/** A trade's price and quantity as the columns hold them. */
+interface TradeDecimals {
+  priceMantissa: number;
+  priceScale: number;
+  qtyMantissa: number;
+  qtyScale: number;
+}
+
+/** Scale a column holds (one byte). */
+const MAX_SCALE = 255;
+
+/**
+ * A scanned trade's decimals (its line is the template's form: the scanner takes no other), or null
+ * when one has more digits than a double holds exactly.
+ */
+function scannedDecimals(t: ScannedTrade): TradeDecimals | null {
+  if (t.priceMantissa > Number.MAX_SAFE_INTEGER || t.qtyMantissa > Number.MAX_SAFE_INTEGER || t.priceScale > MAX_SCALE || t.qtyScale > MAX_SCALE) return null;
+  return t;
+}
+
+/** A parsed trade's decimals when its line is exactly what the template renders from its fields, else null (the line is then kept verbatim). */
+function templateDecimals(t: TradeEvent, line: string): TradeDecimals | null {
+  const price = splitDecimal(t.price);
+  const qty = splitDecimal(t.qty);
+  if (price === null || qty === null || typeof t.buyerMaker !== 'boolean' || !Number.isSafeInteger(t.tradeId) || tradeLineText(t.seq, t, price, qty) !== line) return null;
+  return { priceMantissa: price[0], priceScale: price[1], qtyMantissa: qty[0], qtyScale: qty[1] };
+}
+
 class BlockWriter {
   private readonly f64 = Array.from({ length: F64_COLUMNS }, () => new Float64Array(ROWS_PER_BLOCK));
   private readonly symbol = new Uint16Array(ROWS_PER_BLOCK);
@@ -86,10 +115,9 @@ class BlockWriter {
     this.f64[1][i] = e.seq;
     this.f64[3][i] = r.lineNo;
     const t = e.type === 'trade' ? (e as TradeEvent) : null;
-    const price = t ? splitDecimal(t.price) : null;
-    const qty = t ? splitDecimal(t.qty) : null;
+    const decimals = t === null ? null : r instanceof ScannedTrade ? scannedDecimals(r) : templateDecimals(t, r.line);
     let stored = false;
-    if (t && price && qty && typeof t.buyerMaker === 'boolean' && Number.isSafeInteger(t.tradeId) && tradeLineText(t.seq, t, price, qty) === r.line) {
+    if (t !== null && decimals !== null) {
       let s = this.symbolIndex.get(t.symbol);
       if (s === undefined && this.symbols.length < 65_535) {
         s = this.symbols.push(t.symbol) - 1;
@@ -97,10 +125,10 @@ class BlockWriter {
       }
       if (s !== undefined) {
         this.f64[2][i] = t.tradeId;
-        this.f64[4][i] = price[0];
-        this.f64[5][i] = qty[0];
-        this.priceScale[i] = price[1];
-        this.qtyScale[i] = qty[1];
+        this.f64[4][i] = decimals.priceMantissa;
+        this.f64[5][i] = decimals.qtyMantissa;
+        this.priceScale[i] = decimals.priceScale;
+        this.qtyScale[i] = decimals.qtyScale;
         this.symbol[i] = s;
         this.flags[i] = t.buyerMaker ? FLAG_BUYER_MAKER : 0;
         stored = true;
@@ -152,7 +180,7 @@ export async function writeColumnar(source: string, sha256: string, target: stri
   try {
     writeAll(fd, Buffer.from(COLUMNAR_MAGIC, 'latin1'));
     const w = new BlockWriter(fd);
-    const gen = readEventBatches(source);
+    const gen = readReplayRecords(source);
     let summary: ReadSummary;
     for (;;) {
       const next = await gen.next();

@@ -19,10 +19,11 @@ export class ScannedTrade extends TemplateTrade {
     protected readonly fileSeq: number,
     protected readonly symbolLine: SymbolLine,
     protected readonly digits: TradeLineDigits,
-    private readonly priceMantissa: number,
-    private readonly priceScale: number,
-    private readonly qtyMantissa: number,
-    private readonly qtyScale: number,
+    /** The price's and quantity's digits as a number (exact up to 2^53) and their decimals. */
+    readonly priceMantissa: number,
+    readonly priceScale: number,
+    readonly qtyMantissa: number,
+    readonly qtyScale: number,
     private readonly bytes: Buffer,
     /** Where the line starts in `bytes`, where its `,"ts":` starts, and where it ends. */
     private readonly start: number,
