@@ -43,7 +43,7 @@ async function realTrades(): Promise<{ trades: BaseTrade[]; source: string }> {
   return { trades, source: 'data/ demo tick file' };
 }
 
-/** One child run; the children of one bench run in parallel (each measures its own CPU time, parse and backtest in the same process). */
+/** One child run (it measures its own CPU time, parse and backtest in the same process). */
 function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache?: string): Promise<BacktestChildResult> {
   const runTs = resolve(__dirname, '../bin/run-ts.js');
   const child = spawn(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, ...(tickCache ? [tickCache] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,12 +73,12 @@ export async function run(): Promise<Record<string, number | string>> {
     const tenth = Math.round(size / 10);
     const smallTicks = join(dir, 'tenth.ticks.jsonl');
     writeShiftedTicks(smallTicks, base, tenth);
-    const [r, one, col, small] = await Promise.all([
-      runChild(ticks, join(dir, 'report')),
-      runChild(ticks, join(dir, 'report-flash'), 'flash_crash'),
-      runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir),
-      runChild(smallTicks, join(dir, 'report-tenth')),
-    ]);
+    // One child at a time: four at once on this machine's two cores inflated each one's CPU time unevenly
+    // (docs/benchmarks.md, "The eleventh session"): a backtest's working set suffers more from a neighbour than a bare parse's.
+    const r = await runChild(ticks, join(dir, 'report'));
+    const one = await runChild(ticks, join(dir, 'report-flash'), 'flash_crash');
+    const col = await runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir);
+    const small = await runChild(smallTicks, join(dir, 'report-tenth'));
     if (r.lines !== size || r.trades !== size) throw new Error(`backtest bench: parsed ${r.lines} lines and replayed ${r.trades} trades of ${size}`);
     if (!col.fromCache || col.trades !== size) throw new Error('backtest bench: the columnar run did not read the cache');
     const perS = (x: BacktestChildResult) => x.trades / x.backtestCpuS;
