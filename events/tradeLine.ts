@@ -1,6 +1,6 @@
 import { INTEGER_MAX_BYTES, putBytes as putBytesOf } from './bytes';
 import { exactQuotient as exactQuotientOf } from './exactDecimal';
-import { DecimalTexts, FALSE_END, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
+import { DecimalTexts, FALSE_END, latin1, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
 import type { TradeEvent } from './types';
 
 /** Read once (an imported binding is a getter call under tsx's CommonJS: events/tradeTemplate.ts). */
@@ -231,11 +231,6 @@ export class TradeLineScanner {
     // Past 2^53 the digits' sum is not exact: exactQuotient then reads the text.
     this.mantissa = mantissa;
     this.scale = scale;
-    return mantissa <= Number.MAX_SAFE_INTEGER && scale < 64 ? this.texts.of(mantissa, scale) : latin1(buf, start, i);
+    return mantissa <= Number.MAX_SAFE_INTEGER && scale < 64 ? this.texts.ofBytes(mantissa, scale, buf, start, i) : latin1(buf, start, i);
   }
-}
-
-/** ASCII bytes as a string. */
-function latin1(buf: Uint8Array, start: number, end: number): string {
-  return Buffer.prototype.latin1Slice.call(buf, start, end) as string;
 }

@@ -166,15 +166,38 @@ export class DecimalTexts {
   private readonly scales = new Uint8Array(DECIMAL_SLOTS);
   private readonly texts: string[] = new Array<string>(DECIMAL_SLOTS).fill('');
 
+  /** The text of `mantissa / 10^scale`: the one kept, else a new one (`decimalText`). */
   of(mantissa: number, scale: number): string {
-    const slot = Math.imul((mantissa >>> 0) ^ scale, 0x9e3779b1) >>> (32 - DECIMAL_SLOT_BITS);
-    if (this.mantissas[slot] === mantissa && this.scales[slot] === scale) return this.texts[slot];
-    const text = decimalText(mantissa, scale);
+    const slot = slotOf(mantissa, scale);
+    return this.holds(slot, mantissa, scale) ? this.texts[slot] : this.keep(slot, mantissa, scale, decimalText(mantissa, scale));
+  }
+
+  /** `of` for a decimal read from `bytes[start, end)`, which is its text as `decimalText` writes it: a new one is those bytes (not written again). */
+  ofBytes(mantissa: number, scale: number, bytes: Uint8Array, start: number, end: number): string {
+    const slot = slotOf(mantissa, scale);
+    return this.holds(slot, mantissa, scale) ? this.texts[slot] : this.keep(slot, mantissa, scale, latin1(bytes, start, end));
+  }
+
+  private holds(slot: number, mantissa: number, scale: number): boolean {
+    return this.mantissas[slot] === mantissa && this.scales[slot] === scale;
+  }
+
+  private keep(slot: number, mantissa: number, scale: number, text: string): string {
     this.mantissas[slot] = mantissa;
     this.scales[slot] = scale;
     this.texts[slot] = text;
     return text;
   }
+}
+
+/** A multiplicative hash of the mantissa's low 32 bits and the scale: its top bits. */
+function slotOf(mantissa: number, scale: number): number {
+  return Math.imul((mantissa >>> 0) ^ scale, 0x9e3779b1) >>> (32 - DECIMAL_SLOT_BITS);
+}
+
+/** ASCII bytes as a string. */
+export function latin1(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.prototype.latin1Slice.call(buf, start, end) as string;
 }
 
 /** `mantissa / 10^scale` as a decimal string with exactly `scale` decimals. */
