@@ -1,11 +1,12 @@
 import { INTEGER_MAX_BYTES, putBytes as putBytesOf } from './bytes';
 import { exactQuotient as exactQuotientOf } from './exactDecimal';
-import { DecimalTexts, FALSE_END, latin1, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
+import { DecimalTexts, FALSE_END, latin1 as latin1Of, SymbolLine, T_SEQ, TEMPLATE, TemplateTrade, TradeLineDigits, TRUE_END } from './tradeTemplate';
 import type { TradeEvent } from './types';
 
 /** Read once (an imported binding is a getter call under tsx's CommonJS: events/tradeTemplate.ts). */
 const putBytes = putBytesOf;
 const exactQuotient = exactQuotientOf;
+const latin1 = latin1Of;
 
 /**
  * A trade line of a file read by `TradeLineScanner`: its numbers as the scan found them, and its bytes
