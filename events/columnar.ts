@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readReplayRecords, parseEventLine, type LogRecord, type ReadSummary, type TornTail } from './log';
 import { ScannedTrade } from './tradeLine';
 import { exactQuotient } from './exactDecimal';
@@ -196,9 +196,13 @@ export async function writeColumnar(source: string, sha256: string, target: stri
     const len = Buffer.alloc(4);
     len.writeUInt32LE(json.length);
     writeAll(fd, Buffer.concat([json, len, Buffer.from(COLUMNAR_MAGIC, 'latin1')]));
-  } finally {
+  } catch (err) {
+    // A bad line (or a failed write) leaves no half-built cache behind.
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   renameSync(tmp, target);
   return readColumnarHeader(target);
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
@@ -157,4 +157,15 @@ describe('columnar tick cache', () => {
     expect(c.status).toBe(0);
     expect(readFileSync(join(dir, 'replay-new.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   }, 180_000);
+
+  it('pma cache of a file with a bad line exits 2 naming file, line and field, and leaves nothing in the cache folder', () => {
+    const ticks = join(dir, 'bad-price.jsonl');
+    const good = '{"v":1,"seq":1,"ts":5,"type":"trade","venue":"binance","symbol":"BTCUSDT","tradeId":1,"price":"1.5","qty":"2","buyerMaker":true}';
+    writeFileSync(ticks, `${good}\n${good.replace('"seq":1', '"seq":2').replace('"1.5"', '"-5"')}\n`);
+    const cacheDir = join(dir, 'cache-bad');
+    const r = pma('cache', ticks, '--dir', cacheDir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${ticks}:2: field 'price'`);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
 });
