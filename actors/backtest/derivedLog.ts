@@ -142,7 +142,11 @@ export async function mergeDerivedLog(derivedPath: string, inputsPath: string, o
     }
     out.close();
   } catch (err) {
-    out.close();
+    try {
+      out.close();
+    } catch {
+      // The first failure is the one to report; the partial file goes either way.
+    }
     outputs.discard();
     throw err;
   }
