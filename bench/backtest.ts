@@ -6,7 +6,8 @@
  * `backtest_parse_ratio` = backtest rate / parse rate, for all three
  * strategies and (`backtest_parse_ratio_flash_crash`) for the flash-crash strategy alone;
  * `backtest_columnar_events_per_s` and `columnar_vs_parse_ratio`: the same backtest (all three) read
- * from the columnar tick cache (`pma cache`) against bare `JSON.parse` of the JSON tick file;
+ * from the columnar tick cache (`pma cache`) against bare `JSON.parse` of the JSON tick file, and
+ * (`backtest_columnar_derived_events_per_s`, `columnar_derived_vs_parse_ratio`) the same with `--events derived`;
  * `backtest_peak_rss_mb` at the full size and at a tenth of it (`backtest_rss_ratio_full_tenth`);
  * `backtest_sys_cpu_share` / `bare_parse_sys_cpu_share`: how much of each CPU time was the kernel's, and
  * `backtest_parse_ratio_user_cpu`: `backtest_parse_ratio` on user CPU time alone.
@@ -44,9 +45,9 @@ async function realTrades(): Promise<{ trades: BaseTrade[]; source: string }> {
 }
 
 /** One child run (it measures its own CPU time, parse and backtest in the same process). */
-function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache?: string): Promise<BacktestChildResult> {
+function runChild(ticks: string, reportDir: string, mix: StrategyMix = 'all', tickCache = '-', events: 'full' | 'derived' = 'full'): Promise<BacktestChildResult> {
   const runTs = resolve(__dirname, '../bin/run-ts.js');
-  const child = spawn(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, ...(tickCache ? [tickCache] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [runTs, resolve(__dirname, 'backtestChild.ts'), ticks, reportDir, mix, tickCache, events], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -78,9 +79,10 @@ export async function run(): Promise<Record<string, number | string>> {
     const r = await runChild(ticks, join(dir, 'report'));
     const one = await runChild(ticks, join(dir, 'report-flash'), 'flash_crash');
     const col = await runChild(ticks, join(dir, 'report-columnar'), 'all', cacheDir);
+    const colDerived = await runChild(ticks, join(dir, 'report-columnar-derived'), 'all', cacheDir, 'derived');
     const small = await runChild(smallTicks, join(dir, 'report-tenth'));
     if (r.lines !== size || r.trades !== size) throw new Error(`backtest bench: parsed ${r.lines} lines and replayed ${r.trades} trades of ${size}`);
-    if (!col.fromCache || col.trades !== size) throw new Error('backtest bench: the columnar run did not read the cache');
+    if (!col.fromCache || col.trades !== size || !colDerived.fromCache || colDerived.trades !== size) throw new Error('backtest bench: a columnar run did not read the cache');
     const perS = (x: BacktestChildResult) => x.trades / x.backtestCpuS;
     const parse = (x: BacktestChildResult) => x.lines / x.parseCpuS;
     return {
@@ -107,6 +109,9 @@ export async function run(): Promise<Record<string, number | string>> {
       backtest_columnar_events_per_s: Math.round(perS(col)),
       columnar_vs_parse_ratio: perS(col) / parse(col),
       backtest_columnar_wall_s: col.backtestWallS,
+      // The fastest configuration a user can choose: from the cache, writing only the derived events (--events derived).
+      backtest_columnar_derived_events_per_s: Math.round(perS(colDerived)),
+      columnar_derived_vs_parse_ratio: perS(colDerived) / parse(colDerived),
       backtest_peak_rss_mb: r.maxRssKb / 1024,
       backtest_peak_rss_mb_tenth: small.maxRssKb / 1024,
       backtest_rss_ratio_full_tenth: r.maxRssKb / small.maxRssKb,

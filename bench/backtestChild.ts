@@ -1,9 +1,9 @@
 /**
  * Child process of the backtest benchmark:
- * `node bin/run-ts.js bench/backtestChild.ts TICKS REPORT_DIR [MIX] [TICK_CACHE_DIR]`
+ * `node bin/run-ts.js bench/backtestChild.ts TICKS REPORT_DIR [MIX] [TICK_CACHE_DIR|-] [EVENTS]`
  * reads TICKS with `JSON.parse` of each line (nothing else) before and again after it backtests it with the default
  * config (MIX `all`, or `flash_crash`: that strategy alone), from the columnar cache in
- * TICK_CACHE_DIR when given, and prints one JSON line: CPU seconds of each, the event counts and
+ * TICK_CACHE_DIR when given (`-`: none), writing the log as EVENTS says (`full`, the default, or `derived`), and prints one JSON line: CPU seconds of each, the event counts and
  * peak resident memory. Both measurements run in this one process, so they share its warm-up and
  * its share of the machine; the process has `pma backtest`'s garbage-collector settings from the start.
  */
@@ -41,8 +41,10 @@ function configOf(mix: StrategyMix) {
 }
 
 async function main(): Promise<void> {
-  const [ticks, reportDir, mix = 'all', tickCache] = process.argv.slice(2);
+  const [ticks, reportDir, mix = 'all', cacheArg = '-', events = 'full'] = process.argv.slice(2);
   if (mix !== 'all' && mix !== 'flash_crash') throw new Error(`backtest child: unknown strategy mix ${mix}`);
+  if (events !== 'full' && events !== 'derived') throw new Error(`backtest child: unknown events mode ${events}`);
+  const tickCache = cacheArg === '-' ? undefined : cacheArg;
   useBacktestHeapSettings(); // as `pma backtest` runs
   const before = await timedParse(ticks);
 
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
   const start = cpuSeconds();
   const sys = process.cpuUsage().system;
   const wallStart = clock.now();
-  const { report, inputsFromCache } = await runBacktest({ ticks: [ticks], config: configOf(mix), reportDir, tickCache });
+  const { report, inputsFromCache } = await runBacktest({ ticks: [ticks], config: configOf(mix), reportDir, tickCache, events });
   const backtestCpuS = cpuSeconds() - start;
   const backtestSysS = (process.cpuUsage().system - sys) / 1e6;
   const backtestWallS = (clock.now() - wallStart) / 1000;
