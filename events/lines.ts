@@ -45,7 +45,6 @@ export async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-
 /**
  * Size of the text in a file: the file size, or for gzip the ISIZE trailer (uncompressed size mod
  * 2^32, exact for single-member files under 4 GiB; for progress only).

@@ -203,7 +203,7 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
 /** `mantissa / 10^scale` as a decimal string with exactly `scale` decimals. */
 export function decimalText(mantissa: number, scale: number): string {
   const buf = scratchOf(scale + 18);
-  return buf.toString('latin1', 0, putDecimal(buf, 0, mantissa, scale));
+  return latin1(buf, 0, putDecimal(buf, 0, mantissa, scale));
 }
 
 /**

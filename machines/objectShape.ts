@@ -132,6 +132,8 @@ function assignedCopy(object: Record<string, unknown>, update: Record<string, un
 
 /** Shapes by key list; a program has a few per machine (bounded all the same: past it, objects are spread). */
 const known = new Map<string, ObjectShape>();
+const MAX_SHAPES = 1024;
+/** Mergers kept per shape. */
 const MAX_MERGERS = 16;
 
 type Merger = (s: object, u: Record<string, unknown>) => Record<string, unknown>;
@@ -142,7 +144,6 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-const MAX_SHAPES = 1024;
 
 /** An array-index-like key: JavaScript orders those first whatever the order of definition. */
 function isIndex(key: string): boolean {
