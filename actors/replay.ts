@@ -6,7 +6,7 @@ import type { SignalParams } from '../streams/signals';
 import { Engine, type EngineStats, type Reactor } from './engine';
 import { PendingOutputs } from './outputFiles';
 import { fileLines, replayLines, type ReplayCounts } from './replayLoop';
-import { fileSha256, tickRecords } from './tickCache';
+import { knownSha256, tickRecords } from './tickCache';
 
 export interface ReplayProgress {
   events: number;
@@ -62,7 +62,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
     for (const r of options.reactors ?? []) engine.use(r);
     const onProgress = options.onProgress;
     const hooks = { onBatch: onProgress && ((c: ReplayCounts) => onProgress({ events: engine.stats().inputs, bytes: c.bytes, totalBytes })) };
-    const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await fileSha256(options.ticks), options.tickCache);
+    const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await knownSha256(options.ticks, options.tickCache), options.tickCache);
     if (cached?.cached) {
       // From the columnar cache: the same records, no JSON.parse of trades.
       const { summary, counts } = await replayLines(cached.records, engine, options.ticks, hooks, options.signal);

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultConfig } from '../actors/config/load';
 import { runBacktest } from '../actors/backtest/run';
-import { buildTickCache, fileSha256, tickCachePath } from '../actors/tickCache';
+import { buildTickCache, fileSha256, knownSha256, tickCachePath } from '../actors/tickCache';
 import { ColumnarTrade, readColumnarBatches, readColumnarHeader } from '../events/columnar';
 import { IntegerText } from '../events/tradeTemplate';
 import { EventLogWriter, lineWithSeq, readAllEvents, type LogRecord } from '../events/log';
@@ -168,4 +168,72 @@ describe('columnar tick cache', () => {
     expect(r.stderr).toContain(`${ticks}:2: field 'price'`);
     expect(readdirSync(cacheDir)).toEqual([]);
   });
+});
+
+describe('the tick cache notes each file\'s hash (a run does not read the whole JSON file to find its cache)', () => {
+  const line = (price: string) => `{"v":1,"seq":1,"ts":5,"type":"trade","venue":"binance","symbol":"BTCUSDT","tradeId":1,"price":"${price}","qty":"1.0","buyerMaker":true}\n`;
+  /** The one note in the folder, made to look written `ageS` seconds after now (a run long after the hash). */
+  const noteIn = (cacheDir: string) => join(cacheDir, 'hashes', readdirSync(join(cacheDir, 'hashes'))[0]);
+  const age = (note: string, s: number) => {
+    const t = statSync(note).mtimeMs / 1000 + s;
+    utimesSync(note, t, t);
+  };
+  /** Another file's hash put in the note: only a run that trusts the note returns it. */
+  const planted = (note: string) => {
+    const body = JSON.parse(readFileSync(note, 'utf8'));
+    body.sha256 = 'ab'.repeat(32);
+    writeFileSync(note, JSON.stringify(body));
+    return body.sha256 as string;
+  };
+
+  it('takes the noted hash while the file is unchanged; a same-size rewrite, a note written within 2 s of a change, or no note: hashed again', async () => {
+    const cacheDir = join(dir, 'cache-notes');
+    const ticks = join(dir, 'noted.jsonl');
+    writeFileSync(ticks, line('1.0'));
+    const real = await fileSha256(ticks);
+    await buildTickCache([ticks], cacheDir);
+    const note = noteIn(cacheDir);
+    expect(JSON.parse(readFileSync(note, 'utf8')).sha256).toBe(real);
+
+    // Written within 2 s of the file's last change: not trusted (the file may change again within one time stamp).
+    const fake = planted(note);
+    expect(await knownSha256(ticks, cacheDir)).toBe(real);
+    // Rewritten by that run; long after the change it is trusted: the noted hash, the file not read.
+    planted(note);
+    age(note, 10);
+    expect(await knownSha256(ticks, cacheDir)).toBe(fake);
+
+    // The same size, other bytes: its change time moved, so it is hashed again. (A rewrite within the same
+    // time stamp is what the 2 s rule is for; the note aged by hand here would hide it: one tick apart.)
+    await new Promise((done) => setTimeout(done, 20));
+    writeFileSync(ticks, line('2.0'));
+    const changed = await fileSha256(ticks);
+    expect(changed).not.toBe(real);
+    expect(await knownSha256(ticks, cacheDir)).toBe(changed);
+    expect(JSON.parse(readFileSync(note, 'utf8')).sha256).toBe(changed);
+
+    // An unreadable note is no note.
+    writeFileSync(note, '{"sha256": 3');
+    expect(await knownSha256(ticks, cacheDir)).toBe(changed);
+  });
+
+  it('a backtest from a cache folder that does not exist hashes the file and creates nothing', async () => {
+    const ticks = join(dir, 'no-cache-dir.jsonl');
+    writeFileSync(ticks, line('3.0'));
+    const missing = join(dir, 'no-such-cache');
+    expect(await knownSha256(ticks, missing)).toBe(await fileSha256(ticks));
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('pma backtest --tick-cache names the file\'s true hash in report.json after pma cache noted it', async () => {
+    const ticks = join(dir, 'demo-noted.ticks.jsonl.gz');
+    copyFileSync(DEMO, ticks);
+    const cacheDir = join(dir, 'cache-noted');
+    expect(pma('cache', ticks, '--dir', cacheDir).status).toBe(0);
+    age(noteIn(cacheDir), 10);
+    const r = pma('backtest', ticks, '--report', join(dir, 'noted-report'), '--tick-cache', cacheDir);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'noted-report', 'report.json'), 'utf8'));
+    expect(report.inputs[0].sha256).toBe(await fileSha256(ticks));
+  }, 120_000);
 });

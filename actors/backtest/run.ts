@@ -15,7 +15,7 @@ import { TemplateTrade } from '../../events/tradeTemplate';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
-import { fileSha256, tickRecords } from '../tickCache';
+import { fileSha256, knownSha256, tickRecords } from '../tickCache';
 import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
@@ -141,10 +141,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const inputsRef = derivedOnly ? outputs.temp(join(options.reportDir, DERIVED_INPUTS)) : null;
   mkdirSync(options.reportDir, { recursive: true });
   const inputs = options.ticks.map((file) => ({ file, sha256: '', bytes: statSync(file).size }));
-  // Each input's SHA-256 is taken as the run reads it (one pass over the bytes), or up front where a
-  // tick cache is looked up by it.
+  // Each input's SHA-256 is taken as the run reads it (one pass over the bytes), or, where a tick cache
+  // is looked up by it, up front or from the cache folder's note of it (knownSha256).
   const hashes = options.tickCache === undefined ? options.ticks.map(() => createHash('sha256')) : null;
-  if (hashes === null) for (const input of inputs) input.sha256 = await fileSha256(input.file);
+  if (hashes === null) for (const input of inputs) input.sha256 = await knownSha256(input.file, options.tickCache!);
   const onBytes = (i: number) => (hashes === null ? undefined : (bytes: Buffer) => void hashes[i].update(bytes));
   const totalBytes = options.ticks.map(textSize).reduce<number | null>((a, b) => (a === null || b === null ? null : a + b), 0);
 
