@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,8 @@ const messages = async (jsm: JetStreamManager, stream: string) => (await jsm.str
     const started = await waitForLine(a.child, /: started$/);
     a.child.kill('SIGKILL');
     const killedHash = started.split(':')[0].replace('run ', '');
-    const b = startPma(workerArgs('b'));
+    // This one reads the tick file from the columnar cache it builds itself (--tick-cache): the same results.
+    const b = startPma([...workerArgs('b'), '--tick-cache', join(dir, 'cols-b')]);
 
     // The sweep is stopped again once at least one run is recorded, and resumed.
     const kv = `KV_${RESULTS_BUCKET}`;
@@ -93,6 +94,7 @@ const messages = async (jsm: JetStreamManager, stream: string) => (await jsm.str
     expect(natsResults.equals(readFileSync(join(dir, 'local', 'results.json')))).toBe(true);
     expect(readFileSync(join(dir, 'nats', 'results.csv')).equals(readFileSync(join(dir, 'local', 'results.csv')))).toBe(true);
     expect((JSON.parse(natsResults.toString()) as SweepResults).runs.every((r) => r.error === null)).toBe(true);
+    expect(readdirSync(join(dir, 'cols-b')).filter((f) => f.endsWith('.cols'))).toHaveLength(1);
   }, 300_000);
 
   it('tick files reach workers through the object store, checked by sha256 before use', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, parseConfig } from '../actors/config/load';
@@ -20,14 +20,18 @@ describe('pma sweep with local workers', () => {
   let dir: string;
   let one: string;
   let two: string;
+  let cached: string;
+  let cachedRun: { code: number | null; stdout: string; stderr: string };
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pma-sweep-'));
     writeFileSync(join(dir, 'grid.json'), JSON.stringify(GRID));
-    [one, two] = [join(dir, 'one'), join(dir, 'two')];
-    const [a, b] = await Promise.all([
+    [one, two, cached] = [join(dir, 'one'), join(dir, 'two'), join(dir, 'cached')];
+    const [a, b, c] = await Promise.all([
       runPma(['sweep', '--grid', join(dir, 'grid.json'), DEMO, '--out', one, '--workers', '1', ...RANGE]),
       runPma(['sweep', '--grid', join(dir, 'grid.json'), DEMO, '--out', two, '--workers', '2', ...RANGE]),
+      runPma(['sweep', '--grid', join(dir, 'grid.json'), DEMO, '--out', cached, '--workers', '2', '--tick-cache', join(dir, 'cols'), ...RANGE]),
     ]);
+    cachedRun = c;
     expect(a).toMatchObject({ code: 0, stderr: '' });
     expect(b).toMatchObject({ code: 0, stderr: '' });
     expect(a.stdout).toContain('best 4 of 4 runs by netPnl');
@@ -36,6 +40,20 @@ describe('pma sweep with local workers', () => {
 
   it('gives byte-identical results.json, results.csv and sweep.html with 1 and 2 workers', () => {
     for (const f of ['results.json', 'results.csv', 'sweep.html']) expect({ f, same: readFileSync(join(one, f)).equals(readFileSync(join(two, f))) }).toEqual({ f, same: true });
+  });
+
+  it('--tick-cache: builds the columnar cache once, before the runs, and gives the same bytes', () => {
+    expect(cachedRun).toMatchObject({ code: 0, stderr: '' });
+    const cols = readdirSync(join(dir, 'cols')).filter((f) => f.endsWith('.cols'));
+    expect(cols).toHaveLength(1);
+    expect(cachedRun.stdout).toContain(`tick cache: wrote ${join(dir, 'cols', cols[0])} for ${DEMO}`);
+    for (const f of ['results.json', 'results.csv', 'sweep.html']) expect({ f, same: readFileSync(join(one, f)).equals(readFileSync(join(cached, f))) }).toEqual({ f, same: true });
+  });
+
+  it('--tick-cache with --nats is refused before anything runs (workers build their own: pma worker --tick-cache)', async () => {
+    const r = await runPma(['sweep', '--grid', join(dir, 'grid.json'), DEMO, '--out', join(dir, 'refused'), '--nats', 'nats://127.0.0.1:1', '--tick-cache', join(dir, 'cols-refused'), ...RANGE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('pma sweep: --tick-cache is for local workers: with --nats, start each `pma worker` with --tick-cache DIR\n');
   });
 
   it('has one row per combination, in grid order, with the parameters, figures and input hashes', () => {

@@ -4,9 +4,10 @@ import { startRunner, type Runner } from './runner';
 
 /**
  * N worker processes on this machine (actors/sweep/runner.ts), each running one backtest at a time
- * (a backtest is single-threaded: one process per core). Tick files are read where the sweep names them.
+ * (a backtest is single-threaded: one process per core). Tick files are read where the sweep names them,
+ * from their columnar cache in `tickCache` when given (built before the sweep: `pma sweep --tick-cache`).
  */
-export function localPool(workers: number): Executor & { pids(): number[] } {
+export function localPool(workers: number, tickCache?: string): Executor & { pids(): number[] } {
   const runners: Runner[] = [];
   return {
     run(jobs, onResult) {
@@ -19,7 +20,7 @@ export function localPool(workers: number): Executor & { pids(): number[] } {
         const feed = (runner: Runner) => {
           if (failed || next >= queue.length) return;
           const job = queue[next++];
-          runner.run(job, job.ticks.map((t) => t.name)).then(
+          runner.run(job, job.ticks.map((t) => t.name), tickCache).then(
             (r) => {
               results.set(r.hash, r);
               // The worker's next job first: the result's bookkeeping (progress, the kept-run file) happens while it runs.

@@ -18,8 +18,8 @@ export class RunnerExited extends Error {}
 /** A child process (actors/sweep/child.ts) that runs one sweep job at a time: the backtest, never the bookkeeping. */
 export interface Runner {
   readonly pid: number;
-  /** The job's result; rejects if the process exits before answering (a crash is not a result). */
-  run(job: RunJob, paths: string[]): Promise<RunResult>;
+  /** The job's result; rejects if the process exits before answering (a crash is not a result). `tickCache`: as `runOne`'s. */
+  run(job: RunJob, paths: string[], tickCache?: string): Promise<RunResult>;
   /** Heard once if the process exits while no job is in hand (a job in hand rejects instead). */
   onIdleExit(listener: (why: string) => void): void;
   /** Ends the process (a job in hand fails) and resolves when it has exited. */
@@ -48,12 +48,12 @@ export function startRunner(): Runner {
   });
   return {
     pid: child.pid!,
-    run(job, paths) {
+    run(job, paths, tickCache) {
       if (inHand) throw new Error('runner: one job at a time');
       if (gone !== null) return Promise.reject(new RunnerExited(gone));
       return new Promise((done, fail) => {
         inHand = { done, fail };
-        child.send({ job, paths }, (err) => {
+        child.send({ job, paths, tickCache }, (err) => {
           if (err && inHand) {
             inHand = null;
             fail(err);

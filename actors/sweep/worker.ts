@@ -9,6 +9,8 @@ export interface WorkerOptions {
   url: string;
   /** Where tick files from the object store are kept between jobs. */
   cacheDir: string;
+  /** Where their columnar caches are built and read (`pma worker --tick-cache`); absent: the JSON files are read. */
+  tickCache?: string;
   /** Ack wait of the shared consumer when this worker has to create it (the sweep sets it otherwise). */
   ackWaitMs: number;
   onStart?: (job: RunJob) => void;
@@ -54,7 +56,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     } catch (err) {
       return { hash: job.hash, figures: {}, equity: [], error: (err as Error).message };
     }
-    return runner.run(job, paths);
+    return runner.run(job, paths, o.tickCache);
   };
   const loop = async () => {
     while (!stopping) {
