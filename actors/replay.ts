@@ -41,6 +41,8 @@ export interface ReplaySummary extends EngineStats {
   written: number;
   /** A torn last line of the tick file (not replayed). */
   tornTail: TornTail | null;
+  /** Given a tick cache: whether the tick file was read from it (absent without one). */
+  readFromTickCache?: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
   let derivedSkipped: number;
   let read: ReadSummary;
   let stats: EngineStats;
+  let fromCache = false;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
@@ -64,6 +67,7 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
     const hooks = { onBatch: onProgress && ((c: ReplayCounts) => onProgress({ events: engine.stats().inputs, bytes: c.bytes, totalBytes })) };
     const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await knownSha256(options.ticks, options.tickCache), options.tickCache);
     if (cached?.cached) {
+      fromCache = true;
       // From the columnar cache: the same records, no JSON.parse of trades.
       const { summary, counts } = await replayLines(cached.records, engine, options.ticks, hooks, options.signal);
       read = summary;
@@ -80,5 +84,6 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
     if (completed) outputs.commit();
     else outputs.discard();
   }
-  return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail };
+  const cacheUse = options.tickCache === undefined ? {} : { readFromTickCache: fromCache };
+  return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail, ...cacheUse };
 }

@@ -106,8 +106,17 @@ function writeNote(note: string, body: HashedFile): void {
     writeFileSync(tmp, JSON.stringify(body) + '\n');
     renameSync(tmp, note);
   } catch {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // `note`'s folder is no folder (the cache path names a file): nothing was written
+    }
   }
+}
+
+/** What a run given a cache folder says of a tick file it found no cache of there (it read the JSON file instead: the same results, slower). */
+export function noCacheWarning(file: string, cacheDir: string): string {
+  return `no columnar cache of ${file} in ${cacheDir}: read the JSON file instead (pma cache ${file} --dir ${cacheDir} builds it)`;
 }
 
 /** The cache file of a tick file whose bytes hash to `sha256`: one per content, whatever its path. */

@@ -155,6 +155,8 @@ describe('columnar tick cache', () => {
     expect(existsSync(tickCachePath(cacheDir, await fileSha256(ticks)))).toBe(false);
     const c = pma('replay', ticks, '--out', join(dir, 'replay-new.jsonl'), '--tick-cache', cacheDir);
     expect(c.status).toBe(0);
+    expect(c.stderr).toBe(`pma replay: warning: no columnar cache of ${ticks} in ${cacheDir}: read the JSON file instead (pma cache ${ticks} --dir ${cacheDir} builds it)\n`);
+    expect(b.stderr).toBe('');
     expect(readFileSync(join(dir, 'replay-new.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   }, 180_000);
 
@@ -217,13 +219,22 @@ describe('the tick cache notes each file\'s hash (a run does not read the whole 
     expect(await knownSha256(ticks, cacheDir)).toBe(changed);
   });
 
-  it('a backtest from a cache folder that does not exist hashes the file and creates nothing', async () => {
+  it('a backtest from a cache folder that does not exist (or is a file) hashes the file, creates nothing and says it read the JSON file', async () => {
     const ticks = join(dir, 'no-cache-dir.jsonl');
     writeFileSync(ticks, line('3.0'));
     const missing = join(dir, 'no-such-cache');
     expect(await knownSha256(ticks, missing)).toBe(await fileSha256(ticks));
     expect(existsSync(missing)).toBe(false);
-  });
+    const notFolder = join(dir, 'a-file');
+    writeFileSync(notFolder, 'x');
+    for (const cacheDir of [missing, notFolder]) {
+      const r = pma('backtest', ticks, '--report', join(dir, 'no-cache-report'), '--tick-cache', cacheDir);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(`pma backtest: warning: no columnar cache of ${ticks} in ${cacheDir}: read the JSON file instead (pma cache ${ticks} --dir ${cacheDir} builds it)\n`);
+    }
+    expect(existsSync(missing)).toBe(false);
+    expect(readFileSync(notFolder, 'utf8')).toBe('x');
+  }, 60_000);
 
   it('pma backtest --tick-cache names the file\'s true hash in report.json after pma cache noted it', async () => {
     const ticks = join(dir, 'demo-noted.ticks.jsonl.gz');
@@ -233,6 +244,7 @@ describe('the tick cache notes each file\'s hash (a run does not read the whole 
     age(noteIn(cacheDir), 10);
     const r = pma('backtest', ticks, '--report', join(dir, 'noted-report'), '--tick-cache', cacheDir);
     expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('no columnar cache');
     const report = JSON.parse(readFileSync(join(dir, 'noted-report', 'report.json'), 'utf8'));
     expect(report.inputs[0].sha256).toBe(await fileSha256(ticks));
   }, 120_000);

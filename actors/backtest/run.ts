@@ -15,7 +15,7 @@ import { TemplateTrade } from '../../events/tradeTemplate';
 import type { Config } from '../config/schema';
 import { Engine, INSTANT_TYPES, type InstantRecord, type Reactor } from '../engine';
 import { textSize } from '../../events/lines';
-import { fileSha256, knownSha256, tickRecords } from '../tickCache';
+import { fileSha256, knownSha256, noCacheWarning, tickRecords } from '../tickCache';
 import { DERIVED_INPUTS, DERIVED_LOG, DerivedOnlySink, writeDerivedInputs } from './derivedLog';
 import { createTradingSystem } from '../system';
 import type { Strategy } from '../strategies/types';
@@ -339,7 +339,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     throw err;
   }
   const tornTails = summaries.flatMap((s, i) => (s.tornTail ? [{ file: options.ticks[i], tail: s.tornTail }] : []));
-  const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols() });
+  const warnings = backtestWarnings({ ...options, summaries, read, replayed: events, dataFirstTs, dataLastTs, idleGaps, tradedSymbols: collector.symbols(), inputsFromCache });
   return { report, derivedSkipped, tornTails, llm: system.llm.metrics(), warnings, inputsFromCache };
 }
 
@@ -358,6 +358,8 @@ function backtestWarnings(w: {
   dataLastTs: number | null;
   idleGaps: number;
   tradedSymbols: string[];
+  tickCache?: string;
+  inputsFromCache: string[];
 }): string[] {
   const out: string[] = [];
   w.summaries.forEach((s, i) => {
@@ -374,6 +376,7 @@ function backtestWarnings(w: {
   for (const symbol of w.tradedSymbols) {
     if (!traded.has(symbol)) out.push(`${symbol}: no strategy trades this symbol (the 15-minute strategy trades ${[...traded].join(', ') || 'nothing: it is disabled'})`);
   }
+  if (w.tickCache !== undefined) for (const file of w.ticks) if (!w.inputsFromCache.includes(file)) out.push(noCacheWarning(file, w.tickCache));
   if (w.idleGaps > 0) out.push(`the data has ${w.idleGaps} gap(s) longer than ${IDLE_TICKS_MS / 60_000} min without events: clock ticks paused in them`);
   return out;
 }

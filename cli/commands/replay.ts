@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../actors/config/load';
 import { replayTickFile, type ReplaySummary } from '../../actors/replay';
+import { noCacheWarning } from '../../actors/tickCache';
 import { SystemClock } from '../../events/clock';
 import { PendingOutputs } from '../../actors/outputFiles';
 import { abortOnInterrupt, reportFailure } from '../failure';
@@ -78,5 +79,6 @@ export function register(program: Command): void {
       }
       const wallMs = clock.now() - start;
       process.stdout.write(opts.json ? JSON.stringify({ ...summary, wallMs }) + '\n' : formatReplaySummary(ticks, opts.out, summary, wallMs));
+      if (summary.readFromTickCache === false) process.stderr.write(`pma replay: warning: ${noCacheWarning(ticks, opts.tickCache!)}\n`);
     });
 }
