@@ -53,21 +53,19 @@ export interface ReplaySummary extends EngineStats {
 export async function replayTickFile(options: ReplayOptions): Promise<ReplaySummary> {
   if (resolve(options.ticks) === resolve(options.out)) throw new Error(`replay: --out must differ from the tick file (${options.ticks})`);
   const totalBytes = textSize(options.ticks);
+  const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await knownSha256(options.ticks, options.tickCache), options.tickCache);
   const outputs = options.outputs ?? new PendingOutputs();
   const log = EventLogWriter.open(outputs.temp(options.out), { truncate: true, durability: 'batched', batchBytes: options.batchBytes });
   let completed = false;
   let derivedSkipped: number;
   let read: ReadSummary;
   let stats: EngineStats;
-  let fromCache = false;
   try {
     const engine = new Engine({ log, signals: options.signals, clock: new SimulatedClock(0) });
     for (const r of options.reactors ?? []) engine.use(r);
     const onProgress = options.onProgress;
     const hooks = { onBatch: onProgress && ((c: ReplayCounts) => onProgress({ events: engine.stats().inputs, bytes: c.bytes, totalBytes })) };
-    const cached = options.tickCache === undefined ? null : tickRecords(options.ticks, await knownSha256(options.ticks, options.tickCache), options.tickCache);
     if (cached?.cached) {
-      fromCache = true;
       // From the columnar cache: the same records, no JSON.parse of trades.
       const { summary, counts } = await replayLines(cached.records, engine, options.ticks, hooks, options.signal);
       read = summary;
@@ -84,6 +82,6 @@ export async function replayTickFile(options: ReplayOptions): Promise<ReplaySumm
     if (completed) outputs.commit();
     else outputs.discard();
   }
-  const cacheUse = options.tickCache === undefined ? {} : { readFromTickCache: fromCache };
+  const cacheUse = cached === null ? {} : { readFromTickCache: cached.cached };
   return { ...stats, derivedSkipped, written: log.lastSeq, tornTail: read.tornTail, ...cacheUse };
 }
